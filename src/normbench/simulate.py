@@ -1,0 +1,523 @@
+"""Simulated sparse linear regression datasets.
+
+The generative model (see ``docs/simulation.md`` for the formulas) is
+
+    y = X @ coef + eps,    rows of X ~ N(0, Sigma) with unit variances,    intercept 0,
+
+with a choice of correlation structure ``Sigma`` (``design``), of true coefficients (``coef``) and
+of noise distribution (``noise``) whose scale is set from a signal-to-noise ratio.
+
+All randomness comes from one :class:`numpy.random.SeedSequence`. Independent child streams are
+derived from it for the coefficients' signs, the training design, the training noise, the test
+design and the test noise, so that, for example, changing ``n_test`` leaves the training data
+unchanged. :func:`dataset_seed` derives that seed from a base seed, the dataset's name and the
+replicate number, in the same way in every Python process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from normbench.datasets import write_dataset
+
+__all__ = [
+    "DEFAULT_PARAMS",
+    "DESIGN_KINDS",
+    "NOISE_FAMILIES",
+    "PLACEMENTS",
+    "SIGN_RULES",
+    "dataset_seed",
+    "simulate",
+    "simulate_to_file",
+]
+
+DESIGN_KINDS = ("independent", "toeplitz", "block", "latent_groups")
+PLACEMENTS = ("grouped", "spread", "first")
+SIGN_RULES = ("positive", "alternating", "random")
+NOISE_FAMILIES = ("gaussian", "laplace", "student_t", "cauchy", "skewed", "contaminated")
+
+# The same defaults as the config schema, so that the library can be used without it.
+DEFAULT_PARAMS: dict[str, Any] = {
+    "generator": "simulate",
+    "n_train": 100,
+    "n_test": 2000,
+    "p": 1000,
+    "design": {"kind": "block", "rho": 0.7, "group_size": 10, "n_groups": 3},
+    "coef": {"n_nonzero": 10, "placement": "grouped", "amplitude": 1.0, "signs": "positive"},
+    "noise": {
+        "family": "gaussian",
+        "snr": 3.0,
+        "df": 2.0,
+        "skew": 1.0,
+        "contamination": 0.1,
+        "outlier_scale": 10.0,
+    },
+}
+
+# Child stream numbers (the last entry of each child's spawn_key). Fixed forever: changing
+# them changes every simulated dataset.
+_STREAM_COEF = 0
+_STREAM_TRAIN_DESIGN = 1
+_STREAM_TRAIN_NOISE = 2
+_STREAM_TEST_DESIGN = 3
+_STREAM_TEST_NOISE = 4
+
+_NAME_WORDS = 4  # 32-bit words of the dataset name's SHA-256 digest that enter the seed
+# Upper quartile of N(0, 1), scipy.stats.norm.ppf(0.75): the IQR of N(0, s^2) is
+# 2 * _GAUSSIAN_Q75 * s. A literal keeps scipy.stats (slow to import) out of every job.
+_GAUSSIAN_Q75 = 0.6744897501960817
+
+
+def dataset_seed(base_seed: int, dataset: str, replicate: int) -> np.random.SeedSequence:
+    """Derive the seed of one dataset replicate from the study's base seed.
+
+    The entropy is ``[base_seed, w0, w1, w2, w3, replicate]`` where ``w0..w3`` are the first 16
+    bytes of ``sha256(dataset.encode("utf-8"))`` read as four little-endian unsigned 32-bit
+    integers. Unlike ``hash(dataset)`` this is the same in every Python process.
+
+    Parameters
+    ----------
+    base_seed : int
+        The study's seed (``seed`` in the config), >= 0.
+    dataset : str
+        The dataset's name (its key in the config).
+    replicate : int
+        The replicate number, >= 0.
+
+    Returns
+    -------
+    numpy.random.SeedSequence
+        The seed to pass to :func:`simulate`.
+
+    Raises
+    ------
+    ValueError
+        If ``base_seed`` or ``replicate`` is not a non-negative integer.
+    TypeError
+        If ``dataset`` is not a string.
+    """
+    if not isinstance(dataset, str):
+        raise TypeError(f"dataset must be a string, got {type(dataset).__name__}")
+    for name, value in (("base_seed", base_seed), ("replicate", replicate)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    digest = hashlib.sha256(dataset.encode("utf-8")).digest()
+    name_words = [int.from_bytes(digest[4 * i : 4 * i + 4], "little") for i in range(_NAME_WORDS)]
+    return np.random.SeedSequence([int(base_seed), *name_words, int(replicate)])
+
+
+def simulate(
+    params: Mapping[str, Any], seed: np.random.SeedSequence | int
+) -> dict[str, np.ndarray]:
+    """Simulate one dataset replicate.
+
+    Parameters
+    ----------
+    params : mapping
+        One dataset entry of the config: ``n_train``, ``n_test``, ``p`` and the sub-mappings
+        ``design``, ``coef`` and ``noise`` (see ``DEFAULT_PARAMS`` and ``docs/simulation.md``).
+        Missing keys take their defaults; unknown keys are refused. ``generator`` is ignored.
+    seed : numpy.random.SeedSequence or int
+        Source of all randomness, usually from :func:`dataset_seed`. It is not consumed: the
+        same seed always gives the same data.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``X_train`` (n_train, p), ``y_train`` (n_train,), ``X_test`` (n_test, p),
+        ``y_test`` (n_test,), ``coef`` (p,), ``f_test`` (n_test,) = ``X_test @ coef`` (the
+        noise-free conditional mean; the conditional median for noise without a mean) and
+        ``groups`` (p,), the integer group label of each feature (-1: in no group).
+
+    Raises
+    ------
+    ValueError
+        If a parameter is unknown or out of range.
+    """
+    arrays, _ = _simulate(params, seed)
+    return arrays
+
+
+def simulate_to_file(
+    params: Mapping[str, Any],
+    *,
+    base_seed: int,
+    dataset: str,
+    replicate: int,
+    path: str | os.PathLike,
+) -> None:
+    """Simulate one dataset replicate and write it with :func:`normbench.datasets.write_dataset`.
+
+    The JSON sidecar records ``dataset``, ``replicate``, ``base_seed``, ``seed_entropy`` (the
+    entropy of :func:`dataset_seed`), ``generator`` (``"simulate"``), ``params`` (with defaults
+    filled in), ``noise_scale`` (see ``docs/simulation.md``), ``signal_variance``
+    (``coef' Sigma coef``) and ``normbench_version``.
+
+    Parameters
+    ----------
+    params : mapping
+        One dataset entry of the config, as for :func:`simulate`.
+    base_seed : int
+        The study's seed.
+    dataset : str
+        The dataset's name.
+    replicate : int
+        The replicate number.
+    path : str or path-like
+        Destination ``.npz`` file; the sidecar goes next to it with suffix ``.json``.
+
+    Raises
+    ------
+    ValueError
+        If a parameter is unknown or out of range.
+    """
+    from normbench import __version__
+
+    seed = dataset_seed(base_seed, dataset, replicate)
+    arrays, info = _simulate(params, seed)
+    metadata = {
+        "dataset": dataset,
+        "replicate": int(replicate),
+        "base_seed": int(base_seed),
+        "seed_entropy": [int(word) for word in seed.entropy],
+        "generator": "simulate",
+        "params": info["params"],
+        "noise_scale": info["noise_scale"],
+        "signal_variance": info["signal_variance"],
+        "normbench_version": __version__,
+    }
+    write_dataset(path, arrays, metadata)
+
+
+def _simulate(
+    params: Mapping[str, Any], seed: np.random.SeedSequence | int
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    resolved = _resolve_params(params)
+    seed = _as_seed_sequence(seed)
+    design, coef_params, noise = resolved["design"], resolved["coef"], resolved["noise"]
+
+    groups = _group_labels(resolved["p"], design)
+    coef = _make_coef(_child_rng(seed, _STREAM_COEF), groups, coef_params)
+    signal_variance = _signal_variance(coef, groups, design)
+    noise_scale = _noise_scale(signal_variance, noise["snr"])
+
+    X_train = _sample_design(
+        _child_rng(seed, _STREAM_TRAIN_DESIGN), resolved["n_train"], groups, design
+    )
+    train_noise = _sample_noise(
+        _child_rng(seed, _STREAM_TRAIN_NOISE), resolved["n_train"], noise_scale, noise
+    )
+    X_test = _sample_design(
+        _child_rng(seed, _STREAM_TEST_DESIGN), resolved["n_test"], groups, design
+    )
+    test_noise = _sample_noise(
+        _child_rng(seed, _STREAM_TEST_NOISE), resolved["n_test"], noise_scale, noise
+    )
+    f_test = _linear_predictor(X_test, coef)
+    arrays = {
+        "X_train": X_train,
+        "y_train": _linear_predictor(X_train, coef) + train_noise,
+        "X_test": X_test,
+        "y_test": f_test + test_noise,
+        "coef": coef,
+        "f_test": f_test,
+        "groups": groups,
+    }
+    info = {
+        "params": resolved,
+        "noise_scale": noise_scale,
+        "signal_variance": signal_variance,
+    }
+    return arrays, info
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def _resolve_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Fill defaults, refuse unknown keys and check ranges; return plain Python values."""
+    if not isinstance(params, Mapping):
+        raise ValueError(f"params must be a mapping, got {type(params).__name__}")
+    _refuse_unknown(params, DEFAULT_PARAMS, "")
+    resolved: dict[str, Any] = {}
+    for section in ("design", "coef", "noise"):
+        given = params.get(section) or {}
+        if not isinstance(given, Mapping):
+            raise ValueError(f"{section} must be a mapping, got {type(given).__name__}")
+        _refuse_unknown(given, DEFAULT_PARAMS[section], f"{section}.")
+        resolved[section] = {**DEFAULT_PARAMS[section], **given}
+    resolved["generator"] = str(params.get("generator", DEFAULT_PARAMS["generator"]))
+    for key in ("n_train", "n_test", "p"):
+        resolved[key] = params.get(key, DEFAULT_PARAMS[key])
+
+    resolved["n_train"] = _check_int(resolved["n_train"], "n_train", minimum=2)
+    resolved["n_test"] = _check_int(resolved["n_test"], "n_test", minimum=1)
+    p = resolved["p"] = _check_int(resolved["p"], "p", minimum=1)
+
+    design = resolved["design"]
+    design["kind"] = _check_choice(design["kind"], "design.kind", DESIGN_KINDS)
+    design["rho"] = _check_float(design["rho"], "design.rho", low=0.0, high=1.0, high_open=True)
+    design["group_size"] = _check_int(design["group_size"], "design.group_size", minimum=1)
+    design["n_groups"] = _check_int(design["n_groups"], "design.n_groups", minimum=1)
+    if design["kind"] == "latent_groups" and design["n_groups"] * design["group_size"] > p:
+        raise ValueError(
+            f"design.n_groups * design.group_size = {design['n_groups'] * design['group_size']} "
+            f"exceeds p = {p} for design.kind 'latent_groups'"
+        )
+
+    coef = resolved["coef"]
+    coef["n_nonzero"] = _check_int(coef["n_nonzero"], "coef.n_nonzero", minimum=0)
+    if coef["n_nonzero"] > p:
+        raise ValueError(f"coef.n_nonzero must be <= p = {p}, got {coef['n_nonzero']}")
+    coef["placement"] = _check_choice(coef["placement"], "coef.placement", PLACEMENTS)
+    coef["amplitude"] = _check_float(coef["amplitude"], "coef.amplitude", low=0.0, low_open=True)
+    coef["signs"] = _check_choice(coef["signs"], "coef.signs", SIGN_RULES)
+
+    noise = resolved["noise"]
+    noise["family"] = _check_choice(noise["family"], "noise.family", NOISE_FAMILIES)
+    for key in ("snr", "df", "skew", "outlier_scale"):
+        noise[key] = _check_float(noise[key], f"noise.{key}", low=0.0, low_open=True)
+    noise["contamination"] = _check_float(
+        noise["contamination"], "noise.contamination", low=0.0, high=0.5, high_open=True
+    )
+    return resolved
+
+
+def _refuse_unknown(given: Mapping[str, Any], allowed: Mapping[str, Any], prefix: str) -> None:
+    unknown = sorted(set(given) - set(allowed))
+    if unknown:
+        raise ValueError(
+            f"unknown parameter(s) {', '.join(prefix + str(k) for k in unknown)}; "
+            f"allowed are {', '.join(prefix + k for k in allowed)}"
+        )
+
+
+def _check_int(value: Any, key: str, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{key} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{key} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _check_float(
+    value: Any,
+    key: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise ValueError(f"{key} must be a number, got {value!r}")
+    value = float(value)
+    too_low = low is not None and (value <= low if low_open else value < low)
+    too_high = high is not None and (value >= high if high_open else value > high)
+    if not math.isfinite(value) or too_low or too_high:
+        low_text = "-inf" if low is None else f"{low:g}"
+        high_text = "inf" if high is None else f"{high:g}"
+        interval = f"{'(' if low_open or low is None else '['}{low_text}, {high_text}" + (
+            ")" if high_open or high is None else "]"
+        )
+        raise ValueError(f"{key} must be in {interval}, got {value!r}")
+    return value
+
+
+def _check_choice(value: Any, key: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ValueError(f"{key} must be one of {', '.join(choices)}; got {value!r}")
+    return str(value)
+
+
+def _as_seed_sequence(seed: np.random.SeedSequence | int) -> np.random.SeedSequence:
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0:
+        return np.random.SeedSequence(int(seed))
+    raise ValueError(f"seed must be a numpy SeedSequence or a non-negative int, got {seed!r}")
+
+
+def _child_rng(seed: np.random.SeedSequence, stream: int) -> np.random.Generator:
+    # Equivalent to the stream-th child of seed.spawn(), but built from the key directly so
+    # that it does not depend on (or change) how many children were spawned before.
+    child = np.random.SeedSequence(
+        seed.entropy, spawn_key=(*seed.spawn_key, stream), pool_size=seed.pool_size
+    )
+    return np.random.default_rng(child)
+
+
+# --------------------------------------------------------------------------- design
+
+
+def _group_labels(p: int, design: Mapping[str, Any]) -> np.ndarray:
+    """Group label per feature: contiguous runs of group_size, -1 for ungrouped features.
+
+    For ``independent`` and ``toeplitz`` designs the groups are nominal (they do not change the
+    correlation); for ``block`` they are the equicorrelated blocks (the last may be smaller);
+    for ``latent_groups`` the first ``n_groups * group_size`` features form the groups and the
+    remaining ones are labelled -1.
+    """
+    labels = np.arange(p, dtype=np.int64) // design["group_size"]
+    if design["kind"] == "latent_groups":
+        labels[design["n_groups"] * design["group_size"] :] = -1
+    return labels
+
+
+def _sample_design(
+    rng: np.random.Generator, n: int, groups: np.ndarray, design: Mapping[str, Any]
+) -> np.ndarray:
+    """Draw n rows of N(0, Sigma) with unit variances for the chosen design."""
+    p = groups.size
+    kind, rho = design["kind"], design["rho"]
+    if kind == "independent":
+        return rng.standard_normal((n, p))
+    if kind == "toeplitz":
+        # A stationary AR(1) across the columns has corr(x_i, x_j) = rho^|i-j|, and costs
+        # O(n p) instead of the O(p^3) Cholesky factor of the Toeplitz matrix.
+        # x_1 = z_1 starts the recursion from the stationary law, so every x_j has variance 1.
+        X = rng.standard_normal((n, p))
+        innovation_sd = math.sqrt(1.0 - rho**2)
+        for j in range(1, p):
+            X[:, j] *= innovation_sd
+            X[:, j] += rho * X[:, j - 1]
+        return X
+    # block and latent_groups: x_j = sqrt(rho) z_{g(j)} + sqrt(1 - rho) e_j within a group,
+    # so corr = rho inside a group and 0 across groups; ungrouped features are just e_j.
+    X = rng.standard_normal((n, p))
+    factors = rng.standard_normal((n, int(groups.max()) + 1))
+    grouped = groups >= 0
+    X[:, grouped] *= math.sqrt(1.0 - rho)
+    X[:, grouped] += math.sqrt(rho) * factors[:, groups[grouped]]
+    return X
+
+
+def _signal_variance(coef: np.ndarray, groups: np.ndarray, design: Mapping[str, Any]) -> float:
+    """Population variance of x' coef, i.e. coef' Sigma coef, without forming Sigma."""
+    kind, rho = design["kind"], design["rho"]
+    if kind == "independent":
+        return float(coef @ coef)
+    if kind == "toeplitz":
+        # coef' Sigma coef = sum_j coef_j^2 + 2 sum_j coef_j cross_j with
+        # cross_j = sum_{i<j} rho^(j-i) coef_i. Over the support s_1 < s_2 < ... this obeys
+        # cross_{s_m} = rho^(s_m - s_{m-1}) (cross_{s_{m-1}} + coef_{s_{m-1}}): O(n_nonzero).
+        support = np.flatnonzero(coef)
+        total = float(coef @ coef)
+        cross = 0.0
+        for previous, current in zip(support[:-1], support[1:], strict=True):
+            cross = rho ** float(current - previous) * (cross + coef[previous])
+            total += 2.0 * coef[current] * cross
+        return total
+    # Within a group Sigma = (1 - rho) I + rho 11'.
+    grouped = groups >= 0
+    group_sums = np.bincount(groups[grouped], weights=coef[grouped])
+    within = coef[grouped]
+    ungrouped = coef[~grouped]
+    return float(
+        (1.0 - rho) * (within @ within) + rho * (group_sums @ group_sums) + ungrouped @ ungrouped
+    )
+
+
+def _linear_predictor(X: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    # Accumulate the active columns in index order with elementwise operations: unlike a BLAS
+    # matrix-vector product, the result's bits cannot depend on the number of BLAS threads.
+    result = np.zeros(X.shape[0])
+    for j in np.flatnonzero(coef):
+        result += X[:, j] * coef[j]
+    return result
+
+
+# --------------------------------------------------------------------------- coefficients
+
+
+def _make_coef(
+    rng: np.random.Generator, groups: np.ndarray, coef_params: Mapping[str, Any]
+) -> np.ndarray:
+    p = groups.size
+    k = coef_params["n_nonzero"]
+    support = _support(groups, k, coef_params["placement"])
+    signs_rule = coef_params["signs"]
+    if signs_rule == "positive":
+        signs = np.ones(k)
+    elif signs_rule == "alternating":
+        signs = np.where(np.arange(k) % 2 == 0, 1.0, -1.0)
+    else:
+        signs = rng.choice(np.array([-1.0, 1.0]), size=k)
+    coef = np.zeros(p)
+    coef[support] = coef_params["amplitude"] * signs
+    return coef
+
+
+def _support(groups: np.ndarray, k: int, placement: str) -> np.ndarray:
+    """Indices (sorted) of the k nonzero coefficients."""
+    p = groups.size
+    if k == 0:
+        return np.zeros(0, dtype=np.int64)
+    if placement == "first":
+        return np.arange(k)
+    if placement == "spread":
+        # floor(i p / k) for i < k: distinct because p / k >= 1, starts at 0, evenly spaced.
+        return (np.arange(k) * p) // k
+    # grouped: fill group 0, then group 1, ... (features in index order), ungrouped ones last.
+    group_rank = np.where(groups < 0, groups.max() + 1, groups)
+    order = np.lexsort((np.arange(p), group_rank))
+    return np.sort(order[:k])
+
+
+# --------------------------------------------------------------------------- noise
+
+
+def _noise_scale(signal_variance: float, snr: float) -> float:
+    """Standard deviation sigma of the reference gaussian noise: sigma^2 = signal_variance / snr.
+
+    With no signal (n_nonzero = 0) the ratio is undefined; sigma = 1 is used instead.
+    """
+    if signal_variance <= 0.0:
+        return 1.0
+    return math.sqrt(signal_variance / snr)
+
+
+def _student_t_unit_factor(df: float) -> float:
+    """Multiplier of a standard t(df) draw so that it matches N(0, 1) in variance or, if the
+    variance is infinite (df <= 2), in interquartile range."""
+    if df > 2.0:
+        return math.sqrt((df - 2.0) / df)
+    from scipy.special import stdtrit  # t quantile; imported here as only df <= 2 needs it
+
+    return _GAUSSIAN_Q75 / float(stdtrit(df, 0.75))
+
+
+def _sample_noise(
+    rng: np.random.Generator, n: int, sigma: float, noise: Mapping[str, Any]
+) -> np.ndarray:
+    """Draw n noise values whose variance (or IQR) matches that of N(0, sigma^2)."""
+    family = noise["family"]
+    if family == "gaussian":
+        return sigma * rng.standard_normal(n)
+    if family == "laplace":
+        # Var(Laplace(b)) = 2 b^2.
+        return rng.laplace(0.0, sigma / math.sqrt(2.0), size=n)
+    if family == "student_t":
+        return sigma * _student_t_unit_factor(noise["df"]) * rng.standard_t(noise["df"], size=n)
+    if family == "cauchy":
+        # The standard Cauchy has quartiles -1 and 1.
+        return sigma * _GAUSSIAN_Q75 * rng.standard_cauchy(size=n)
+    if family == "skewed":
+        # exp(s Z) has mean m = exp(s^2/2) and variance m^2 (exp(s^2) - 1); centring and scaling
+        # gives (exp(s Z - s^2/2) - 1) / sqrt(exp(s^2) - 1), written with expm1 for accuracy.
+        s = noise["skew"]
+        return (
+            sigma * np.expm1(s * rng.standard_normal(n) - s**2 / 2.0) / math.sqrt(math.expm1(s**2))
+        )
+    # contaminated: sigma refers to the clean component; a fixed share is replaced by outliers.
+    eps = sigma * rng.standard_normal(n)
+    n_outliers = int(math.floor(noise["contamination"] * n + 0.5))
+    outliers = rng.choice(n, size=n_outliers, replace=False)
+    eps[outliers] = noise["outlier_scale"] * sigma * rng.standard_normal(n_outliers)
+    return eps

@@ -1,0 +1,468 @@
+import hashlib
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from normbench.datasets import read_dataset
+from normbench.simulate import (
+    _GAUSSIAN_Q75,
+    DEFAULT_PARAMS,
+    _signal_variance,
+    _support,
+    dataset_seed,
+    simulate,
+    simulate_to_file,
+)
+
+SEED = np.random.SeedSequence(20240601)
+
+
+def _params(*, n_train=20, n_test=10, p=12, design=None, coef=None, noise=None):
+    return {
+        "generator": "simulate",
+        "n_train": n_train,
+        "n_test": n_test,
+        "p": p,
+        "design": {"kind": "block", "rho": 0.5, "group_size": 4, **(design or {})},
+        "coef": {"n_nonzero": 3, **(coef or {})},
+        "noise": {**(noise or {})},
+    }
+
+
+def _sample_corr(X):
+    return np.corrcoef(X, rowvar=False)
+
+
+# --------------------------------------------------------------------------- seeds
+
+
+def test_dataset_seed_entropy_follows_the_documented_derivation():
+    digest = hashlib.sha256(b"heavy_tails").digest()
+    words = [int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4)]
+    assert dataset_seed(7, "heavy_tails", 3).entropy == [7, *words, 3]
+
+
+def test_dataset_seed_is_stable_across_processes():
+    code = (
+        "from normbench.simulate import dataset_seed;"
+        "print(dataset_seed(7, 'heavy_tails', 3).entropy)"
+    )
+    outputs = set()
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+        )
+        outputs.add(result.stdout.strip())
+    assert outputs == {str(dataset_seed(7, "heavy_tails", 3).entropy)}
+
+
+@pytest.mark.parametrize(
+    ("base_seed", "dataset", "replicate"),
+    [(-1, "a", 0), (0, "a", -2), (0, "a", 1.5), (True, "a", 0)],
+)
+def test_dataset_seed_refuses_bad_numbers(base_seed, dataset, replicate):
+    with pytest.raises(ValueError):
+        dataset_seed(base_seed, dataset, replicate)
+
+
+def test_same_seed_gives_identical_files(tmp_path):
+    params = _params(noise={"family": "contaminated"})
+    for name in ("a", "b"):
+        simulate_to_file(
+            params, base_seed=1, dataset="d", replicate=2, path=tmp_path / f"{name}.npz"
+        )
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "other", [(1, "d", 3), (1, "e", 2), (2, "d", 2)], ids=["replicate", "dataset", "base_seed"]
+)
+def test_different_seed_inputs_give_different_data(other):
+    params = _params(coef={"signs": "random"})
+    reference = simulate(params, dataset_seed(1, "d", 2))
+    changed = simulate(params, dataset_seed(*other))
+    for name in ("X_train", "y_train", "X_test", "y_test"):
+        assert not np.array_equal(reference[name], changed[name])
+
+
+def test_seed_is_not_consumed():
+    seed = np.random.SeedSequence(5)
+    first = simulate(_params(), seed)
+    seed.spawn(3)  # spawning elsewhere must not shift the simulator's streams
+    second = simulate(_params(), seed)
+    for name in first:
+        np.testing.assert_array_equal(first[name], second[name])
+
+
+@pytest.mark.parametrize("kind", ["independent", "toeplitz", "block", "latent_groups"])
+def test_changing_n_test_keeps_training_data_and_vice_versa(kind):
+    design = {"kind": kind, "n_groups": 2}
+    noise = {"family": "contaminated"}
+    base = simulate(_params(n_test=10, design=design, noise=noise), SEED)
+    more_test = simulate(_params(n_test=37, design=design, noise=noise), SEED)
+    more_train = simulate(_params(n_train=41, design=design, noise=noise), SEED)
+    for name in ("X_train", "y_train", "coef", "groups"):
+        np.testing.assert_array_equal(base[name], more_test[name])
+    for name in ("X_test", "y_test", "f_test", "coef"):
+        np.testing.assert_array_equal(base[name], more_train[name])
+
+
+def test_metadata_of_written_file(tmp_path):
+    path = tmp_path / "rep4.npz"
+    params = _params(coef={"n_nonzero": 2, "amplitude": 2.0}, design={"kind": "independent"})
+    simulate_to_file(params, base_seed=9, dataset="toy", replicate=4, path=path)
+    dataset = read_dataset(path)
+    meta = dataset.metadata
+    assert meta["dataset"] == "toy" and meta["replicate"] == 4 and meta["base_seed"] == 9
+    assert meta["seed_entropy"] == dataset_seed(9, "toy", 4).entropy
+    assert meta["generator"] == "simulate"
+    assert meta["signal_variance"] == pytest.approx(8.0)  # two coefficients of 2, Sigma = I
+    assert meta["noise_scale"] == pytest.approx(math.sqrt(8.0 / 3.0))  # default snr 3
+    assert meta["params"]["noise"] == DEFAULT_PARAMS["noise"]
+    assert meta["params"]["p"] == 12
+    assert set(meta) >= {"normbench_version", "params"}
+    expected = simulate(params, dataset_seed(9, "toy", 4))
+    np.testing.assert_array_equal(dataset.X_train, expected["X_train"])
+
+
+# --------------------------------------------------------------------------- output contract
+
+
+@pytest.mark.parametrize("kind", ["independent", "toeplitz", "block", "latent_groups"])
+def test_outputs_follow_the_data_contract(kind):
+    out = simulate(_params(design={"kind": kind, "n_groups": 2}), SEED)
+    assert out["X_train"].shape == (20, 12) and out["y_train"].shape == (20,)
+    assert out["X_test"].shape == (10, 12) and out["y_test"].shape == (10,)
+    assert out["coef"].shape == out["groups"].shape == (12,)
+    assert out["groups"].dtype.kind == "i"
+    np.testing.assert_allclose(out["f_test"], out["X_test"] @ out["coef"], rtol=1e-12)
+    assert not np.allclose(out["y_test"], out["f_test"])
+
+
+@pytest.mark.parametrize(
+    ("design", "p", "expected"),
+    [
+        ({"kind": "independent", "group_size": 4}, 10, [0, 0, 0, 0, 1, 1, 1, 1, 2, 2]),
+        ({"kind": "toeplitz", "group_size": 5}, 7, [0, 0, 0, 0, 0, 1, 1]),
+        ({"kind": "block", "group_size": 3}, 7, [0, 0, 0, 1, 1, 1, 2]),
+        (
+            {"kind": "latent_groups", "group_size": 2, "n_groups": 3},
+            9,
+            [0, 0, 1, 1, 2, 2, -1, -1, -1],
+        ),
+    ],
+)
+def test_group_labels(design, p, expected):
+    out = simulate(_params(p=p, design=design), SEED)
+    np.testing.assert_array_equal(out["groups"], expected)
+
+
+# --------------------------------------------------------------------------- designs
+
+N_LARGE = 20_000
+CORR_TOL = 0.03  # the sd of a sample correlation at n = 20000 is below 0.008
+
+
+def _large_design(design, p):
+    params = _params(n_train=N_LARGE, n_test=1, p=p, design=design, coef={"n_nonzero": 0})
+    return simulate(params, SEED)["X_train"]
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.6, 0.9])
+def test_toeplitz_correlations(rho):
+    X = _large_design({"kind": "toeplitz", "rho": rho}, p=6)
+    corr = _sample_corr(X)
+    np.testing.assert_allclose(X.var(axis=0), 1.0, atol=0.05)
+    np.testing.assert_allclose(np.diag(corr, 1), rho, atol=CORR_TOL)
+    np.testing.assert_allclose(np.diag(corr, 2), rho**2, atol=CORR_TOL)
+    np.testing.assert_allclose(np.diag(corr, 5), rho**5, atol=CORR_TOL)
+
+
+def test_block_correlations():
+    rho = 0.5
+    X = _large_design({"kind": "block", "rho": rho, "group_size": 3}, p=7)
+    corr = _sample_corr(X)
+    labels = np.arange(7) // 3
+    same = labels[:, None] == labels[None, :]
+    off_diagonal = ~np.eye(7, dtype=bool)
+    np.testing.assert_allclose(X.var(axis=0), 1.0, atol=0.05)
+    np.testing.assert_allclose(corr[same & off_diagonal], rho, atol=CORR_TOL)
+    np.testing.assert_allclose(corr[~same], 0.0, atol=CORR_TOL)
+
+
+def test_latent_group_correlations():
+    rho = 0.8
+    X = _large_design({"kind": "latent_groups", "rho": rho, "group_size": 3, "n_groups": 2}, p=9)
+    corr = _sample_corr(X)
+    labels = np.array([0, 0, 0, 1, 1, 1, -1, -1, -1])
+    same = (labels[:, None] == labels[None, :]) & (labels[:, None] >= 0)
+    off_diagonal = ~np.eye(9, dtype=bool)
+    np.testing.assert_allclose(X.var(axis=0), 1.0, atol=0.05)
+    np.testing.assert_allclose(corr[same & off_diagonal], rho, atol=CORR_TOL)
+    np.testing.assert_allclose(corr[~same & off_diagonal], 0.0, atol=CORR_TOL)
+
+
+def test_independent_design():
+    X = _large_design({"kind": "independent"}, p=5)
+    np.testing.assert_allclose(X.var(axis=0), 1.0, atol=0.05)
+    np.testing.assert_allclose(_sample_corr(X)[~np.eye(5, dtype=bool)], 0.0, atol=CORR_TOL)
+
+
+def _explicit_sigma(design, groups):
+    p = groups.size
+    if design["kind"] == "independent":
+        return np.eye(p)
+    if design["kind"] == "toeplitz":
+        index = np.arange(p)
+        return design["rho"] ** np.abs(index[:, None] - index[None, :])
+    same_group = (groups[:, None] == groups[None, :]) & (groups[:, None] >= 0)
+    sigma = np.where(same_group, design["rho"], 0.0)
+    np.fill_diagonal(sigma, 1.0)
+    return sigma
+
+
+@pytest.mark.parametrize(
+    "design",
+    [
+        {"kind": "independent", "rho": 0.3},
+        {"kind": "toeplitz", "rho": 0.0},
+        {"kind": "toeplitz", "rho": 0.75},
+        {"kind": "block", "rho": 0.4},
+        {"kind": "latent_groups", "rho": 0.9},
+    ],
+)
+def test_signal_variance_matches_explicit_covariance(design):
+    p = 11
+    groups = np.arange(p) // 3
+    if design["kind"] == "latent_groups":
+        groups[6:] = -1
+    coef = np.random.default_rng(1).standard_normal(p)
+    coef[[2, 7]] = 0.0
+    sigma = _explicit_sigma(design, groups)
+    np.testing.assert_allclose(np.diag(sigma), 1.0)
+    assert _signal_variance(coef, groups, design) == pytest.approx(coef @ sigma @ coef, rel=1e-12)
+
+
+def test_block_signal_variance_by_hand():
+    # Two coefficients of 1 in one block of correlation 0.5: 1 + 1 + 2 * 0.5 = 3.
+    design = {"kind": "block", "rho": 0.5}
+    assert _signal_variance(np.array([1.0, 1.0, 0.0]), np.array([0, 0, 0]), design) == 3.0
+
+
+# --------------------------------------------------------------------------- coefficients
+
+
+@pytest.mark.parametrize(
+    ("placement", "p", "k", "expected"),
+    [
+        ("first", 10, 3, [0, 1, 2]),
+        ("spread", 10, 3, [0, 3, 6]),
+        ("spread", 10, 10, list(range(10))),
+        ("spread", 1000, 4, [0, 250, 500, 750]),
+        ("grouped", 10, 6, [0, 1, 2, 3, 4, 5]),
+        ("first", 10, 0, []),
+        ("spread", 10, 0, []),
+    ],
+)
+def test_coefficient_placement(placement, p, k, expected):
+    out = simulate(_params(p=p, coef={"n_nonzero": k, "placement": placement}), SEED)
+    np.testing.assert_array_equal(np.flatnonzero(out["coef"]), expected)
+
+
+def test_grouped_placement_follows_group_order_not_index_order():
+    groups = np.array([1, 0, -1, 0, 1, -1])
+    np.testing.assert_array_equal(_support(groups, 2, "grouped"), [1, 3])
+    np.testing.assert_array_equal(_support(groups, 3, "grouped"), [0, 1, 3])
+    np.testing.assert_array_equal(_support(groups, 5, "grouped"), [0, 1, 2, 3, 4])
+
+
+def test_grouped_placement_fills_latent_groups_then_independent_features():
+    design = {"kind": "latent_groups", "group_size": 2, "n_groups": 2}
+    out = simulate(_params(p=8, design=design, coef={"n_nonzero": 5}), SEED)
+    np.testing.assert_array_equal(np.flatnonzero(out["coef"]), [0, 1, 2, 3, 4])
+    np.testing.assert_array_equal(out["groups"][out["coef"] != 0], [0, 0, 1, 1, -1])
+
+
+@pytest.mark.parametrize("amplitude", [0.5, 2.0])
+@pytest.mark.parametrize("signs", ["positive", "alternating", "random"])
+def test_coefficient_signs_and_amplitude(signs, amplitude):
+    k = 40
+    out = simulate(
+        _params(p=50, coef={"n_nonzero": k, "signs": signs, "amplitude": amplitude}), SEED
+    )
+    nonzero = out["coef"][out["coef"] != 0]
+    assert nonzero.size == k
+    np.testing.assert_array_equal(np.abs(nonzero), amplitude)
+    if signs == "positive":
+        assert (nonzero > 0).all()
+    elif signs == "alternating":
+        np.testing.assert_array_equal(np.sign(nonzero), [1, -1] * (k // 2))
+    else:
+        assert 0 < (nonzero > 0).sum() < k  # both signs appear (fails with prob. 2^-39)
+        other = simulate(
+            _params(p=50, coef={"n_nonzero": k, "signs": signs}), np.random.SeedSequence(1)
+        )
+        assert not np.array_equal(np.sign(other["coef"]), np.sign(out["coef"]))
+
+
+# --------------------------------------------------------------------------- noise
+
+N_NOISE = 200_000
+SNR = 2.0
+
+
+def _large_noise(noise, design=None):
+    # Independent design with 3 coefficients of 1: signal variance 3, reference sigma^2 = 1.5.
+    params = _params(
+        n_train=N_NOISE,
+        n_test=1,
+        p=3,
+        design=design or {"kind": "independent"},
+        coef={"n_nonzero": 3},
+        noise={"snr": SNR, **noise},
+    )
+    out = simulate(params, SEED)
+    signal = out["X_train"] @ out["coef"]
+    return signal, out["y_train"] - signal
+
+
+@pytest.mark.parametrize(
+    ("noise", "rel"),
+    [
+        ({"family": "gaussian"}, 0.03),
+        ({"family": "laplace"}, 0.03),
+        ({"family": "student_t", "df": 5.0}, 0.05),
+        ({"family": "student_t", "df": 2.5}, None),  # infinite kurtosis: only the IQR is tested
+        ({"family": "skewed", "skew": 1.0}, 0.1),
+        ({"family": "skewed", "skew": 0.3}, 0.05),
+    ],
+)
+def test_empirical_snr(noise, rel):
+    signal, eps = _large_noise(noise)
+    if rel is not None:
+        assert signal.var() / eps.var() == pytest.approx(SNR, rel=rel)
+
+
+def test_empirical_snr_with_correlated_design():
+    signal, eps = _large_noise({"family": "gaussian"}, design={"kind": "toeplitz", "rho": 0.8})
+    # The toeplitz signal variance is 3 + 2 * (2 * 0.8 + 0.64) = 7.48: check both the scale
+    # and the ratio.
+    assert signal.var() == pytest.approx(7.48, rel=0.03)
+    assert signal.var() / eps.var() == pytest.approx(SNR, rel=0.03)
+
+
+def test_gaussian_quartile_constant():
+    assert _GAUSSIAN_Q75 == pytest.approx(stats.norm.ppf(0.75), rel=1e-15)
+
+
+def _iqr(values):
+    q25, q75 = np.quantile(values, [0.25, 0.75])
+    return q75 - q25
+
+
+@pytest.mark.parametrize(
+    "noise",
+    [
+        {"family": "cauchy"},
+        {"family": "student_t", "df": 2.0},
+        {"family": "student_t", "df": 1.0},
+        {"family": "student_t", "df": 0.5},
+    ],
+)
+def test_iqr_rule_without_variance(noise):
+    _, eps = _large_noise(noise)
+    reference_iqr = 2 * stats.norm.ppf(0.75) * math.sqrt(3.0 / SNR)
+    assert _iqr(eps) == pytest.approx(reference_iqr, rel=0.03)
+    assert np.median(eps) == pytest.approx(0.0, abs=0.02)
+
+
+def test_skewed_noise_has_mean_zero_and_negative_median():
+    skew = 1.0
+    _, eps = _large_noise({"family": "skewed", "skew": skew})
+    sigma = math.sqrt(3.0 / SNR)
+    assert abs(eps.mean()) < 5 * sigma / math.sqrt(N_NOISE)
+    # median of (exp(sZ - s^2/2) - 1) / sqrt(exp(s^2) - 1) is expm1(-s^2/2) / sqrt(expm1(s^2))
+    expected_median = sigma * math.expm1(-(skew**2) / 2) / math.sqrt(math.expm1(skew**2))
+    assert np.median(eps) < 0
+    assert np.median(eps) == pytest.approx(expected_median, rel=0.03)
+    assert stats.skew(eps) > 1
+
+
+@pytest.mark.parametrize(
+    ("n_train", "contamination", "expected"),
+    [(1000, 0.2, 200), (100, 0.1, 10), (7, 0.1, 1), (20, 0.0, 0), (3, 0.49, 1)],
+)
+def test_contamination_share_is_exact(n_train, contamination, expected):
+    # With a huge outlier scale every outlier is far beyond any clean value.
+    noise = {"family": "contaminated", "contamination": contamination, "outlier_scale": 1e9}
+    params = _params(n_train=n_train, p=3, design={"kind": "independent"}, noise=noise)
+    out = simulate(params, SEED)
+    eps = out["y_train"] - out["X_train"] @ out["coef"]
+    sigma = math.sqrt(3.0 / 3.0)  # three unit coefficients, default snr 3
+    assert (np.abs(eps) > 100 * sigma).sum() == expected
+
+
+def test_contaminated_snr_refers_to_the_clean_component():
+    noise = {"family": "contaminated", "contamination": 0.1, "outlier_scale": 10.0}
+    signal, eps = _large_noise(noise)
+    sigma = math.sqrt(3.0 / SNR)
+    clean = eps[np.abs(eps) < 5 * sigma]  # drops ~all clean-component tails only at 5 sigma
+    # 10% outliers of sd 10 sigma: total variance 0.9 + 0.1 * 100 = 10.9 sigma^2
+    assert eps.var() == pytest.approx(10.9 * sigma**2, rel=0.05)
+    assert np.median(np.abs(clean)) == pytest.approx(stats.norm.ppf(0.75) * sigma, rel=0.05)
+
+
+def test_no_signal_uses_unit_noise_scale(tmp_path):
+    params = _params(n_train=5000, n_test=3, coef={"n_nonzero": 0})
+    out = simulate(params, SEED)
+    np.testing.assert_array_equal(out["coef"], 0.0)
+    np.testing.assert_array_equal(out["f_test"], 0.0)
+    assert out["y_train"].std() == pytest.approx(1.0, rel=0.05)
+    simulate_to_file(params, base_seed=0, dataset="null", replicate=0, path=tmp_path / "n.npz")
+    assert read_dataset(tmp_path / "n.npz").metadata["noise_scale"] == 1.0
+
+
+# --------------------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"n_train": 1}, "n_train"),
+        ({"p": 0}, "p"),
+        ({"n_test": 2.5}, "n_test"),
+        ({"design": {"kind": "spiral"}}, "design.kind"),
+        ({"design": {"rho": 1.0}}, "design.rho"),
+        ({"design": {"rho": -0.1}}, "design.rho"),
+        ({"design": {"kind": "latent_groups", "n_groups": 4, "group_size": 4}}, "n_groups"),
+        ({"design": {"colour": 1}}, "design.colour"),
+        ({"coef": {"n_nonzero": 13}}, "coef.n_nonzero"),
+        ({"coef": {"amplitude": 0}}, "coef.amplitude"),
+        ({"coef": {"placement": "random"}}, "coef.placement"),
+        ({"noise": {"family": "poisson"}}, "noise.family"),
+        ({"noise": {"snr": -1}}, "noise.snr"),
+        ({"noise": {"contamination": 0.5}}, "noise.contamination"),
+        ({"noise": {"df": float("inf")}}, "noise.df"),
+        ({"extra": 1}, "extra"),
+    ],
+)
+def test_invalid_parameters_are_refused(change, key):
+    params = _params()
+    for name, value in change.items():
+        params[name] = {**params[name], **value} if isinstance(value, dict) else value
+    with pytest.raises(ValueError, match=key.replace(".", r"\.")):
+        simulate(params, SEED)
+
+
+def test_defaults_are_filled_in():
+    out = simulate({"n_train": 10, "n_test": 5, "p": 30}, SEED)
+    # block design of group_size 10, 10 positive unit coefficients in group 0
+    np.testing.assert_array_equal(out["coef"], np.r_[np.ones(10), np.zeros(20)])
+    np.testing.assert_array_equal(out["groups"], np.arange(30) // 10)
