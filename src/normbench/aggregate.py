@@ -1,0 +1,278 @@
+"""Collect per-job result tables, write them byte-deterministically, and summarise them.
+
+The per-job CSVs (one per dataset replicate) are concatenated into ``results/metrics.csv``
+and ``results/timings.csv``. Rows are always sorted by (dataset, replicate, loss, penalty),
+with losses and penalties in their natural order rather than alphabetically, so that the
+same results give the same bytes whatever order the jobs finished in.
+"""
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "LOSS_ORDER",
+    "METRICS_COLUMNS",
+    "PENALTY_ORDER",
+    "SUMMARY_METRICS",
+    "TIMINGS_COLUMNS",
+    "collect",
+    "order_names",
+    "read_table",
+    "sort_results",
+    "summarize",
+    "write_table",
+]
+
+LOSS_ORDER = ("l2", "l1", "huber")
+PENALTY_ORDER = ("none", "l1", "l2", "elasticnet")
+
+#: Column order of a metrics table (DESIGN §3 and the shared brief).
+METRICS_COLUMNS = (
+    "dataset",
+    "replicate",
+    "loss",
+    "penalty",
+    "status",
+    "message",
+    "lam",
+    "l1_ratio",
+    "delta",
+    "n_train",
+    "p",
+    "test_mse",
+    "test_mae",
+    "risk",
+    "estimation_error",
+    "n_nonzero",
+    "tpr",
+    "fpr",
+    "precision",
+    "f1",
+    "cv_score",
+    "intercept",
+)
+#: Column order of a timings table.
+TIMINGS_COLUMNS = ("dataset", "replicate", "loss", "penalty", "fit_seconds")
+
+#: Metrics whose median and quartiles :func:`summarize` reports.
+SUMMARY_METRICS = ("risk", "test_mse", "test_mae", "f1", "n_nonzero", "tpr", "fpr")
+
+_SORT_COLUMNS = ("dataset", "replicate", "loss", "penalty")
+_GROUP_COLUMNS = ("dataset", "loss", "penalty")
+# Canonical position of every known column; unknown columns keep their relative order after.
+_KNOWN_COLUMNS = tuple(dict.fromkeys(METRICS_COLUMNS + TIMINGS_COLUMNS))
+# Only empty fields (and explicit NaN spellings) are missing: a dataset called "NA" stays a name.
+_NA_VALUES = ["", "nan", "NaN"]
+_TEXT_COLUMNS = ("dataset", "loss", "penalty", "status", "message")
+_FLOAT_FORMAT = "%.10g"
+
+
+def order_names(names, canonical):
+    """Order names: those in ``canonical`` first, in that order, then the others alphabetically.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Names to order (duplicates are dropped).
+    canonical : sequence of str
+        The preferred order of known names.
+
+    Returns
+    -------
+    ordered : list of str
+    """
+    present = set(names)
+    known = [name for name in canonical if name in present]
+    return known + sorted(present.difference(canonical))
+
+
+def _rank(series, canonical):
+    """Integer sort key placing ``canonical`` names first and unknown names after, sorted."""
+    ordered = order_names(series.dropna().astype(str), canonical)
+    position = {name: rank for rank, name in enumerate(ordered)}
+    return series.map(position).fillna(len(ordered)).astype(int)
+
+
+def sort_results(df):
+    """Sort a result table by (dataset, replicate, loss, penalty), in their natural order.
+
+    Datasets sort alphabetically, replicates numerically, losses as ``l2, l1, huber`` and
+    penalties as ``none, l1, l2, elasticnet`` (unknown names after, alphabetically). Columns
+    absent from ``df`` are skipped. The sort is stable.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+
+    Returns
+    -------
+    sorted_df : pandas.DataFrame
+        A sorted copy with a fresh ``RangeIndex``.
+    """
+    keys = {}
+    if "dataset" in df:
+        keys["dataset"] = df["dataset"].astype(str)
+    if "replicate" in df:
+        keys["replicate"] = pd.to_numeric(df["replicate"])
+    if "loss" in df:
+        keys["loss"] = _rank(df["loss"], LOSS_ORDER)
+    if "penalty" in df:
+        keys["penalty"] = _rank(df["penalty"], PENALTY_ORDER)
+    if not keys:
+        return df.reset_index(drop=True)
+    key_frame = pd.DataFrame(keys, index=df.index)
+    order = key_frame.sort_values(list(keys), kind="stable").index
+    return df.loc[order].reset_index(drop=True)
+
+
+def read_table(path):
+    """Read one result CSV written by :func:`write_table` or a per-job rule.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    df : pandas.DataFrame
+        Identity and text columns as strings; empty fields as missing values.
+
+    Raises
+    ------
+    ValueError
+        If the file is empty or holds a header but no rows.
+    """
+    path = Path(path)
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path}: empty CSV file (no header, no rows)")
+    text_dtypes = {column: "str" for column in _TEXT_COLUMNS}
+    df = pd.read_csv(path, dtype=text_dtypes, keep_default_na=False, na_values=_NA_VALUES)
+    if df.empty:
+        raise ValueError(f"{path}: CSV file has a header but no rows")
+    return df
+
+
+def collect(paths: Sequence):
+    """Concatenate per-job result CSVs into one sorted table.
+
+    Parameters
+    ----------
+    paths : sequence of str or path-like
+        Per-job CSV files (metrics or timings), all with the same columns.
+
+    Returns
+    -------
+    df : pandas.DataFrame
+        All rows, sorted by :func:`sort_results`, columns in the order of the first file.
+
+    Raises
+    ------
+    ValueError
+        If ``paths`` is empty, a file is empty, or two files have different columns.
+    """
+    paths = [Path(path) for path in paths]
+    if not paths:
+        raise ValueError("collect() needs at least one CSV path, got none")
+    frames = [read_table(path) for path in paths]
+    columns = list(frames[0].columns)
+    for path, frame in zip(paths, frames, strict=True):
+        if set(frame.columns) != set(columns):
+            raise ValueError(
+                f"{path}: columns {list(frame.columns)} differ from those of {paths[0]}: {columns}"
+            )
+    combined = pd.concat([frame[columns] for frame in frames], ignore_index=True)
+    return sort_results(combined)
+
+
+def _ordered_columns(columns):
+    """Known columns in canonical order, then unknown ones in their given order."""
+    known = [column for column in _KNOWN_COLUMNS if column in columns]
+    return known + [column for column in columns if column not in _KNOWN_COLUMNS]
+
+
+def write_table(df, path):
+    """Write a result table as CSV with deterministic bytes.
+
+    Rows are sorted with :func:`sort_results`; known columns come in their canonical order
+    (:data:`METRICS_COLUMNS`, then ``fit_seconds``), other columns after them in their given
+    order; floats are written with ``'%.10g'``, missing values as empty fields, lines end
+    with ``'\\n'`` and the file is UTF-8. Parent directories are created.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+    path : str or path-like
+    """
+    path = Path(path)
+    table = sort_results(df)[_ordered_columns(list(df.columns))]
+    text = table.to_csv(index=False, float_format=_FLOAT_FORMAT, na_rep="", lineterminator="\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Bytes, not text mode, so no platform newline translation can creep in.
+    path.write_bytes(text.encode("utf-8"))
+
+
+def _quartiles(values):
+    """Median, 25% and 75% quantiles of the finite-or-infinite, non-missing values."""
+    values = pd.to_numeric(values, errors="raise").dropna().to_numpy(dtype=float)
+    if values.size == 0:
+        return math.nan, math.nan, math.nan
+    q25, median, q75 = np.quantile(values, [0.25, 0.5, 0.75])
+    return float(median), float(q25), float(q75)
+
+
+def summarize(metrics):
+    """Median and interquartile range of the main metrics per (dataset, loss, penalty).
+
+    Only rows with ``status == "ok"`` enter the medians; the other rows (``not_converged``,
+    ``failed`` or any other status) are counted in ``n_failed``, never dropped silently.
+    Missing metric values (e.g. ``risk`` without a noise-free signal) are ignored; a pair
+    with no usable value gets ``nan``.
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        A metrics table (see :data:`METRICS_COLUMNS`); needs at least ``dataset``, ``loss``,
+        ``penalty``, ``status`` and the columns of :data:`SUMMARY_METRICS`.
+
+    Returns
+    -------
+    summary : pandas.DataFrame
+        One row per pair, sorted like :func:`sort_results`, with columns ``dataset``,
+        ``loss``, ``penalty``, ``n_ok``, ``n_failed`` (every status other than ``ok``) and,
+        for each metric ``m`` of :data:`SUMMARY_METRICS`, ``m_median``, ``m_q25``, ``m_q75``.
+
+    Raises
+    ------
+    ValueError
+        If a required column is missing.
+    """
+    required = (*_GROUP_COLUMNS, "status", *SUMMARY_METRICS)
+    missing = [column for column in required if column not in metrics]
+    if missing:
+        raise ValueError(f"metrics table lacks column(s) {missing}")
+
+    rows = []
+    groups = metrics.groupby(list(_GROUP_COLUMNS), sort=False, dropna=False)
+    for (dataset, loss, penalty), group in groups:
+        is_ok = group["status"] == "ok"
+        row = {
+            "dataset": dataset,
+            "loss": loss,
+            "penalty": penalty,
+            "n_ok": int(is_ok.sum()),
+            "n_failed": int((~is_ok).sum()),
+        }
+        for metric in SUMMARY_METRICS:
+            median, q25, q75 = _quartiles(group.loc[is_ok, metric])
+            row[f"{metric}_median"] = median
+            row[f"{metric}_q25"] = q25
+            row[f"{metric}_q75"] = q75
+        rows.append(row)
+    columns = [*_GROUP_COLUMNS, "n_ok", "n_failed"] + [
+        f"{metric}_{stat}" for metric in SUMMARY_METRICS for stat in ("median", "q25", "q75")
+    ]
+    return sort_results(pd.DataFrame(rows, columns=columns))

@@ -1,0 +1,465 @@
+"""Figures of the benchmark report.
+
+Every function returns a :class:`matplotlib.figure.Figure` drawn on an Agg canvas that is
+not registered with pyplot: nothing is shown, no global figure state is touched, and the
+figure is freed as soon as the caller drops it. Losses are always listed as ``l2, l1, huber``
+and penalties as ``none, l1, l2, elasticnet``, and a penalty has the same colour in every
+figure.
+"""
+
+import math
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import LogNorm, Normalize
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import (
+    FixedLocator,
+    FuncFormatter,
+    LogLocator,
+    NullFormatter,
+    NullLocator,
+)
+
+from normbench.aggregate import LOSS_ORDER, PENALTY_ORDER, order_names
+
+__all__ = [
+    "LOWER_IS_BETTER",
+    "HIGHER_IS_BETTER",
+    "fit_time_bars",
+    "format_value",
+    "heatmap_grid",
+    "pair_label",
+    "replicate_distributions",
+    "tpr_fpr_scatter",
+]
+
+#: Metrics for which a smaller value is a better model.
+LOWER_IS_BETTER = frozenset({"risk", "test_mse", "test_mae", "estimation_error", "fpr"})
+#: Metrics for which a larger value is a better model.
+HIGHER_IS_BETTER = frozenset({"f1", "tpr", "precision"})
+# Squared/absolute errors span orders of magnitude across pairs (an interpolant next to a
+# well-tuned lasso), so they get a log scale when every value is positive.
+_RISK_LIKE = frozenset({"risk", "test_mse", "test_mae", "estimation_error"})
+# Ratio max/min above which a heatmap of a risk-like metric switches to a log colour scale.
+_LOG_COLOUR_RATIO = 20.0
+_LOSS_MARKERS = {"l2": "o", "l1": "s", "huber": "^"}
+_EXTRA_MARKERS = ("D", "v", "P", "X", "*")
+_MISSING_TEXT_COLOUR = "#555555"
+_BEST_OUTLINE_COLOUR = "#d62728"
+# Matplotlib 3.10 replaced boxplot(vert=False) by orientation="horizontal".
+_HORIZONTAL_BOXES = (
+    {"orientation": "horizontal"}
+    if tuple(int(part) for part in matplotlib.__version__.split(".")[:2]) >= (3, 10)
+    else {"vert": False}
+)
+
+
+def _new_figure(figsize):
+    """A figure on its own Agg canvas, independent of pyplot's state."""
+    figure = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def format_value(value):
+    """Format a metric value for an annotation or a table cell.
+
+    Parameters
+    ----------
+    value : float or None
+
+    Returns
+    -------
+    text : str
+        ``"n/a"`` for a missing value, integers without decimals, three significant digits
+        otherwise (scientific notation below 1e-3 or from 1e5).
+
+    Examples
+    --------
+    >>> [format_value(v) for v in (float("nan"), 12.0, 0.12345, 123.4, 2.5e-5)]
+    ['n/a', '12', '0.123', '123', '2.50e-05']
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    value = float(value)
+    if math.isnan(value):
+        return "n/a"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    magnitude = abs(value)
+    if value == round(value) and magnitude < 1e5:
+        return str(int(value))
+    if magnitude >= 1e5 or magnitude < 1e-3:
+        return f"{value:.2e}"
+    if magnitude >= 100:
+        return f"{value:.0f}"
+    return f"{value:.3g}"
+
+
+def pair_label(loss, penalty):
+    """Label of a (loss, penalty) pair, e.g. ``"huber / elasticnet"``."""
+    return f"{loss} / {penalty}"
+
+
+def _penalty_palette(penalties):
+    """Fixed colour per penalty: canonical penalties keep their colour whatever is present."""
+    colours = sns.color_palette("colorblind", 10)
+    fixed = {"none": colours[7], "l1": colours[0], "l2": colours[1], "elasticnet": colours[2]}
+    spare = [colours[i] for i in (4, 5, 6, 8, 9, 3)]
+    extras = [name for name in penalties if name not in fixed]
+    palette = {name: fixed[name] for name in penalties if name in fixed}
+    for index, name in enumerate(extras):
+        palette[name] = spare[index % len(spare)]
+    return palette
+
+
+def _loss_marker(loss, losses):
+    if loss in _LOSS_MARKERS:
+        return _LOSS_MARKERS[loss]
+    extras = [name for name in losses if name not in _LOSS_MARKERS]
+    return _EXTRA_MARKERS[extras.index(loss) % len(_EXTRA_MARKERS)]
+
+
+def _rows_of(table, dataset):
+    rows = table[table["dataset"] == dataset]
+    if rows.empty:
+        raise ValueError(f"no rows for dataset {dataset!r}")
+    return rows
+
+
+def _ok_rows(metrics, dataset):
+    """Rows of one dataset whose fit succeeded; other rows are reported in the failures table."""
+    rows = _rows_of(metrics, dataset)
+    return rows[rows["status"] == "ok"]
+
+
+def _pair_order(rows):
+    """Pairs present in ``rows``, loss-major, as (loss, penalty) tuples."""
+    present = set(zip(rows["loss"], rows["penalty"], strict=True))
+    losses = order_names(rows["loss"], LOSS_ORDER)
+    penalties = order_names(rows["penalty"], PENALTY_ORDER)
+    return [(loss, pen) for loss in losses for pen in penalties if (loss, pen) in present]
+
+
+def _direction_note(metric):
+    if metric in LOWER_IS_BETTER:
+        return "lower is better"
+    if metric in HIGHER_IS_BETTER:
+        return "higher is better"
+    return None
+
+
+def _text_colour(rgba):
+    """Black or white, whichever reads better on a cell of colour ``rgba``."""
+    red, green, blue = rgba[:3]
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return "black" if luminance > 0.5 else "white"
+
+
+def heatmap_grid(summary, dataset, metric, *, title=None):
+    """Heatmap of a median metric over the loss x penalty grid of one dataset.
+
+    Rows are the losses (``l2, l1, huber``), columns the penalties (``none, l1, l2,
+    elasticnet``); names outside these sets are appended. Each cell is annotated with the
+    median (``"n/a"`` when the pair has no value). Colours run from worse to better (bright is
+    better) for metrics with a direction, and the best cell(s) are outlined in red; a metric
+    without a direction (``n_nonzero``) gets a neutral colour map and no outline.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Output of :func:`normbench.aggregate.summarize`.
+    dataset : str
+        Dataset to draw.
+    metric : str
+        A metric of :data:`normbench.aggregate.SUMMARY_METRICS`; column ``f"{metric}_median"``
+        is drawn.
+    title : str, optional
+        Axes title; defaults to ``"<dataset>: median <metric>"``.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``summary`` has no row for ``dataset`` or no column for ``metric``.
+    """
+    column = f"{metric}_median"
+    if column not in summary:
+        raise ValueError(f"summary has no column {column!r}")
+    rows = _rows_of(summary, dataset)
+    losses = list(LOSS_ORDER) + [n for n in order_names(rows["loss"], ()) if n not in LOSS_ORDER]
+    penalties = list(PENALTY_ORDER) + [
+        n for n in order_names(rows["penalty"], ()) if n not in PENALTY_ORDER
+    ]
+    grid = (
+        rows.set_index(["loss", "penalty"])[column]
+        .astype(float)
+        .unstack("penalty")
+        .reindex(index=losses, columns=penalties)
+    )
+    values = grid.to_numpy()
+    finite = np.isfinite(values)
+    direction = _direction_note(metric)
+
+    if metric in LOWER_IS_BETTER:
+        cmap = "viridis_r"
+    elif metric in HIGHER_IS_BETTER:
+        cmap = "viridis"
+    else:
+        cmap = "Blues"
+    norm = Normalize(vmin=0.0, vmax=1.0)
+    if finite.any():
+        low, high = values[finite].min(), values[finite].max()
+        use_log = metric in _RISK_LIKE and low > 0 and high / low > _LOG_COLOUR_RATIO
+        norm = LogNorm(vmin=low, vmax=high) if use_log else Normalize(vmin=low, vmax=high)
+
+    figure = _new_figure((1.5 * len(penalties) + 1.6, 0.75 * len(losses) + 1.2))
+    ax = figure.add_subplot()
+    ax.set_facecolor("#eeeeee")  # cells without a value show the background
+    mesh = ax.pcolormesh(
+        np.ma.masked_invalid(values), cmap=cmap, norm=norm, edgecolors="white", linewidth=1.0
+    )
+    label = f"median {metric}" + (f" ({direction})" if direction else "")
+    colorbar = figure.colorbar(mesh, ax=ax, label=label)
+    if isinstance(norm, LogNorm):
+        # Plain numbers read faster than 4x10^-1 next to the plain cell annotations.
+        colorbar.ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        colorbar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v)))
+        colorbar.ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlim(0, len(penalties))
+    ax.set_ylim(len(losses), 0)  # first loss on top, like a table
+    ax.set_xticks(np.arange(len(penalties)) + 0.5, penalties)
+    ax.set_yticks(np.arange(len(losses)) + 0.5, losses)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    for i, loss in enumerate(losses):
+        for j, penalty in enumerate(penalties):
+            value = grid.loc[loss, penalty]
+            colour = (
+                _text_colour(mesh.cmap(mesh.norm(value))) if finite[i, j] else _MISSING_TEXT_COLOUR
+            )
+            ax.text(
+                j + 0.5, i + 0.5, format_value(value), ha="center", va="center", color=colour,
+                fontsize=11,
+            )
+    if direction and finite.any():
+        best = values[finite].min() if metric in LOWER_IS_BETTER else values[finite].max()
+        for i, j in zip(*np.nonzero(finite & (values == best)), strict=True):
+            ax.add_patch(
+                Rectangle((j, i), 1, 1, fill=False, edgecolor=_BEST_OUTLINE_COLOUR, linewidth=3,
+                          clip_on=False)
+            )
+    ax.set_xlabel("penalty")
+    ax.set_ylabel("loss")
+    ax.tick_params(axis="both", length=0)
+    ax.set_title(title if title is not None else f"{dataset}: median {metric}")
+    return figure
+
+
+def replicate_distributions(metrics, dataset, metric):
+    """Distribution of a metric across replicates for every pair of one dataset.
+
+    One horizontal box (quartiles, whiskers at 1.5 IQR) per pair with the individual
+    replicates as points (spread by fixed offsets, not random jitter), pairs in loss-major
+    order, boxes coloured by penalty. Only successful
+    fits (``status == "ok"``) are drawn. Risk-like metrics use a log axis when every value is
+    positive.
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        A metrics table.
+    dataset : str
+    metric : str
+        Column of ``metrics`` to draw.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``metrics`` has no row for ``dataset``.
+    """
+    order = _pair_order(_rows_of(metrics, dataset))
+    penalties = order_names([penalty for _, penalty in order], PENALTY_ORDER)
+    palette = _penalty_palette(penalties)
+    rows = _ok_rows(metrics, dataset)
+    values = pd.to_numeric(rows[metric]).to_numpy(dtype=float)
+    keep = np.isfinite(values)
+    by_pair = {}
+    for loss, penalty, value in zip(rows["loss"][keep], rows["penalty"][keep], values[keep],
+                                    strict=True):
+        by_pair.setdefault((loss, penalty), []).append(value)
+
+    figure = _new_figure((7.0, 0.32 * len(order) + 1.4))
+    ax = figure.add_subplot()
+    for position, pair in enumerate(order):
+        pair_values = np.asarray(by_pair.get(pair, []))
+        if pair_values.size == 0:
+            continue
+        boxes = ax.boxplot(
+            [pair_values], positions=[position], widths=0.6, patch_artist=True,
+            showfliers=False, medianprops={"color": "black", "linewidth": 1.5},
+            **_HORIZONTAL_BOXES,
+        )
+        boxes["boxes"][0].set_facecolor(palette[pair[1]])
+        # Evenly spread offsets instead of random jitter: deterministic pixels, no RNG.
+        offsets = np.linspace(-0.18, 0.18, pair_values.size) if pair_values.size > 1 else [0.0]
+        ax.scatter(pair_values, position + np.asarray(offsets), s=14, color="0.15", alpha=0.75,
+                   zorder=3, linewidths=0)
+    ax.set_yticks(range(len(order)), [pair_label(loss, penalty) for loss, penalty in order])
+    ax.set_ylim(len(order) - 0.5, -0.5)  # first pair on top
+    if not by_pair:
+        ax.text(0.5, 0.5, f"no {metric} values", transform=ax.transAxes, ha="center",
+                va="center", color=_MISSING_TEXT_COLOUR)
+    elif metric in _RISK_LIKE and values[keep].min() > 0:
+        ax.set_xscale("log")
+    ax.set_ylabel("loss / penalty")
+    note = _direction_note(metric)
+    ax.set_xlabel(metric + (f" ({note})" if note else ""))
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title(f"{dataset}: {metric} across replicates (successful fits)")
+    return figure
+
+
+def tpr_fpr_scatter(metrics, dataset):
+    """Mean true-positive rate against mean false-positive rate per pair of one dataset.
+
+    Support recovery at the hyperparameters chosen by cross-validation: the ideal point is
+    the top-left corner (all true features, no false ones). Colour encodes the penalty,
+    marker shape the loss. The FPR axis is symmetric-log (linear below 0.01) so that sparse
+    models, whose FPR is tiny, remain distinguishable from dense ones at FPR = 1.
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        A metrics table; only ``status == "ok"`` rows are averaged.
+    dataset : str
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``metrics`` has no row for ``dataset``.
+    """
+    order = _pair_order(_rows_of(metrics, dataset))
+    losses = order_names([loss for loss, _ in order], LOSS_ORDER)
+    penalties = order_names([penalty for _, penalty in order], PENALTY_ORDER)
+    palette = _penalty_palette(penalties)
+    rows = _ok_rows(metrics, dataset)
+    means = (
+        rows.assign(tpr=pd.to_numeric(rows["tpr"]), fpr=pd.to_numeric(rows["fpr"]))
+        .groupby(["loss", "penalty"])[["tpr", "fpr"]]
+        .mean()
+    )
+
+    figure = _new_figure((6.4, 4.6))
+    ax = figure.add_subplot()
+    drawn = 0
+    for loss, penalty in order:
+        if (loss, penalty) not in means.index:
+            continue
+        tpr, fpr = means.loc[(loss, penalty), ["tpr", "fpr"]]
+        if not (np.isfinite(tpr) and np.isfinite(fpr)):
+            continue
+        ax.scatter(
+            fpr, tpr, marker=_loss_marker(loss, losses), s=80, color=palette[penalty],
+            edgecolors="black", linewidths=0.7, alpha=0.9, zorder=3,
+        )
+        drawn += 1
+    if drawn == 0:
+        ax.text(0.5, 0.5, "no TPR/FPR values to show\n(no true coefficients or no successful fit)",
+                transform=ax.transAxes, ha="center", va="center", color=_MISSING_TEXT_COLOUR)
+    ax.set_xscale("symlog", linthresh=0.01)
+    ax.set_xlim(-0.002, 1.3)
+    ax.xaxis.set_major_locator(FixedLocator([0.0, 0.01, 0.03, 0.1, 0.3, 1.0]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v)))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_ylim(-0.04, 1.04)
+    ax.set_xlabel("mean false-positive rate (symlog axis)")
+    ax.set_ylabel("mean true-positive rate")
+    ax.grid(alpha=0.3)
+    loss_handles = [
+        Line2D([], [], linestyle="", marker=_loss_marker(loss, losses), color="0.4",
+               markeredgecolor="black", markersize=8, label=loss)
+        for loss in losses
+    ]
+    penalty_handles = [
+        Line2D([], [], linestyle="", marker="o", color=palette[penalty], markeredgecolor="black",
+               markersize=8, label=penalty)
+        for penalty in penalties
+    ]
+    first = ax.legend(handles=loss_handles, title="loss", loc="lower right", fontsize=8,
+                      title_fontsize=9)
+    ax.add_artist(first)
+    ax.legend(handles=penalty_handles, title="penalty", loc="center right", fontsize=8,
+              title_fontsize=9)
+    ax.set_title(f"{dataset}: support recovery at the CV choice")
+    return figure
+
+
+def fit_time_bars(timings):
+    """Median fit time per pair across all datasets and replicates.
+
+    Parameters
+    ----------
+    timings : pandas.DataFrame
+        Columns ``loss``, ``penalty``, ``fit_seconds`` (one row per dataset replicate and pair).
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        Horizontal bars in loss-major order, coloured by penalty, each labelled with its
+        value; log axis when the medians span more than a factor 30.
+
+    Raises
+    ------
+    ValueError
+        If ``timings`` has no rows.
+    """
+    if timings.empty:
+        raise ValueError("timings table has no rows")
+    order = _pair_order(timings)
+    penalties = order_names([penalty for _, penalty in order], PENALTY_ORDER)
+    palette = _penalty_palette(penalties)
+    medians = (
+        timings.assign(fit_seconds=pd.to_numeric(timings["fit_seconds"]))
+        .groupby(["loss", "penalty"])["fit_seconds"]
+        .median()
+    )
+    values = np.array([medians.get(pair, np.nan) for pair in order], dtype=float)
+    labels = [pair_label(loss, penalty) for loss, penalty in order]
+
+    figure = _new_figure((7.0, 0.32 * len(order) + 1.4))
+    ax = figure.add_subplot()
+    positions = np.arange(len(order))
+    ax.barh(positions, np.nan_to_num(values), color=[palette[p] for _, p in order],
+            edgecolor="black", linewidth=0.5)
+    ax.set_yticks(positions, labels)
+    ax.invert_yaxis()  # first pair at the top, like the tables
+    finite = values[np.isfinite(values)]
+    if finite.size and finite.min() > 0 and finite.max() / finite.min() > 30:
+        ax.set_xscale("log")
+    for position, value in zip(positions, values, strict=True):
+        if np.isfinite(value):
+            ax.text(value, position, f" {format_value(value)} s", va="center", fontsize=8)
+    ax.margins(x=0.15)
+    ax.set_xlabel("median fit_seconds per dataset replicate")
+    ax.set_ylabel("loss / penalty")
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title("Fit time per pair (median over all datasets and replicates)")
+    return figure

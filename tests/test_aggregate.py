@@ -1,0 +1,215 @@
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from normbench.aggregate import (
+    METRICS_COLUMNS,
+    SUMMARY_METRICS,
+    collect,
+    order_names,
+    read_table,
+    sort_results,
+    summarize,
+    write_table,
+)
+
+LOSSES = ("l2", "l1", "huber")
+PENALTIES = ("none", "l1", "l2", "elasticnet")
+
+
+def _metrics_frame(datasets=("alpha", "beta"), replicates=(0, 1, 2), seed=0):
+    """A full metrics table with deterministic pseudo-random values."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    rows = []
+    for dataset in datasets:
+        for replicate in replicates:
+            for loss in LOSSES:
+                for penalty in PENALTIES:
+                    row = {column: rng.random() for column in METRICS_COLUMNS}
+                    row.update(
+                        dataset=dataset, replicate=replicate, loss=loss, penalty=penalty,
+                        status="ok", message="", n_train=100, p=50,
+                        n_nonzero=int(rng.integers(0, 50)),
+                    )
+                    rows.append(row)
+    return pd.DataFrame(rows, columns=list(METRICS_COLUMNS))
+
+
+def _write_csv(path, frame):
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_order_names_puts_unknown_names_last_alphabetically():
+    names = ["scad", "l2", "elasticnet", "group", "none", "l2"]
+    assert order_names(names, ("none", "l1", "l2", "elasticnet")) == [
+        "none", "l2", "elasticnet", "group", "scad",
+    ]
+
+
+def test_collect_sorts_categorically_and_numerically(tmp_path):
+    frame = _metrics_frame(replicates=(2, 10))
+    # Split into per-job files in a scrambled order; replicate 10 must sort after 2.
+    paths = []
+    for index, (key, group) in enumerate(frame.groupby(["dataset", "replicate"])):
+        shuffled = group.sample(frac=1.0, random_state=np.random.RandomState(index))
+        paths.append(_write_csv(tmp_path / f"{key[0]}_{key[1]}.csv", shuffled))
+    result = collect(list(reversed(paths)))
+    assert list(result.columns) == list(METRICS_COLUMNS)
+    assert len(result) == len(frame)
+    first = result[(result.dataset == "alpha") & (result.replicate == 2)]
+    assert list(zip(first.loss, first.penalty, strict=True)) == [
+        (loss, penalty) for loss in LOSSES for penalty in PENALTIES
+    ]
+    assert list(result.dataset.unique()) == ["alpha", "beta"]
+    assert list(result[result.dataset == "alpha"].replicate.unique()) == [2, 10]
+
+
+def test_collect_places_unknown_losses_and_penalties_last(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "dataset": ["d"] * 5,
+            "replicate": [0] * 5,
+            "loss": ["quantile", "huber", "cauchy", "l2", "l2"],
+            "penalty": ["l1", "l1", "l1", "scad", "none"],
+            "fit_seconds": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    result = collect([_write_csv(tmp_path / "t.csv", frame)])
+    assert list(zip(result.loss, result.penalty, strict=True)) == [
+        ("l2", "none"), ("l2", "scad"), ("huber", "l1"), ("cauchy", "l1"), ("quantile", "l1"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [("", "empty CSV"), ("dataset,replicate,loss,penalty\n", "no rows")],
+)
+def test_collect_rejects_empty_files(tmp_path, content, match):
+    path = tmp_path / "job.csv"
+    path.write_text(content)
+    with pytest.raises(ValueError, match=match) as info:
+        collect([path])
+    assert str(path) in str(info.value)
+
+
+def test_collect_rejects_no_paths():
+    with pytest.raises(ValueError, match="at least one"):
+        collect([])
+
+
+def test_collect_rejects_mismatched_columns(tmp_path):
+    first = _write_csv(tmp_path / "a.csv", pd.DataFrame({"dataset": ["a"], "x": [1]}))
+    second = _write_csv(tmp_path / "b.csv", pd.DataFrame({"dataset": ["b"], "y": [1]}))
+    with pytest.raises(ValueError, match="differ"):
+        collect([first, second])
+
+
+def test_read_table_keeps_na_like_names(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("dataset,replicate,loss,penalty,message,risk\nNA,0,l2,none,,\n")
+    table = read_table(path)
+    assert table.loc[0, "dataset"] == "NA"
+    assert pd.isna(table.loc[0, "message"])
+    assert math.isnan(table.loc[0, "risk"])
+
+
+def test_write_table_exact_bytes(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "fit_seconds": [1 / 3, 2.0],
+            "penalty": ["l1", "none"],
+            "loss": ["l2", "l2"],
+            "replicate": [0, 0],
+            "dataset": ["d", "d"],
+            "extra": [np.nan, 1e-12],
+        }
+    )
+    path = tmp_path / "nested" / "t.csv"
+    write_table(frame, path)
+    # rows sorted (none before l1), canonical columns first, %.10g floats, NaN empty
+    assert path.read_bytes() == (
+        b"dataset,replicate,loss,penalty,fit_seconds,extra\n"
+        b"d,0,l2,none,2,1e-12\n"
+        b"d,0,l2,l1,0.3333333333,\n"
+    )
+
+
+def test_write_table_is_deterministic(tmp_path):
+    frame = _metrics_frame()
+    frame.loc[3, "message"] = 'solver said "no", then stopped'
+    frame.loc[5, "risk"] = np.nan
+    write_table(frame, tmp_path / "a.csv")
+    write_table(frame, tmp_path / "b.csv")
+    scrambled = frame.sample(frac=1.0, random_state=np.random.RandomState(7))
+    scrambled = scrambled[list(reversed(frame.columns))].reset_index(drop=True)
+    write_table(scrambled, tmp_path / "c.csv")
+    reference = (tmp_path / "a.csv").read_bytes()
+    assert (tmp_path / "b.csv").read_bytes() == reference
+    assert (tmp_path / "c.csv").read_bytes() == reference
+    assert b"\r" not in reference
+
+
+def test_write_read_round_trip_is_stable(tmp_path):
+    frame = _metrics_frame(datasets=("x",), replicates=(0,))
+    frame.loc[0, "status"] = "failed"
+    frame.loc[0, "message"] = "ValueError: boom, with a comma"
+    write_table(frame, tmp_path / "first.csv")
+    write_table(read_table(tmp_path / "first.csv"), tmp_path / "second.csv")
+    assert (tmp_path / "first.csv").read_bytes() == (tmp_path / "second.csv").read_bytes()
+
+
+def test_sort_results_is_stable_for_missing_keys():
+    frame = pd.DataFrame({"value": [3, 1, 2]})
+    assert sort_results(frame)["value"].tolist() == [3, 1, 2]
+
+
+def _summary_input():
+    rows = []
+    # pair (l2, l1): four ok replicates with risk 1, 2, 3, 4 and a failed one with risk 100
+    for replicate, value in enumerate([4.0, 1.0, 3.0, 2.0]):
+        rows.append(("d", replicate, "l2", "l1", "ok", value))
+    rows.append(("d", 4, "l2", "l1", "failed", 100.0))
+    # pair (l1, none): one ok, one not converged (excluded although it has a value)
+    rows.append(("d", 0, "l1", "none", "ok", 7.0))
+    rows.append(("d", 1, "l1", "none", "not_converged", 0.5))
+    # pair (huber, l2): nothing succeeded
+    rows.append(("d", 0, "huber", "l2", "failed", math.nan))
+    columns = ["dataset", "replicate", "loss", "penalty", "status", "risk"]
+    frame = pd.DataFrame(rows, columns=columns)
+    for metric in SUMMARY_METRICS:
+        if metric != "risk":
+            frame[metric] = frame["risk"] * 2
+    return frame
+
+
+def test_summarize_medians_and_counts():
+    summary = summarize(_summary_input())
+    assert list(zip(summary.loss, summary.penalty, strict=True)) == [
+        ("l2", "l1"), ("l1", "none"), ("huber", "l2"),
+    ]
+    first, second, third = (summary.iloc[i] for i in range(3))
+    # ok risks 1, 2, 3, 4: median 2.5, linear quartiles 1.75 and 3.25; the failed 100 is ignored
+    assert (first.risk_median, first.risk_q25, first.risk_q75) == (2.5, 1.75, 3.25)
+    assert (first.n_ok, first.n_failed) == (4, 1)
+    assert first.test_mse_median == 5.0
+    assert (second.risk_median, second.n_ok, second.n_failed) == (7.0, 1, 1)
+    assert (third.n_ok, third.n_failed) == (0, 1)
+    assert math.isnan(third.risk_median) and math.isnan(third.f1_q75)
+    assert summary["n_ok"].sum() + summary["n_failed"].sum() == len(_summary_input())
+
+
+def test_summarize_ignores_missing_values_within_ok_rows():
+    frame = _summary_input()
+    frame.loc[frame.index[0], "f1"] = math.nan  # the replicate with risk 4 has no F1
+    row = summarize(frame).iloc[0]
+    # remaining F1 values 2, 6, 4 -> median 4
+    assert row.f1_median == 4.0
+    assert row.n_ok == 4
+
+
+def test_summarize_requires_columns():
+    with pytest.raises(ValueError, match="status"):
+        summarize(_summary_input().drop(columns="status"))

@@ -1,0 +1,211 @@
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from normbench.metrics import (
+    METRIC_NAMES,
+    estimation_error,
+    evaluate,
+    prediction_metrics,
+    risk,
+    support_metrics,
+)
+
+try:  # the real container when the data module is available, a stand-in otherwise
+    from normbench.datasets import Dataset
+except ImportError:  # pragma: no cover - depends on the state of the package
+    Dataset = None
+
+
+def _namespace_dataset(**arrays):
+    fields = {"coef": None, "f_test": None, "groups": None, "metadata": {}, "path": "memory"}
+    fields.update(arrays)
+    return SimpleNamespace(**fields)
+
+
+def _real_dataset(**arrays):
+    if Dataset is None:
+        pytest.skip("normbench.datasets is not importable yet")
+    fields = {"coef": None, "f_test": None, "groups": None, "metadata": {}, "path": "memory.npz"}
+    fields.update(arrays)
+    return Dataset(**fields)
+
+
+DATASET_FACTORIES = [
+    pytest.param(_namespace_dataset, id="namespace"),
+    pytest.param(_real_dataset, id="Dataset"),
+]
+
+
+def _training_arrays():
+    # Training arrays are never used by evaluate(); they only make the Dataset valid.
+    return {"X_train": np.eye(3, 2), "y_train": np.array([0.0, 1.0, 2.0])}
+
+
+def test_prediction_metrics_hand_computed():
+    # residuals y_pred - y_true = [0, 2, -3]: MSE = (0 + 4 + 9) / 3, MAE = (0 + 2 + 3) / 3
+    result = prediction_metrics([1.0, 2.0, 3.0], [1.0, 4.0, 0.0])
+    assert result == {"test_mse": pytest.approx(13 / 3), "test_mae": pytest.approx(5 / 3)}
+    assert all(isinstance(value, float) for value in result.values())
+
+
+def test_risk_hand_computed_and_missing_signal():
+    # f_pred - f_true = [1, 2]: mean of squares = (1 + 4) / 2
+    assert risk([0.0, 1.0], [1.0, 3.0]) == pytest.approx(2.5)
+    assert math.isnan(risk(None, [1.0, 3.0]))
+
+
+def test_estimation_error_hand_computed_and_missing_coef():
+    # coef_hat - coef_true = [-3, 4, 0]: Euclidean norm 5 (3-4-5 triangle)
+    assert estimation_error([3.0, 0.0, 0.0], [0.0, 4.0, 0.0]) == pytest.approx(5.0)
+    assert math.isnan(estimation_error(None, [0.0, 4.0]))
+
+
+@pytest.mark.parametrize(
+    ("coef_true", "coef_hat", "expected"),
+    [
+        pytest.param(
+            # truth {0, 3}, selected {0, 1}: TP=1, FP=1, FN=1, true zeros=3
+            [1.0, 0.0, 0.0, 2.0, 0.0],
+            [0.5, 0.1, 0.0, 0.0, 0.0],
+            {"n_nonzero": 2, "tpr": 1 / 2, "fpr": 1 / 3, "precision": 1 / 2, "f1": 2 / 4},
+            id="mixed",
+        ),
+        pytest.param(
+            # nothing selected: precision 0/0 is undefined, recall and F1 are 0
+            [1.0, 0.0, -1.0],
+            [0.0, 0.0, 0.0],
+            {"n_nonzero": 0, "tpr": 0.0, "fpr": 0.0, "precision": math.nan, "f1": 0.0},
+            id="nothing-selected",
+        ),
+        pytest.param(
+            # no true zeros: FPR 0/0 undefined; TP=1, FN=1 -> F1 = 2 / (2 + 0 + 1)
+            [1.0, -2.0],
+            [3.0, 0.0],
+            {"n_nonzero": 1, "tpr": 1 / 2, "fpr": math.nan, "precision": 1.0, "f1": 2 / 3},
+            id="no-true-zeros",
+        ),
+        pytest.param(
+            # no true non-zeros: TPR undefined; one of four zeros selected
+            [0.0, 0.0, 0.0, 0.0],
+            [0.0, 0.0, -0.2, 0.0],
+            {"n_nonzero": 1, "tpr": math.nan, "fpr": 1 / 4, "precision": 0.0, "f1": 0.0},
+            id="empty-truth",
+        ),
+        pytest.param(
+            # neither a true nor a selected feature: only FPR is defined
+            [0.0, 0.0],
+            [0.0, 0.0],
+            {"n_nonzero": 0, "tpr": math.nan, "fpr": 0.0, "precision": math.nan, "f1": math.nan},
+            id="all-zero",
+        ),
+        pytest.param(
+            # a dense estimator selects everything: recall 1, FPR 1
+            [0.0, 1.0, 0.0, 0.0],
+            [0.1, 0.9, -0.1, 1e-12],
+            {"n_nonzero": 4, "tpr": 1.0, "fpr": 1.0, "precision": 1 / 4, "f1": 2 / 5},
+            id="dense",
+        ),
+    ],
+)
+def test_support_metrics_hand_computed(coef_true, coef_hat, expected):
+    result = support_metrics(np.array(coef_true), np.array(coef_hat))
+    assert list(result) == ["n_nonzero", "tpr", "fpr", "precision", "f1"]
+    assert isinstance(result["n_nonzero"], int)
+    for key, value in expected.items():
+        if isinstance(value, float) and math.isnan(value):
+            assert math.isnan(result[key]), key
+        else:
+            assert result[key] == pytest.approx(value), key
+
+
+def test_support_metrics_without_truth_keeps_n_nonzero():
+    result = support_metrics(None, [0.0, 1.5, 0.0, -2.0])
+    assert result["n_nonzero"] == 2
+    assert all(math.isnan(result[key]) for key in ("tpr", "fpr", "precision", "f1"))
+
+
+@pytest.mark.parametrize(
+    ("function", "first", "second"),
+    [
+        (prediction_metrics, [1.0, 2.0], [1.0, 2.0, 3.0]),
+        (risk, [1.0, 2.0], [1.0]),
+        (estimation_error, [1.0, 2.0, 3.0], [1.0, 2.0]),
+        (support_metrics, [1.0], [1.0, 0.0]),
+        (prediction_metrics, [[1.0, 2.0]], [[1.0, 2.0]]),
+        (prediction_metrics, [], []),
+    ],
+)
+def test_shape_mismatch_raises(function, first, second):
+    with pytest.raises(ValueError, match="shape|dimensional|empty"):
+        function(first, second)
+
+
+@pytest.mark.parametrize("make_dataset", DATASET_FACTORIES)
+def test_evaluate_hand_computed(make_dataset):
+    dataset = make_dataset(
+        **_training_arrays(),
+        X_test=np.array([[1.0, 2.0], [3.0, 4.0], [0.0, 1.0]]),
+        y_test=np.array([1.0, 4.0, 0.5]),
+        f_test=np.array([2.0, 3.0, 0.5]),
+        coef=np.array([1.0, -1.0]),
+    )
+    result = evaluate(dataset, np.array([1.0, 0.0]), 0.5)
+    # predictions X_test @ [1, 0] + 0.5 = [1.5, 3.5, 0.5]
+    # vs y_test: residuals [0.5, -0.5, 0] -> MSE 0.5 / 3, MAE 1 / 3
+    # vs f_test: [-0.5, 0.5, 0] -> risk 0.5 / 3
+    # coef_hat - coef = [0, 1] -> estimation error 1
+    # truth {0, 1}, selected {0}: TP=1, FN=1, no true zeros -> FPR nan, F1 = 2 / 3
+    expected = {
+        "test_mse": 1 / 6,
+        "test_mae": 1 / 3,
+        "risk": 1 / 6,
+        "estimation_error": 1.0,
+        "n_nonzero": 1,
+        "tpr": 0.5,
+        "fpr": math.nan,
+        "precision": 1.0,
+        "f1": 2 / 3,
+    }
+    assert tuple(result) == METRIC_NAMES
+    for key, value in expected.items():
+        if math.isnan(value):
+            assert math.isnan(result[key]), key
+        else:
+            assert result[key] == pytest.approx(value), key
+
+
+@pytest.mark.parametrize("make_dataset", DATASET_FACTORIES)
+def test_evaluate_without_optional_arrays(make_dataset):
+    dataset = make_dataset(
+        **_training_arrays(), X_test=np.array([[1.0, 0.0], [0.0, 2.0]]), y_test=np.array([1.0, 0.0])
+    )
+    result = evaluate(dataset, [0.0, 0.5], 0.0)
+    # predictions [0, 1]; residuals [-1, 1]
+    assert result["test_mse"] == pytest.approx(1.0)
+    assert result["test_mae"] == pytest.approx(1.0)
+    assert result["n_nonzero"] == 1
+    for key in ("risk", "estimation_error", "tpr", "fpr", "precision", "f1"):
+        assert math.isnan(result[key]), key
+
+
+@pytest.mark.parametrize(
+    ("coef_hat", "intercept_hat", "match"),
+    [
+        (np.zeros(3), 0.0, "coef_hat must have shape"),
+        (np.zeros((2, 1)), 0.0, "1-dimensional"),
+        (np.zeros(2), np.zeros(2), "intercept_hat must be a scalar"),
+    ],
+)
+def test_evaluate_rejects_bad_shapes(coef_hat, intercept_hat, match):
+    dataset = _namespace_dataset(X_test=np.ones((4, 2)), y_test=np.ones(4))
+    with pytest.raises(ValueError, match=match):
+        evaluate(dataset, coef_hat, intercept_hat)
+
+
+def test_evaluate_accepts_numpy_scalar_intercept():
+    dataset = _namespace_dataset(X_test=np.ones((2, 1)), y_test=np.array([3.0, 3.0]))
+    result = evaluate(dataset, [1.0], np.float64(2.0))
+    assert result["test_mse"] == 0.0

@@ -1,0 +1,322 @@
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from normbench.aggregate import METRICS_COLUMNS, write_table
+from normbench.figures import (
+    fit_time_bars,
+    format_value,
+    heatmap_grid,
+    replicate_distributions,
+    tpr_fpr_scatter,
+)
+from normbench.report import build_report, main
+
+LOSSES = ("l2", "l1", "huber")
+PENALTIES = ("none", "l1", "l2", "elasticnet")
+DATASETS = ("alpha", "beta")
+N_REPLICATES = 3
+FIGURES_PER_DATASET = 7  # 4 heatmaps, 2 replicate distributions, 1 TPR/FPR scatter
+FAILURE_MESSAGE = "LinAlgError: SVD did not converge <rank 0>"
+NOT_CONVERGED_MESSAGE = "coordinate descent stopped at max_iter=1000"
+
+CONFIG = {
+    "seed": 1,
+    "replicates": N_REPLICATES,
+    "models": {"losses": list(LOSSES), "penalties": list(PENALTIES)},
+    "cv": {"folds": 5, "n_lams": 30, "l1_ratios": [0.2, 0.5, 0.8], "rule": "min"},
+    "datasets": {
+        name: {
+            "generator": "simulate",
+            "n_train": 100,
+            "n_test": 2000,
+            "p": 1000,
+            "design": {"kind": "block", "group_size": 10, "rho": 0.7},
+            "coef": {"n_nonzero": 10, "placement": "grouped", "amplitude": 1.0},
+            "noise": {"family": "student_t", "df": 2, "snr": 3.0},
+        }
+        for name in DATASETS
+    },
+}
+
+
+def _synthetic_tables(*, risk_winner=("huber", "elasticnet"), f1_winner=("l1", "l1"),
+                      failures=True, seed=0):
+    """Metrics and timings of 2 datasets x 3 replicates x 12 pairs.
+
+    Risks of ordinary pairs lie in [1, 12.6); the ``risk_winner`` pair's in [0.1, 0.105), so it
+    has the lowest median risk. F1 of ordinary pairs lies in [0, 0.5); ``f1_winner``'s in
+    [0.9, 0.95).
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    metric_rows, timing_rows = [], []
+    for dataset in DATASETS:
+        for replicate in range(N_REPLICATES):
+            for i, loss in enumerate(LOSSES):
+                for j, penalty in enumerate(PENALTIES):
+                    pair = (loss, penalty)
+                    jitter = 1.0 + 0.05 * rng.random()
+                    risk = (0.1 if pair == risk_winner else 1.0 + 3 * i + j) * jitter
+                    f1 = 0.9 + 0.05 * rng.random() if pair == f1_winner else 0.5 * rng.random()
+                    row = dict.fromkeys(METRICS_COLUMNS, math.nan)
+                    row.update(
+                        dataset=dataset, replicate=replicate, loss=loss, penalty=penalty,
+                        status="ok", message="", n_train=100, p=1000,
+                        lam=0.01 * (j + 1) if penalty != "none" else math.nan,
+                        test_mse=risk + 1.0, test_mae=math.sqrt(risk + 1.0), risk=risk,
+                        estimation_error=math.sqrt(risk), n_nonzero=float(10 + 20 * j),
+                        tpr=1.0 - 0.1 * i, fpr=0.01 * j, precision=f1, f1=f1,
+                    )
+                    metric_rows.append(row)
+                    timing_rows.append(
+                        {"dataset": dataset, "replicate": replicate, "loss": loss,
+                         "penalty": penalty, "fit_seconds": 0.05 * (1 + i) * (1 + j) * jitter}
+                    )
+    metrics = pd.DataFrame(metric_rows, columns=list(METRICS_COLUMNS))
+    if failures:
+        failed = (metrics.dataset == "alpha") & (metrics.replicate == 1) & (metrics.loss == "l2")
+        failed &= metrics.penalty == "none"
+        metrics.loc[failed, ["status", "message"]] = ["failed", FAILURE_MESSAGE]
+        metrics.loc[failed, ["test_mse", "test_mae", "risk", "n_nonzero", "f1"]] = math.nan
+        slow = (metrics.dataset == "beta") & (metrics.replicate == 2) & (metrics.loss == "huber")
+        slow &= metrics.penalty == "l1"
+        metrics.loc[slow, ["status", "message"]] = ["not_converged", NOT_CONVERGED_MESSAGE]
+    return metrics, pd.DataFrame(timing_rows)
+
+
+def _build(tmp_path, name="report.html", datasets=DATASETS, **kwargs):
+    metrics, timings = _synthetic_tables(**kwargs)
+    metrics = metrics[metrics.dataset.isin(datasets)]
+    write_table(metrics, tmp_path / f"{name}.metrics.csv")
+    write_table(timings, tmp_path / f"{name}.timings.csv")
+    output = tmp_path / "out" / name
+    build_report(
+        metrics_csv=tmp_path / f"{name}.metrics.csv",
+        timings_csv=tmp_path / f"{name}.timings.csv",
+        config=CONFIG,
+        output_html=output,
+    )
+    return output.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def report_html(tmp_path_factory):
+    return _build(tmp_path_factory.mktemp("report"))
+
+
+def _summary_item(html_text, dataset):
+    match = re.search(rf'<li id="summary-{dataset}">(.*?)</li>', html_text)
+    assert match, f"no summary sentence for {dataset}"
+    return match.group(1)
+
+
+def test_report_has_every_section_in_order(report_html):
+    expected = ["summary", "scenarios", "dataset-alpha", "dataset-beta", "failures", "cost",
+                "provenance"]
+    positions = [report_html.find(f'<section id="{section}">') for section in expected]
+    assert all(position >= 0 for position in positions), dict(zip(expected, positions, strict=True))
+    assert positions == sorted(positions)
+
+
+def test_report_embeds_every_figure(report_html):
+    n_images = report_html.count('<img src="data:image/png;base64,')
+    assert n_images == FIGURES_PER_DATASET * len(DATASETS) + 1
+    assert n_images == report_html.count("<img ")
+
+
+def test_report_has_no_external_references(report_html):
+    references = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', report_html)
+    assert references, "expected internal links and images"
+    assert not [ref for ref in references if ref.startswith(("http://", "https://", "//"))]
+    assert "<script" not in report_html
+    assert "<link" not in report_html
+
+
+def test_report_lists_failures_with_messages(report_html):
+    failures = report_html[report_html.index('<section id="failures">'):]
+    failures = failures[: failures.index("</section>")]
+    assert "2 of 72 fits did not succeed" in failures
+    assert "LinAlgError: SVD did not converge &lt;rank 0&gt;" in failures  # escaped
+    assert NOT_CONVERGED_MESSAGE in failures
+    assert "not_converged" in failures and "failed" in failures
+
+
+def test_report_summary_names_best_pairs(report_html):
+    sentence = _summary_item(report_html, "alpha")
+    assert "lowest median risk: huber / elasticnet (0.1" in sentence
+    assert "highest median F1: l1 / l1 (0.9" in sentence
+    assert "1 of 36 fits did not succeed" in sentence
+
+
+def test_report_summary_follows_the_data(tmp_path):
+    # one dataset keeps the test fast; the module fixture covers two
+    html_text = _build(tmp_path, datasets=("alpha",), risk_winner=("l2", "l2"),
+                       f1_winner=("huber", "none"), failures=False)
+    sentence = _summary_item(html_text, "alpha")
+    assert "lowest median risk: l2 / l2 (" in sentence
+    assert "highest median F1: huber / none (" in sentence
+    assert "huber / elasticnet" not in sentence
+    assert "All 36 fits converged." in html_text
+
+
+def test_report_scenarios_and_provenance(report_html):
+    scenarios = report_html[report_html.index('<section id="scenarios">'):]
+    assert "kind=block, group_size=10, rho=0.7" in scenarios
+    assert "family=student_t, df=2, snr=3.0" in scenarios
+    provenance = report_html[report_html.index('<section id="provenance">'):]
+    for package in ("numpy", "scipy", "scikit-learn", "pandas", "statsmodels", "snakemake",
+                    "normbench"):
+        assert f"<td>{package}</td>" in provenance
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC", provenance)
+    pre = re.search(r"<pre>(.*?)</pre>", provenance, re.S).group(1)
+    assert yaml.safe_load(pre.replace("&quot;", '"').replace("&#x27;", "'")) == CONFIG
+
+
+def test_report_without_git(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # not a git checkout: the report must still be built
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    metrics, timings = _synthetic_tables()
+    subset = metrics[metrics.dataset == "beta"]
+    write_table(subset, tmp_path / "m.csv")
+    write_table(timings, tmp_path / "t.csv")
+    config_path = tmp_path / "config.yaml"
+    config_path.write_text(yaml.safe_dump(CONFIG))
+    status = main(["--metrics", "m.csv", "--timings", "t.csv", "--config", str(config_path),
+                   "--output", "r.html"])
+    assert status == 0
+    html_text = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "not available" in html_text
+    assert "1970-01-01 00:00:00 UTC" in html_text
+    assert 'id="dataset-alpha"' not in html_text
+    assert html_text.count("<img ") == FIGURES_PER_DATASET + 1
+
+
+def test_cli_help(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0
+    assert "--metrics" in capsys.readouterr().out
+
+
+def test_build_report_rejects_empty_metrics(tmp_path):
+    (tmp_path / "m.csv").write_text("")
+    write_table(_synthetic_tables()[1], tmp_path / "t.csv")
+    with pytest.raises(ValueError, match="empty"):
+        build_report(metrics_csv=tmp_path / "m.csv", timings_csv=tmp_path / "t.csv",
+                     config=CONFIG, output_html=tmp_path / "r.html")
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def _grid_summary(values):
+    """A summary with the given risk medians (loss-major) for dataset 'd'."""
+    rows = []
+    for index, (loss, penalty) in enumerate((a, b) for a in LOSSES for b in PENALTIES):
+        row = {"dataset": "d", "loss": loss, "penalty": penalty, "n_ok": 3, "n_failed": 0}
+        row.update({f"{m}_median": values[index] for m in ("risk", "f1", "n_nonzero")})
+        rows.append(row)
+    return pd.DataFrame(rows[:-1] if math.isnan(values[-1]) else rows)
+
+
+RISK_MEDIANS = [0.5, 1.25, 2.0, 12.5, 0.12345, 123.4, 2.5e-5, 3.0, 0.75, math.nan, 7.0, math.nan]
+# Hand-formatted: integers without decimals, 3 significant digits, scientific below 1e-3, and
+# "n/a" for a NaN median and for the (huber, elasticnet) pair absent from the summary.
+EXPECTED_TEXTS = ["0.5", "1.25", "2", "12.5", "0.123", "123", "2.50e-05", "3", "0.75", "n/a",
+                  "7", "n/a"]
+
+
+@pytest.mark.parametrize(
+    ("metric", "best_cell"),
+    [("risk", (1, 2)), ("f1", (1, 1))],  # (row, column) of the minimum / maximum
+)
+def test_heatmap_grid_annotations_and_best_cell(metric, best_cell):
+    figure = heatmap_grid(_grid_summary(RISK_MEDIANS), "d", metric, title="t")
+    assert isinstance(figure, Figure)
+    ax = figure.axes[0]
+    assert [text.get_text() for text in ax.texts] == EXPECTED_TEXTS
+    # texts sit at the cell centres, loss-major
+    assert [tuple(text.get_position()) for text in ax.texts[:2]] == [(0.5, 0.5), (1.5, 0.5)]
+    assert [label.get_text() for label in ax.get_yticklabels()] == list(LOSSES)
+    assert [label.get_text() for label in ax.get_xticklabels()] == list(PENALTIES)
+    outlines = [patch for patch in ax.patches if isinstance(patch, Rectangle)]
+    assert [(patch.get_y(), patch.get_x()) for patch in outlines] == [best_cell]
+    assert ax.get_title() == "t"
+
+
+def test_heatmap_grid_neutral_metric_has_no_outline():
+    figure = heatmap_grid(_grid_summary(RISK_MEDIANS), "d", "n_nonzero")
+    ax = figure.axes[0]
+    assert len(ax.texts) == 12
+    assert not [patch for patch in ax.patches if isinstance(patch, Rectangle)]
+
+
+def test_heatmap_grid_all_missing():
+    figure = heatmap_grid(_grid_summary([math.nan] * 12), "d", "risk")
+    assert [text.get_text() for text in figure.axes[0].texts] == ["n/a"] * 12
+
+
+def test_heatmap_grid_unknown_dataset():
+    with pytest.raises(ValueError, match="no rows"):
+        heatmap_grid(_grid_summary(RISK_MEDIANS), "nope", "risk")
+
+
+def test_format_value_examples():
+    assert [format_value(v) for v in (math.nan, None, 12.0, 0.12345, 123.4, 2.5e-5, 2e5,
+                                      math.inf)] == [
+        "n/a", "n/a", "12", "0.123", "123", "2.50e-05", "2.00e+05", "inf",
+    ]
+
+
+def test_replicate_distributions_orders_pairs_loss_major():
+    metrics, _ = _synthetic_tables()
+    figure = replicate_distributions(metrics, "alpha", "risk")
+    ax = figure.axes[0]
+    labels = [label.get_text() for label in ax.get_yticklabels()]
+    assert labels == [f"{loss} / {penalty}" for loss in LOSSES for penalty in PENALTIES]
+    assert ax.get_xscale() == "log"  # every risk is positive
+
+
+def test_replicate_distributions_without_values():
+    metrics, _ = _synthetic_tables()
+    metrics["f1"] = math.nan  # e.g. a real dataset without true coefficients
+    figure = replicate_distributions(metrics, "beta", "f1")
+    assert "no f1 values" in [text.get_text() for text in figure.axes[0].texts]
+
+
+def test_figures_of_a_dataset_without_successful_fits():
+    metrics, _ = _synthetic_tables(failures=False)
+    metrics.loc[metrics.dataset == "beta", "status"] = "failed"
+    scatter = tpr_fpr_scatter(metrics, "beta").axes[0]
+    assert not scatter.collections
+    assert "no TPR/FPR values" in " ".join(text.get_text() for text in scatter.texts)
+    boxes = replicate_distributions(metrics, "beta", "risk").axes[0]
+    assert len(boxes.get_yticklabels()) == 12  # every pair keeps its row
+    assert "no risk values" in [text.get_text() for text in boxes.texts]
+
+
+def test_tpr_fpr_scatter_draws_one_point_per_pair():
+    metrics, _ = _synthetic_tables()
+    ax = tpr_fpr_scatter(metrics, "alpha").axes[0]
+    points = np.vstack([collection.get_offsets() for collection in ax.collections])
+    assert len(points) == 12
+    # synthetic TPR = 1 - 0.1 * loss index, FPR = 0.01 * penalty index
+    assert sorted(points[:, 1].round(6).tolist()) == sorted([1.0, 0.9, 0.8] * 4)
+    assert sorted(points[:, 0].round(6).tolist()) == sorted([0.0, 0.01, 0.02, 0.03] * 3)
+
+
+def test_fit_time_bars_medians():
+    _, timings = _synthetic_tables()
+    ax = fit_time_bars(timings).axes[0]
+    widths = [patch.get_width() for patch in ax.patches if isinstance(patch, Rectangle)][:12]
+    expected = (
+        timings.groupby(["loss", "penalty"], sort=False)["fit_seconds"].median().to_numpy()
+    )
+    np.testing.assert_allclose(widths, expected)
