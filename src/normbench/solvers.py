@@ -1,0 +1,409 @@
+"""Exact solvers for the twelve loss x penalty pairs, along a decreasing grid of ``lam``.
+
+Every solver minimises the objective of :mod:`normbench.objective` on a design whose columns
+have mean zero (the estimators centre, and optionally scale, before calling), warm-starts each
+``lam`` from the previous solution, and reports per ``lam`` whether a certificate of optimality
+was reached.  Which method serves which pair, and why:
+
+============  =====================================  ==========================================
+loss          penalty                                method (certificate)
+============  =====================================  ==========================================
+any           none, data interpolable (p >= n)       minimum-norm interpolant (exact)
+l2            none                                   least squares, minimum norm (exact)
+l2            l2                                     closed form through one SVD (exact)
+l2            l1, elasticnet                         scikit-learn's coordinate descent
+                                                     (duality gap)
+huber         none, l1, l2, elasticnet               proximal coordinate descent, working set
+                                                     (KKT violation)
+l1            none, l1                               linear programme, HiGHS dual simplex,
+                                                     basis kept along the path (LP optimality)
+l1            l2                                     dual QP in n variables, HiGHS, basis kept
+                                                     along the path (QP optimality)
+l1            elasticnet                             primal QP on a working set of features,
+                                                     HiGHS; KKT check of the rest from its duals
+============  =====================================  ==========================================
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from normbench._huber_cd import huber_enet_cd
+from normbench.objective import penalty_l1_ratio
+
+
+@dataclass
+class PathResult:
+    """Solutions along a ``lam`` grid.
+
+    Attributes
+    ----------
+    coefs : ndarray of shape (n_lams, p)
+    intercepts : ndarray of shape (n_lams,)
+    converged : ndarray of bool, shape (n_lams,)
+        Whether the solver's optimality certificate was met at each ``lam``.
+    messages : list of str
+        Why a point did not converge, or which fallback served it ('' when nothing to say).
+    """
+
+    coefs: np.ndarray
+    intercepts: np.ndarray
+    converged: np.ndarray
+    messages: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """Tolerances shared by all solvers (relative to the problem's own scale)."""
+
+    tol: float = 1e-10
+    max_iter: int = 100_000
+
+
+def interpolates(X, y, coef, intercept, *, rtol=1e-9) -> bool:
+    residuals = y - intercept - X @ coef
+    return bool(np.max(np.abs(residuals)) <= rtol * max(1.0, np.max(np.abs(y))))
+
+
+def min_norm_solution(X, y):
+    """Least squares with minimum ``||w||_2``: the ridge path's limit as ``lam -> 0``.
+
+    ``X`` must have centred columns, so the intercept is the mean of ``y``.
+    """
+    intercept = float(np.mean(y))
+    coef, *_ = np.linalg.lstsq(X, y - intercept, rcond=None)
+    return coef, intercept
+
+
+def solve_path(X, y, *, loss, penalty, lams, l1_ratio=None, delta=None, options=None,
+               warm_start=None) -> PathResult:
+    """Solve one pair at every ``lam`` of a decreasing grid.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, p)
+        Design with centred columns.
+    y : ndarray of shape (n,)
+    loss : {"l2", "l1", "huber"}
+    penalty : {"none", "l1", "l2", "elasticnet"}
+    lams : sequence of float
+        Decreasing penalty levels (ignored for ``penalty="none"``, which returns one point).
+    l1_ratio : float, optional
+        Elastic-net mixing (``penalty="elasticnet"`` only).
+    delta : float, optional
+        Huber threshold (``loss="huber"`` only).
+    options : SolverOptions, optional
+    warm_start : tuple (coef, intercept), optional
+        Starting point for the first ``lam``.
+
+    Returns
+    -------
+    PathResult
+    """
+    options = options or SolverOptions()
+    X = np.ascontiguousarray(X, dtype=float)
+    y = np.ascontiguousarray(y, dtype=float)
+    if penalty == "none":
+        return _unpenalized(X, y, loss=loss, delta=delta, options=options)
+    lams = np.asarray(lams, dtype=float)
+    rho = penalty_l1_ratio(penalty, l1_ratio)
+    if loss == "l2":
+        if rho == 0.0:
+            return _ridge_path(X, y, lams)
+        return _enet_sklearn_path(X, y, lams, rho, options)
+    if loss == "huber":
+        return _huber_path(X, y, lams, rho, delta, options, warm_start)
+    if loss == "l1":
+        if rho == 1.0:
+            return _lad_lp_path(X, y, lams, options)
+        if rho == 0.0:
+            return _lad_ridge_path(X, y, lams, options)
+        return _lad_enet_path(X, y, lams, rho, options)
+    raise ValueError(f"unknown loss {loss!r}")
+
+
+def _single(coef, intercept, converged=True, message="") -> PathResult:
+    return PathResult(coef[None, :], np.array([intercept]), np.array([converged]), [message])
+
+
+def _unpenalized(X, y, *, loss, delta, options) -> PathResult:
+    coef, intercept = min_norm_solution(X, y)
+    if loss == "l2" or interpolates(X, y, coef, intercept):
+        return _single(coef, intercept)
+    # n > p: the ordinary M-estimator, which is unique for the L2 and, generically, the others
+    if loss == "huber":
+        return _huber_path(X, y, np.array([0.0]), 0.0, delta, options, (coef, intercept))
+    return _lad_lp_path(X, y, np.array([0.0]), options)
+
+
+# --------------------------------------------------------------------------------------- L2 loss
+def _ridge_path(X, y, lams) -> PathResult:
+    n = X.shape[0]
+    intercept = float(np.mean(y))
+    U, s, Vt = np.linalg.svd(X, full_matrices=False)
+    Uty = U.T @ (y - intercept)
+    shrink = s[None, :] / (s[None, :] ** 2 + n * lams[:, None])
+    coefs = (shrink * Uty[None, :]) @ Vt
+    k = len(lams)
+    return PathResult(coefs, np.full(k, intercept), np.ones(k, bool), [""] * k)
+
+
+def _enet_sklearn_path(X, y, lams, rho, options) -> PathResult:
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import enet_path
+
+    intercept = float(np.mean(y))
+    max_iter = options.max_iter
+    with warnings.catch_warnings():
+        # convergence is read from n_iter below and reported per point, not as a warning
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        _, coefs, _, n_iters = enet_path(
+            X, y - intercept, l1_ratio=rho, alphas=lams, tol=options.tol,
+            max_iter=max_iter, return_n_iter=True, check_input=True,
+        )
+    converged = np.asarray(n_iters) < max_iter
+    messages = ["" if ok else f"coordinate descent hit max_iter={max_iter}" for ok in converged]
+    return PathResult(coefs.T.copy(), np.full(len(lams), intercept), converged, messages)
+
+
+# ------------------------------------------------------------------------------------ Huber loss
+def huber_location(y, delta, *, tol=1e-12, max_iter=200) -> float:
+    """Huber M-estimate of location: the intercept that goes with ``w = 0``."""
+    b = float(np.median(y))
+    for _ in range(max_iter):
+        r = y - b
+        inside = np.abs(r) <= delta
+        # Newton on the piecewise quadratic: curvature is the share of points inside the zone
+        curvature = max(inside.mean(), 1.0 / len(y))
+        step = np.clip(r, -delta, delta).mean() / curvature
+        b += step
+        if abs(step) <= tol * max(1.0, abs(b)):
+            break
+    return b
+
+
+def _huber_path(X, y, lams, rho, delta, options, warm_start) -> PathResult:
+    n, p = X.shape
+    if warm_start is None:
+        coef, intercept = np.zeros(p), huber_location(y, delta)
+    else:
+        coef, intercept = np.array(warm_start[0], dtype=float), float(warm_start[1])
+    # KKT tolerance on the gradient scale of the problem (the lam that zeroes every coefficient)
+    grad_scale = max(np.max(np.abs(X.T @ np.clip(y - np.median(y), -delta, delta))) / n, 1e-300)
+    tol = options.tol * grad_scale
+    coefs = np.empty((len(lams), p))
+    intercepts = np.empty(len(lams))
+    converged = np.empty(len(lams), bool)
+    messages = []
+    for k, lam in enumerate(lams):
+        intercept, sweeps, violation = huber_enet_cd(
+            X, y, coef, intercept, lam * rho, lam * (1.0 - rho), delta, tol, options.max_iter
+        )
+        coefs[k], intercepts[k] = coef, intercept
+        converged[k] = violation <= tol
+        messages.append(
+            "" if converged[k]
+            else f"coordinate descent stopped after {sweeps} sweeps, KKT violation {violation:.3g}"
+        )
+    return PathResult(coefs, intercepts, converged, messages)
+
+
+# -------------------------------------------------------------------------------- L1 loss (LP/QP)
+class _LadProgram:
+    """``min (1/n) 1'(u + v) + kappa 1'(w+ + w-) [+ mu/2 ||w+ - w-||^2]``
+    subject to ``X (w+ - w-) + b + u - v = y``, ``u, v, w+, w- >= 0``, solved by HiGHS.
+
+    The model is built once; moving along the ``lam`` grid only changes costs, so the simplex
+    restarts from the previous optimal basis.
+    """
+
+    def __init__(self, X, y):
+        import highspy
+
+        self._highspy = highspy
+        n, p = X.shape
+        self.n, self.p = n, p
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.setOptionValue("random_seed", 0)
+        self.highs.setOptionValue("threads", 1)
+        n_cols = 2 * p + 1 + 2 * n
+        Xs = sp.csc_matrix(X)
+        eye = sp.identity(n, format="csc")
+        A = sp.hstack([Xs, -Xs, sp.csc_matrix(np.ones((n, 1))), eye, -eye], format="csc")
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n_cols, n
+        lp.col_cost_ = np.concatenate([np.zeros(2 * p + 1), np.full(2 * n, 1.0 / n)])
+        lower = np.zeros(n_cols)
+        lower[2 * p] = -highspy.kHighsInf
+        lp.col_lower_ = lower
+        lp.col_upper_ = np.full(n_cols, highspy.kHighsInf)
+        lp.row_lower_ = lp.row_upper_ = np.asarray(y, dtype=float)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = A.indptr
+        lp.a_matrix_.index_ = A.indices
+        lp.a_matrix_.value_ = A.data
+        self.highs.passModel(lp)
+        self._coef_cols = np.arange(2 * p, dtype=np.int32)
+
+    def set_penalty(self, kappa, mu=0.0):
+        self.highs.changeColsCost(2 * self.p, self._coef_cols, np.full(2 * self.p, kappa))
+        if mu > 0.0:
+            p = self.p
+            n_cols = 2 * p + 1 + 2 * self.n
+            # lower triangle of mu * [[I, -I], [-I, I]] on (w+, w-): PSD, equals mu*||w+ - w-||^2
+            starts, index, value = [0], [], []
+            for j in range(n_cols):
+                if j < p:
+                    index += [j, p + j]
+                    value += [mu, -mu]
+                elif j < 2 * p:
+                    index.append(j)
+                    value.append(mu)
+                starts.append(len(index))
+            hessian = self._highspy.HighsHessian()
+            hessian.dim_ = n_cols
+            hessian.format_ = self._highspy.HessianFormat.kTriangular
+            hessian.start_ = np.array(starts, dtype=np.int32)
+            hessian.index_ = np.array(index, dtype=np.int32)
+            hessian.value_ = np.array(value, dtype=float)
+            self.highs.passHessian(hessian)
+
+    def solve(self):
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        ok = status == self._highspy.HighsModelStatus.kOptimal
+        x = np.asarray(self.highs.getSolution().col_value)
+        p = self.p
+        coef = x[:p] - x[p:2 * p]
+        return coef, float(x[2 * p]), ok, "" if ok else f"HiGHS status {status}"
+
+
+def _lad_lp_path(X, y, lams, options) -> PathResult:
+    program = _LadProgram(X, y)
+    p = X.shape[1]
+    coefs = np.empty((len(lams), p))
+    intercepts = np.empty(len(lams))
+    converged = np.empty(len(lams), bool)
+    messages = []
+    for k, lam in enumerate(lams):
+        program.set_penalty(lam)
+        coefs[k], intercepts[k], converged[k], message = program.solve()
+        messages.append(message)
+    return PathResult(coefs, intercepts, converged, messages)
+
+
+def _lad_enet_objective(X, y, coef, intercept, kappa, mu):
+    r = y - intercept - X @ coef
+    return np.abs(r).mean() + kappa * np.abs(coef).sum() + 0.5 * mu * coef @ coef
+
+
+def _highs_box_qp(hessian_lower, n_box, bound):
+    """HiGHS model ``min 1/2 a'Ha + c'a`` over ``|a_i| <= bound``, ``sum(a) = 0`` (costs set later)."""
+    import highspy
+
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("threads", 1)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n_box, 1
+    lp.col_cost_ = np.zeros(n_box)
+    lp.col_lower_ = np.full(n_box, -bound)
+    lp.col_upper_ = np.full(n_box, bound)
+    lp.row_lower_ = lp.row_upper_ = np.zeros(1)
+    ones = sp.csc_matrix(np.ones((1, n_box)))
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = ones.indptr
+    lp.a_matrix_.index_ = ones.indices
+    lp.a_matrix_.value_ = ones.data
+    highs.passModel(lp)
+    hessian = highspy.HighsHessian()
+    hessian.dim_ = n_box
+    hessian.format_ = highspy.HessianFormat.kTriangular
+    hessian.start_ = hessian_lower.indptr
+    hessian.index_ = hessian_lower.indices
+    hessian.value_ = hessian_lower.data
+    highs.passHessian(hessian)
+    return highs
+
+
+def _lad_ridge_path(X, y, lams, options) -> PathResult:
+    """L1 loss + L2 penalty through its dual, a QP in n variables.
+
+    ``max a'y - ||X'a||^2 / (2 lam)`` over ``|a_i| <= 1/n``, ``sum(a) = 0``; then ``w = X'a/lam``
+    and the intercept is the median of ``y - X w`` (exact: for fixed ``w`` the problem in the
+    intercept is a one-dimensional least-absolute-deviations fit).  Multiplying the dual by
+    ``lam`` leaves the Hessian ``XX'`` fixed along the path, so only the linear costs change and
+    HiGHS restarts from the previous basis.
+    """
+    import highspy
+
+    n, p = X.shape
+    highs = _highs_box_qp(sp.tril(sp.csc_matrix(X @ X.T)).tocsc(), n, 1.0 / n)
+    columns = np.arange(n, dtype=np.int32)
+    coefs = np.empty((len(lams), p))
+    intercepts = np.empty(len(lams))
+    converged = np.empty(len(lams), bool)
+    messages = []
+    for k, lam in enumerate(lams):
+        highs.changeColsCost(n, columns, -lam * y)
+        highs.run()
+        status = highs.getModelStatus()
+        alpha = np.asarray(highs.getSolution().col_value)
+        coefs[k] = X.T @ alpha / lam
+        intercepts[k] = np.median(y - X @ coefs[k])
+        converged[k] = status == highspy.HighsModelStatus.kOptimal
+        messages.append("" if converged[k] else f"HiGHS status {status}")
+    return PathResult(coefs, intercepts, converged, messages)
+
+
+def _lad_enet_path(X, y, lams, rho, options) -> PathResult:
+    """L1 loss + elastic net: the primal QP restricted to a working set of features.
+
+    The QP is solved on the features that can be active; its row duals are the dual variables
+    ``a`` of the full problem, so a feature outside the set is certified inactive when
+    ``|x_j'a| <= lam*rho``.  Violators join the set and the QP is solved again.  Cost follows the
+    size of the working set, not ``p``.
+    """
+    n, p = X.shape
+    coefs = np.empty((len(lams), p))
+    intercepts = np.empty(len(lams))
+    converged = np.empty(len(lams), bool)
+    messages = []
+    correlations = np.abs(X.T @ np.sign(y - np.median(y))) / n
+    working = np.zeros(p, bool)
+    for k, lam in enumerate(lams):
+        kappa, mu = lam * rho, lam * (1.0 - rho)
+        # strong-rule style seed: features whose score is near the threshold, plus the last support
+        working |= correlations >= kappa * 0.5
+        if not working.any():
+            working[np.argmax(correlations)] = True
+        ok, message = False, ""
+        for _ in range(50):
+            columns = np.flatnonzero(working)
+            program = _LadProgram(X[:, columns], y)
+            program.set_penalty(kappa, mu)
+            coef_w, intercept, solved, status = program.solve()
+            if not solved:
+                message = status
+                break
+            alpha = np.asarray(program.highs.getSolution().row_dual)
+            scores = np.abs(X.T @ alpha)
+            violators = (~working) & (scores > kappa * (1.0 + 1e-9) + 1e-12)
+            if not violators.any():
+                ok = True
+                break
+            working |= violators
+        else:
+            message = "working set did not settle after 50 rounds"
+        coef = np.zeros(p)
+        coef[columns] = coef_w
+        coefs[k], intercepts[k], converged[k] = coef, intercept, ok
+        messages.append(message)
+        correlations = np.abs(X.T @ alpha) if ok else correlations
+        working = coef != 0
+    return PathResult(coefs, intercepts, converged, messages)
