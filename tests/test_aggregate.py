@@ -29,8 +29,14 @@ def _metrics_frame(datasets=("alpha", "beta"), replicates=(0, 1, 2), seed=0):
                 for penalty in PENALTIES:
                     row = {column: rng.random() for column in METRICS_COLUMNS}
                     row.update(
-                        dataset=dataset, replicate=replicate, loss=loss, penalty=penalty,
-                        status="ok", message="", n_train=100, p=50,
+                        dataset=dataset,
+                        replicate=replicate,
+                        loss=loss,
+                        penalty=penalty,
+                        status="ok",
+                        message="",
+                        n_train=100,
+                        p=50,
                         n_nonzero=int(rng.integers(0, 50)),
                     )
                     rows.append(row)
@@ -45,7 +51,11 @@ def _write_csv(path, frame):
 def test_order_names_puts_unknown_names_last_alphabetically():
     names = ["scad", "l2", "elasticnet", "group", "none", "l2"]
     assert order_names(names, ("none", "l1", "l2", "elasticnet")) == [
-        "none", "l2", "elasticnet", "group", "scad",
+        "none",
+        "l2",
+        "elasticnet",
+        "group",
+        "scad",
     ]
 
 
@@ -79,7 +89,11 @@ def test_collect_places_unknown_losses_and_penalties_last(tmp_path):
     )
     result = collect([_write_csv(tmp_path / "t.csv", frame)])
     assert list(zip(result.loss, result.penalty, strict=True)) == [
-        ("l2", "none"), ("l2", "scad"), ("huber", "l1"), ("cauchy", "l1"), ("quantile", "l1"),
+        ("l2", "none"),
+        ("l2", "scad"),
+        ("huber", "l1"),
+        ("cauchy", "l1"),
+        ("quantile", "l1"),
     ]
 
 
@@ -188,7 +202,9 @@ def _summary_input():
 def test_summarize_medians_and_counts():
     summary = summarize(_summary_input())
     assert list(zip(summary.loss, summary.penalty, strict=True)) == [
-        ("l2", "l1"), ("l1", "none"), ("huber", "l2"),
+        ("l2", "l1"),
+        ("l1", "none"),
+        ("huber", "l2"),
     ]
     first, second, third = (summary.iloc[i] for i in range(3))
     # ok risks 1, 2, 3, 4: median 2.5, linear quartiles 1.75 and 3.25; the failed 100 is ignored

@@ -46,8 +46,9 @@ CONFIG = {
 }
 
 
-def _synthetic_tables(*, risk_winner=("huber", "elasticnet"), f1_winner=("l1", "l1"),
-                      failures=True, seed=0):
+def _synthetic_tables(
+    *, risk_winner=("huber", "elasticnet"), f1_winner=("l1", "l1"), failures=True, seed=0
+):
     """Metrics and timings of 2 datasets x 3 replicates x 12 pairs.
 
     Risks of ordinary pairs lie in [1, 12.6); the ``risk_winner`` pair's in [0.1, 0.105), so it
@@ -66,17 +67,34 @@ def _synthetic_tables(*, risk_winner=("huber", "elasticnet"), f1_winner=("l1", "
                     f1 = 0.9 + 0.05 * rng.random() if pair == f1_winner else 0.5 * rng.random()
                     row = dict.fromkeys(METRICS_COLUMNS, math.nan)
                     row.update(
-                        dataset=dataset, replicate=replicate, loss=loss, penalty=penalty,
-                        status="ok", message="", n_train=100, p=1000,
+                        dataset=dataset,
+                        replicate=replicate,
+                        loss=loss,
+                        penalty=penalty,
+                        status="ok",
+                        message="",
+                        n_train=100,
+                        p=1000,
                         lam=0.01 * (j + 1) if penalty != "none" else math.nan,
-                        test_mse=risk + 1.0, test_mae=math.sqrt(risk + 1.0), risk=risk,
-                        estimation_error=math.sqrt(risk), n_nonzero=float(10 + 20 * j),
-                        tpr=1.0 - 0.1 * i, fpr=0.01 * j, precision=f1, f1=f1,
+                        test_mse=risk + 1.0,
+                        test_mae=math.sqrt(risk + 1.0),
+                        risk=risk,
+                        estimation_error=math.sqrt(risk),
+                        n_nonzero=float(10 + 20 * j),
+                        tpr=1.0 - 0.1 * i,
+                        fpr=0.01 * j,
+                        precision=f1,
+                        f1=f1,
                     )
                     metric_rows.append(row)
                     timing_rows.append(
-                        {"dataset": dataset, "replicate": replicate, "loss": loss,
-                         "penalty": penalty, "fit_seconds": 0.05 * (1 + i) * (1 + j) * jitter}
+                        {
+                            "dataset": dataset,
+                            "replicate": replicate,
+                            "loss": loss,
+                            "penalty": penalty,
+                            "fit_seconds": 0.05 * (1 + i) * (1 + j) * jitter,
+                        }
                     )
     metrics = pd.DataFrame(metric_rows, columns=list(METRICS_COLUMNS))
     if failures:
@@ -117,8 +135,15 @@ def _summary_item(html_text, dataset):
 
 
 def test_report_has_every_section_in_order(report_html):
-    expected = ["summary", "scenarios", "dataset-alpha", "dataset-beta", "failures", "cost",
-                "provenance"]
+    expected = [
+        "summary",
+        "scenarios",
+        "dataset-alpha",
+        "dataset-beta",
+        "failures",
+        "cost",
+        "provenance",
+    ]
     positions = [report_html.find(f'<section id="{section}">') for section in expected]
     assert all(position >= 0 for position in positions), dict(zip(expected, positions, strict=True))
     assert positions == sorted(positions)
@@ -139,7 +164,7 @@ def test_report_has_no_external_references(report_html):
 
 
 def test_report_lists_failures_with_messages(report_html):
-    failures = report_html[report_html.index('<section id="failures">'):]
+    failures = report_html[report_html.index('<section id="failures">') :]
     failures = failures[: failures.index("</section>")]
     assert "2 of 72 fits did not succeed" in failures
     assert "LinAlgError: SVD did not converge &lt;rank 0&gt;" in failures  # escaped
@@ -156,8 +181,13 @@ def test_report_summary_names_best_pairs(report_html):
 
 def test_report_summary_follows_the_data(tmp_path):
     # one dataset keeps the test fast; the module fixture covers two
-    html_text = _build(tmp_path, datasets=("alpha",), risk_winner=("l2", "l2"),
-                       f1_winner=("huber", "none"), failures=False)
+    html_text = _build(
+        tmp_path,
+        datasets=("alpha",),
+        risk_winner=("l2", "l2"),
+        f1_winner=("huber", "none"),
+        failures=False,
+    )
     sentence = _summary_item(html_text, "alpha")
     assert "lowest median risk: l2 / l2 (" in sentence
     assert "highest median F1: huber / none (" in sentence
@@ -166,12 +196,19 @@ def test_report_summary_follows_the_data(tmp_path):
 
 
 def test_report_scenarios_and_provenance(report_html):
-    scenarios = report_html[report_html.index('<section id="scenarios">'):]
+    scenarios = report_html[report_html.index('<section id="scenarios">') :]
     assert "kind=block, group_size=10, rho=0.7" in scenarios
     assert "family=student_t, df=2, snr=3.0" in scenarios
-    provenance = report_html[report_html.index('<section id="provenance">'):]
-    for package in ("numpy", "scipy", "scikit-learn", "pandas", "statsmodels", "snakemake",
-                    "normbench"):
+    provenance = report_html[report_html.index('<section id="provenance">') :]
+    for package in (
+        "numpy",
+        "scipy",
+        "scikit-learn",
+        "pandas",
+        "statsmodels",
+        "snakemake",
+        "normbench",
+    ):
         assert f"<td>{package}</td>" in provenance
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC", provenance)
     pre = re.search(r"<pre>(.*?)</pre>", provenance, re.S).group(1)
@@ -188,8 +225,18 @@ def test_report_without_git(tmp_path, monkeypatch):
     write_table(timings, tmp_path / "t.csv")
     config_path = tmp_path / "config.yaml"
     config_path.write_text(yaml.safe_dump(CONFIG))
-    status = main(["--metrics", "m.csv", "--timings", "t.csv", "--config", str(config_path),
-                   "--output", "r.html"])
+    status = main(
+        [
+            "--metrics",
+            "m.csv",
+            "--timings",
+            "t.csv",
+            "--config",
+            str(config_path),
+            "--output",
+            "r.html",
+        ]
+    )
     assert status == 0
     html_text = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "not available" in html_text
@@ -209,8 +256,12 @@ def test_build_report_rejects_empty_metrics(tmp_path):
     (tmp_path / "m.csv").write_text("")
     write_table(_synthetic_tables()[1], tmp_path / "t.csv")
     with pytest.raises(ValueError, match="empty"):
-        build_report(metrics_csv=tmp_path / "m.csv", timings_csv=tmp_path / "t.csv",
-                     config=CONFIG, output_html=tmp_path / "r.html")
+        build_report(
+            metrics_csv=tmp_path / "m.csv",
+            timings_csv=tmp_path / "t.csv",
+            config=CONFIG,
+            output_html=tmp_path / "r.html",
+        )
 
 
 # ----------------------------------------------------------------------------- figures
@@ -229,8 +280,20 @@ def _grid_summary(values):
 RISK_MEDIANS = [0.5, 1.25, 2.0, 12.5, 0.12345, 123.4, 2.5e-5, 3.0, 0.75, math.nan, 7.0, math.nan]
 # Hand-formatted: integers without decimals, 3 significant digits, scientific below 1e-3, and
 # "n/a" for a NaN median and for the (huber, elasticnet) pair absent from the summary.
-EXPECTED_TEXTS = ["0.5", "1.25", "2", "12.5", "0.123", "123", "2.50e-05", "3", "0.75", "n/a",
-                  "7", "n/a"]
+EXPECTED_TEXTS = [
+    "0.5",
+    "1.25",
+    "2",
+    "12.5",
+    "0.123",
+    "123",
+    "2.50e-05",
+    "3",
+    "0.75",
+    "n/a",
+    "7",
+    "n/a",
+]
 
 
 @pytest.mark.parametrize(
@@ -269,9 +332,17 @@ def test_heatmap_grid_unknown_dataset():
 
 
 def test_format_value_examples():
-    assert [format_value(v) for v in (math.nan, None, 12.0, 0.12345, 123.4, 2.5e-5, 2e5,
-                                      math.inf)] == [
-        "n/a", "n/a", "12", "0.123", "123", "2.50e-05", "2.00e+05", "inf",
+    assert [
+        format_value(v) for v in (math.nan, None, 12.0, 0.12345, 123.4, 2.5e-5, 2e5, math.inf)
+    ] == [
+        "n/a",
+        "n/a",
+        "12",
+        "0.123",
+        "123",
+        "2.50e-05",
+        "2.00e+05",
+        "inf",
     ]
 
 
@@ -316,7 +387,5 @@ def test_fit_time_bars_medians():
     _, timings = _synthetic_tables()
     ax = fit_time_bars(timings).axes[0]
     widths = [patch.get_width() for patch in ax.patches if isinstance(patch, Rectangle)][:12]
-    expected = (
-        timings.groupby(["loss", "penalty"], sort=False)["fit_seconds"].median().to_numpy()
-    )
+    expected = timings.groupby(["loss", "penalty"], sort=False)["fit_seconds"].median().to_numpy()
     np.testing.assert_allclose(widths, expected)

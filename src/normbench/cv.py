@@ -62,8 +62,7 @@ def kfold_indices(n, folds, seed):
         raise ValueError(f"cv folds must be between 2 and n={n}, got {folds}")
     order = np.random.default_rng(seed).permutation(n)
     return [
-        (np.sort(np.setdiff1d(order, test)), np.sort(test))
-        for test in np.array_split(order, folds)
+        (np.sort(np.setdiff1d(order, test)), np.sort(test)) for test in np.array_split(order, folds)
     ]
 
 

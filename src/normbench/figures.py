@@ -248,15 +248,27 @@ def heatmap_grid(summary, dataset, metric, *, title=None):
                 _text_colour(mesh.cmap(mesh.norm(value))) if finite[i, j] else _MISSING_TEXT_COLOUR
             )
             ax.text(
-                j + 0.5, i + 0.5, format_value(value), ha="center", va="center", color=colour,
+                j + 0.5,
+                i + 0.5,
+                format_value(value),
+                ha="center",
+                va="center",
+                color=colour,
                 fontsize=11,
             )
     if direction and finite.any():
         best = values[finite].min() if metric in LOWER_IS_BETTER else values[finite].max()
         for i, j in zip(*np.nonzero(finite & (values == best)), strict=True):
             ax.add_patch(
-                Rectangle((j, i), 1, 1, fill=False, edgecolor=_BEST_OUTLINE_COLOUR, linewidth=3,
-                          clip_on=False)
+                Rectangle(
+                    (j, i),
+                    1,
+                    1,
+                    fill=False,
+                    edgecolor=_BEST_OUTLINE_COLOUR,
+                    linewidth=3,
+                    clip_on=False,
+                )
             )
     ax.set_xlabel("penalty")
     ax.set_ylabel("loss")
@@ -298,8 +310,9 @@ def replicate_distributions(metrics, dataset, metric):
     values = pd.to_numeric(rows[metric]).to_numpy(dtype=float)
     keep = np.isfinite(values)
     by_pair = {}
-    for loss, penalty, value in zip(rows["loss"][keep], rows["penalty"][keep], values[keep],
-                                    strict=True):
+    for loss, penalty, value in zip(
+        rows["loss"][keep], rows["penalty"][keep], values[keep], strict=True
+    ):
         by_pair.setdefault((loss, penalty), []).append(value)
 
     figure = _new_figure((7.0, 0.32 * len(order) + 1.4))
@@ -309,20 +322,38 @@ def replicate_distributions(metrics, dataset, metric):
         if pair_values.size == 0:
             continue
         boxes = ax.boxplot(
-            [pair_values], positions=[position], widths=0.6, patch_artist=True,
-            showfliers=False, medianprops={"color": "black", "linewidth": 1.5},
+            [pair_values],
+            positions=[position],
+            widths=0.6,
+            patch_artist=True,
+            showfliers=False,
+            medianprops={"color": "black", "linewidth": 1.5},
             **_HORIZONTAL_BOXES,
         )
         boxes["boxes"][0].set_facecolor(palette[pair[1]])
         # Evenly spread offsets instead of random jitter: deterministic pixels, no RNG.
         offsets = np.linspace(-0.18, 0.18, pair_values.size) if pair_values.size > 1 else [0.0]
-        ax.scatter(pair_values, position + np.asarray(offsets), s=14, color="0.15", alpha=0.75,
-                   zorder=3, linewidths=0)
+        ax.scatter(
+            pair_values,
+            position + np.asarray(offsets),
+            s=14,
+            color="0.15",
+            alpha=0.75,
+            zorder=3,
+            linewidths=0,
+        )
     ax.set_yticks(range(len(order)), [pair_label(loss, penalty) for loss, penalty in order])
     ax.set_ylim(len(order) - 0.5, -0.5)  # first pair on top
     if not by_pair:
-        ax.text(0.5, 0.5, f"no {metric} values", transform=ax.transAxes, ha="center",
-                va="center", color=_MISSING_TEXT_COLOUR)
+        ax.text(
+            0.5,
+            0.5,
+            f"no {metric} values",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color=_MISSING_TEXT_COLOUR,
+        )
     elif metric in _RISK_LIKE and values[keep].min() > 0:
         ax.set_xscale("log")
     ax.set_ylabel("loss / penalty")
@@ -377,13 +408,27 @@ def tpr_fpr_scatter(metrics, dataset):
         if not (np.isfinite(tpr) and np.isfinite(fpr)):
             continue
         ax.scatter(
-            fpr, tpr, marker=_loss_marker(loss, losses), s=80, color=palette[penalty],
-            edgecolors="black", linewidths=0.7, alpha=0.9, zorder=3,
+            fpr,
+            tpr,
+            marker=_loss_marker(loss, losses),
+            s=80,
+            color=palette[penalty],
+            edgecolors="black",
+            linewidths=0.7,
+            alpha=0.9,
+            zorder=3,
         )
         drawn += 1
     if drawn == 0:
-        ax.text(0.5, 0.5, "no TPR/FPR values to show\n(no true coefficients or no successful fit)",
-                transform=ax.transAxes, ha="center", va="center", color=_MISSING_TEXT_COLOUR)
+        ax.text(
+            0.5,
+            0.5,
+            "no TPR/FPR values to show\n(no true coefficients or no successful fit)",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color=_MISSING_TEXT_COLOUR,
+        )
     ax.set_xscale("symlog", linthresh=0.01)
     ax.set_xlim(-0.002, 1.3)
     ax.xaxis.set_major_locator(FixedLocator([0.0, 0.01, 0.03, 0.1, 0.3, 1.0]))
@@ -394,20 +439,38 @@ def tpr_fpr_scatter(metrics, dataset):
     ax.set_ylabel("mean true-positive rate")
     ax.grid(alpha=0.3)
     loss_handles = [
-        Line2D([], [], linestyle="", marker=_loss_marker(loss, losses), color="0.4",
-               markeredgecolor="black", markersize=8, label=loss)
+        Line2D(
+            [],
+            [],
+            linestyle="",
+            marker=_loss_marker(loss, losses),
+            color="0.4",
+            markeredgecolor="black",
+            markersize=8,
+            label=loss,
+        )
         for loss in losses
     ]
     penalty_handles = [
-        Line2D([], [], linestyle="", marker="o", color=palette[penalty], markeredgecolor="black",
-               markersize=8, label=penalty)
+        Line2D(
+            [],
+            [],
+            linestyle="",
+            marker="o",
+            color=palette[penalty],
+            markeredgecolor="black",
+            markersize=8,
+            label=penalty,
+        )
         for penalty in penalties
     ]
-    first = ax.legend(handles=loss_handles, title="loss", loc="lower right", fontsize=8,
-                      title_fontsize=9)
+    first = ax.legend(
+        handles=loss_handles, title="loss", loc="lower right", fontsize=8, title_fontsize=9
+    )
     ax.add_artist(first)
-    ax.legend(handles=penalty_handles, title="penalty", loc="center right", fontsize=8,
-              title_fontsize=9)
+    ax.legend(
+        handles=penalty_handles, title="penalty", loc="center right", fontsize=8, title_fontsize=9
+    )
     ax.set_title(f"{dataset}: support recovery at the CV choice")
     return figure
 
@@ -447,8 +510,13 @@ def fit_time_bars(timings):
     figure = _new_figure((7.0, 0.32 * len(order) + 1.4))
     ax = figure.add_subplot()
     positions = np.arange(len(order))
-    ax.barh(positions, np.nan_to_num(values), color=[palette[p] for _, p in order],
-            edgecolor="black", linewidth=0.5)
+    ax.barh(
+        positions,
+        np.nan_to_num(values),
+        color=[palette[p] for _, p in order],
+        edgecolor="black",
+        linewidth=0.5,
+    )
     ax.set_yticks(positions, labels)
     ax.invert_yaxis()  # first pair at the top, like the tables
     finite = values[np.isfinite(values)]

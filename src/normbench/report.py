@@ -248,7 +248,10 @@ def _git_commit():
         commit = result.stdout.strip()
         status = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, timeout=10, check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         )
         if status.returncode == 0 and status.stdout.strip():
             commit += " (with uncommitted changes)"
@@ -395,8 +398,20 @@ def _median_table(summary, metrics, dataset):
             )
         )
     headers = [
-        "loss / penalty", "n_ok", "n_not_ok", "risk", "risk IQR", "test_mse", "test_mae", "F1",
-        "n_nonzero", "TPR", "FPR", "λ", "l1_ratio", "δ",
+        "loss / penalty",
+        "n_ok",
+        "n_not_ok",
+        "risk",
+        "risk IQR",
+        "test_mse",
+        "test_mae",
+        "F1",
+        "n_nonzero",
+        "TPR",
+        "FPR",
+        "λ",
+        "l1_ratio",
+        "δ",
     ]
     return (
         "<details><summary>Table of medians (successful fits) and median chosen "
@@ -604,14 +619,27 @@ def _parse_args(argv):
             "The output is one self-contained file (figures embedded, no external URLs)."
         ),
     )
-    parser.add_argument("--metrics", required=True, type=Path,
-                        help="aggregated metrics CSV, e.g. results/metrics.csv")
-    parser.add_argument("--timings", required=True, type=Path,
-                        help="aggregated timings CSV, e.g. results/timings.csv")
-    parser.add_argument("--config", required=True, type=Path,
-                        help="study configuration YAML, e.g. config/config.yaml")
-    parser.add_argument("--output", required=True, type=Path,
-                        help="HTML file to write, e.g. reports/report.html")
+    parser.add_argument(
+        "--metrics",
+        required=True,
+        type=Path,
+        help="aggregated metrics CSV, e.g. results/metrics.csv",
+    )
+    parser.add_argument(
+        "--timings",
+        required=True,
+        type=Path,
+        help="aggregated timings CSV, e.g. results/timings.csv",
+    )
+    parser.add_argument(
+        "--config",
+        required=True,
+        type=Path,
+        help="study configuration YAML, e.g. config/config.yaml",
+    )
+    parser.add_argument(
+        "--output", required=True, type=Path, help="HTML file to write, e.g. reports/report.html"
+    )
     return parser.parse_args(argv)
 
 
@@ -625,7 +653,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         build_report(
-            metrics_csv=args.metrics, timings_csv=args.timings, config=config,
+            metrics_csv=args.metrics,
+            timings_csv=args.timings,
+            config=config,
             output_html=args.output,
         )
     except (OSError, ValueError) as error:

@@ -1,0 +1,43 @@
+# normbench: `make run` for the study, `make test` for the checks CI runs.
+#
+#   make run                          # default study (config/config.yaml) -> reports/report.html
+#   make run CONFIG=config/quick.yaml # another study
+#   make quick                        # first look in a few minutes
+#   make test                         # lint, format check, snakemake --lint, pytest
+#   make clean                        # remove generated results, logs and the report
+
+CORES ?= 2
+CONFIG ?=
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+CONFIG_OPTION := $(if $(CONFIG),--configfile $(CONFIG),)
+
+.PHONY: run quick test clean setup
+
+# One shared set-up: a virtual environment with the package (editable) and the test tools,
+# redone when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) $(CONFIG_OPTION)
+
+quick:
+	$(MAKE) run CONFIG=config/quick.yaml
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/snakefmt --check Snakefile workflow/rules
+	$(BIN)/snakemake --lint $(CONFIG_OPTION)
+	$(BIN)/pytest
+
+clean:
+	rm -rf results logs reports/report.html .snakemake

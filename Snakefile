@@ -1,0 +1,73 @@
+# normbench: loss (l2, l1, huber) x penalty (none, l1, l2, elasticnet) on simulated and real data.
+#
+#   snakemake --cores 2                                   # the default study, config/config.yaml
+#   snakemake --cores 2 --configfile config/quick.yaml    # another study, same DAG
+#
+# Outputs: results/metrics.csv (one row per dataset, replicate, loss, penalty), results/timings.csv
+# and reports/report.html. See README.md and config/README.md.
+
+import sys
+from pathlib import Path
+
+# Use the library of this checkout, whichever Python runs Snakemake (e.g. one without normbench
+# installed); the job scripts do the same.
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+
+from normbench.config import (
+    ConfigError,
+    check_dataset_rules,
+    load_yaml,
+    validate_config,
+)
+
+# A config file given on the command line replaces the default study instead of being merged
+# into it (Snakemake's default), so that `--configfile config/test.yaml` runs exactly that study.
+if not workflow.config_settings.configfiles:
+
+    configfile: "config/config.yaml"
+
+
+try:
+    for config_path in workflow.configfiles:
+        # Snakemake's own reader keeps the last of two equal keys; refuse them instead.
+        load_yaml(config_path)
+    config.update(
+        validate_config(
+            config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
+        )
+    )
+except ConfigError as err:
+    # A plain message, no traceback, before any job runs.
+    sys.exit(f"normbench: {err}")
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/datasets.smk"
+include: "workflow/rules/fit.smk"
+include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/report.smk"
+# Dataset rules besides the simulator (see config/README.md, "Adding a dataset"); add yours here.
+include: "workflow/rules/diabetes.smk"
+
+
+try:
+    check_dataset_rules(config, dataset_rule_names())
+except ConfigError as err:
+    sys.exit(f"normbench: {err}")
+
+
+localrules:
+    all,
+    aggregate_results,
+    build_report,
+
+
+rule all:
+    default_target: True
+    input:
+        "results/metrics.csv",
+        "results/timings.csv",
+        "reports/report.html",

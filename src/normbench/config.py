@@ -1,0 +1,415 @@
+"""Load and validate a study configuration.
+
+The workflow checks its configuration once, before any job runs, so that a
+misspelled key or an out-of-range value stops the study with one readable
+sentence instead of a traceback from a job hours later.  The JSON schema in
+``workflow/schemas/config.schema.yaml`` carries the shape, the allowed values
+and the defaults; this module adds what a schema cannot say (relations between
+keys, such as ``coef.n_nonzero <= p``) and turns validation errors into messages
+that name the offending key path and what would be accepted.
+"""
+
+import copy
+import difflib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+__all__ = [
+    "ConfigError",
+    "check_dataset_rules",
+    "dataset_names",
+    "load_schema",
+    "load_yaml",
+    "validate_config",
+]
+
+SIMULATE = "simulate"
+
+_TYPE_PHRASES = {
+    "integer": "an integer",
+    "number": "a number",
+    "string": "a string",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping of keys to values",
+    "null": "empty",
+}
+
+# YAML 1.1 (what PyYAML and Snakemake read) needs a dot in a float with an exponent: 1e-3 is text.
+_EXPONENT_WITHOUT_DOT = re.compile(r"^[-+]?\d+[eE][-+]?\d+$")
+
+
+class ConfigError(ValueError):
+    """A study configuration is malformed.
+
+    The message is one paragraph meant for the person who wrote the config:
+    it names the key path (``datasets.heavy_tails.noise.df``) and what is allowed.
+    """
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+def load_yaml(path: str | PathLike) -> Any:
+    """Read a YAML file, refusing duplicated keys.
+
+    PyYAML silently keeps the last of two equal keys in a mapping, so a pasted
+    block can override a setting without anyone noticing; this reader refuses
+    the file instead.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The YAML file.
+
+    Returns
+    -------
+    object
+        The parsed document (``None`` for an empty file).
+
+    Raises
+    ------
+    ConfigError
+        If the file cannot be read, is not valid YAML, or a mapping repeats a
+        key; the message names the file, the key path and the lines.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"cannot read config file '{path}': {err.strerror}.") from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _refuse_duplicate_keys(node, (), path)
+        return loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"config file '{path}' is not valid YAML: {_one_line(err)}") from None
+    finally:
+        loader.dispose()
+
+
+def _refuse_duplicate_keys(node: yaml.Node, where: tuple, path: Path) -> None:
+    if isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _refuse_duplicate_keys(item, (*where, index), path)
+    elif isinstance(node, yaml.MappingNode):
+        first_line = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                continue
+            # Compare resolved tag and text, so `1` and `"1"` stay different keys.
+            identity = (key_node.tag, key_node.value)
+            line = key_node.start_mark.line + 1
+            if identity in first_line:
+                raise ConfigError(
+                    f"config file '{path}', line {line}: duplicate key "
+                    f"'{_key_path((*where, key_node.value))}' (first given on line "
+                    f"{first_line[identity]}); a key may appear only once in a mapping."
+                )
+            first_line[identity] = line
+            _refuse_duplicate_keys(value_node, (*where, key_node.value), path)
+
+
+def _one_line(err: Exception) -> str:
+    return " ".join(str(err).split())
+
+
+# ------------------------------------------------------------------------- schema
+
+
+def load_schema(path: str | PathLike) -> dict:
+    """Read the config JSON schema (written in YAML) and check it is a valid schema.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Usually ``workflow/schemas/config.schema.yaml``.
+
+    Returns
+    -------
+    dict
+        The schema.
+
+    Raises
+    ------
+    ConfigError
+        If the file cannot be read or parsed.
+    jsonschema.exceptions.SchemaError
+        If the file is not a valid JSON schema (a bug in the schema, not in the user's config).
+    """
+    schema = load_yaml(path)
+    if not isinstance(schema, dict):
+        raise ConfigError(f"schema file '{path}' does not hold a mapping.")
+    jsonschema.validators.validator_for(schema).check_schema(schema)
+    return schema
+
+
+def _is_strict_integer(checker, instance) -> bool:
+    # jsonschema accepts 5.0 as an integer; the code downstream needs a real int.
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+def _defaults_filling_validator(schema: Mapping) -> type:
+    base = jsonschema.validators.validator_for(schema)
+    check_properties = base.VALIDATORS["properties"]
+
+    def fill_defaults_then_check(validator, properties, instance, subschema):
+        # Filling before descending means an absent object gets its default ({}) and then, on
+        # the way down, the defaults of its own keys: nested defaults are filled too.
+        if validator.is_type(instance, "object"):
+            for name, property_schema in properties.items():
+                if name not in instance and "default" in property_schema:
+                    instance[name] = copy.deepcopy(property_schema["default"])
+        yield from check_properties(validator, properties, instance, subschema)
+
+    return jsonschema.validators.extend(
+        base,
+        validators={"properties": fill_defaults_then_check},
+        type_checker=base.TYPE_CHECKER.redefine("integer", _is_strict_integer),
+    )
+
+
+def validate_config(config: Mapping, schema_path: str | PathLike) -> dict:
+    """Validate a study configuration and fill in its defaults.
+
+    Parameters
+    ----------
+    config : mapping
+        The configuration as read from YAML (for instance Snakemake's ``config``).
+        It is not modified.
+    schema_path : str or path-like
+        The JSON schema, usually ``workflow/schemas/config.schema.yaml``.
+
+    Returns
+    -------
+    dict
+        A new configuration with every default filled in, including the
+        defaults inside optional sections that were left out entirely.
+
+    Raises
+    ------
+    ConfigError
+        On the first problem found, with a message naming the key path and the
+        allowed values or range. Beyond the schema, checks that for every
+        simulated dataset ``coef.n_nonzero <= p``, ``design.group_size <= p``
+        (block and latent_groups designs), ``n_groups * group_size <= p``
+        (latent_groups) and ``cv.folds <= n_train``.
+    """
+    if not isinstance(config, Mapping):
+        raise ConfigError(
+            f"a config must be a mapping of keys to values, not {type(config).__name__}."
+        )
+    schema = load_schema(schema_path)
+    filled = copy.deepcopy(_plain(config))
+    validator = _defaults_filling_validator(schema)(schema)
+    error = next(iter(validator.iter_errors(filled)), None)
+    if error is not None:
+        raise ConfigError(_describe(error))
+    _check_relations(filled)
+    return filled
+
+
+def _plain(value: Any) -> Any:
+    # Snakemake may hand over OrderedDicts or its own Config mapping; the schema wants dicts.
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+# ----------------------------------------------------------------- error messages
+
+
+def _key_path(parts: Iterable) -> str:
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "an empty value"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)
+
+
+def _range_phrase(schema: Mapping) -> str:
+    bounds = []
+    for keyword, symbol in (
+        ("minimum", ">="),
+        ("exclusiveMinimum", ">"),
+        ("maximum", "<="),
+        ("exclusiveMaximum", "<"),
+    ):
+        if keyword in schema:
+            bounds.append(f"{symbol} {schema[keyword]}")
+    return " and ".join(bounds)
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    where = list(error.absolute_path)
+    key = _key_path(where)
+    keyword = error.validator
+    schema = error.schema
+    instance = error.instance
+
+    if keyword == "additionalProperties":
+        allowed = list(schema.get("properties", {}))
+        unknown = sorted(name for name in instance if name not in allowed)[0]
+        message = (
+            f"unknown key '{_key_path([*where, unknown])}'; allowed keys: {', '.join(allowed)}."
+        )
+        close = difflib.get_close_matches(str(unknown), allowed, n=1)
+        if close:
+            message += f" Did you mean '{close[0]}'?"
+        if "params" in allowed:
+            message += (
+                " A dataset whose generator is not 'simulate' takes its settings under 'params'."
+            )
+        return message
+    if keyword == "required":
+        missing = [name for name in schema["required"] if name not in instance][0]
+        return f"config key '{_key_path([*where, missing])}' is missing; it is required."
+    if "propertyNames" in error.schema_path:
+        return (
+            f"config key '{_key_path([*where, instance])}': dataset name {instance!r} is not "
+            f"allowed; names may use only letters, digits and underscores "
+            f"(pattern {schema['pattern']})."
+        )
+
+    head = f"config key '{key}': " if key else "config: "
+    if keyword == "enum":
+        allowed = ", ".join(str(value) for value in schema["enum"])
+        return f"{head}{_show(instance)} is not allowed; allowed values: {allowed}."
+    if keyword == "type":
+        wanted = schema["type"]
+        wanted = [wanted] if isinstance(wanted, str) else wanted
+        phrase = " or ".join(_TYPE_PHRASES.get(name, name) for name in wanted)
+        if isinstance(instance, str) and _EXPONENT_WITHOUT_DOT.match(instance):
+            phrase += f" (YAML reads {instance} as text; write the number with a dot, as in 1.0e-3)"
+        return f"{head}{_show(instance)} is not allowed; must be {phrase}."
+    if keyword in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        return f"{head}{_show(instance)} is not allowed; must be {_range_phrase(schema)}."
+    if keyword == "minItems":
+        allowed = schema.get("items", {}).get("enum")
+        message = f"{head}an empty list is not allowed; list at least {schema['minItems']} value"
+        if allowed:
+            message += f" from: {', '.join(str(value) for value in allowed)}"
+        return message + "."
+    if keyword == "uniqueItems":
+        repeated = next(value for i, value in enumerate(instance) if value in instance[:i])
+        return f"{head}{_show(repeated)} is listed twice; each value may appear only once."
+    if keyword == "minProperties":
+        what = "dataset" if where == ["datasets"] else "entry"
+        return f"{head}an empty mapping is not allowed; must name at least one {what}."
+    if keyword == "pattern":
+        return (
+            f"{head}{_show(instance)} is not allowed; must match the pattern {schema['pattern']}."
+        )
+    return f"{head}{_one_line(error.message)}"
+
+
+# ---------------------------------------------------------- relations between keys
+
+
+def _too_large(key: str, value: int, limit_text: str) -> ConfigError:
+    return ConfigError(f"config key '{key}': {value} is not allowed; must be <= {limit_text}.")
+
+
+def _check_relations(config: Mapping) -> None:
+    folds = config["cv"]["folds"]
+    for name, entry in config["datasets"].items():
+        if entry["generator"] != SIMULATE:
+            continue
+        p = entry["p"]
+        prefix = f"datasets.{name}"
+        n_nonzero = entry["coef"]["n_nonzero"]
+        if n_nonzero > p:
+            raise _too_large(f"{prefix}.coef.n_nonzero", n_nonzero, f"p ({p})")
+        design = entry["design"]
+        if design["kind"] in ("block", "latent_groups") and design["group_size"] > p:
+            raise _too_large(f"{prefix}.design.group_size", design["group_size"], f"p ({p})")
+        if design["kind"] == "latent_groups":
+            grouped = design["n_groups"] * design["group_size"]
+            if grouped > p:
+                raise ConfigError(
+                    f"config key '{prefix}.design.n_groups': {design['n_groups']} groups of "
+                    f"{design['group_size']} features need {grouped} features; must be "
+                    f"<= p ({p}) in total (n_groups * group_size <= p)."
+                )
+        if folds > entry["n_train"]:
+            raise _too_large(
+                "cv.folds",
+                folds,
+                f"n_train of every dataset ({prefix}.n_train = {entry['n_train']})",
+            )
+
+
+# ------------------------------------------------------------- dataset generators
+
+
+def dataset_names(config: Mapping, generator: str | None = None) -> list[str]:
+    """Names of the configured datasets, in config order.
+
+    Parameters
+    ----------
+    config : mapping
+        A validated configuration.
+    generator : str, optional
+        Keep only the datasets made by this generator: ``"simulate"`` or the
+        name of a user's dataset rule. By default all datasets are returned.
+
+    Returns
+    -------
+    list of str
+    """
+    return [
+        name
+        for name, entry in config["datasets"].items()
+        if generator is None or entry.get("generator", SIMULATE) == generator
+    ]
+
+
+def check_dataset_rules(config: Mapping, rule_names: Sequence[str]) -> None:
+    """Check that every dataset generator other than ``simulate`` names a rule.
+
+    Parameters
+    ----------
+    config : mapping
+        A validated configuration.
+    rule_names : sequence of str
+        The rules the workflow defines.
+
+    Raises
+    ------
+    ConfigError
+        If a dataset names a generator for which no rule exists.
+    """
+    for name, entry in config["datasets"].items():
+        generator = entry.get("generator", SIMULATE)
+        if generator != SIMULATE and generator not in rule_names:
+            raise ConfigError(
+                f"config key 'datasets.{name}.generator': {generator!r} is not allowed; must be "
+                f"'simulate' or the name of a dataset rule the workflow includes (rules: "
+                f"{', '.join(sorted(rule_names))}). See config/README.md, 'Adding a dataset'."
+            )

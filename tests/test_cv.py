@@ -1,0 +1,106 @@
+"""Cross-validation: grid, folds, selection rules, and the CV estimator end to end."""
+
+import numpy as np
+import pytest
+
+from normbench.cv import heldout_error, kfold_indices, lam_grid, lam_max, select_index
+from normbench.estimators import PenalizedRegressor, PenalizedRegressorCV
+
+
+def _data(n=60, p=30, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    coef = np.zeros(p)
+    coef[:3] = [3.0, -2.0, 1.5]
+    return X, X @ coef + 0.5 * rng.standard_normal(n)
+
+
+@pytest.mark.parametrize("loss", ["l2", "l1", "huber"])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_lam_max_is_the_smallest_lam_with_all_zero_coefficients(loss, l1_ratio):
+    X, y = _data(n=61)  # odd n: the L1 loss's lam_max is then exact
+    Xc = X - X.mean(axis=0)
+    top = lam_max(Xc, y, loss=loss, l1_ratio=l1_ratio, delta=1.0)
+    penalty = "l1" if l1_ratio == 1.0 else "elasticnet"
+    kw = {"loss": loss, "penalty": penalty, "l1_ratio": l1_ratio, "delta": 1.0,
+          "standardize": False, "tol": 1e-10}
+    assert not PenalizedRegressor(lam=top * 1.001, **kw).fit(Xc, y).coef_.any()
+    assert PenalizedRegressor(lam=top * 0.98, **kw).fit(Xc, y).coef_.any()
+
+
+def test_lam_grid_shapes():
+    X, y = _data()
+    grid = lam_grid(X - X.mean(0), y, loss="l2", penalty="l1", n_lams=7, eps=1e-2)
+    assert len(grid) == 7 and np.all(np.diff(grid) < 0)
+    assert grid[-1] == pytest.approx(grid[0] * 1e-2)
+    ridge = lam_grid(X - X.mean(0), y, loss="l2", penalty="l2", n_lams=5, eps=1e-3)
+    assert ridge[0] / ridge[-1] == pytest.approx(1e6)
+    assert np.isnan(lam_grid(X, y, loss="l2", penalty="none")).all()
+
+
+def test_folds_partition_and_are_seeded():
+    folds = kfold_indices(23, 4, seed=5)
+    tests = np.concatenate([test for _, test in folds])
+    assert sorted(tests) == list(range(23))
+    for train, test in folds:
+        assert not set(train) & set(test) and len(train) + len(test) == 23
+    again = kfold_indices(23, 4, seed=5)
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(folds, again, strict=True))
+    other = kfold_indices(23, 4, seed=6)
+    assert not all(np.array_equal(a[1], b[1]) for a, b in zip(folds, other, strict=True))
+    with pytest.raises(ValueError, match="folds"):
+        kfold_indices(5, 6, seed=0)
+
+
+def test_heldout_error_criteria():
+    y = np.array([0.0, 1.0, 3.0])
+    pred = np.array([[0.0, 1.0], [0.0, 1.0], [0.0, 1.0]])
+    np.testing.assert_allclose(heldout_error(y, pred, criterion="mse", loss="l2"),
+                               [10 / 3, 5 / 3])
+    np.testing.assert_allclose(heldout_error(y, pred, criterion="mae", loss="l2"), [4 / 3, 1.0])
+    np.testing.assert_allclose(heldout_error(y, pred, criterion="own_loss", loss="l2"),
+                               [5 / 3, 5 / 6])
+    # huber with delta 1: residuals 0, 1, 3 -> 0, 0.5, 2.5
+    np.testing.assert_allclose(
+        heldout_error(y, pred[:, :1], criterion="own_loss", loss="huber", delta=1.0), [1.0])
+
+
+def test_selection_rules():
+    mean = np.array([5.0, 3.0, 2.2, 2.0, 2.5])
+    se = np.array([0.1, 0.1, 0.3, 0.3, 0.3])
+    assert select_index(mean, se, rule="min") == 3
+    # within one SE of the minimum (2.3), the largest lam (first on a decreasing grid) is index 2
+    assert select_index(mean, se, rule="1se") == 2
+
+
+@pytest.mark.parametrize(("loss", "penalty"), [("l2", "l1"), ("l1", "elasticnet"),
+                                               ("huber", "l2"), ("huber", "none")])
+def test_cv_estimator_chooses_from_its_grid_and_is_reproducible(loss, penalty):
+    X, y = _data()
+    kw = {"loss": loss, "penalty": penalty, "cv": 3, "n_lams": 8, "l1_ratios": (0.3, 0.7),
+          "random_state": 4}
+    first = PenalizedRegressorCV(**kw).fit(X, y)
+    second = PenalizedRegressorCV(**kw).fit(X, y)
+    np.testing.assert_array_equal(first.coef_, second.coef_)
+    assert first.converged_
+    if penalty == "none":
+        assert first.lam_ is None
+        return
+    assert first.lam_ in first.lams_.ravel()
+    chosen = np.unravel_index(np.nanargmin(first.cv_mean_), first.cv_mean_.shape)
+    assert first.best_score_ == pytest.approx(first.cv_mean_[chosen])
+    # the refit equals a plain fit at the chosen hyperparameters
+    plain = first.to_regressor().set_params(tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(first.predict(X), plain.predict(X), atol=1e-4)
+    if loss == "huber":
+        assert first.delta_ > 0
+
+
+def test_cv_recovers_the_support_of_an_easy_problem():
+    X, y = _data(n=80, p=40, seed=1)
+    est = PenalizedRegressorCV(loss="l2", penalty="l1", cv=5, n_lams=30, random_state=0)
+    est.fit(X, y)
+    assert set(np.flatnonzero(est.coef_)) >= {0, 1, 2}
+    onese = PenalizedRegressorCV(loss="l2", penalty="l1", cv=5, n_lams=30, rule="1se",
+                                 random_state=0).fit(X, y)
+    assert onese.lam_ >= est.lam_

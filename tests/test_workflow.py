@@ -1,0 +1,147 @@
+"""End-to-end test: the whole Snakemake DAG on config/test.yaml, run from a scratch directory.
+
+Runs in CI (`make test` runs every test); deselect locally with `pytest -m "not slow"`.
+"""
+
+import csv
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+TEST_CONFIG = REPO / "config" / "test.yaml"
+
+METRICS_COLUMNS = [
+    "dataset",
+    "replicate",
+    "loss",
+    "penalty",
+    "status",
+    "message",
+    "lam",
+    "l1_ratio",
+    "delta",
+    "n_train",
+    "p",
+    "test_mse",
+    "test_mae",
+    "risk",
+    "estimation_error",
+    "n_nonzero",
+    "tpr",
+    "fpr",
+    "precision",
+    "f1",
+    "cv_score",
+    "intercept",
+]
+LOSSES = ["l2", "l1", "huber"]
+PENALTIES = ["none", "l1", "l2", "elasticnet"]
+DATASETS = ["gaussian", "contaminated"]
+REPLICATES = ["1", "2"]
+
+
+def _snakemake():
+    executable = Path(sys.executable).with_name("snakemake")
+    return str(executable) if executable.exists() else shutil.which("snakemake")
+
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(_snakemake() is None, reason="snakemake is not installed"),
+]
+
+
+def _run(workdir, *options):
+    command = [_snakemake(), "-s", str(REPO / "Snakefile"), "--directory", str(workdir)]
+    command += ["--configfile", str(TEST_CONFIG), *options]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout + result.stderr
+
+
+def _rows(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("run_cores2")
+    _run(workdir, "--cores", "2")
+    return workdir
+
+
+def test_metrics_table_has_one_row_per_dataset_replicate_and_model(first_run):
+    metrics = first_run / "results" / "metrics.csv"
+    with open(metrics, newline="") as handle:
+        header = next(csv.reader(handle))
+    assert header == METRICS_COLUMNS
+    rows = _rows(metrics)
+    assert len(rows) == len(DATASETS) * len(REPLICATES) * len(LOSSES) * len(PENALTIES)
+    keys = {(row["dataset"], row["replicate"], row["loss"], row["penalty"]) for row in rows}
+    expected = {
+        (dataset, replicate, loss, penalty)
+        for dataset in DATASETS
+        for replicate in REPLICATES
+        for loss in LOSSES
+        for penalty in PENALTIES
+    }
+    assert keys == expected
+    assert {row["status"] for row in rows} <= {"ok", "not_converged"}
+    assert all(float(row["test_mse"]) >= 0 for row in rows)
+    assert {(row["n_train"], row["p"]) for row in rows} == {("30", "40")}
+
+
+def test_timings_report_logs_and_benchmarks_are_written(first_run):
+    timings = _rows(first_run / "results" / "timings.csv")
+    assert len(timings) == len(DATASETS) * len(REPLICATES) * len(LOSSES) * len(PENALTIES)
+    assert all(float(row["fit_seconds"]) >= 0 for row in timings)
+    html = (first_run / "reports" / "report.html").read_text(encoding="utf-8")
+    assert html.lstrip().lower().startswith("<!doctype html")
+    for dataset in DATASETS:
+        for replicate in REPLICATES:
+            assert (first_run / f"logs/fit_models/{dataset}/rep{replicate}.log").exists()
+            assert (first_run / f"logs/benchmarks/fit_models/{dataset}/rep{replicate}.tsv").exists()
+            assert (first_run / f"results/datasets/{dataset}/rep{replicate}.json").exists()
+
+
+def test_second_dry_run_has_nothing_to_do(first_run):
+    output = _run(first_run, "-n", "--cores", "1")
+    assert "Nothing to be done" in output
+
+
+def test_results_do_not_depend_on_cores(first_run, tmp_path):
+    _run(tmp_path, "--cores", "1")
+    first = (first_run / "results" / "metrics.csv").read_bytes()
+    second = (tmp_path / "results" / "metrics.csv").read_bytes()
+    assert first == second
+    for dataset in DATASETS:
+        for replicate in REPLICATES:
+            name = f"results/datasets/{dataset}/rep{replicate}.npz"
+            assert (first_run / name).read_bytes() == (tmp_path / name).read_bytes()
+
+
+def test_editing_one_dataset_reruns_only_its_jobs(tmp_path):
+    import yaml
+
+    config = yaml.safe_load(TEST_CONFIG.read_text())
+    config_path = tmp_path / "study.yaml"
+    config_path.write_text(yaml.safe_dump(config))
+    targets = [f"results/datasets/{dataset}/rep1.npz" for dataset in DATASETS]
+    command = [_snakemake(), *targets, "-s", str(REPO / "Snakefile")]
+    command += ["--directory", str(tmp_path), "--configfile", str(config_path), "--cores", "1"]
+    subprocess.run(command, check=True, capture_output=True, timeout=300)
+
+    config["datasets"]["contaminated"]["noise"]["snr"] = 2.0
+    config_path.write_text(yaml.safe_dump(config))
+    dry = subprocess.run([*command, "-n"], check=True, capture_output=True, text=True, timeout=300)
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", dry.stdout, flags=re.MULTILINE))
+    assert counts["simulate_dataset"] == "1"
+    assert "output: results/datasets/contaminated/rep1.npz" in dry.stdout
+    assert "output: results/datasets/gaussian/rep1.npz" not in dry.stdout
+    assert "params" in dry.stdout.lower()

@@ -1,0 +1,23 @@
+# Aggregation: the per-job tables concatenated into one tidy table each. metrics.csv has the same
+# bytes whatever --cores was; wall-clock figures live apart in timings.csv.
+
+
+rule aggregate_results:
+    input:
+        metrics=fit_csvs,
+        timings=timing_csvs,
+    output:
+        metrics=report(
+            "results/metrics.csv",
+            caption="../report/metrics.rst",
+            category="Results",
+        ),
+        timings="results/timings.csv",
+    log:
+        "logs/aggregate_results.log",
+    benchmark:
+        "logs/benchmarks/aggregate_results.tsv"
+    conda:
+        "../envs/normbench.yaml"
+    script:
+        "../scripts/aggregate_results.py"

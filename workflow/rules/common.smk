@@ -1,0 +1,61 @@
+# Helpers shared by the rules: file lists and wildcard constraints derived from the config.
+
+import re
+
+from snakemake.io import strip_wildcard_constraints
+
+from normbench.config import dataset_names
+
+DATASET_NPZ = "results/datasets/{dataset}/rep{replicate}.npz"
+DATASET_JSON = "results/datasets/{dataset}/rep{replicate}.json"
+FIT_CSV = "results/fits/{dataset}/rep{replicate}.csv"
+TIMING_CSV = "results/timings/{dataset}/rep{replicate}.csv"
+
+
+wildcard_constraints:
+    replicate=r"\d+",
+
+
+def replicate_numbers():
+    """Replicates are numbered 1..replicates (file names rep1, rep2, ...)."""
+    return list(range(1, config["replicates"] + 1))
+
+
+def datasets_with_generator(generator):
+    """Regex matching exactly the dataset names made by `generator` (for wildcard_constraints).
+
+    Each dataset rule constrains {dataset} to its own datasets, so several rules can write the
+    same path pattern without Snakemake seeing two ways to make one file.
+    """
+    names = dataset_names(config, generator)
+    # A negative look-ahead matches nothing: the rule then makes no dataset of this config.
+    return "|".join(re.escape(name) for name in names) if names else "(?!)"
+
+
+def dataset_entry(wildcards):
+    """The validated config entry of one dataset (a rule's params, so edits rerun its jobs)."""
+    return config["datasets"][wildcards.dataset]
+
+
+def per_replicate_files(pattern):
+    """`pattern` expanded over every configured dataset and replicate, in config order."""
+    return expand(pattern, dataset=dataset_names(config), replicate=replicate_numbers())
+
+
+def fit_csvs(wildcards):
+    return per_replicate_files(FIT_CSV)
+
+
+def timing_csvs(wildcards):
+    return per_replicate_files(TIMING_CSV)
+
+
+def dataset_rule_names():
+    """Names of the rules that write dataset files (the built-in simulator and users' rules)."""
+    return [each.name for each in workflow.rules if _writes_datasets(each)]
+
+
+def _writes_datasets(each):
+    # Output patterns carry the rule's wildcard constraints, e.g. {dataset,toy}: compare without.
+    outputs = {strip_wildcard_constraints(str(path)) for path in each.output}
+    return DATASET_NPZ in outputs

@@ -1,0 +1,13 @@
+"""Job script of rule aggregate_results: one metrics table and one timings table."""
+
+from _normbench_job import run_job
+
+
+def main(snakemake):
+    from normbench.aggregate import collect, write_table
+
+    write_table(collect(snakemake.input.metrics), snakemake.output.metrics)
+    write_table(collect(snakemake.input.timings), snakemake.output.timings)
+
+
+run_job(main, snakemake)  # noqa: F821 (`snakemake` is defined by Snakemake's script preamble)
