@@ -22,8 +22,14 @@ def test_lam_max_is_the_smallest_lam_with_all_zero_coefficients(loss, l1_ratio):
     Xc = X - X.mean(axis=0)
     top = lam_max(Xc, y, loss=loss, l1_ratio=l1_ratio, delta=1.0)
     penalty = "l1" if l1_ratio == 1.0 else "elasticnet"
-    kw = {"loss": loss, "penalty": penalty, "l1_ratio": l1_ratio, "delta": 1.0,
-          "standardize": False, "tol": 1e-10}
+    kw = {
+        "loss": loss,
+        "penalty": penalty,
+        "l1_ratio": l1_ratio,
+        "delta": 1.0,
+        "standardize": False,
+        "tol": 1e-10,
+    }
     assert not PenalizedRegressor(lam=top * 1.001, **kw).fit(Xc, y).coef_.any()
     assert PenalizedRegressor(lam=top * 0.98, **kw).fit(Xc, y).coef_.any()
 
@@ -55,14 +61,15 @@ def test_folds_partition_and_are_seeded():
 def test_heldout_error_criteria():
     y = np.array([0.0, 1.0, 3.0])
     pred = np.array([[0.0, 1.0], [0.0, 1.0], [0.0, 1.0]])
-    np.testing.assert_allclose(heldout_error(y, pred, criterion="mse", loss="l2"),
-                               [10 / 3, 5 / 3])
+    np.testing.assert_allclose(heldout_error(y, pred, criterion="mse", loss="l2"), [10 / 3, 5 / 3])
     np.testing.assert_allclose(heldout_error(y, pred, criterion="mae", loss="l2"), [4 / 3, 1.0])
-    np.testing.assert_allclose(heldout_error(y, pred, criterion="own_loss", loss="l2"),
-                               [5 / 3, 5 / 6])
+    np.testing.assert_allclose(
+        heldout_error(y, pred, criterion="own_loss", loss="l2"), [5 / 3, 5 / 6]
+    )
     # huber with delta 1: residuals 0, 1, 3 -> 0, 0.5, 2.5
     np.testing.assert_allclose(
-        heldout_error(y, pred[:, :1], criterion="own_loss", loss="huber", delta=1.0), [1.0])
+        heldout_error(y, pred[:, :1], criterion="own_loss", loss="huber", delta=1.0), [1.0]
+    )
 
 
 def test_selection_rules():
@@ -73,12 +80,19 @@ def test_selection_rules():
     assert select_index(mean, se, rule="1se") == 2
 
 
-@pytest.mark.parametrize(("loss", "penalty"), [("l2", "l1"), ("l1", "elasticnet"),
-                                               ("huber", "l2"), ("huber", "none")])
+@pytest.mark.parametrize(
+    ("loss", "penalty"), [("l2", "l1"), ("l1", "elasticnet"), ("huber", "l2"), ("huber", "none")]
+)
 def test_cv_estimator_chooses_from_its_grid_and_is_reproducible(loss, penalty):
     X, y = _data()
-    kw = {"loss": loss, "penalty": penalty, "cv": 3, "n_lams": 8, "l1_ratios": (0.3, 0.7),
-          "random_state": 4}
+    kw = {
+        "loss": loss,
+        "penalty": penalty,
+        "cv": 3,
+        "n_lams": 8,
+        "l1_ratios": (0.3, 0.7),
+        "random_state": 4,
+    }
     first = PenalizedRegressorCV(**kw).fit(X, y)
     second = PenalizedRegressorCV(**kw).fit(X, y)
     np.testing.assert_array_equal(first.coef_, second.coef_)
@@ -101,6 +115,17 @@ def test_cv_recovers_the_support_of_an_easy_problem():
     est = PenalizedRegressorCV(loss="l2", penalty="l1", cv=5, n_lams=30, random_state=0)
     est.fit(X, y)
     assert set(np.flatnonzero(est.coef_)) >= {0, 1, 2}
-    onese = PenalizedRegressorCV(loss="l2", penalty="l1", cv=5, n_lams=30, rule="1se",
-                                 random_state=0).fit(X, y)
+    onese = PenalizedRegressorCV(
+        loss="l2", penalty="l1", cv=5, n_lams=30, rule="1se", random_state=0
+    ).fit(X, y)
     assert onese.lam_ >= est.lam_
+
+
+def test_select_delta_is_what_fit_uses():
+    X, y = _data()
+    kw = {"loss": "huber", "penalty": "l1", "cv": 3, "n_lams": 6, "random_state": 2}
+    est = PenalizedRegressorCV(**kw)
+    delta = est.select_delta(X, y)
+    assert est.fit(X, y).delta_ == pytest.approx(delta, rel=1e-12)
+    explicit = PenalizedRegressorCV(**kw, delta=delta).fit(X, y)
+    np.testing.assert_array_equal(explicit.coef_, est.coef_)

@@ -95,7 +95,7 @@ class PenalizedRegressor(RegressorMixin, BaseEstimator):
         Huber threshold; ``None`` selects it from the data (module docstring).
     standardize : bool, default=True
         Scale features to unit variance on the training data before fitting.
-    tol : float, default=1e-7
+    tol : float, default=1e-6
         Relative tolerance of the solver's optimality certificate.
     max_iter : int, default=100_000
         Iteration limit; a fit that reaches it is marked ``converged_ = False``.
@@ -132,7 +132,7 @@ class PenalizedRegressor(RegressorMixin, BaseEstimator):
         l1_ratio=0.5,
         delta=None,
         standardize=True,
-        tol=1e-7,
+        tol=1e-6,
         max_iter=100_000,
     ):
         self.loss = loss
@@ -281,7 +281,7 @@ class PenalizedRegressorCV(RegressorMixin, BaseEstimator):
         criterion="own_loss",
         standardize=True,
         random_state=None,
-        tol=1e-7,
+        tol=1e-6,
         max_iter=100_000,
     ):
         self.loss = loss
@@ -350,6 +350,16 @@ class PenalizedRegressorCV(RegressorMixin, BaseEstimator):
             )
             not_converged += int((~path.converged).sum())
         return errors, predictions, not_converged
+
+    def select_delta(self, X, y):
+        """Huber threshold the ``delta=None`` rule picks on ``(X, y)`` with this CV's folds.
+
+        ``huber_multiplier`` times the normalised MAD of the out-of-fold residuals of a pilot
+        lasso (squared loss) tuned on the same folds.  Exposed so that a caller fitting several
+        Huber models on the same data computes the pilot once and passes ``delta`` explicitly.
+        """
+        X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+        return self._pilot_delta(X, y, kfold_indices(len(y), self.cv, self._seed()))
 
     def _pilot_delta(self, X, y, folds):
         lams = self._grid(X, y, "l2", "l1", 1.0, None)

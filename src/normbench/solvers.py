@@ -64,7 +64,7 @@ QP_GAP_FLOOR = 1e-6
 class SolverOptions:
     """Tolerances shared by all solvers (relative to the problem's own scale)."""
 
-    tol: float = 1e-7
+    tol: float = 1e-6
     max_iter: int = 100_000
 
 

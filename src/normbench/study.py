@@ -33,9 +33,12 @@ def cv_seed(base_seed: int, dataset: str, replicate: int) -> np.random.SeedSeque
     return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, CV_STREAM))
 
 
-def make_cv_estimator(loss: str, penalty: str, cv: Mapping, seed) -> PenalizedRegressorCV:
+def make_cv_estimator(
+    loss: str, penalty: str, cv: Mapping, seed, delta=None
+) -> PenalizedRegressorCV:
     """The CV estimator of one pair from the config's ``cv`` section."""
     return PenalizedRegressorCV(
+        delta=delta,
         loss=loss,
         penalty=penalty,
         cv=cv["folds"],
@@ -50,7 +53,7 @@ def make_cv_estimator(loss: str, penalty: str, cv: Mapping, seed) -> PenalizedRe
     )
 
 
-def fit_pair(data, *, loss, penalty, cv, seed) -> dict:
+def fit_pair(data, *, loss, penalty, cv, seed, delta=None) -> dict:
     """Fit one pair with CV and evaluate it; never raises for a failing fit."""
     row = {
         "loss": loss,
@@ -59,7 +62,7 @@ def fit_pair(data, *, loss, penalty, cv, seed) -> dict:
         "p": data.X_train.shape[1],
     }
     try:
-        est = make_cv_estimator(loss, penalty, cv, seed).fit(data.X_train, data.y_train)
+        est = make_cv_estimator(loss, penalty, cv, seed, delta).fit(data.X_train, data.y_train)
     except Exception as error:  # noqa: BLE001 - a failure is a result to record, not to hide
         return {**row, "status": "failed", "message": f"{type(error).__name__}: {error}"}
     notes = []
@@ -111,11 +114,21 @@ def fit_dataset(
     seed = cv_seed(base_seed, dataset, replicate)
     pairs = [(loss, penalty) for loss in models["losses"] for penalty in models["penalties"]]
     rows, timings = [], []
+    huber_delta = None
     # one BLAS thread: results must not depend on the machine's thread pools
     with threadpool_limits(limits=1):
         for index, (loss, penalty) in enumerate(pairs, start=1):
             start = time.perf_counter()
-            row = fit_pair(data, loss=loss, penalty=penalty, cv=settings, seed=seed)
+            if loss == "huber" and huber_delta is None:
+                # every Huber pair would run the same pilot on the same folds: run it once
+                try:
+                    huber_delta = make_cv_estimator(loss, penalty, settings, seed).select_delta(
+                        data.X_train, data.y_train
+                    )
+                except Exception:  # noqa: BLE001 - each Huber pair then reports the error itself
+                    huber_delta = None
+            delta = huber_delta if loss == "huber" else None
+            row = fit_pair(data, loss=loss, penalty=penalty, cv=settings, seed=seed, delta=delta)
             seconds = time.perf_counter() - start
             rows.append({"dataset": dataset, "replicate": replicate, **row})
             timings.append(
