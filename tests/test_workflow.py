@@ -145,3 +145,12 @@ def test_editing_one_dataset_reruns_only_its_jobs(tmp_path):
     assert "output: results/datasets/contaminated/rep1.npz" in dry.stdout
     assert "output: results/datasets/gaussian/rep1.npz" not in dry.stdout
     assert "params" in dry.stdout.lower()
+
+
+def test_slurm_profile_plans_the_study(tmp_path):
+    """The cluster profile loads with the SLURM executor plugin and plans every job (dry run)."""
+    out = _run(tmp_path, "-n", "--workflow-profile", str(REPO / "workflow/profiles/slurm"))
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out, flags=re.MULTILINE))
+    assert counts["fit_models"] == str(len(DATASETS) * len(REPLICATES))
+    assert counts["simulate_dataset"] == str(len(DATASETS) * len(REPLICATES))
+    assert not (tmp_path / "results").exists()

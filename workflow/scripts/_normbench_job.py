@@ -46,9 +46,19 @@ def run_job(main: Callable, snakemake) -> None:
             stream=log, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", force=True
         )
         logging.captureWarnings(True)
+        # compiled libraries (HiGHS prints a banner) write to the file descriptors, not sys.stdout
+        log.flush()
+        saved = [os.dup(1), os.dup(2)]
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
         try:
             main(snakemake)
         except BaseException:
             # Keep the traceback in the log too; Snakemake points the user there.
             traceback.print_exc(file=log)
             raise
+        finally:
+            log.flush()
+            for fd, copy in zip((1, 2), saved, strict=True):
+                os.dup2(copy, fd)
+                os.close(copy)
