@@ -377,19 +377,38 @@ def _lad_enet_objective(X, y, coef, intercept, kappa, mu):
 def _project_dual(alpha, n):
     """Projection onto the box ``|alpha_i| <= 1/n`` intersected with ``sum(alpha) = 0``.
 
-    The projection is ``clip(alpha - shift)`` for the shift that zeroes the sum, found by bisection.
+    The projection is ``clip(alpha - shift)`` for the shift that zeroes the sum.  That sum is
+    piecewise linear and non-increasing in the shift with kinks at ``alpha_i -+ 1/n``, so the
+    shift is found exactly by evaluating it at the kinks and interpolating linearly.
     """
     bound = 1.0 / n
-    lo, hi = alpha.min() - bound, alpha.max() + bound
-    for _ in range(200):
-        shift = 0.5 * (lo + hi)
-        if np.clip(alpha - shift, -bound, bound).sum() > 0:
-            lo = shift
-        else:
-            hi = shift
-        if hi - lo <= 1e-17:
-            break
-    return np.clip(alpha - 0.5 * (lo + hi), -bound, bound)
+    kinks = np.sort(np.concatenate([alpha - bound, alpha + bound]))
+    sums = np.clip(alpha[None, :] - kinks[:, None], -bound, bound).sum(axis=1)
+    right = int(np.searchsorted(-sums, 0.0))  # first kink where the sum is <= 0
+    if right == 0:
+        shift = kinks[0]
+    else:
+        s0, s1 = sums[right - 1], sums[right]
+        shift = kinks[right - 1] + (kinks[right] - kinks[right - 1]) * s0 / (s0 - s1)
+    return np.clip(alpha - shift, -bound, bound)
+
+
+class _DenseLowerHessian:
+    """A dense symmetric n x n matrix in HiGHS's lower-triangular column-wise format."""
+
+    def __init__(self, n):
+        import highspy
+
+        self._rows, self._cols = np.triu_indices(n)  # (i <= j) -> lower entry (j, i), by column
+        self.model = highspy.HighsHessian()
+        self.model.dim_ = n
+        self.model.format_ = highspy.HessianFormat.kTriangular
+        self.model.start_ = np.concatenate([[0], np.cumsum(np.arange(n, 0, -1))]).astype(np.int32)
+        self.model.index_ = self._cols.astype(np.int32)
+
+    def set(self, matrix):
+        self.model.value_ = matrix[self._rows, self._cols]
+        return self.model
 
 
 def _highs_box_qp(hessian_lower, n_box, bound):
@@ -508,6 +527,7 @@ def _lad_enet_newton(highs, highspy, columns, X, y, alpha, kappa, mu, options, m
         return coef, intercept, _lad_enet_objective(X, y, coef, intercept, kappa, mu)
 
     value, z = dual_loss(alpha)
+    hessian = _DenseLowerHessian(n)
     gap = np.inf
     coef, intercept = np.zeros(X.shape[1]), float(np.median(y))
     for step in range(1, max_steps + 1):
@@ -517,12 +537,7 @@ def _lad_enet_newton(highs, highspy, columns, X, y, alpha, kappa, mu, options, m
             return alpha, coef, intercept, gap, step
         active = np.abs(z) > kappa
         XA = X[:, active]
-        hessian = sp.tril(sp.csc_matrix(XA @ XA.T)).tocsc()
-        model = highspy.HighsHessian()
-        model.dim_ = n
-        model.format_ = highspy.HessianFormat.kTriangular
-        model.start_, model.index_, model.value_ = hessian.indptr, hessian.indices, hessian.data
-        highs.passHessian(model)
+        highs.passHessian(hessian.set(XA @ XA.T))
         highs.changeColsCost(n, columns, -mu * y - kappa * (XA @ np.sign(z[active])))
         highs.run()
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
