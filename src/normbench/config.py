@@ -44,6 +44,13 @@ _TYPE_PHRASES = {
 # YAML 1.1 (what PyYAML and Snakemake read) needs a dot in a float with an exponent: 1e-3 is text.
 _EXPONENT_WITHOUT_DOT = re.compile(r"^[-+]?\d+[eE][-+]?\d+$")
 
+# Keys of a simulated dataset that replace others (the schema picks its variant by the key):
+# `coef.values` replaces the drawn coefficients, `noise.sigma` the signal-to-noise ratio.
+_REPLACES = {
+    "values": ("n_nonzero", "placement", "amplitude", "signs"),
+    "sigma": ("snr",),
+}
+
 
 class ConfigError(ValueError):
     """A study configuration is malformed.
@@ -199,9 +206,11 @@ def validate_config(config: Mapping, schema_path: str | PathLike) -> dict:
     ConfigError
         On the first problem found, with a message naming the key path and the
         allowed values or range. Beyond the schema, checks that for every
-        simulated dataset ``coef.n_nonzero <= p``, ``design.group_size <= p``
-        (block and latent_groups designs), ``n_groups * group_size <= p``
-        (latent_groups) and ``cv.folds <= n_train``.
+        simulated dataset ``coef.n_nonzero <= p`` (or ``coef.values`` holds
+        exactly p numbers), ``design.group_size <= p`` (block and latent_groups
+        designs), ``n_groups * group_size <= p`` (latent_groups), that
+        ``design.feature_scale: latent`` comes with a block or latent_groups
+        design and ``rho > 0``, and that ``cv.folds <= n_train``.
     """
     if not isinstance(config, Mapping):
         raise ConfigError(
@@ -276,6 +285,13 @@ def _describe(error: jsonschema.ValidationError) -> str:
     if keyword == "additionalProperties":
         allowed = list(schema.get("properties", {}))
         unknown = sorted(name for name in instance if name not in allowed)[0]
+        for key, replaced in _REPLACES.items():
+            if key in allowed and unknown in replaced:
+                return (
+                    f"config key '{_key_path([*where, unknown])}' cannot be combined with "
+                    f"'{_key_path([*where, key])}': {key} replaces {', '.join(replaced)}; "
+                    f"give one or the other."
+                )
         message = (
             f"unknown key '{_key_path([*where, unknown])}'; allowed keys: {', '.join(allowed)}."
         )
@@ -343,10 +359,28 @@ def _check_relations(config: Mapping) -> None:
             continue
         p = entry["p"]
         prefix = f"datasets.{name}"
-        n_nonzero = entry["coef"]["n_nonzero"]
-        if n_nonzero > p:
-            raise _too_large(f"{prefix}.coef.n_nonzero", n_nonzero, f"p ({p})")
+        if "values" in entry["coef"]:
+            given = len(entry["coef"]["values"])
+            if given != p:
+                raise ConfigError(
+                    f"config key '{prefix}.coef.values': {given} values are not allowed; must be "
+                    f"exactly p ({p}), one coefficient per feature."
+                )
+        elif entry["coef"]["n_nonzero"] > p:
+            raise _too_large(f"{prefix}.coef.n_nonzero", entry["coef"]["n_nonzero"], f"p ({p})")
         design = entry["design"]
+        if design.get("feature_scale") == "latent":
+            if design["kind"] not in ("block", "latent_groups"):
+                raise ConfigError(
+                    f"config key '{prefix}.design.feature_scale': 'latent' is not allowed with "
+                    f"design.kind {design['kind']!r}; it needs a latent factor (block or "
+                    f"latent_groups)."
+                )
+            if design["rho"] == 0:
+                raise ConfigError(
+                    f"config key '{prefix}.design.rho': 0 is not allowed with feature_scale "
+                    f"'latent'; must be > 0."
+                )
         if design["kind"] in ("block", "latent_groups") and design["group_size"] > p:
             raise _too_large(f"{prefix}.design.group_size", design["group_size"], f"p ({p})")
         if design["kind"] == "latent_groups":

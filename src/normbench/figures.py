@@ -34,18 +34,26 @@ __all__ = [
     "fit_time_bars",
     "format_value",
     "heatmap_grid",
+    "interaction_plot",
+    "loss_functions",
     "pair_label",
     "replicate_distributions",
     "tpr_fpr_scatter",
 ]
 
 #: Metrics for which a smaller value is a better model.
-LOWER_IS_BETTER = frozenset({"risk", "test_mse", "test_mae", "estimation_error", "fpr"})
+LOWER_IS_BETTER = frozenset(
+    {"risk", "test_mse", "test_mae", "estimation_error", "fpr", "relative_risk", "risk_ratio"}
+)
 #: Metrics for which a larger value is a better model.
-HIGHER_IS_BETTER = frozenset({"f1", "tpr", "precision"})
+HIGHER_IS_BETTER = frozenset({"f1", "tpr", "precision", "pve"})
 # Squared/absolute errors span orders of magnitude across pairs (an interpolant next to a
 # well-tuned lasso), so they get a log scale when every value is positive.
-_RISK_LIKE = frozenset({"risk", "test_mse", "test_mae", "estimation_error"})
+_RISK_LIKE = frozenset(
+    {"risk", "test_mse", "test_mae", "estimation_error", "relative_risk", "risk_ratio"}
+)
+_LOSS_COLOURS = {"l2": "#0072b2", "l1": "#d55e00", "huber": "#009e73"}
+_REFERENCE_STYLES = (("#d62728", "--"), ("#555555", ":"), ("#9467bd", "-."))
 # Ratio max/min above which a heatmap of a risk-like metric switches to a log colour scale.
 _LOG_COLOUR_RATIO = 20.0
 _LOSS_MARKERS = {"l2": "o", "l1": "s", "huber": "^"}
@@ -277,7 +285,9 @@ def heatmap_grid(summary, dataset, metric, *, title=None):
     return figure
 
 
-def replicate_distributions(metrics, dataset, metric):
+def replicate_distributions(
+    metrics, dataset, metric, *, reference_lines=None, log_scale=None, xlabel=None, title=None
+):
     """Distribution of a metric across replicates for every pair of one dataset.
 
     One horizontal box (quartiles, whiskers at 1.5 IQR) per pair with the individual
@@ -293,6 +303,13 @@ def replicate_distributions(metrics, dataset, metric):
     dataset : str
     metric : str
         Column of ``metrics`` to draw.
+    reference_lines : mapping of str to float, optional
+        Vertical reference lines, ``{label: x}``, drawn dashed and named in a legend.
+    log_scale : bool, optional
+        Force (True) or forbid (False) a log axis; by default risk-like metrics get one when
+        every value is positive.
+    xlabel, title : str, optional
+        Override the axis label and the title.
 
     Returns
     -------
@@ -354,14 +371,31 @@ def replicate_distributions(metrics, dataset, metric):
             va="center",
             color=_MISSING_TEXT_COLOUR,
         )
-    elif metric in _RISK_LIKE and values[keep].min() > 0:
-        ax.set_xscale("log")
+    else:
+        positive = values[keep].min() > 0
+        if positive and (log_scale if log_scale is not None else metric in _RISK_LIKE):
+            ax.set_xscale("log")
+            _plain_log_ticks(ax.xaxis)
+    for index, (label, x) in enumerate((reference_lines or {}).items()):
+        colour, style = _REFERENCE_STYLES[index % len(_REFERENCE_STYLES)]
+        ax.axvline(x, color=colour, linestyle=style, linewidth=1.3, label=label, zorder=2)
+    if reference_lines:
+        ax.legend(loc="best", fontsize=8)
     ax.set_ylabel("loss / penalty")
     note = _direction_note(metric)
-    ax.set_xlabel(metric + (f" ({note})" if note else ""))
+    ax.set_xlabel(xlabel if xlabel is not None else metric + (f" ({note})" if note else ""))
     ax.grid(axis="x", alpha=0.3)
-    ax.set_title(f"{dataset}: {metric} across replicates (successful fits)")
+    ax.set_title(
+        title if title is not None else f"{dataset}: {metric} across replicates (successful fits)"
+    )
     return figure
+
+
+def _plain_log_ticks(axis):
+    """Ticks at 1, 2, 5 x 10^k labelled as plain numbers on a log axis."""
+    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v)))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def tpr_fpr_scatter(metrics, dataset):
@@ -530,4 +564,126 @@ def fit_time_bars(timings):
     ax.set_ylabel("loss / penalty")
     ax.grid(axis="x", alpha=0.3)
     ax.set_title("Fit time per pair (median over all datasets and replicates)")
+    return figure
+
+
+def interaction_plot(metrics, datasets, metric="risk"):
+    """Median of a metric per penalty, one line per loss, one panel per dataset.
+
+    The classic two-way interaction plot: if the loss and the penalty acted independently
+    (additively on the log scale) the lines of the losses would be parallel. Only successful
+    fits with a positive value enter the medians; the y axis is logarithmic.
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+    datasets : sequence of str
+        Datasets to draw, one panel each, in this order.
+    metric : str
+        A positive metric, ``risk`` by default.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``datasets`` is empty.
+    """
+    datasets = list(datasets)
+    if not datasets:
+        raise ValueError("interaction_plot needs at least one dataset")
+    n_cols = min(len(datasets), 4)
+    n_rows = math.ceil(len(datasets) / n_cols)
+    figure = _new_figure((3.1 * n_cols + 1.2, 3.0 * n_rows + 0.4))
+    axes = figure.subplots(n_rows, n_cols, squeeze=False)
+    for ax in axes.flat[len(datasets) :]:
+        ax.set_visible(False)
+    for ax, dataset in zip(axes.flat, datasets, strict=False):
+        rows = _ok_rows(metrics, dataset)
+        values = pd.to_numeric(rows[metric], errors="coerce")
+        rows = rows.assign(_value=values)[np.isfinite(values) & (values > 0)]
+        penalties = order_names(_rows_of(metrics, dataset)["penalty"], PENALTY_ORDER)
+        losses = order_names(_rows_of(metrics, dataset)["loss"], LOSS_ORDER)
+        medians = rows.groupby(["loss", "penalty"])["_value"].median()
+        for index, loss in enumerate(losses):
+            ys = [medians.get((loss, penalty), np.nan) for penalty in penalties]
+            ax.plot(
+                range(len(penalties)),
+                ys,
+                marker=_loss_marker(loss, losses),
+                color=_LOSS_COLOURS.get(loss, f"C{index + 3}"),
+                label=loss,
+                linewidth=1.6,
+                markersize=7,
+                markeredgecolor="black",
+                markeredgewidth=0.6,
+            )
+        ax.set_xticks(range(len(penalties)), penalties)
+        ax.set_xlim(-0.3, len(penalties) - 0.7)
+        if len(medians):
+            ax.set_yscale("log")
+            _plain_log_ticks(ax.yaxis)
+        ax.grid(alpha=0.3)
+        ax.set_title(dataset)
+        ax.set_xlabel("penalty")
+    for ax in axes[:, 0]:
+        ax.set_ylabel(f"median {metric} (log axis)")
+    axes.flat[0].legend(title="loss", fontsize=8, title_fontsize=9)
+    figure.suptitle(f"Median {metric}: parallel lines = no loss x penalty interaction")
+    return figure
+
+
+def loss_functions(delta, *, extent=4.0):
+    """The three losses and their derivatives (influence functions) against the residual.
+
+    Parameters
+    ----------
+    delta : float
+        Huber's threshold, e.g. the median chosen ``delta`` of a study.
+    extent : float
+        Residuals are drawn over ``[-extent * delta, extent * delta]``.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        Left: ``loss(r)``; right: ``loss'(r)``, the weight a residual has in the estimating
+        equation. Huber's kinks at ``+-delta`` are marked.
+
+    Raises
+    ------
+    ValueError
+        If ``delta`` is not positive.
+    """
+    from normbench.objective import make_loss
+
+    if not (np.isfinite(delta) and delta > 0):
+        raise ValueError(f"delta must be positive, got {delta!r}")
+    residuals = np.linspace(-extent * delta, extent * delta, 801)
+    figure = _new_figure((10.0, 3.8))
+    value_ax, derivative_ax = figure.subplots(1, 2)
+    labels = {
+        "l2": "l2: r²/2",
+        "l1": "l1: |r|",
+        "huber": f"huber (δ = {format_value(delta)})",
+    }
+    for loss in LOSS_ORDER:
+        function = make_loss(loss, delta if loss == "huber" else None)
+        style = {"color": _LOSS_COLOURS[loss], "linewidth": 2.0, "label": labels[loss]}
+        value_ax.plot(residuals, function.value(residuals), **style)
+        derivative_ax.plot(residuals, function.derivative(residuals), **style)
+    value_ax.set_ylim(0, 0.5 * (extent * delta) ** 2 * 0.6)
+    for ax in (value_ax, derivative_ax):
+        for x in (-delta, delta):
+            ax.axvline(x, color="0.6", linestyle=":", linewidth=1)
+        ax.axhline(0, color="0.3", linewidth=0.6)
+        ax.set_xlabel("residual r = y − b − x·w")
+        ax.grid(alpha=0.3)
+    value_ax.set_title("loss(r)")
+    value_ax.set_ylabel("loss")
+    derivative_ax.set_title("loss′(r): influence of one residual")
+    derivative_ax.set_ylabel("derivative")
+    derivative_ax.set_ylim(-1.6 * max(delta, 1.0), 1.6 * max(delta, 1.0))
+    derivative_ax.legend(fontsize=8, loc="upper left")
     return figure

@@ -4,6 +4,13 @@ Figures are embedded as base64 PNG and the style sheet is inline, so the file op
 and can be mailed or archived on its own; it references no external URL. All text taken
 from the data or the configuration is HTML-escaped.
 
+The report answers one question -- for p >> n regression, which matters more, the loss or
+the penalty? -- from the run's own ``results/metrics.csv`` and ``results/timings.csv``, the
+configuration, and (optional) the datasets' JSON sidecars and Snakemake's benchmark files.
+Its sections, in order: summary (generated sentences with effect sizes), models and scenarios,
+the loss x penalty grid, out-of-sample error, sparsity recovery, how the loss acts, statistics,
+failures, cost and provenance. ``docs/report.md`` explains every figure.
+
 Command line::
 
     python -m normbench.report --metrics results/metrics.csv --timings results/timings.csv \\
@@ -15,11 +22,13 @@ import base64
 import datetime
 import html
 import io
+import json
 import math
 import os
 import platform
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -40,14 +49,23 @@ from normbench.figures import (
     fit_time_bars,
     format_value,
     heatmap_grid,
+    interaction_plot,
+    loss_functions,
     pair_label,
     replicate_distributions,
     tpr_fpr_scatter,
 )
+from normbench.stats import interaction_anova, paired_comparisons, paired_effect, paired_values
 
-__all__ = ["build_report", "main"]
+__all__ = ["BASELINE", "build_report", "main"]
 
+#: The natural reference pair: squared loss with the lasso penalty.
+BASELINE = ("l2", "l1")
 _FIGURE_DPI = 100
+_N_BOOT = 2000
+_BOOT_SEED = 0
+_ALPHA = 0.05
+_DEFAULT_HUBER_MULTIPLIER = 1.345
 _VERSIONED_PACKAGES = (
     "numpy",
     "scipy",
@@ -75,21 +93,19 @@ _CV_DEFAULTS = {
     "l1_ratios": [0.2, 0.5, 0.8],
     "rule": "min",
     "criterion": "own_loss",
-    "huber_multiplier": 1.345,
+    "huber_multiplier": _DEFAULT_HUBER_MULTIPLIER,
 }
+_GRID_METRICS = ("risk", "test_mse", "test_mae", "f1", "n_nonzero")
 _HEATMAP_CAPTIONS = {
     "risk": "Median noise-free risk mean((f̂ − f)²) over the test points: how far the fitted "
     "function is from the true signal. Lower is better; the best cell is outlined in red.",
     "test_mse": "Median test mean squared error against the noisy responses (risk plus noise "
     "variance, so heavy-tailed noise inflates it for every pair). Lower is better.",
+    "test_mae": "Median test mean absolute error against the noisy responses: less sensitive "
+    "than test_mse to a few huge test residuals. Lower is better.",
     "f1": "Median F1 score of the selected support {j : ŵⱼ ≠ 0} against the true support. "
     "Higher is better; dense estimators (none, l2) select every feature.",
     "n_nonzero": "Median number of non-zero coefficients at the CV choice.",
-}
-_DISTRIBUTION_CAPTIONS = {
-    "risk": "Risk of every replicate per pair (box: quartiles, whiskers: 1.5 IQR, points: "
-    "replicates). A wide box means the ranking of pairs may change between data draws.",
-    "f1": "F1 of every replicate per pair: the stability of support recovery across data draws.",
 }
 _STYLE = """
 :root { color-scheme: light; }
@@ -126,6 +142,9 @@ details { margin: 1rem 0; }
 summary { cursor: pointer; color: #0969da; }
 .ok { color: #1a7f37; }
 .warn { color: #9a6700; }
+p.lead { font-size: 1.05rem; }
+ul.findings li { margin-bottom: 0.45rem; }
+.note { color: #57606a; font-size: 0.9rem; }
 """
 
 
@@ -174,10 +193,6 @@ def _section(section_id, title, body):
     return f'<section id="{_esc(section_id)}">\n<h2>{_esc(title)}</h2>\n{body}\n</section>'
 
 
-def _dataset_section_id(dataset):
-    return f"dataset-{dataset}"
-
-
 # --------------------------------------------------------------------------- content helpers
 
 
@@ -217,24 +232,6 @@ def _extreme_pairs(rows, column, *, lowest):
     pairs = zip(winners["loss"], winners["penalty"], strict=True)
     labels = [pair_label(loss, penalty) for loss, penalty in pairs]
     return labels, float(best)
-
-
-def _scenario_sentence(summary, dataset):
-    """One-line statement of the best pairs of one dataset, generated from the medians."""
-    rows = summary[summary["dataset"] == dataset]
-    parts = []
-    for column, lowest, description in (
-        ("risk_median", True, "lowest median risk"),
-        ("f1_median", False, "highest median F1"),
-    ):
-        labels, value = _extreme_pairs(rows, column, lowest=lowest)
-        if labels:
-            parts.append(f"{description}: {' and '.join(labels)} ({format_value(value)})")
-        else:
-            parts.append(f"{description}: n/a (no value available)")
-    n_ok, n_failed = int(rows["n_ok"].sum()), int(rows["n_failed"].sum())
-    tail = f" {n_failed} of {n_ok + n_failed} fits did not succeed." if n_failed else ""
-    return f"{dataset}: {'; '.join(parts)}.{tail}"
 
 
 def _git_commit():
@@ -278,16 +275,285 @@ def _package_versions():
     return versions
 
 
+def _anchor(prefix, dataset):
+    return f"{prefix}-{dataset}"
+
+
+def _percent(fraction):
+    return "n/a" if not math.isfinite(fraction) else f"{100.0 * fraction:+.1f}%"
+
+
+def _signed(value):
+    return "n/a" if not math.isfinite(value) else f"{value:+.3g}"
+
+
+def _p_value(value):
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return "< 1e-10" if value < 1e-10 else format_value(value)
+
+
+def _best_pairs(rows, column, *, lowest):
+    """(loss, penalty) pairs attaining the lowest/highest finite ``column``, and that value."""
+    values = pd.to_numeric(rows[column]).to_numpy(dtype=float)
+    finite = np.isfinite(values)
+    if not finite.any():
+        return [], math.nan
+    best = values[finite].min() if lowest else values[finite].max()
+    winners = rows[finite & (values == best)]
+    return list(zip(winners["loss"], winners["penalty"], strict=True)), float(best)
+
+
+def _labels(pairs):
+    return " and ".join(pair_label(*pair) for pair in pairs)
+
+
+def _effect_clause(ctx, dataset, pair, metric, kind):
+    """', -41.0% vs l2 / l1 (1.23; paired 95% bootstrap CI ...)' or '' without a baseline."""
+    baseline = ctx["baseline"]
+    values, reference = paired_values(ctx["metrics"], dataset, pair, baseline, metric)
+    if values.size == 0:
+        return f"; no replicate where both it and {pair_label(*baseline)} succeeded"
+    effect = paired_effect(
+        values, reference, kind=kind, n_boot=ctx["n_boot"], seed=ctx["seed"], level=0.95
+    )
+    show = _percent if kind == "ratio" else _signed
+    what = "relative difference of medians" if kind == "ratio" else "difference of medians"
+    return (
+        f", {show(effect.estimate)} vs {pair_label(*baseline)} "
+        f"({format_value(float(np.median(reference)))}; {what}, paired 95% bootstrap CI "
+        f"{show(effect.low)} to {show(effect.high)} over {effect.n} replicate(s))"
+    )
+
+
+def _best_clause(ctx, dataset, metric, *, lowest, description, kind):
+    summary = ctx["summary"]
+    rows = summary[summary["dataset"] == dataset]
+    column = f"{metric}_median"
+    pairs, value = _best_pairs(rows, column, lowest=lowest)
+    if not pairs:
+        return f"{description}: n/a (no value available)"
+    text = f"{description}: {_labels(pairs)} ({format_value(value)})"
+    baseline = ctx["baseline"]
+    present = set(zip(rows["loss"], rows["penalty"], strict=True))
+    if baseline not in present:
+        return text
+    if baseline not in pairs:
+        return text + _effect_clause(ctx, dataset, pairs[0], metric, kind)
+    others = rows[[pair != baseline for pair in zip(rows.loss, rows.penalty, strict=True)]]
+    runners, runner_value = _best_pairs(others, column, lowest=lowest)
+    text += ", the baseline itself"
+    if runners:
+        text += f"; next: {_labels(runners)} ({format_value(runner_value)})"
+        text += _effect_clause(ctx, dataset, runners[0], metric, kind)
+    return text
+
+
+def _scenario_sentence(ctx, dataset):
+    """One sentence per dataset, generated from the numbers: best pairs and effect sizes."""
+    rows = ctx["summary"][ctx["summary"]["dataset"] == dataset]
+    parts = [
+        _best_clause(
+            ctx, dataset, "risk", lowest=True, description="lowest median risk", kind="ratio"
+        ),
+        _best_clause(
+            ctx, dataset, "f1", lowest=False, description="highest median F1", kind="difference"
+        ),
+    ]
+    n_ok, n_failed = int(rows["n_ok"].sum()), int(rows["n_failed"].sum())
+    tail = f" {n_failed} of {n_ok + n_failed} fits did not succeed." if n_failed else ""
+    return f"{dataset}: {'; '.join(parts)}.{tail}"
+
+
+def _anova_sentence(result, scope):
+    interaction = "loss × penalty interaction"
+    verdict = (
+        "significant: which penalty is best depends on the loss"
+        if result.interaction_p < _ALPHA
+        else "not significant: no evidence that the best penalty depends on the loss"
+    )
+    return (
+        f"{scope}, the penalty accounts for {100 * result.share('C(penalty)'):.0f}% of the "
+        f"variation of log risk, the loss for {100 * result.share('C(loss)'):.0f}% and the "
+        f"{interaction} for {100 * result.share('C(loss):C(penalty)'):.0f}% (F-test of the "
+        f"interaction: p = {_p_value(result.interaction_p)}, {verdict})."
+    )
+
+
+def _headline(ctx):
+    """Generated sentences answering 'loss or penalty?' from the pooled ANOVA of log risk."""
+    metrics, datasets = ctx["metrics"], ctx["datasets"]
+    everything = interaction_anova(metrics, metric="risk", datasets=datasets)
+    if everything is None:
+        return (
+            '<p class="lead">The run has no positive risk values for at least two losses and '
+            "two penalties, so the question 'loss or penalty?' cannot be answered from it.</p>"
+        )
+    scope = f"Pooled over {len(datasets)} scenario(s) ({everything.n} successful fits)"
+    sentences = [_anova_sentence(everything, scope)]
+    decisive = everything
+    penalised = interaction_anova(
+        metrics[metrics["penalty"] != "none"], metric="risk", datasets=datasets
+    )
+    if penalised is not None and (metrics["penalty"] == "none").any():
+        sentences.append(
+            _anova_sentence(penalised, "Leaving out the unpenalised fits (penalty none)")
+        )
+        decisive = penalised
+    bigger = "penalty" if decisive.share("C(penalty)") >= decisive.share("C(loss)") else "loss"
+    smaller = "loss" if bigger == "penalty" else "penalty"
+    sentences.append(
+        f"In this run the choice of {bigger} matters more than the choice of {smaller} for "
+        "the noise-free risk; per-scenario answers follow, with effect sizes against "
+        f"{pair_label(*ctx['baseline'])} (squared loss with the lasso penalty)."
+    )
+    return '<p class="lead">' + _esc(" ".join(sentences)) + "</p>"
+
+
+def _replicate_info(config, metrics, datasets_dir):
+    """Signal variance Var(x'β) and noise scale σ per dataset replicate.
+
+    Read from the dataset's JSON sidecar when present; for simulated datasets whose files are
+    gone (the workflow deletes them after fitting) the same two numbers are re-derived from
+    the configuration by simulating the replicate with tiny n (they depend only on the seed,
+    the coefficients and the design). Returns a DataFrame with columns ``dataset``,
+    ``replicate``, ``signal_variance``, ``noise_scale`` and ``source``.
+    """
+    from normbench.simulate import simulate_to_file
+
+    configured = config.get("datasets") or {}
+    records = []
+    pairs = metrics[["dataset", "replicate"]].drop_duplicates()
+    with tempfile.TemporaryDirectory(prefix="normbench-report-") as scratch:
+        for dataset, replicate in zip(pairs["dataset"], pairs["replicate"], strict=True):
+            try:
+                replicate = int(replicate)
+            except (TypeError, ValueError):
+                continue
+            sidecar = Path(datasets_dir) / dataset / f"rep{replicate}.json"
+            info, source = None, None
+            if datasets_dir is not None and sidecar.is_file():
+                try:
+                    info, source = json.loads(sidecar.read_text(encoding="utf-8")), "sidecar"
+                except (OSError, ValueError):
+                    info = None
+            params = configured.get(dataset)
+            if (not isinstance(info, Mapping) or "signal_variance" not in info) and isinstance(
+                params, Mapping
+            ):
+                if params.get("generator", "simulate") == "simulate":
+                    tiny = {**_plain(params), "n_train": 2, "n_test": 1}
+                    path = Path(scratch) / f"{len(records)}.npz"
+                    try:
+                        simulate_to_file(
+                            tiny,
+                            base_seed=int(config.get("seed", 0)),
+                            dataset=dataset,
+                            replicate=replicate,
+                            path=path,
+                        )
+                        info = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+                        source = "re-simulated from the configuration"
+                    except (OSError, ValueError, TypeError):
+                        info = None
+            if not isinstance(info, Mapping):
+                continue
+            try:
+                signal, scale = float(info["signal_variance"]), float(info["noise_scale"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            if math.isfinite(signal) and signal > 0 and math.isfinite(scale) and scale > 0:
+                records.append((dataset, replicate, signal, scale, source))
+    columns = ["dataset", "replicate", "signal_variance", "noise_scale", "source"]
+    return pd.DataFrame(records, columns=columns)
+
+
+def _derived_columns(metrics, info, baseline):
+    """Add ``risk_ratio`` (to the baseline of the same replicate), ``relative_risk`` and
+    ``pve`` (Hastie, Tibshirani & Tibshirani 2020) to the metrics table."""
+    frame = metrics.copy()
+    risk = pd.to_numeric(frame["risk"], errors="coerce")
+    frame["risk"] = risk
+    ok = frame["status"] == "ok"
+    is_base = ok & (frame["loss"] == baseline[0]) & (frame["penalty"] == baseline[1])
+    base = frame[is_base].set_index(["dataset", "replicate"])["risk"]
+    base = base[~base.index.duplicated()]
+    keys = pd.MultiIndex.from_frame(frame[["dataset", "replicate"]])
+    reference = base.reindex(keys).to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["risk_ratio"] = np.where(reference > 0, risk.to_numpy(float) / reference, np.nan)
+    frame["relative_risk"] = np.nan
+    frame["pve"] = np.nan
+    if not info.empty:
+        joined = frame[["dataset", "replicate"]].merge(
+            info.assign(replicate=info["replicate"].astype(frame["replicate"].dtype)),
+            on=["dataset", "replicate"],
+            how="left",
+        )
+        signal = joined["signal_variance"].to_numpy(dtype=float)
+        noise = joined["noise_scale"].to_numpy(dtype=float) ** 2
+        values = risk.to_numpy(dtype=float)
+        frame["relative_risk"] = values / signal
+        frame["pve"] = 1.0 - (values + noise) / (signal + noise)
+    return frame
+
+
+def _pair_medians(metrics, dataset, columns):
+    rows = metrics[(metrics["dataset"] == dataset) & (metrics["status"] == "ok")]
+    numeric = rows.assign(**{c: pd.to_numeric(rows[c], errors="coerce") for c in columns})
+    return numeric.groupby(["loss", "penalty"])[list(columns)].median()
+
+
+def _ordered_pairs(metrics, dataset):
+    rows = metrics[metrics["dataset"] == dataset]
+    present = set(zip(rows["loss"], rows["penalty"], strict=True))
+    losses = order_names(rows["loss"], LOSS_ORDER)
+    penalties = order_names(rows["penalty"], PENALTY_ORDER)
+    return [(lo, pe) for lo in losses for pe in penalties if (lo, pe) in present]
+
+
+def _medians_table(metrics, dataset, columns, headers):
+    medians = _pair_medians(metrics, dataset, columns)
+    rows = []
+    for pair in _ordered_pairs(metrics, dataset):
+        values = medians.loc[pair].tolist() if pair in medians.index else [math.nan] * len(columns)
+        rows.append((pair_label(*pair), *values))
+    return _table(["loss / penalty", *headers], rows)
+
+
 # --------------------------------------------------------------------------- sections
 
 
-def _summary_section(summary, datasets, config):
+def _summary_section(ctx):
+    sentences = "\n".join(
+        f'<li id="summary-{_esc(dataset)}">{_esc(_scenario_sentence(ctx, dataset))}</li>'
+        for dataset in ctx["datasets"]
+    )
+    baseline = pair_label(*ctx["baseline"])
+    body = f"""
+{_headline(ctx)}
+<p><b>Per scenario</b> (medians over successful replicates; the effect is the relative
+difference of the medians of risk, or the difference of the medians of F1, against the baseline
+{_esc(baseline)}, with a 95% percentile bootstrap interval from {_esc(ctx["n_boot"])} paired
+resamples of the replicates):</p>
+<ul class="findings">
+{sentences}
+</ul>
+<p class="note">A headline, not a verdict: the <a href="#statistics">Statistics</a> section
+tests every pair against the best one, and <a href="#error">Out-of-sample error</a> shows the
+spread across replicates.</p>
+"""
+    return _section("summary", "Summary", body)
+
+
+def _scenarios_section(ctx):
+    config, datasets = ctx["config"], ctx["datasets"]
     models = config.get("models") or {}
+    summary = ctx["summary"]
     losses = order_names(models.get("losses") or summary["loss"], LOSS_ORDER)
     penalties = order_names(models.get("penalties") or summary["penalty"], PENALTY_ORDER)
     cv = {**_CV_DEFAULTS, **(config.get("cv") or {})}
     standardize = models.get("standardize", True)
-
     loss_rows = [(name, _LOSS_DEFINITIONS.get(name, "user-defined")) for name in losses]
     penalty_rows = [(name, _PENALTY_DEFINITIONS.get(name, "user-defined")) for name in penalties]
     rule = (
@@ -307,10 +573,23 @@ def _summary_section(summary, datasets, config):
         if standardize
         else "Features are used as given (models.standardize is false)."
     )
-    sentences = "\n".join(
-        f'<li id="summary-{_esc(dataset)}">{_esc(_scenario_sentence(summary, dataset))}</li>'
-        for dataset in datasets
-    )
+    configured = config.get("datasets") or {}
+    rows = []
+    for dataset in datasets:
+        params = configured.get(dataset) or {}
+        rows.append(
+            (
+                dataset,
+                params.get("generator", "simulate" if params else "n/a"),
+                params.get("n_train"),
+                params.get("n_test"),
+                params.get("p"),
+                _describe_params(params.get("design")),
+                _describe_params(params.get("coef")),
+                _describe_params(params.get("noise")),
+            )
+        )
+    headers = ["dataset", "generator", "n_train", "n_test", "p", "design", "coef", "noise"]
     body = f"""
 <p>Every model is one loss combined with one penalty, fitted by minimising over the intercept
 <i>b</i> (never penalised) and the coefficients <i>w</i>:</p>
@@ -334,45 +613,82 @@ data, so the minimiser is not unique; the penalty <code>none</code> then denotes
 minimum-‖w‖₂ interpolant (the limit of the ridge path as λ → 0), which is the same estimator
 for all three losses. When n &gt; p it is the ordinary M-estimator (OLS, least absolute
 deviations, Huber regression).</p>
-<p><b>Results per scenario</b> (medians over successful replicates):</p>
-<ul>
-{sentences}
-</ul>
+<h3>Scenarios</h3>
+<p>Generator parameters of each dataset, from the configuration; every dataset is
+drawn {_esc(config.get("replicates", "n/a"))} times (replicates) with seeds derived
+from the base seed {_esc(config.get("seed", "n/a"))} and the dataset name.</p>
+{_table(headers, rows)}
 """
-    return _section("summary", "Summary", body)
+    return _section("scenarios", "Models and scenarios", body)
 
 
-def _scenarios_section(datasets, config):
-    configured = config.get("datasets") or {}
-    rows = []
-    for dataset in datasets:
-        params = configured.get(dataset) or {}
-        rows.append(
-            (
-                dataset,
-                params.get("generator", "simulate" if params else "n/a"),
-                params.get("n_train"),
-                params.get("n_test"),
-                params.get("p"),
-                _describe_params(params.get("design")),
-                _describe_params(params.get("coef")),
-                _describe_params(params.get("noise")),
-            )
-        )
-    headers = ["dataset", "generator", "n_train", "n_test", "p", "design", "coef", "noise"]
-    body = (
-        "<p>Generator parameters of each dataset, from the configuration; every dataset is "
-        f"drawn {_esc(config.get('replicates', 'n/a'))} times (replicates) with seeds derived "
-        f"from the base seed {_esc(config.get('seed', 'n/a'))} and the dataset name.</p>\n"
-        + _table(headers, rows)
+def _signal_note(ctx, dataset):
+    info = ctx["info"]
+    rows = info[info["dataset"] == dataset]
+    if rows.empty:
+        return ""
+    signal = float(rows["signal_variance"].median())
+    sigma2 = float((rows["noise_scale"] ** 2).median())
+    return (
+        f"For scale: the null model (intercept only) has risk ≈ Var(x'β) = "
+        f"{format_value(signal)}, and the nominal noise variance is σ² = "
+        f"{format_value(sigma2)} (median over replicates)."
     )
-    return _section("scenarios", "Scenarios", body)
+
+
+def _grid_section(ctx):
+    metrics, summary, datasets = ctx["metrics"], ctx["summary"], ctx["datasets"]
+    config = ctx["config"]
+    interaction = _figure(
+        interaction_plot(metrics, datasets, "risk"),
+        "Median risk per penalty (x axis), one line per loss, one panel per scenario. "
+        "Parallel lines mean the loss and the penalty act independently (no interaction); the "
+        "vertical spread between lines is the effect of the loss, the slope along a line the "
+        "effect of the penalty.",
+        "interaction plot of median risk",
+    )
+    links = " · ".join(
+        f'<a href="#{_esc(_anchor("grid", dataset))}">{_esc(dataset)}</a>' for dataset in datasets
+    )
+    parts = [
+        "<p>Medians over replicates of every metric on the 3 × 4 grid of losses (rows) and "
+        "penalties (columns). Scenarios: " + links + "</p>",
+        interaction,
+    ]
+    for dataset in datasets:
+        params = (config.get("datasets") or {}).get(dataset) or {}
+        true_support = (params.get("coef") or {}).get("n_nonzero")
+        n_not_ok = int((metrics[metrics["dataset"] == dataset]["status"] != "ok").sum())
+        heatmaps = []
+        for metric in _GRID_METRICS:
+            caption = _HEATMAP_CAPTIONS[metric]
+            if metric == "n_nonzero" and true_support is not None:
+                caption += f" The true support has {true_support} features."
+            if metric == "risk":
+                caption += " " + _signal_note(ctx, dataset)
+            figure = heatmap_grid(summary, dataset, metric, title=f"{dataset}: median {metric}")
+            heatmaps.append(_figure(figure, caption, f"heatmap of median {metric} for {dataset}"))
+        status_note = (
+            f" {n_not_ok} fit(s) did not succeed and are left out of the medians; see "
+            '<a href="#failures">Failures</a>.'
+            if n_not_ok
+            else " Every fit succeeded."
+        )
+        n_replicates = metrics[metrics["dataset"] == dataset]["replicate"].nunique()
+        parts.append(
+            f'<h3 id="{_esc(_anchor("grid", dataset))}">{_esc(dataset)}</h3>\n'
+            f"<p>{_esc(n_replicates)} replicate(s); noise: "
+            f"{_esc(_describe_params(params.get('noise')))}.{status_note}</p>\n"
+            f'<div class="figure-grid">\n{chr(10).join(heatmaps)}\n</div>\n'
+            + _median_table(summary, metrics, dataset)
+        )
+    body = "\n".join(parts)
+    return _section("grid", "The loss × penalty grid", body)
 
 
 def _median_table(summary, metrics, dataset):
     rows = summary[summary["dataset"] == dataset]
-    ok = metrics[(metrics["dataset"] == dataset) & (metrics["status"] == "ok")]
-    hyper = ok.groupby(["loss", "penalty"])[["lam", "l1_ratio", "delta"]].median()
+    hyper = _pair_medians(metrics, dataset, ("lam", "l1_ratio", "delta"))
     table_rows = []
     for row in rows.itertuples(index=False):
         chosen = [
@@ -392,8 +708,6 @@ def _median_table(summary, metrics, dataset):
                 row.test_mae_median,
                 row.f1_median,
                 row.n_nonzero_median,
-                row.tpr_median,
-                row.fpr_median,
                 *chosen,
             )
         )
@@ -407,8 +721,6 @@ def _median_table(summary, metrics, dataset):
         "test_mae",
         "F1",
         "n_nonzero",
-        "TPR",
-        "FPR",
         "λ",
         "l1_ratio",
         "δ",
@@ -419,59 +731,370 @@ def _median_table(summary, metrics, dataset):
     )
 
 
-def _dataset_section(summary, metrics, dataset, config):
-    params = (config.get("datasets") or {}).get(dataset) or {}
-    rows = metrics[metrics["dataset"] == dataset]
-    n_replicates = rows["replicate"].nunique()
-    n_not_ok = int((rows["status"] != "ok").sum())
-    true_support = (params.get("coef") or {}).get("n_nonzero")
-
-    heatmaps = []
-    for metric in ("risk", "test_mse", "f1", "n_nonzero"):
-        caption = _HEATMAP_CAPTIONS[metric]
-        if metric == "n_nonzero" and true_support is not None:
-            caption += f" The true support has {true_support} features."
-        figure = heatmap_grid(summary, dataset, metric, title=f"{dataset}: median {metric}")
-        heatmaps.append(_figure(figure, caption, f"heatmap of median {metric} for {dataset}"))
-    distributions = [
-        _figure(
-            replicate_distributions(metrics, dataset, metric),
-            _DISTRIBUTION_CAPTIONS[metric],
-            f"{metric} across replicates for {dataset}",
-        )
-        for metric in ("risk", "f1")
+def _error_section(ctx):
+    metrics, datasets, baseline = ctx["metrics"], ctx["datasets"], ctx["baseline"]
+    base_label = pair_label(*baseline)
+    info = ctx["info"]
+    sources = sorted(set(info["source"])) if not info.empty else []
+    parts = [
+        f"""<p><b>Paired ratios.</b> All pairs are fitted to the same replicates, so each
+replicate's risk is divided by the risk of the baseline {_esc(base_label)} on the same replicate:
+a ratio below 1 beats the baseline on that draw of the data. Ratios remove the
+replicate-to-replicate variation that the raw risks share, so they show differences that the raw
+boxes hide.</p>
+<p><b>Relative risk and proportion of variance explained</b> (Hastie, Tibshirani &amp;
+Tibshirani, 2020): RR = risk / Var(x'β), where 0 is perfect and 1 is the null model that
+predicts the mean; PVE = 1 − (risk + σ²) / (Var(x'β) + σ²), the share of the variance of a new
+response explained, whose best possible value is the signal-to-noise ratio over one plus it.
+σ² is the simulator's nominal noise variance (Var(x'β) / snr); for heavy-tailed noise it is
+the variance of the Gaussian with the same interquartile range. Values:
+{_esc(", ".join(sources) if sources else "not available")}.</p>"""
     ]
-    scatter = _figure(
-        tpr_fpr_scatter(metrics, dataset),
-        "Mean true-positive rate against mean false-positive rate per pair, at the "
-        "hyperparameters chosen by cross-validation. The top-left corner is perfect recovery; "
-        "dense estimators sit at FPR = 1. Colour: penalty; marker: loss.",
-        f"TPR against FPR for {dataset}",
+    for dataset in datasets:
+        anchor = _anchor("error", dataset)
+        figures = [
+            _figure(
+                replicate_distributions(
+                    metrics,
+                    dataset,
+                    "risk_ratio",
+                    reference_lines={f"{base_label} (baseline)": 1.0},
+                    log_scale=True,
+                    xlabel=f"risk / risk of {base_label} on the same replicate (log axis)",
+                    title=f"{dataset}: risk relative to {base_label}, per replicate",
+                ),
+                f"Each point is one replicate's risk divided by that replicate's {base_label} "
+                "risk; boxes show quartiles. Left of the dashed line: better than the baseline.",
+                f"paired risk ratios for {dataset}",
+            )
+        ]
+        has_info = np.isfinite(
+            metrics.loc[metrics["dataset"] == dataset, "relative_risk"].to_numpy(dtype=float)
+        ).any()
+        if has_info:
+            figures.append(
+                _figure(
+                    replicate_distributions(
+                        metrics,
+                        dataset,
+                        "relative_risk",
+                        reference_lines={"null model (RR = 1)": 1.0},
+                        log_scale=True,
+                        xlabel="relative risk = risk / Var(x'β) (log axis, lower is better)",
+                        title=f"{dataset}: relative risk per replicate",
+                    ),
+                    "Relative risk of every replicate: 1 is the null model, 0 a perfect fit.",
+                    f"relative risk for {dataset}",
+                )
+            )
+            table = _medians_table(
+                metrics,
+                dataset,
+                ("risk", "risk_ratio", "relative_risk", "pve"),
+                ["risk", f"risk / {base_label}", "RR", "PVE"],
+            )
+            note = ""
+        else:
+            table = _medians_table(
+                metrics, dataset, ("risk", "risk_ratio"), ["risk", f"risk / {base_label}"]
+            )
+            note = (
+                '<p class="note">RR and PVE are not shown: the signal and noise variances of '
+                "this dataset are unknown (no JSON sidecar with signal_variance and "
+                "noise_scale, and not a simulated dataset of the configuration).</p>"
+            )
+        parts.append(
+            f'<h3 id="{_esc(anchor)}">{_esc(dataset)}</h3>\n'
+            f'<div class="figure-grid">\n{chr(10).join(figures)}\n</div>\n{note}\n'
+            f"<details open><summary>Medians per pair</summary>\n{table}\n</details>"
+        )
+    return _section("error", "Out-of-sample error", "\n".join(parts))
+
+
+def _sparsity_section(ctx):
+    metrics, datasets = ctx["metrics"], ctx["datasets"]
+    parts = [
+        "<p>Support recovery at the hyperparameters chosen by cross-validation: the selected "
+        "support {j : ŵⱼ ≠ 0} against the true one. TPR = share of true features selected, "
+        "FPR = share of null features selected, precision = share of selected features that "
+        "are true, F1 = their harmonic mean. Cross-validation tunes for prediction, not for "
+        "selection, so a lasso at the CV choice typically selects too many features.</p>"
+    ]
+    for dataset in datasets:
+        scatter = _figure(
+            tpr_fpr_scatter(metrics, dataset),
+            "Mean true-positive rate against mean false-positive rate per pair. The top-left "
+            "corner is perfect recovery; dense estimators sit at FPR = 1. Colour: penalty; "
+            "marker: loss.",
+            f"TPR against FPR for {dataset}",
+        )
+        f1 = _figure(
+            replicate_distributions(metrics, dataset, "f1"),
+            "F1 of every replicate per pair: the stability of support recovery across data draws.",
+            f"f1 across replicates for {dataset}",
+        )
+        table = _medians_table(
+            metrics,
+            dataset,
+            ("n_nonzero", "tpr", "fpr", "precision", "f1"),
+            ["n_nonzero", "TPR", "FPR", "precision", "F1"],
+        )
+        parts.append(
+            f'<h3 id="{_esc(_anchor("sparsity", dataset))}">{_esc(dataset)}</h3>\n'
+            f'<div class="figure-grid">\n{scatter}\n{f1}\n</div>\n'
+            f"<details open><summary>Medians per pair</summary>\n{table}\n</details>"
+        )
+    return _section("sparsity", "Sparsity recovery", "\n".join(parts))
+
+
+def _skewed_noise_median(ctx, dataset, params):
+    """Median of the simulator's centred log-normal noise, σ·expm1(−s²/2)/sqrt(expm1(s²))."""
+    info = ctx["info"]
+    rows = info[info["dataset"] == dataset]
+    if rows.empty:
+        return None
+    sigma = float(rows["noise_scale"].median())
+    skew = float((params.get("noise") or {}).get("skew", 1.0))
+    return sigma * math.expm1(-(skew**2) / 2.0) / math.sqrt(math.expm1(skew**2))
+
+
+def _intercept_sentence(metrics, dataset, noise_median):
+    rows = metrics[
+        (metrics["dataset"] == dataset)
+        & (metrics["status"] == "ok")
+        & (metrics["penalty"] != "none")
+    ]
+    values = pd.to_numeric(rows["intercept"], errors="coerce")
+    squared = float(values[rows["loss"] == "l2"].median())
+    absolute = float(values[rows["loss"] == "l1"].median())
+    if not (math.isfinite(squared) and math.isfinite(absolute)):
+        return "The intercepts of the squared- and absolute-loss fits are not available."
+    text = (
+        f"On {dataset}, the penalised squared-loss fits have median intercept "
+        f"{format_value(squared)} and the penalised absolute-loss fits "
+        f"{format_value(absolute)} (difference {_signed(absolute - squared)})."
     )
-    status_note = (
-        f" {n_not_ok} fit(s) did not succeed and are left out of the figures; see "
-        '<a href="#failures">Failures</a>.'
-        if n_not_ok
-        else " Every fit succeeded."
+    if noise_median is None:
+        return text + (
+            " Squared loss estimates the conditional mean and absolute loss the conditional "
+            "median, which differ under skewed noise."
+        )
+    text += (
+        f" The noise has mean 0 and median {format_value(noise_median)}: squared loss "
+        "estimates the conditional mean, absolute loss the conditional median."
     )
-    body = f"""
-<p>{_esc(_scenario_sentence(summary, dataset))}</p>
-<p>{_esc(n_replicates)} replicate(s). Design: {_esc(_describe_params(params.get("design")))};
-coefficients: {_esc(_describe_params(params.get("coef")))};
-noise: {_esc(_describe_params(params.get("noise")))}.{status_note}</p>
-<h3>Medians over replicates</h3>
-<div class="figure-grid">
-{chr(10).join(heatmaps)}
-</div>
-{_median_table(summary, metrics, dataset)}
-<h3>Spread across replicates</h3>
-<div class="figure-grid">
-{chr(10).join(distributions)}
-</div>
-<h3>Support recovery</h3>
-{scatter}
-"""
-    return _section(_dataset_section_id(dataset), f"Dataset: {dataset}", body)
+    agrees = abs(squared) < abs(squared - noise_median) and abs(absolute - noise_median) < abs(
+        absolute
+    )
+    if agrees:
+        text += (
+            " The fits agree: each intercept is closer to the location its loss estimates "
+            "than to the other one."
+        )
+    else:
+        text += (
+            " Here the intercepts do not separate that clearly (shrinkage and the small n "
+            "blur the difference)."
+        )
+    return text
+
+
+def _loss_section(ctx):
+    metrics, datasets, config = ctx["metrics"], ctx["datasets"], ctx["config"]
+    huber = metrics[(metrics["loss"] == "huber") & (metrics["status"] == "ok")]
+    deltas = pd.to_numeric(huber["delta"], errors="coerce").to_numpy(dtype=float)
+    deltas = deltas[np.isfinite(deltas) & (deltas > 0)]
+    if deltas.size:
+        delta = float(np.median(deltas))
+        delta_text = (
+            f"δ = {format_value(delta)}, the median δ chosen over {deltas.size} Huber fits "
+            f"(range {format_value(float(deltas.min()))} – {format_value(float(deltas.max()))})"
+        )
+    else:
+        delta = 1.0
+        delta_text = "δ = 1 (no Huber fit recorded a δ in this run)"
+    figure = _figure(
+        loss_functions(delta),
+        f"The three losses (left) and their derivatives (right), with {delta_text}. The "
+        "derivative is the weight a residual carries in the estimating equation: unbounded "
+        "for l2 (one outlier can move the fit arbitrarily), bounded by 1 for l1 and by δ for "
+        "Huber (quadratic near zero, linear beyond ±δ, dotted lines).",
+        "loss functions and their derivatives",
+    )
+    parts = [
+        "<p>The loss decides how residuals are weighted, and hence what the fit estimates: "
+        "squared loss the conditional mean, absolute loss the conditional median, Huber a "
+        "compromise that behaves like squared loss for small residuals and like absolute loss "
+        "for large ones.</p>",
+        figure,
+    ]
+    configured = config.get("datasets") or {}
+    skewed = [
+        dataset
+        for dataset in datasets
+        if ((configured.get(dataset) or {}).get("noise") or {}).get("family") == "skewed"
+    ]
+    if not skewed:
+        parts.append(
+            '<p class="note">No scenario has skewed noise (noise.family: skewed), so the '
+            "comparison of mean and median intercepts is not shown.</p>"
+        )
+    for dataset in skewed:
+        params = configured.get(dataset) or {}
+        noise_median = _skewed_noise_median(ctx, dataset, params)
+        references = {"noise mean (0)": 0.0}
+        if noise_median is not None:
+            references[f"noise median ({format_value(noise_median)})"] = noise_median
+        sentence = _intercept_sentence(metrics, dataset, noise_median)
+        figure = _figure(
+            replicate_distributions(
+                metrics,
+                dataset,
+                "intercept",
+                reference_lines=references,
+                log_scale=False,
+                xlabel="fitted intercept b̂",
+                title=f"{dataset}: fitted intercepts (skewed noise)",
+            ),
+            "Fitted intercept of every replicate per pair. The true regression function has "
+            "intercept 0 and the noise is a centred log-normal: mean 0, median below 0. With "
+            "penalty none (p ≥ n) all losses give the same interpolant.",
+            f"intercepts for {dataset}",
+        )
+        parts.append(
+            f'<h3 id="{_esc(_anchor("loss", dataset))}">Skewed noise: {_esc(dataset)}</h3>\n'
+            f'<p id="intercepts-{_esc(dataset)}">{_esc(sentence)}</p>\n{figure}'
+        )
+    return _section("loss", "How the loss acts", "\n".join(parts))
+
+
+def _anova_rows(result):
+    rows = []
+    for term in result.table.index:
+        row = result.table.loc[term]
+        rows.append(
+            (
+                term,
+                row["df"],
+                row["sum_sq"],
+                f"{100 * row['share']:.1f}%",
+                row["F"] if math.isfinite(row["F"]) else math.nan,
+                _p_value(row["PR(>F)"]) if math.isfinite(row["PR(>F)"]) else "",
+            )
+        )
+    return rows
+
+
+def _statistics_section(ctx):
+    metrics, datasets, summary = ctx["metrics"], ctx["datasets"], ctx["summary"]
+    parts = [
+        "<p>Is a difference between pairs larger than the variation between replicates? "
+        "Two analyses of the noise-free risk on the log scale (ratios, not differences, "
+        "compare across scenarios and pairs).</p>"
+    ]
+    pooled = interaction_anova(metrics, metric="risk", datasets=datasets)
+    if pooled is None:
+        parts.append('<p class="note">Not enough successful fits with a risk value.</p>')
+        return _section("statistics", "Statistics", "\n".join(parts))
+    verdict = "is" if pooled.interaction_p < _ALPHA else "is not"
+    parts.append(
+        f"<h3>Two-way ANOVA</h3>\n<p>Ordinary least squares of <code>{_esc(pooled.formula)}"
+        f"</code> over {pooled.n} successful fits, type II ANOVA table "
+        "(statsmodels). The loss × penalty interaction "
+        f"<b>{verdict} significant</b> at the {_ALPHA:g} level "
+        f"(p = {_esc(_p_value(pooled.interaction_p))}). Share = sum of squares over the total.</p>"
+        + _table(["term", "df", "sum of squares", "share", "F", "p"], _anova_rows(pooled))
+    )
+    per_dataset = []
+    for dataset in datasets:
+        result = interaction_anova(metrics, metric="risk", datasets=[dataset], block="replicate")
+        if result is None:
+            per_dataset.append((dataset, math.nan, *[math.nan] * 6))
+            continue
+        terms = ("C(loss)", "C(penalty)", "C(loss):C(penalty)")
+        per_dataset.append(
+            (
+                dataset,
+                result.n,
+                *[f"{100 * result.share(term):.0f}%" for term in terms],
+                *[_p_value(result.p_value(term)) for term in terms],
+            )
+        )
+    parts.append(
+        "<p>The same model within each scenario, with one block per replicate "
+        "(<code>log(risk) ~ C(loss) * C(penalty) + C(replicate)</code>), since all pairs share "
+        "each replicate's data:</p>"
+        + _table(
+            [
+                "dataset",
+                "fits",
+                "share loss",
+                "share penalty",
+                "share interaction",
+                "p loss",
+                "p penalty",
+                "p interaction",
+            ],
+            per_dataset,
+        )
+    )
+    parts.append(
+        "<h3>Every pair against the best</h3>\n<p>Within each scenario, every pair is "
+        "compared with the pair of lowest median risk on the replicates where both "
+        "succeeded: Wilcoxon signed-rank test and paired t-test of the per-replicate log "
+        "ratios, with Holm's correction over the comparisons (on the Wilcoxon p-values) "
+        f"at family-wise level {_ALPHA:g}. With few replicates no test can be significant "
+        "(10 replicates give a smallest two-sided Wilcoxon p of 0.002).</p>"
+    )
+    for dataset in datasets:
+        rows = summary[summary["dataset"] == dataset]
+        best, _ = _best_pairs(rows, "risk_median", lowest=True)
+        if not best:
+            continue
+        table = paired_comparisons(metrics, dataset, best[0], metric="risk", alpha=_ALPHA)
+        worse = table[table["significant"]]
+        tied = table[~table["significant"]]
+        sentence = (
+            f"On {dataset}, {len(worse)} of {len(table)} pairs have a risk significantly "
+            f"different from the best pair {pair_label(*best[0])}"
+        )
+        if tied.empty:
+            sentence += "."
+        else:
+            names = ", ".join(
+                pair_label(a, b) for a, b in zip(tied.loss, tied.penalty, strict=True)
+            )
+            sentence += f"; not distinguishable from it: {names}."
+        table_rows = [
+            (
+                pair_label(row.loss, row.penalty),
+                row.n,
+                row.median_ratio,
+                _p_value(row.p_wilcoxon),
+                _p_value(row.p_t),
+                _p_value(row.p_holm),
+                "yes" if row.significant else "no",
+            )
+            for row in table.itertuples(index=False)
+        ]
+        parts.append(
+            f'<h4 id="{_esc(_anchor("statistics", dataset))}">{_esc(dataset)}</h4>\n'
+            f"<p>{_esc(sentence)}</p>\n<details><summary>Paired tests</summary>\n"
+            + _table(
+                [
+                    "loss / penalty",
+                    "replicates",
+                    "median ratio to best",
+                    "p Wilcoxon",
+                    "p paired t (log)",
+                    "p Holm",
+                    "significant",
+                ],
+                table_rows,
+            )
+            + "\n</details>"
+        )
+    return _section("statistics", "Statistics", "\n".join(parts))
 
 
 def _failures_section(metrics):
@@ -492,7 +1115,42 @@ def _failures_section(metrics):
     return _section("failures", "Failures", body)
 
 
-def _cost_section(timings):
+def _read_benchmarks(benchmarks_dir):
+    """Snakemake ``benchmark:`` TSV files under ``benchmarks_dir``: one row per job.
+
+    The rule is the first directory below ``benchmarks_dir`` (``logs/benchmarks/<rule>/...``)
+    or the file name for files directly in it. Returns columns ``rule``, ``s`` and
+    ``max_rss`` (MB); an empty frame when nothing usable is found.
+    """
+    columns = ["rule", "s", "max_rss"]
+    if benchmarks_dir is None or not Path(benchmarks_dir).is_dir():
+        return pd.DataFrame(columns=columns)
+    root = Path(benchmarks_dir)
+    frames = []
+    for path in sorted(root.rglob("*.tsv")):
+        try:
+            table = pd.read_csv(path, sep="\t")
+        except (OSError, ValueError, pd.errors.ParserError):
+            continue
+        if not {"s", "max_rss"}.issubset(table.columns):
+            continue
+        relative = path.relative_to(root)
+        rule = relative.parts[0] if len(relative.parts) > 1 else path.stem
+        frames.append(
+            pd.DataFrame(
+                {
+                    "rule": rule,
+                    "s": pd.to_numeric(table["s"], errors="coerce"),
+                    "max_rss": pd.to_numeric(table["max_rss"], errors="coerce"),
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _cost_section(timings, benchmarks_dir):
     seconds = pd.to_numeric(timings["fit_seconds"])
     frame = timings.assign(fit_seconds=seconds)
     stats = frame.groupby(["loss", "penalty"])["fit_seconds"].agg(
@@ -518,6 +1176,33 @@ def _cost_section(timings):
         f"{len(timings)} fits.</p>\n{figure}\n"
         + _table(["loss / penalty", "fits", "median s", "mean s", "max s", "total s"], rows)
     )
+    jobs = _read_benchmarks(benchmarks_dir)
+    if jobs.empty:
+        body += (
+            '\n<p class="note">Peak memory is not shown: no Snakemake benchmark files '
+            f"(columns s, max_rss) were found under {_esc(benchmarks_dir)}.</p>"
+        )
+    else:
+        per_rule = jobs.groupby("rule", sort=True).agg(
+            jobs=("s", "size"),
+            median_s=("s", "median"),
+            max_s=("s", "max"),
+            median_rss=("max_rss", "median"),
+            max_rss=("max_rss", "max"),
+        )
+        memory_rows = [
+            (rule, *values)
+            for rule, values in zip(per_rule.index, per_rule.itertuples(index=False), strict=True)
+        ]
+        body += (
+            "\n<h3>Jobs and peak memory</h3>\n<p>From Snakemake's <code>benchmark:</code> "
+            "files: wall-clock seconds and peak resident memory (max_rss, MB) of each job; a "
+            "fit job fits all pairs of one dataset replicate, cross-validation included.</p>\n"
+            + _table(
+                ["rule", "jobs", "median s", "max s", "median max_rss MB", "max max_rss MB"],
+                memory_rows,
+            )
+        )
     return _section("cost", "Cost", body)
 
 
@@ -541,18 +1226,40 @@ def _provenance_section(config):
     return _section("provenance", "Provenance", body)
 
 
-def _navigation(datasets):
-    links = [("summary", "Summary"), ("scenarios", "Scenarios")]
-    links += [(_dataset_section_id(dataset), dataset) for dataset in datasets]
-    links += [("failures", "Failures"), ("cost", "Cost"), ("provenance", "Provenance")]
-    anchors = " ".join(f'<a href="#{_esc(target)}">{_esc(text)}</a>' for target, text in links)
+_SECTIONS = (
+    ("summary", "Summary"),
+    ("scenarios", "Models and scenarios"),
+    ("grid", "Grid"),
+    ("error", "Out-of-sample error"),
+    ("sparsity", "Sparsity"),
+    ("loss", "How the loss acts"),
+    ("statistics", "Statistics"),
+    ("failures", "Failures"),
+    ("cost", "Cost"),
+    ("provenance", "Provenance"),
+)
+
+
+def _navigation():
+    anchors = " ".join(f'<a href="#{_esc(target)}">{_esc(text)}</a>' for target, text in _SECTIONS)
     return f"<nav>{anchors}</nav>"
 
 
 # --------------------------------------------------------------------------- public API
 
 
-def build_report(*, metrics_csv, timings_csv, config: Mapping, output_html):
+def build_report(
+    *,
+    metrics_csv,
+    timings_csv,
+    config: Mapping,
+    output_html,
+    datasets_dir="results/datasets",
+    benchmarks_dir="logs/benchmarks",
+    baseline=BASELINE,
+    n_boot=_N_BOOT,
+    seed=_BOOT_SEED,
+):
     """Write the benchmark report as one self-contained HTML file.
 
     Parameters
@@ -565,6 +1272,21 @@ def build_report(*, metrics_csv, timings_csv, config: Mapping, output_html):
         The study configuration, preferably validated (defaults filled in).
     output_html : str or path-like
         Where to write the report; parent directories are created.
+    datasets_dir : str or path-like or None, default="results/datasets"
+        Where the datasets' JSON sidecars (``<dataset>/rep<k>.json``) are looked for; their
+        ``signal_variance`` and ``noise_scale`` give the relative risk and the proportion of
+        variance explained. Simulated datasets whose sidecar is absent are re-derived from the
+        configuration (cheap: only the coefficients and the design enter); other datasets
+        without a sidecar get a note instead of these figures.
+    benchmarks_dir : str or path-like or None, default="logs/benchmarks"
+        Where Snakemake's ``benchmark:`` TSV files are looked for (peak memory per job); the
+        memory table is left out, with a note, when there are none.
+    baseline : tuple of (loss, penalty), default=("l2", "l1")
+        The reference pair of the effect sizes and of the paired ratios.
+    n_boot : int, default=2000
+        Bootstrap resamples of the effect-size intervals.
+    seed : int, default=0
+        Seed of the bootstrap's random generator (the report is deterministic).
 
     Raises
     ------
@@ -576,15 +1298,33 @@ def build_report(*, metrics_csv, timings_csv, config: Mapping, output_html):
     missing = [c for c in ("loss", "penalty", "fit_seconds") if c not in timings]
     if missing:
         raise ValueError(f"{timings_csv}: timings table lacks column(s) {missing}")
+    if "intercept" not in metrics:
+        metrics["intercept"] = np.nan
     summary = summarize(metrics)
     datasets = _dataset_order(metrics, config)
+    baseline = tuple(baseline)
+    info = _replicate_info(config, metrics, datasets_dir)
+    ctx = {
+        "metrics": _derived_columns(metrics, info, baseline),
+        "summary": summary,
+        "datasets": datasets,
+        "config": config,
+        "info": info,
+        "baseline": baseline,
+        "n_boot": int(n_boot),
+        "seed": int(seed),
+    }
 
     sections = [
-        _summary_section(summary, datasets, config),
-        _scenarios_section(datasets, config),
-        *(_dataset_section(summary, metrics, dataset, config) for dataset in datasets),
+        _summary_section(ctx),
+        _scenarios_section(ctx),
+        _grid_section(ctx),
+        _error_section(ctx),
+        _sparsity_section(ctx),
+        _loss_section(ctx),
+        _statistics_section(ctx),
         _failures_section(metrics),
-        _cost_section(timings),
+        _cost_section(timings, benchmarks_dir),
         _provenance_section(config),
     ]
     document = f"""<!DOCTYPE html>
@@ -600,7 +1340,7 @@ def build_report(*, metrics_csv, timings_csv, config: Mapping, output_html):
 <h1>normbench report</h1>
 <p class="subtitle">Loss × penalty benchmark for high-dimensional linear regression:
 {len(datasets)} dataset(s), {len(metrics)} fits.</p>
-{_navigation(datasets)}
+{_navigation()}
 {chr(10).join(sections)}
 </main>
 </body>
@@ -640,6 +1380,18 @@ def _parse_args(argv):
     parser.add_argument(
         "--output", required=True, type=Path, help="HTML file to write, e.g. reports/report.html"
     )
+    parser.add_argument(
+        "--datasets-dir",
+        type=Path,
+        default=Path("results/datasets"),
+        help="where the datasets' JSON sidecars are (default: results/datasets)",
+    )
+    parser.add_argument(
+        "--benchmarks-dir",
+        type=Path,
+        default=Path("logs/benchmarks"),
+        help="where Snakemake's benchmark TSV files are (default: logs/benchmarks)",
+    )
     return parser.parse_args(argv)
 
 
@@ -657,6 +1409,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             timings_csv=args.timings,
             config=config,
             output_html=args.output,
+            datasets_dir=args.datasets_dir,
+            benchmarks_dir=args.benchmarks_dir,
         )
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -5,7 +5,10 @@ The generative model (see ``docs/simulation.md`` for the formulas) is
     y = X @ coef + eps,    rows of X ~ N(0, Sigma) with unit variances,    intercept 0,
 
 with a choice of correlation structure ``Sigma`` (``design``), of true coefficients (``coef``) and
-of noise distribution (``noise``) whose scale is set from a signal-to-noise ratio.
+of noise distribution (``noise``) whose scale is set from a signal-to-noise ratio. Three optional
+keys reproduce published simulation designs exactly: ``coef.values`` gives the coefficients
+explicitly, ``noise.sigma`` the noise scale, and ``design.feature_scale: latent`` lets the latent
+factor of a grouped design enter each feature with weight 1 (features then have variance 1/rho).
 
 All randomness comes from one :class:`numpy.random.SeedSequence`. Independent child streams are
 derived from it for the coefficients' signs, the training design, the training noise, the test
@@ -19,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,6 +32,8 @@ from normbench.datasets import write_dataset
 __all__ = [
     "DEFAULT_PARAMS",
     "DESIGN_KINDS",
+    "FEATURE_SCALES",
+    "OPTIONAL_PARAMS",
     "NOISE_FAMILIES",
     "PLACEMENTS",
     "SIGN_RULES",
@@ -41,6 +46,7 @@ DESIGN_KINDS = ("independent", "toeplitz", "block", "latent_groups")
 PLACEMENTS = ("grouped", "spread", "first")
 SIGN_RULES = ("positive", "alternating", "random")
 NOISE_FAMILIES = ("gaussian", "laplace", "student_t", "cauchy", "skewed", "contaminated")
+FEATURE_SCALES = ("unit", "latent")
 
 # The same defaults as the config schema, so that the library can be used without it.
 DEFAULT_PARAMS: dict[str, Any] = {
@@ -58,6 +64,17 @@ DEFAULT_PARAMS: dict[str, Any] = {
         "contamination": 0.1,
         "outlier_scale": 10.0,
     },
+}
+
+# Keys without a default: absent, the simulator behaves as before they existed (and records
+# nothing about them), so the data and sidecars of existing configs are unchanged.
+#   design.feature_scale  "unit" (the behaviour when absent) or "latent"
+#   coef.values           explicit coefficients; excludes the keys of DEFAULT_PARAMS["coef"]
+#   noise.sigma           the noise scale itself; excludes noise.snr
+OPTIONAL_PARAMS: dict[str, tuple[str, ...]] = {
+    "design": ("feature_scale",),
+    "coef": ("values",),
+    "noise": ("sigma",),
 }
 
 # Child stream numbers (the last entry of each child's spawn_key). Fixed forever: changing
@@ -123,6 +140,9 @@ def simulate(
         One dataset entry of the config: ``n_train``, ``n_test``, ``p`` and the sub-mappings
         ``design``, ``coef`` and ``noise`` (see ``DEFAULT_PARAMS`` and ``docs/simulation.md``).
         Missing keys take their defaults; unknown keys are refused. ``generator`` is ignored.
+        The keys of ``OPTIONAL_PARAMS`` have no default: ``coef.values`` (p numbers, instead of
+        ``n_nonzero``, ``placement``, ``amplitude`` and ``signs``), ``noise.sigma`` (> 0,
+        instead of ``snr``) and ``design.feature_scale`` (``unit`` or ``latent``).
     seed : numpy.random.SeedSequence or int
         Source of all randomness, usually from :func:`dataset_seed`. It is not consumed: the
         same seed always gives the same data.
@@ -203,9 +223,15 @@ def _simulate(
     design, coef_params, noise = resolved["design"], resolved["coef"], resolved["noise"]
 
     groups = _group_labels(resolved["p"], design)
-    coef = _make_coef(_child_rng(seed, _STREAM_COEF), groups, coef_params)
+    if "values" in coef_params:
+        coef = np.array(coef_params["values"], dtype=float)
+    else:
+        coef = _make_coef(_child_rng(seed, _STREAM_COEF), groups, coef_params)
     signal_variance = _signal_variance(coef, groups, design)
-    noise_scale = _noise_scale(signal_variance, noise["snr"])
+    if "sigma" in noise:
+        noise_scale = noise["sigma"]
+    else:
+        noise_scale = _noise_scale(signal_variance, noise["snr"])
 
     X_train = _sample_design(
         _child_rng(seed, _STREAM_TRAIN_DESIGN), resolved["n_train"], groups, design
@@ -250,8 +276,15 @@ def _resolve_params(params: Mapping[str, Any]) -> dict[str, Any]:
         given = params.get(section) or {}
         if not isinstance(given, Mapping):
             raise ValueError(f"{section} must be a mapping, got {type(given).__name__}")
-        _refuse_unknown(given, DEFAULT_PARAMS[section], f"{section}.")
+        _refuse_unknown(given, (*DEFAULT_PARAMS[section], *OPTIONAL_PARAMS[section]), f"{section}.")
         resolved[section] = {**DEFAULT_PARAMS[section], **given}
+    # The alternatives replace keys that have defaults: drop those defaults, refuse both given.
+    _exclusive(params.get("coef") or {}, "values", tuple(DEFAULT_PARAMS["coef"]), "coef.")
+    if "values" in resolved["coef"]:
+        resolved["coef"] = {"values": resolved["coef"]["values"]}
+    _exclusive(params.get("noise") or {}, "sigma", ("snr",), "noise.")
+    if "sigma" in resolved["noise"]:
+        del resolved["noise"]["snr"]
     resolved["generator"] = str(params.get("generator", DEFAULT_PARAMS["generator"]))
     for key in ("n_train", "n_test", "p"):
         resolved[key] = params.get(key, DEFAULT_PARAMS[key])
@@ -270,19 +303,35 @@ def _resolve_params(params: Mapping[str, Any]) -> dict[str, Any]:
             f"design.n_groups * design.group_size = {design['n_groups'] * design['group_size']} "
             f"exceeds p = {p} for design.kind 'latent_groups'"
         )
+    if "feature_scale" in design:
+        scale = _check_choice(design["feature_scale"], "design.feature_scale", FEATURE_SCALES)
+        design["feature_scale"] = scale
+        if scale == "latent" and design["kind"] not in ("block", "latent_groups"):
+            raise ValueError(
+                "design.feature_scale 'latent' needs design.kind 'block' or 'latent_groups' "
+                f"(features driven by a latent factor), got {design['kind']!r}"
+            )
+        if scale == "latent" and design["rho"] == 0.0:
+            raise ValueError("design.feature_scale 'latent' needs design.rho > 0, got 0.0")
 
     coef = resolved["coef"]
-    coef["n_nonzero"] = _check_int(coef["n_nonzero"], "coef.n_nonzero", minimum=0)
-    if coef["n_nonzero"] > p:
-        raise ValueError(f"coef.n_nonzero must be <= p = {p}, got {coef['n_nonzero']}")
-    coef["placement"] = _check_choice(coef["placement"], "coef.placement", PLACEMENTS)
-    coef["amplitude"] = _check_float(coef["amplitude"], "coef.amplitude", low=0.0, low_open=True)
-    coef["signs"] = _check_choice(coef["signs"], "coef.signs", SIGN_RULES)
+    if "values" in coef:
+        coef["values"] = _check_values(coef["values"], "coef.values", length=p)
+    else:
+        coef["n_nonzero"] = _check_int(coef["n_nonzero"], "coef.n_nonzero", minimum=0)
+        if coef["n_nonzero"] > p:
+            raise ValueError(f"coef.n_nonzero must be <= p = {p}, got {coef['n_nonzero']}")
+        coef["placement"] = _check_choice(coef["placement"], "coef.placement", PLACEMENTS)
+        coef["amplitude"] = _check_float(
+            coef["amplitude"], "coef.amplitude", low=0.0, low_open=True
+        )
+        coef["signs"] = _check_choice(coef["signs"], "coef.signs", SIGN_RULES)
 
     noise = resolved["noise"]
     noise["family"] = _check_choice(noise["family"], "noise.family", NOISE_FAMILIES)
-    for key in ("snr", "df", "skew", "outlier_scale"):
-        noise[key] = _check_float(noise[key], f"noise.{key}", low=0.0, low_open=True)
+    for key in ("snr", "sigma", "df", "skew", "outlier_scale"):
+        if key in noise:
+            noise[key] = _check_float(noise[key], f"noise.{key}", low=0.0, low_open=True)
     noise["contamination"] = _check_float(
         noise["contamination"], "noise.contamination", low=0.0, high=0.5, high_open=True
     )
@@ -296,6 +345,24 @@ def _refuse_unknown(given: Mapping[str, Any], allowed: Mapping[str, Any], prefix
             f"unknown parameter(s) {', '.join(prefix + str(k) for k in unknown)}; "
             f"allowed are {', '.join(prefix + k for k in allowed)}"
         )
+
+
+def _exclusive(given: Mapping[str, Any], key: str, others: tuple[str, ...], prefix: str) -> None:
+    clash = [other for other in others if other in given]
+    if key in given and clash:
+        raise ValueError(
+            f"{prefix}{key} cannot be combined with {', '.join(prefix + k for k in clash)}: "
+            f"{prefix}{key} replaces {', '.join(prefix + k for k in others)}; give one or the other"
+        )
+
+
+def _check_values(value: Any, key: str, *, length: int) -> list[float]:
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence | np.ndarray):
+        raise ValueError(f"{key} must be a list of {length} numbers, got {value!r}")
+    values = list(value)
+    if len(values) != length:
+        raise ValueError(f"{key} must hold p = {length} numbers, got {len(values)}")
+    return [_check_float(item, f"{key}[{index}]") for index, item in enumerate(values)]
 
 
 def _check_int(value: Any, key: str, *, minimum: int) -> int:
@@ -373,7 +440,8 @@ def _group_labels(p: int, design: Mapping[str, Any]) -> np.ndarray:
 def _sample_design(
     rng: np.random.Generator, n: int, groups: np.ndarray, design: Mapping[str, Any]
 ) -> np.ndarray:
-    """Draw n rows of N(0, Sigma) with unit variances for the chosen design."""
+    """Draw n rows of N(0, Sigma) for the chosen design (unit variances unless
+    ``feature_scale`` is ``latent``)."""
     p = groups.size
     kind, rho = design["kind"], design["rho"]
     if kind == "independent":
@@ -390,11 +458,18 @@ def _sample_design(
         return X
     # block and latent_groups: x_j = sqrt(rho) z_{g(j)} + sqrt(1 - rho) e_j within a group,
     # so corr = rho inside a group and 0 across groups; ungrouped features are just e_j.
+    # With feature_scale "latent" the factor enters with weight 1 instead and the feature
+    # noise has variance (1 - rho) / rho: x_j = z_{g(j)} + e_j, as in Zou & Hastie (2005),
+    # example 4; the correlation is still rho, the variance 1 / rho. Same draws either way.
     X = rng.standard_normal((n, p))
     factors = rng.standard_normal((n, int(groups.max()) + 1))
     grouped = groups >= 0
-    X[:, grouped] *= math.sqrt(1.0 - rho)
-    X[:, grouped] += math.sqrt(rho) * factors[:, groups[grouped]]
+    if design.get("feature_scale", "unit") == "latent":
+        X[:, grouped] *= math.sqrt((1.0 - rho) / rho)
+        X[:, grouped] += factors[:, groups[grouped]]
+    else:
+        X[:, grouped] *= math.sqrt(1.0 - rho)
+        X[:, grouped] += math.sqrt(rho) * factors[:, groups[grouped]]
     return X
 
 
@@ -414,14 +489,15 @@ def _signal_variance(coef: np.ndarray, groups: np.ndarray, design: Mapping[str, 
             cross = rho ** float(current - previous) * (cross + coef[previous])
             total += 2.0 * coef[current] * cross
         return total
-    # Within a group Sigma = (1 - rho) I + rho 11'.
+    # Within a group Sigma = (1 - rho) I + rho 11', divided by rho with feature_scale "latent".
     grouped = groups >= 0
     group_sums = np.bincount(groups[grouped], weights=coef[grouped])
     within = coef[grouped]
     ungrouped = coef[~grouped]
-    return float(
-        (1.0 - rho) * (within @ within) + rho * (group_sums @ group_sums) + ungrouped @ ungrouped
-    )
+    grouped_part = (1.0 - rho) * (within @ within) + rho * (group_sums @ group_sums)
+    if design.get("feature_scale", "unit") == "latent":
+        grouped_part /= rho
+    return float(grouped_part + ungrouped @ ungrouped)
 
 
 def _linear_predictor(X: np.ndarray, coef: np.ndarray) -> np.ndarray:

@@ -11,10 +11,11 @@ loss          penalty                                method (certificate)
 any           none, data interpolable (p >= n)       minimum-norm interpolant (exact)
 l2            none                                   least squares, minimum norm (exact)
 l2            l2                                     closed form through one SVD (exact)
-l2            l1, elasticnet                         scikit-learn's coordinate descent
-                                                     (duality gap)
-huber         none, l1, l2, elasticnet               proximal coordinate descent, working set
+l2            l1, elasticnet                         the Huber descent below with delta = inf
                                                      (KKT violation)
+huber         none, l1, elasticnet                   proximal coordinate descent on the active
+                                                     set, Anderson-accelerated (KKT violation)
+huber         l2 (p >= n)                            Newton's method in the row span (KKT)
 l1            none, l1                               linear programme, HiGHS dual simplex,
                                                      basis kept along the path (LP optimality)
 l1            l2                                     dual QP in n variables, HiGHS, basis kept
@@ -26,7 +27,6 @@ l1            elasticnet                             globalised semismooth Newto
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -119,7 +119,8 @@ def solve_path(
     if loss == "l2":
         if rho == 0.0:
             return _ridge_path(X, y, lams)
-        return _enet_sklearn_path(X, y, lams, rho, options)
+        # the squared loss is the Huber loss with an infinite threshold: same descent, no clipping
+        return _huber_path(X, y, lams, rho, np.inf, options, warm_start)
     if loss == "huber":
         return _huber_path(X, y, lams, rho, delta, options, warm_start)
     if loss == "l1":
@@ -155,30 +156,6 @@ def _ridge_path(X, y, lams) -> PathResult:
     coefs = (shrink * Uty[None, :]) @ Vt
     k = len(lams)
     return PathResult(coefs, np.full(k, intercept), np.ones(k, bool), [""] * k)
-
-
-def _enet_sklearn_path(X, y, lams, rho, options) -> PathResult:
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import enet_path
-
-    intercept = float(np.mean(y))
-    max_iter = options.max_iter
-    with warnings.catch_warnings():
-        # convergence is read from n_iter below and reported per point, not as a warning
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        _, coefs, _, n_iters = enet_path(
-            X,
-            y - intercept,
-            l1_ratio=rho,
-            alphas=lams,
-            tol=options.tol,
-            max_iter=max_iter,
-            return_n_iter=True,
-            check_input=True,
-        )
-    converged = np.asarray(n_iters) < max_iter
-    messages = ["" if ok else f"coordinate descent hit max_iter={max_iter}" for ok in converged]
-    return PathResult(coefs.T.copy(), np.full(len(lams), intercept), converged, messages)
 
 
 # ------------------------------------------------------------------------------------ Huber loss
