@@ -15,7 +15,7 @@ STAMP := $(VENV)/.installed
 
 CONFIG_OPTION := $(if $(CONFIG),--configfile $(CONFIG),)
 
-.PHONY: run quick test clean setup
+.PHONY: run quick test clean setup browser
 
 # One shared set-up: a virtual environment with the package (editable) and the test tools,
 # redone when pyproject.toml changes.
@@ -32,7 +32,13 @@ run: $(STAMP)
 quick:
 	$(MAKE) run CONFIG=config/quick.yaml
 
-test: $(STAMP)
+# The report's browser test needs Debian's chromium; install it where we can (root with apt),
+# otherwise that one test is skipped with its reason.
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+		|| echo "chromium not installed: tests/test_report_browser.py will be skipped"
+
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/snakefmt --check Snakefile workflow/rules

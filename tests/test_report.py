@@ -1,3 +1,5 @@
+import copy
+import json
 import math
 import re
 
@@ -13,6 +15,8 @@ from normbench.figures import (
     fit_time_bars,
     format_value,
     heatmap_grid,
+    interaction_plot,
+    loss_functions,
     replicate_distributions,
     tpr_fpr_scatter,
 )
@@ -22,7 +26,11 @@ LOSSES = ("l2", "l1", "huber")
 PENALTIES = ("none", "l1", "l2", "elasticnet")
 DATASETS = ("alpha", "beta")
 N_REPLICATES = 3
-FIGURES_PER_DATASET = 7  # 4 heatmaps, 2 replicate distributions, 1 TPR/FPR scatter
+# 5 heatmaps (grid), paired risk ratios and relative risk (error), TPR/FPR scatter and F1
+# distributions (sparsity)
+FIGURES_PER_DATASET = 9
+# interaction plot (grid), loss functions (how the loss acts), fit times (cost)
+GLOBAL_FIGURES = 3
 FAILURE_MESSAGE = "LinAlgError: SVD did not converge <rank 0>"
 NOT_CONVERGED_MESSAGE = "coordinate descent stopped at max_iter=1000"
 
@@ -108,17 +116,34 @@ def _synthetic_tables(
     return metrics, pd.DataFrame(timing_rows)
 
 
-def _build(tmp_path, name="report.html", datasets=DATASETS, **kwargs):
+def _build(
+    tmp_path,
+    name="report.html",
+    datasets=DATASETS,
+    config=CONFIG,
+    transform=None,
+    report_kwargs=None,
+    **kwargs,
+):
     metrics, timings = _synthetic_tables(**kwargs)
-    metrics = metrics[metrics.dataset.isin(datasets)]
+    metrics = metrics[metrics.dataset.isin(datasets)].copy()
+    if transform is not None:
+        metrics = transform(metrics)
     write_table(metrics, tmp_path / f"{name}.metrics.csv")
     write_table(timings, tmp_path / f"{name}.timings.csv")
     output = tmp_path / "out" / name
+    # hermetic by default: no sidecars, no benchmark files from the working directory
+    options = {
+        "datasets_dir": tmp_path / "no-datasets",
+        "benchmarks_dir": tmp_path / "no-benchmarks",
+        **(report_kwargs or {}),
+    }
     build_report(
         metrics_csv=tmp_path / f"{name}.metrics.csv",
         timings_csv=tmp_path / f"{name}.timings.csv",
-        config=CONFIG,
+        config=config,
         output_html=output,
+        **options,
     )
     return output.read_text(encoding="utf-8")
 
@@ -136,22 +161,37 @@ def _summary_item(html_text, dataset):
 
 def test_report_has_every_section_in_order(report_html):
     expected = [
-        "summary",
-        "scenarios",
-        "dataset-alpha",
-        "dataset-beta",
-        "failures",
-        "cost",
-        "provenance",
+        '<section id="summary">',
+        '<section id="scenarios">',
+        '<section id="grid">',
+        '<h3 id="grid-alpha">',
+        '<h3 id="grid-beta">',
+        '<section id="error">',
+        '<h3 id="error-alpha">',
+        '<h3 id="error-beta">',
+        '<section id="sparsity">',
+        '<h3 id="sparsity-alpha">',
+        '<h3 id="sparsity-beta">',
+        '<section id="loss">',
+        '<section id="statistics">',
+        '<h4 id="statistics-alpha">',
+        '<h4 id="statistics-beta">',
+        '<section id="failures">',
+        '<section id="cost">',
+        '<section id="provenance">',
     ]
-    positions = [report_html.find(f'<section id="{section}">') for section in expected]
+    positions = [report_html.find(marker) for marker in expected]
     assert all(position >= 0 for position in positions), dict(zip(expected, positions, strict=True))
     assert positions == sorted(positions)
+    # every navigation link and in-page link points at an existing id
+    ids = set(re.findall(r'id="([^"]+)"', report_html))
+    targets = set(re.findall(r'href="#([^"]+)"', report_html))
+    assert targets and targets <= ids, targets - ids
 
 
 def test_report_embeds_every_figure(report_html):
     n_images = report_html.count('<img src="data:image/png;base64,')
-    assert n_images == FIGURES_PER_DATASET * len(DATASETS) + 1
+    assert n_images == FIGURES_PER_DATASET * len(DATASETS) + GLOBAL_FIGURES
     assert n_images == report_html.count("<img ")
 
 
@@ -172,11 +212,39 @@ def test_report_lists_failures_with_messages(report_html):
     assert "not_converged" in failures and "failed" in failures
 
 
+_RISK_EFFECT = re.compile(
+    r"lowest median risk: (?P<pair>[a-z0-9]+ / [a-z0-9]+) \((?P<value>[\d.]+)\)"
+    r"(?P<baseline_note>, the baseline itself; next: (?P<next>[a-z0-9]+ / [a-z0-9]+) \([\d.]+\))?"
+    r", (?P<effect>[+-][\d.]+)% vs l2 / l1 \((?P<base>[\d.]+); relative difference of medians, "
+    r"paired 95% bootstrap CI (?P<low>[+-][\d.]+)% to (?P<high>[+-][\d.]+)% over "
+    r"(?P<n>\d+) replicate"
+)
+
+
+def _median_of(metrics, dataset, pair, column="risk"):
+    rows = metrics[(metrics.dataset == dataset) & (metrics.status == "ok")]
+    rows = rows[(rows.loss == pair[0]) & (rows.penalty == pair[1])]
+    return float(rows[column].median())
+
+
 def test_report_summary_names_best_pairs(report_html):
     sentence = _summary_item(report_html, "alpha")
     assert "lowest median risk: huber / elasticnet (0.1" in sentence
     assert "highest median F1: l1 / l1 (0.9" in sentence
     assert "1 of 36 fits did not succeed" in sentence
+    # effect size against squared loss + lasso, from the same synthetic tables
+    metrics, _ = _synthetic_tables()
+    match = _RISK_EFFECT.search(sentence)
+    assert match, sentence
+    expected = 100 * (
+        _median_of(metrics, "alpha", ("huber", "elasticnet"))
+        / _median_of(metrics, "alpha", ("l2", "l1"))
+        - 1
+    )
+    assert float(match["effect"]) == pytest.approx(expected, abs=0.05)
+    assert float(match["low"]) <= float(match["effect"]) <= float(match["high"])
+    assert match["n"] == "3"
+    assert "+0." in sentence.split("highest median F1")[1]  # F1: difference of medians
 
 
 def test_report_summary_follows_the_data(tmp_path):
@@ -184,14 +252,18 @@ def test_report_summary_follows_the_data(tmp_path):
     html_text = _build(
         tmp_path,
         datasets=("alpha",),
-        risk_winner=("l2", "l2"),
+        risk_winner=("l2", "l1"),  # the baseline wins: compared with the runner-up
         f1_winner=("huber", "none"),
         failures=False,
     )
     sentence = _summary_item(html_text, "alpha")
-    assert "lowest median risk: l2 / l2 (" in sentence
+    assert "lowest median risk: l2 / l1 (" in sentence
     assert "highest median F1: huber / none (" in sentence
     assert "huber / elasticnet" not in sentence
+    match = _RISK_EFFECT.search(sentence)
+    assert match, sentence
+    assert match["baseline_note"] and match["next"] == "l2 / none"
+    assert float(match["effect"]) > 800  # l2 / none's risk is ~10 times the baseline's
     assert "All 36 fits converged." in html_text
 
 
@@ -213,6 +285,124 @@ def test_report_scenarios_and_provenance(report_html):
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC", provenance)
     pre = re.search(r"<pre>(.*?)</pre>", provenance, re.S).group(1)
     assert yaml.safe_load(pre.replace("&quot;", '"').replace("&#x27;", "'")) == CONFIG
+
+
+SIDECAR_SIGNAL, SIDECAR_NOISE_SCALE = 2.0, 5.0
+
+
+@pytest.fixture(scope="module")
+def variant_html(tmp_path_factory):
+    """alpha: a user dataset without sidecars; beta: skewed noise, sidecars and benchmarks."""
+    tmp_path = tmp_path_factory.mktemp("variant")
+    config = copy.deepcopy(CONFIG)
+    config["datasets"]["alpha"] = {"generator": "custom_rule"}
+    config["datasets"]["beta"]["noise"] = {"family": "skewed", "skew": 1.0, "snr": 3.0}
+    for replicate in range(N_REPLICATES):
+        sidecar = tmp_path / "datasets" / "beta" / f"rep{replicate}.json"
+        sidecar.parent.mkdir(parents=True, exist_ok=True)
+        sidecar.write_text(
+            json.dumps({"signal_variance": SIDECAR_SIGNAL, "noise_scale": SIDECAR_NOISE_SCALE})
+        )
+    bench = tmp_path / "benchmarks" / "fit_models" / "beta" / "rep0.tsv"
+    bench.parent.mkdir(parents=True)
+    bench.write_text("s\th:m:s\tmax_rss\tmax_vms\n82.5\t0:01:22\t286.4\t604.2\n")
+
+    def intercepts(metrics):
+        # a user dataset has no noise-free signal and no true coefficients
+        real = metrics.dataset == "alpha"
+        metrics.loc[real, ["risk", "estimation_error", "tpr", "fpr", "precision", "f1"]] = math.nan
+        location = {"l2": 0.02, "l1": -1.45, "huber": -0.7}
+        metrics["intercept"] = [
+            0.1 if penalty == "none" else location[loss] + 0.01 * replicate
+            for loss, penalty, replicate in zip(
+                metrics.loss, metrics.penalty, metrics.replicate, strict=True
+            )
+        ]
+        return metrics
+
+    return _build(
+        tmp_path,
+        config=config,
+        transform=intercepts,
+        report_kwargs={
+            "datasets_dir": tmp_path / "datasets",
+            "benchmarks_dir": tmp_path / "benchmarks",
+        },
+    )
+
+
+def _section_text(html_text, section):
+    text = html_text[html_text.index(f'<section id="{section}">') :]
+    return text[: text.index("</section>")]
+
+
+def _row_cells(html_text, label):
+    match = re.search(rf"<tr><td>{re.escape(label)}</td>(.*?)</tr>", html_text)
+    assert match, label
+    return re.findall(r"<td[^>]*>(.*?)</td>", match.group(1))
+
+
+def test_report_relative_risk_from_sidecars(variant_html):
+    error = _section_text(variant_html, "error")
+    assert "sidecar" in error
+    beta = error[error.index('<h3 id="error-beta">') :]
+    metrics, _ = _synthetic_tables()
+    risk = metrics[(metrics.dataset == "beta") & (metrics.loss == "huber")]
+    risk = risk[risk.penalty == "elasticnet"]["risk"]
+    noise = SIDECAR_NOISE_SCALE**2
+    cells = _row_cells(beta, "huber / elasticnet")
+    assert cells[2] == format_value(float((risk / SIDECAR_SIGNAL).median()))
+    assert cells[3] == format_value(float((1 - (risk + noise) / (SIDECAR_SIGNAL + noise)).median()))
+    # the baseline's ratio to itself is 1
+    assert _row_cells(beta, "l2 / l1")[1] == "1"
+
+
+def test_report_relative_risk_needs_variances(variant_html, report_html):
+    alpha = _section_text(variant_html, "error")
+    alpha = alpha[alpha.index('<h3 id="error-alpha">') : alpha.index('<h3 id="error-beta">')]
+    assert "RR and PVE are not shown" in alpha
+    assert alpha.count("<img ") == 1
+    # without risk, the summary falls back to the test error
+    sentence = _summary_item(variant_html, "alpha")
+    assert "lowest median risk: n/a (no noise-free signal); lowest median test_mse: " in sentence
+    assert "huber / elasticnet (1.1" in sentence and "vs l2 / l1 (3.0" in sentence
+    assert "highest median F1: n/a" in sentence
+    # simulated datasets without files: variances re-derived from the configuration
+    error = _section_text(report_html, "error")
+    assert "re-simulated from the configuration" in error
+    assert "RR and PVE are not shown" not in error
+    assert variant_html.count("<img ") == 2 * FIGURES_PER_DATASET - 1 + GLOBAL_FIGURES + 1
+
+
+def test_report_intercepts_under_skewed_noise(variant_html, report_html):
+    match = re.search(r'<p id="intercepts-beta">(.*?)</p>', variant_html)
+    assert match
+    sentence = match.group(1)
+    expected_median = SIDECAR_NOISE_SCALE * math.expm1(-0.5) / math.sqrt(math.expm1(1.0))
+    assert f"median {format_value(expected_median)}" in sentence
+    assert "median intercept 0.03" in sentence and "fits -1.44" in sentence
+    assert "The fits agree" in sentence
+    assert 'id="intercepts-alpha"' not in variant_html
+    assert "No scenario has skewed noise" in _section_text(report_html, "loss")
+
+
+def test_report_statistics(report_html):
+    statistics = _section_text(report_html, "statistics")
+    assert "log(risk) ~ C(loss) * C(penalty) + C(dataset)" in statistics
+    assert "C(loss):C(penalty)" in statistics
+    # 3 replicates: no Wilcoxon test can reach 0.05, so nothing is significant after Holm
+    assert "On alpha, 0 of 11 pairs have a risk significantly different" in statistics
+    assert "With 3 replicates no comparison can be significant" in statistics
+    lead = re.search(r'<p class="lead">(.*?)</p>', report_html).group(1)
+    assert "the penalty accounts for" in lead and "interaction" in lead
+    assert "between the two sparse penalties (l1, elasticnet) the " in lead
+
+
+def test_report_peak_memory(variant_html, report_html):
+    cost = _section_text(variant_html, "cost")
+    assert "Jobs and peak memory" in cost
+    assert _row_cells(cost, "fit_models")[:5] == ["1", "82.5", "82.5", "286", "286"]
+    assert "Peak memory is not shown" in _section_text(report_html, "cost")
 
 
 def test_report_without_git(tmp_path, monkeypatch):
@@ -241,8 +431,8 @@ def test_report_without_git(tmp_path, monkeypatch):
     html_text = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "not available" in html_text
     assert "1970-01-01 00:00:00 UTC" in html_text
-    assert 'id="dataset-alpha"' not in html_text
-    assert html_text.count("<img ") == FIGURES_PER_DATASET + 1
+    assert 'id="grid-alpha"' not in html_text
+    assert html_text.count("<img ") == FIGURES_PER_DATASET + GLOBAL_FIGURES
 
 
 def test_cli_help(capsys):
@@ -389,3 +579,47 @@ def test_fit_time_bars_medians():
     widths = [patch.get_width() for patch in ax.patches if isinstance(patch, Rectangle)][:12]
     expected = timings.groupby(["loss", "penalty"], sort=False)["fit_seconds"].median().to_numpy()
     np.testing.assert_allclose(widths, expected)
+
+
+def test_replicate_distributions_reference_lines_and_scale():
+    metrics, _ = _synthetic_tables()
+    figure = replicate_distributions(
+        metrics, "alpha", "intercept", reference_lines={"zero": 0.0, "one": 1.0}, log_scale=False
+    )
+    ax = figure.axes[0]
+    assert ax.get_xscale() == "linear"
+    assert "no intercept values" in [text.get_text() for text in ax.texts]  # all NaN here
+    labels = [line.get_label() for line in ax.get_lines() if line.get_label() in ("zero", "one")]
+    assert labels == ["zero", "one"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["zero", "one"]
+
+
+def test_interaction_plot_one_line_per_loss():
+    metrics, _ = _synthetic_tables()
+    figure = interaction_plot(metrics, ["alpha", "beta"])
+    visible = [ax for ax in figure.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in visible] == ["alpha", "beta"]
+    ax = visible[0]
+    assert [line.get_label() for line in ax.get_lines()] == list(LOSSES)
+    assert ax.get_yscale() == "log"
+    # synthetic risk of (loss i, penalty j) is about 1 + 3 i + j (huber / elasticnet: 0.1)
+    l1_line = ax.get_lines()[1].get_ydata()
+    np.testing.assert_allclose(l1_line, [4, 5, 6, 7], rtol=0.06)
+    with pytest.raises(ValueError, match="at least one dataset"):
+        interaction_plot(metrics, [])
+
+
+def test_loss_functions_match_the_objective():
+    figure = loss_functions(2.0)
+    value_ax, derivative_ax = figure.axes
+    lines = {line.get_label().split(":")[0].split(" ")[0]: line for line in value_ax.get_lines()}
+    r = lines["huber"].get_xdata()
+    assert r.min() == pytest.approx(-8.0) and r.max() == pytest.approx(8.0)
+    np.testing.assert_allclose(lines["l2"].get_ydata(), r**2 / 2)
+    np.testing.assert_allclose(lines["l1"].get_ydata(), np.abs(r))
+    huber = np.where(np.abs(r) <= 2.0, r**2 / 2, 2.0 * np.abs(r) - 2.0)
+    np.testing.assert_allclose(lines["huber"].get_ydata(), huber)
+    derivatives = [line for line in derivative_ax.get_lines() if "huber" in line.get_label()]
+    np.testing.assert_allclose(derivatives[0].get_ydata(), np.clip(r, -2.0, 2.0))
+    with pytest.raises(ValueError, match="positive"):
+        loss_functions(0.0)

@@ -630,7 +630,8 @@ def interaction_plot(metrics, datasets, metric="risk"):
         ax.set_xlabel("penalty")
     for ax in axes[:, 0]:
         ax.set_ylabel(f"median {metric} (log axis)")
-    axes.flat[0].legend(title="loss", fontsize=8, title_fontsize=9)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    figure.legend(handles, labels, title="loss", loc="outside right upper", fontsize=9)
     figure.suptitle(f"Median {metric}: parallel lines = no loss x penalty interaction")
     return figure
 
