@@ -328,3 +328,110 @@ def test_user_dataset_rule_is_picked_up_without_ambiguity(tmp_path):
     assert counts["simulate_dataset"] == "2"
     assert counts["fit_models"] == "4"
     assert "results/datasets/diabetes/rep2.npz" in result.stdout
+
+
+# ------------------------------------- explicit coefficients, noise sd, latent feature scale
+
+
+def _toy_with(**sections):
+    config = _minimal()
+    config["datasets"]["toy"].update(sections)
+    return config
+
+
+def test_explicit_coefficients_take_no_drawn_defaults():
+    values = [1.0] * 5 + [0.0] * 25
+    filled = validate_config(_toy_with(coef={"values": values}), SCHEMA)
+    assert filled["datasets"]["toy"]["coef"] == {"values": values}
+
+
+def test_noise_sigma_replaces_snr_and_keeps_the_family_defaults():
+    filled = validate_config(_toy_with(noise={"family": "student_t", "sigma": 2.5}), SCHEMA)
+    noise = filled["datasets"]["toy"]["noise"]
+    assert noise == {
+        "family": "student_t",
+        "sigma": 2.5,
+        "df": 2.0,
+        "skew": 1.0,
+        "contamination": 0.1,
+        "outlier_scale": 10.0,
+    }
+
+
+def test_both_noise_variants_accept_the_same_family_keys():
+    defs = load_schema(SCHEMA)["$defs"]
+    with_snr = set(defs["noise_with_snr"]["properties"])
+    with_sigma = set(defs["noise_with_sigma"]["properties"])
+    assert with_snr - {"snr"} == with_sigma - {"sigma"}
+    for key in with_snr - {"snr"}:
+        assert (
+            defs["noise_with_snr"]["properties"][key] == defs["noise_with_sigma"]["properties"][key]
+        )
+
+
+def test_feature_scale_is_optional_and_kept_when_given():
+    design = {"kind": "latent_groups", "group_size": 5, "n_groups": 3, "rho": 0.99}
+    filled = validate_config(_toy_with(design=design), SCHEMA)
+    assert "feature_scale" not in filled["datasets"]["toy"]["design"]
+    design["feature_scale"] = "latent"
+    filled = validate_config(_toy_with(design=design), SCHEMA)
+    assert filled["datasets"]["toy"]["design"]["feature_scale"] == "latent"
+
+
+def test_extended_entries_are_accepted_by_the_simulator():
+    from normbench.simulate import simulate
+
+    config = _toy_with(
+        p=6,
+        coef={"values": [1, 2, 0, 0, 0, -1]},
+        noise={"sigma": 0.5},
+        design={"kind": "block", "group_size": 3, "rho": 0.5, "feature_scale": "latent"},
+    )
+    entry = validate_config(config, SCHEMA)["datasets"]["toy"]
+    out = simulate({**entry, "n_test": 3}, 0)
+    assert out["coef"].tolist() == [1, 2, 0, 0, 0, -1]
+
+
+EXTENDED_MALFORMED = [
+    (
+        {"coef": {"values": [1.0] * 30, "n_nonzero": 3}},
+        ["'datasets.toy.coef.n_nonzero' cannot be combined with 'datasets.toy.coef.values'"],
+    ),
+    (
+        {"coef": {"values": [1.0] * 30, "placement": "first"}},
+        ["'datasets.toy.coef.placement' cannot be combined", "give one or the other"],
+    ),
+    (
+        {"noise": {"sigma": 2.0, "snr": 3.0}},
+        ["'datasets.toy.noise.snr' cannot be combined with 'datasets.toy.noise.sigma'"],
+    ),
+    ({"coef": {"values": [1.0] * 29}}, ["datasets.toy.coef.values", "29 values", "exactly p (30)"]),
+    ({"coef": {"values": []}}, ["datasets.toy.coef.values", "empty list"]),
+    ({"coef": {"values": [1.0] * 29 + ["x"]}}, ["datasets.toy.coef.values[29]", "a number"]),
+    ({"coef": {"values": 3}}, ["datasets.toy.coef.values", "must be a list"]),
+    ({"noise": {"sigma": 0}}, ["datasets.toy.noise.sigma", "must be > 0"]),
+    ({"noise": {"sigma": 1.0, "sdd": 1}}, ["unknown key 'datasets.toy.noise.sdd'", "sigma"]),
+    ({"design": {"feature_scale": "raw"}}, ["datasets.toy.design.feature_scale", "unit, latent"]),
+    (
+        {"design": {"kind": "toeplitz", "feature_scale": "latent"}},
+        ["datasets.toy.design.feature_scale", "'toeplitz'", "block or latent_groups"],
+    ),
+    (
+        {"design": {"kind": "block", "rho": 0, "feature_scale": "latent"}},
+        ["datasets.toy.design.rho", "must be > 0"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("sections", "expected"),
+    EXTENDED_MALFORMED,
+    ids=[str(index) for index in range(len(EXTENDED_MALFORMED))],
+)
+def test_extended_keys_are_checked_with_clear_messages(sections, expected):
+    with pytest.raises(ConfigError) as info:
+        validate_config(_toy_with(**sections), SCHEMA)
+    message = str(info.value)
+    assert "\n" not in message
+    for fragment in expected:
+        assert fragment in message

@@ -466,3 +466,159 @@ def test_defaults_are_filled_in():
     # block design of group_size 10, 10 positive unit coefficients in group 0
     np.testing.assert_array_equal(out["coef"], np.r_[np.ones(10), np.zeros(20)])
     np.testing.assert_array_equal(out["groups"], np.arange(30) // 10)
+
+
+# --------------------------------------------------------------------------- optional keys
+# coef.values, noise.sigma and design.feature_scale reproduce published designs exactly
+# (config/presets/zou_hastie_2005.yaml); absent, nothing changes.
+
+
+def test_optional_keys_absent_leave_data_and_sidecar_unchanged(tmp_path):
+    params = _params(coef={"signs": "random"}, noise={"family": "laplace"})
+    simulate_to_file(params, base_seed=3, dataset="d", replicate=1, path=tmp_path / "a.npz")
+    meta = read_dataset(tmp_path / "a.npz").metadata
+    assert "values" not in meta["params"]["coef"]
+    assert "sigma" not in meta["params"]["noise"]
+    assert "feature_scale" not in meta["params"]["design"]
+    unit = _params(coef={"signs": "random"}, noise={"family": "laplace"})
+    unit["design"]["feature_scale"] = "unit"
+    explicit, default = (
+        simulate(unit, dataset_seed(3, "d", 1)),
+        simulate(params, dataset_seed(3, "d", 1)),
+    )
+    for name in default:
+        np.testing.assert_array_equal(explicit[name], default[name])
+
+
+def test_explicit_coefficients():
+    values = [3, 1.5, 0, 0, 2, 0, 0, 0]
+    params = _params(p=8, design={"kind": "toeplitz"}, coef=None)
+    params["coef"] = {"values": values}
+    out = simulate(params, SEED)
+    np.testing.assert_array_equal(out["coef"], values)
+    assert out["coef"].dtype == np.float64
+    np.testing.assert_allclose(out["f_test"], out["X_test"] @ out["coef"], rtol=1e-12)
+
+
+def test_explicit_coefficients_set_the_snr_scale(tmp_path):
+    # Independent design, coefficients (1, 2, 0): signal variance 5, sigma^2 = 5 / snr.
+    params = _params(p=3, design={"kind": "independent"}, noise={"snr": 2.0})
+    params["coef"] = {"values": [1.0, 2.0, 0.0]}
+    simulate_to_file(params, base_seed=0, dataset="v", replicate=1, path=tmp_path / "v.npz")
+    meta = read_dataset(tmp_path / "v.npz").metadata
+    assert meta["params"]["coef"] == {"values": [1.0, 2.0, 0.0]}
+    assert meta["signal_variance"] == pytest.approx(5.0)
+    assert meta["noise_scale"] == pytest.approx(math.sqrt(2.5))
+
+
+@pytest.mark.parametrize(
+    ("coef", "match"),
+    [
+        ({"values": [1.0] * 12, "n_nonzero": 3}, r"coef\.values cannot be combined.*n_nonzero"),
+        ({"values": [1.0] * 12, "signs": "random"}, r"coef\.values cannot be combined.*signs"),
+        ({"values": [1.0] * 11}, r"coef\.values must hold p = 12 numbers, got 11"),
+        ({"values": [1.0] * 11 + ["a"]}, r"coef\.values\[11\] must be a number"),
+        ({"values": [1.0] * 11 + [float("nan")]}, r"coef\.values\[11\]"),
+        ({"values": "1, 2"}, r"coef\.values must be a list"),
+        ({"values": 2.0}, r"coef\.values must be a list"),
+    ],
+)
+def test_explicit_coefficients_are_checked(coef, match):
+    params = _params()
+    params["coef"] = coef
+    with pytest.raises(ValueError, match=match):
+        simulate(params, SEED)
+
+
+def test_noise_sigma_sets_the_scale(tmp_path):
+    sigma = 3.0
+    params = _params(n_train=N_NOISE, n_test=1, p=3, design={"kind": "independent"})
+    params["noise"] = {"family": "gaussian", "sigma": sigma}
+    out = simulate(params, SEED)
+    eps = out["y_train"] - out["X_train"] @ out["coef"]
+    assert eps.std() == pytest.approx(sigma, rel=0.01)
+    small = _params(noise={"family": "student_t", "df": 5.0, "sigma": 0.5})
+    simulate_to_file(small, base_seed=0, dataset="s", replicate=1, path=tmp_path / "s.npz")
+    meta = read_dataset(tmp_path / "s.npz").metadata
+    assert meta["noise_scale"] == 0.5
+    assert "snr" not in meta["params"]["noise"] and meta["params"]["noise"]["sigma"] == 0.5
+
+
+def test_noise_sigma_and_snr_give_the_same_data_when_they_agree():
+    # Three unit coefficients, independent design: snr 2 means sigma = sqrt(3 / 2).
+    design = {"kind": "independent"}
+    by_snr = simulate(_params(design=design, noise={"snr": 2.0}), SEED)
+    by_sigma = simulate(_params(design=design, noise={"sigma": math.sqrt(1.5)}), SEED)
+    for name in by_snr:
+        np.testing.assert_allclose(by_sigma[name], by_snr[name], rtol=1e-14)
+
+
+@pytest.mark.parametrize(
+    ("noise", "match"),
+    [
+        ({"sigma": 1.0, "snr": 2.0}, r"noise\.sigma cannot be combined with noise\.snr"),
+        ({"sigma": 0.0}, r"noise\.sigma must be in \(0"),
+        ({"sigma": "big"}, r"noise\.sigma must be a number"),
+    ],
+)
+def test_noise_sigma_is_checked(noise, match):
+    with pytest.raises(ValueError, match=match):
+        simulate(_params(noise=noise), SEED)
+
+
+def test_latent_feature_scale_matches_zou_hastie_example_4():
+    # x_i = Z_g + eps_i with Var(eps_i) = 0.01: corr 1 / 1.01, variance 1.01 in the groups.
+    rho = 1 / 1.01
+    design = {
+        "kind": "latent_groups",
+        "rho": rho,
+        "group_size": 3,
+        "n_groups": 2,
+        "feature_scale": "latent",
+    }
+    X = _large_design(design, p=9)
+    corr = _sample_corr(X)
+    labels = np.array([0, 0, 0, 1, 1, 1, -1, -1, -1])
+    same = (labels[:, None] == labels[None, :]) & (labels[:, None] >= 0)
+    off_diagonal = ~np.eye(9, dtype=bool)
+    np.testing.assert_allclose(X.var(axis=0)[:6], 1.01, rtol=0.03)
+    np.testing.assert_allclose(X.var(axis=0)[6:], 1.0, rtol=0.03)
+    np.testing.assert_allclose(corr[same & off_diagonal], rho, atol=0.002)
+    np.testing.assert_allclose(corr[~same & off_diagonal], 0.0, atol=CORR_TOL)
+    # x_0 - x_1 = eps_0 - eps_1 has variance 2 * 0.01.
+    assert np.var(X[:, 0] - X[:, 1]) == pytest.approx(0.02, rel=0.05)
+
+
+@pytest.mark.parametrize("kind", ["block", "latent_groups"])
+def test_latent_feature_scale_signal_variance(kind):
+    p, rho = 11, 0.6
+    design = {"kind": kind, "rho": rho, "feature_scale": "latent"}
+    groups = np.arange(p) // 3
+    if kind == "latent_groups":
+        groups[6:] = -1
+    sigma = _explicit_sigma(design, groups)
+    grouped = groups >= 0
+    sigma[np.ix_(grouped, grouped)] /= rho  # Cov = 1 within a group, Var = 1 / rho
+    coef = np.random.default_rng(2).standard_normal(p)
+    assert _signal_variance(coef, groups, design) == pytest.approx(coef @ sigma @ coef, rel=1e-12)
+    X = _large_design({**design, "group_size": 3, "n_groups": 2}, p=p)
+    np.testing.assert_allclose(np.cov(X, rowvar=False), sigma, atol=0.04)
+
+
+@pytest.mark.parametrize(
+    ("design", "match"),
+    [
+        ({"kind": "toeplitz", "feature_scale": "latent"}, r"feature_scale 'latent' needs"),
+        ({"kind": "independent", "feature_scale": "latent"}, r"feature_scale 'latent' needs"),
+        ({"kind": "block", "rho": 0.0, "feature_scale": "latent"}, r"design\.rho > 0"),
+        ({"feature_scale": "standard"}, r"design\.feature_scale must be one of unit, latent"),
+    ],
+)
+def test_feature_scale_is_checked(design, match):
+    with pytest.raises(ValueError, match=match):
+        simulate(_params(design=design), SEED)
+
+
+def test_unit_feature_scale_is_allowed_with_any_design():
+    out = simulate(_params(design={"kind": "toeplitz", "feature_scale": "unit"}), SEED)
+    assert out["X_train"].shape == (20, 12)

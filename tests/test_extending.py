@@ -1,0 +1,175 @@
+"""docs/extending.md, followed to the letter: add a user's dataset rule to a copy of the workflow.
+
+The rule file and the job script are taken from the fenced code blocks of docs/extending.md
+(those whose first line names a file, e.g. ``# workflow/rules/load_csv.smk``), and the Snakefile
+gets the ``include:`` line the page tells users to add. The study then runs a dataset without
+``coef`` and ``f_test`` next to a simulated one, and the metrics that need them are missing.
+"""
+
+import csv
+import math
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from normbench.datasets import read_dataset
+
+REPO = Path(__file__).resolve().parents[1]
+GUIDE = REPO / "docs" / "extending.md"
+RULE = "load_csv"
+INCLUDE = f'include: "workflow/rules/{RULE}.smk"'
+# the include line the Snakefile already has, after which the guide puts the user's line
+EXAMPLE_INCLUDE = 'include: "workflow/rules/diabetes.smk"'
+LOSSES = ("l2", "l1", "huber")
+PENALTIES = ("none", "l1", "l2", "elasticnet")
+
+CONFIG = """\
+seed: 3
+replicates: 1
+cv: {folds: 3, n_lams: 5, l1_ratios: [0.5]}
+datasets:
+  my_table:
+    generator: load_csv
+    params: {path: data/my_table.csv, target: y, test_fraction: 0.3}
+  toy:
+    n_train: 30
+    n_test: 50
+    p: 10
+    design: {kind: independent}
+    coef: {n_nonzero: 3}
+"""
+
+
+def _snakemake():
+    executable = Path(sys.executable).with_name("snakemake")
+    return str(executable) if executable.exists() else shutil.which("snakemake")
+
+
+def _guide_files():
+    """{relative path: text} of the guide's code blocks that start with '# <path>'."""
+    blocks = re.findall(r"^```[a-z]*\n(.*?)^```", GUIDE.read_text(encoding="utf-8"), re.M | re.S)
+    files = {}
+    for block in blocks:
+        first = block.splitlines()[0]
+        match = re.fullmatch(r"# (workflow/\S+\.(?:smk|py))", first)
+        if match:
+            files[match.group(1)] = block
+    return files
+
+
+def test_guide_shows_the_rule_the_script_and_the_include_line():
+    files = _guide_files()
+    assert set(files) == {f"workflow/rules/{RULE}.smk", f"workflow/scripts/{RULE}.py"}
+    rule = files[f"workflow/rules/{RULE}.smk"]
+    assert f"rule {RULE}:" in rule
+    assert f'datasets_with_generator("{RULE}")' in rule
+    assert "DATASET_NPZ" in rule and "DATASET_JSON" in rule
+    assert "write_dataset(" in files[f"workflow/scripts/{RULE}.py"]
+    guide = GUIDE.read_text(encoding="utf-8")
+    assert INCLUDE in guide and EXAMPLE_INCLUDE in guide
+    assert EXAMPLE_INCLUDE in (REPO / "Snakefile").read_text(encoding="utf-8")
+    for path in ("workflow/rules/diabetes.smk", "workflow/scripts/load_diabetes.py"):
+        assert path in guide and (REPO / path).exists()
+
+
+def _copy_workflow(root, *, include_rule):
+    """A copy of the workflow in ``root`` with the guide's files (and its include line)."""
+    ignore = shutil.ignore_patterns("__pycache__", ".snakemake")
+    for folder in ("workflow", "config"):
+        shutil.copytree(REPO / folder, root / folder, ignore=ignore)
+    # the job scripts and the Snakefile import normbench from <copy>/src
+    (root / "src").symlink_to(REPO / "src", target_is_directory=True)
+    for relative, text in _guide_files().items():
+        (root / relative).write_text(text, encoding="utf-8")
+    snakefile = (REPO / "Snakefile").read_text(encoding="utf-8")
+    if include_rule:
+        snakefile = snakefile.replace(EXAMPLE_INCLUDE, f"{EXAMPLE_INCLUDE}\n{INCLUDE}", 1)
+    (root / "Snakefile").write_text(snakefile, encoding="utf-8")
+    (root / "study.yaml").write_text(CONFIG, encoding="utf-8")
+    # the user's data: 60 rows, 5 features and a response column in the middle
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 5))
+    y = X @ np.array([1.0, -2.0, 0.0, 0.0, 0.5]) + 0.3 * rng.standard_normal(60)
+    table = np.column_stack([X[:, :2], y, X[:, 2:]])
+    (root / "data").mkdir()
+    np.savetxt(
+        root / "data" / "my_table.csv",
+        table,
+        delimiter=",",
+        header="a,b,y,c,d,e",
+        comments="",
+        fmt="%.6f",
+    )
+
+
+def _run_snakemake(root, *options):
+    command = [_snakemake(), "-s", str(root / "Snakefile"), "--directory", str(root)]
+    command += ["--configfile", str(root / "study.yaml"), *options]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+
+
+def _floats(rows, column):
+    return [float(row[column]) if row[column] != "" else math.nan for row in rows]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_snakemake() is None, reason="snakemake is not installed")
+def test_a_user_dataset_rule_runs_through_the_whole_study(tmp_path):
+    _copy_workflow(tmp_path, include_rule=True)
+    result = _run_snakemake(tmp_path, "--cores", "2")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    data = read_dataset(tmp_path / "results/datasets/my_table/rep1.npz")
+    assert data.coef is None and data.f_test is None and data.groups is None
+    assert (data.n_train, data.n_test, data.n_features) == (42, 18, 5)
+    assert data.metadata["generator"] == RULE
+    assert data.metadata["features"] == ["a", "b", "c", "d", "e"]
+    assert (tmp_path / "logs/load_csv/my_table/rep1.log").exists()
+    assert (tmp_path / "logs/benchmarks/load_csv/my_table/rep1.tsv").exists()
+
+    with open(tmp_path / "results/metrics.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    mine = [row for row in rows if row["dataset"] == "my_table"]
+    assert len(mine) == len(LOSSES) * len(PENALTIES) == 12
+    assert {(row["loss"], row["penalty"]) for row in mine} == {
+        (loss, penalty) for loss in LOSSES for penalty in PENALTIES
+    }
+    assert {row["status"] for row in mine} <= {"ok", "not_converged"}
+    for column in ("risk", "estimation_error", "tpr", "fpr", "precision", "f1"):
+        assert all(math.isnan(value) for value in _floats(mine, column)), column
+    for column in ("test_mse", "test_mae", "n_nonzero"):
+        assert all(math.isfinite(value) for value in _floats(mine, column)), column
+    # the simulated dataset next to it keeps every metric
+    toy = [row for row in rows if row["dataset"] == "toy"]
+    assert len(toy) == 12
+    assert all(math.isfinite(value) for value in _floats(toy, "risk"))
+    assert all(math.isfinite(value) for value in _floats(toy, "tpr"))
+
+    html = (tmp_path / "reports/report.html").read_text(encoding="utf-8")
+    assert "my_table" in html and RULE in html and "n/a" in html
+
+
+@pytest.mark.skipif(_snakemake() is None, reason="snakemake is not installed")
+def test_without_the_include_line_the_generator_is_refused(tmp_path):
+    _copy_workflow(tmp_path, include_rule=False)
+    result = _run_snakemake(tmp_path, "-n", "--cores", "1")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "normbench: config key 'datasets.my_table.generator'" in output
+    assert f"'{RULE}' is not allowed" in output
+    assert "Traceback" not in output
+
+
+@pytest.mark.skipif(_snakemake() is None, reason="snakemake is not installed")
+def test_the_guide_rule_plans_one_job_per_replicate(tmp_path):
+    _copy_workflow(tmp_path, include_rule=True)
+    result = _run_snakemake(tmp_path, "-n", "--cores", "1", "--config", "replicates=2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, flags=re.MULTILINE))
+    assert counts[RULE] == "2" and counts["simulate_dataset"] == "2"
+    assert counts["fit_models"] == "4"
