@@ -80,7 +80,22 @@ def _fit_path(X, y, *, loss, penalty, lams, l1_ratio, delta, standardize, option
     return coefs, intercepts, path, standardizer
 
 
-class PenalizedRegressor(RegressorMixin, BaseEstimator):
+class _LinearModel(RegressorMixin, BaseEstimator):
+    """What the two estimators share once fitted: the last point of a path, and prediction."""
+
+    def _keep_last(self, coefs, intercepts, path):
+        self.coef_, self.intercept_ = coefs[-1], float(intercepts[-1])
+        self.converged_ = bool(path.converged[-1])
+        self.solver_message_ = path.messages[-1]
+        return self
+
+    def predict(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return X @ self.coef_ + self.intercept_
+
+
+class PenalizedRegressor(_LinearModel):
     """Linear regression with a chosen loss and penalty at a fixed ``lam``.
 
     Parameters
@@ -177,15 +192,7 @@ class PenalizedRegressor(RegressorMixin, BaseEstimator):
             standardize=self.standardize,
             options=SolverOptions(tol=self.tol, max_iter=self.max_iter),
         )
-        self.coef_, self.intercept_ = coefs[-1], float(intercepts[-1])
-        self.converged_ = bool(path.converged[-1])
-        self.solver_message_ = path.messages[-1]
-        return self
-
-    def predict(self, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
-        return X @ self.coef_ + self.intercept_
+        return self._keep_last(coefs, intercepts, path)
 
     def objective(self, X, y):
         """Value of the objective at the fitted coefficients on data ``(X, y)``.
@@ -218,7 +225,7 @@ class PenalizedRegressor(RegressorMixin, BaseEstimator):
         return tags
 
 
-class PenalizedRegressorCV(RegressorMixin, BaseEstimator):
+class PenalizedRegressorCV(_LinearModel):
     """:class:`PenalizedRegressor` with ``lam`` (and ``l1_ratio``, ``delta``) tuned by K-fold CV.
 
     ``lam`` runs over a decreasing log grid (:func:`normbench.cv.lam_grid`) solved as a
@@ -421,15 +428,7 @@ class PenalizedRegressorCV(RegressorMixin, BaseEstimator):
             standardize=self.standardize,
             options=self._options(),
         )
-        self.coef_, self.intercept_ = coefs[-1], float(intercepts[-1])
-        self.converged_ = bool(path.converged[-1])
-        self.solver_message_ = path.messages[-1]
-        return self
-
-    def predict(self, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
-        return X @ self.coef_ + self.intercept_
+        return self._keep_last(coefs, intercepts, path)
 
     def to_regressor(self) -> PenalizedRegressor:
         """The fixed-``lam`` estimator with the hyperparameters chosen by CV (unfitted)."""
