@@ -4,8 +4,9 @@ import cvxpy as cp
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from normbench.estimators import PenalizedRegressor
+from normbench.estimators import PenalizedRegressor, PenalizedRegressorCV
 from normbench.objective import LOSSES, PENALTIES, objective_value
 from normbench.solvers import SolverOptions, min_norm_solution, solve_path
 
@@ -155,3 +156,15 @@ def test_huber_delta_default_is_data_driven():
     assert PenalizedRegressor(loss="huber", penalty="l1", lam=0.1).fit(
         X, 10 * y
     ).delta_ == pytest.approx(10 * est.delta_)
+
+
+@parametrize_with_checks(
+    [
+        PenalizedRegressor(loss="huber", penalty="elasticnet", lam=0.1),
+        PenalizedRegressor(loss="l1", penalty="l1", lam=0.1),
+        PenalizedRegressor(loss="l2", penalty="none"),
+        PenalizedRegressorCV(loss="huber", penalty="l1", cv=3, n_lams=5),
+    ]
+)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)

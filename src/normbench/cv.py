@@ -59,7 +59,7 @@ def lam_grid(X, y, *, loss, penalty, l1_ratio=None, delta=None, n_lams=30, eps=1
 def kfold_indices(n, folds, seed):
     """Shuffled K-fold split as a list of (train, test) index arrays, from ``seed`` only."""
     if not 2 <= folds <= n:
-        raise ValueError(f"cv folds must be between 2 and n={n}, got {folds}")
+        raise ValueError(f"cv folds must be between 2 and n_samples={n}, got {folds}")
     order = np.random.default_rng(seed).permutation(n)
     return [
         (np.sort(np.setdiff1d(order, test)), np.sort(test)) for test in np.array_split(order, folds)

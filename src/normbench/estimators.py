@@ -87,6 +87,7 @@ class _LinearModel(RegressorMixin, BaseEstimator):
         self.coef_, self.intercept_ = coefs[-1], float(intercepts[-1])
         self.converged_ = bool(path.converged[-1])
         self.solver_message_ = path.messages[-1]
+        self.n_iter_ = int(path.n_iter[-1])
         return self
 
     def predict(self, X):
@@ -125,6 +126,9 @@ class PenalizedRegressor(_LinearModel):
         Whether the solver's certificate (duality gap, KKT or LP/QP optimality) was met.
     solver_message_ : str
         Why the fit did not converge, or which fallback served it ('' otherwise).
+    n_iter_ : int
+        Iterations of the solver (sweeps, Newton steps or simplex / QP iterations; 1 for a
+        closed form).
     n_features_in_ : int
 
     Examples

@@ -48,12 +48,21 @@ class PathResult:
         Whether the solver's optimality certificate was met at each ``lam``.
     messages : list of str
         Why a point did not converge, or which fallback served it ('' when nothing to say).
+    n_iter : ndarray of int, shape (n_lams,)
+        Iterations the solver took at each ``lam`` (sweeps, Newton steps or simplex / QP
+        iterations; 1 for a closed form).
     """
 
     coefs: np.ndarray
     intercepts: np.ndarray
     converged: np.ndarray
     messages: list = field(default_factory=list)
+    n_iter: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.n_iter is None:
+            self.n_iter = np.ones(len(self.intercepts), dtype=int)
+        self.n_iter = np.asarray(self.n_iter, dtype=int)
 
 
 #: HiGHS's QP tolerances bound how small a duality gap its steps can certify
@@ -189,6 +198,7 @@ def _huber_path(X, y, lams, rho, delta, options, warm_start) -> PathResult:
     messages = []
     if rho == 0.0 and p >= n and lams[0] > 0:
         return _huber_ridge_newton_path(X, y, lams, delta, tol, options)
+    n_iter = []
     for k, lam in enumerate(lams):
         intercept, sweeps, violation = huber_enet_cd(
             X, y, coef, intercept, lam * rho, lam * (1.0 - rho), delta, tol, options.max_iter
@@ -200,7 +210,8 @@ def _huber_path(X, y, lams, rho, delta, options, warm_start) -> PathResult:
             if converged[k]
             else f"coordinate descent stopped after {sweeps} sweeps, KKT violation {violation:.3g}"
         )
-    return PathResult(coefs, intercepts, converged, messages)
+        n_iter.append(sweeps)
+    return PathResult(coefs, intercepts, converged, messages, n_iter)
 
 
 def _huber_ridge_newton_path(X, y, lams, delta, tol, options) -> PathResult:
@@ -220,6 +231,8 @@ def _huber_ridge_newton_path(X, y, lams, delta, tol, options) -> PathResult:
     intercepts = np.empty(len(lams))
     converged = np.empty(len(lams), bool)
     messages = []
+
+    n_iter = []
 
     def value(a_, b_, lam):
         r = y - b_ - K @ a_
@@ -258,7 +271,8 @@ def _huber_ridge_newton_path(X, y, lams, delta, tol, options) -> PathResult:
             if converged[k]
             else f"Newton stopped after {steps} steps, KKT violation {violation:.3g}"
         )
-    return PathResult(coefs, intercepts, converged, messages)
+        n_iter.append(steps)
+    return PathResult(coefs, intercepts, converged, messages, n_iter)
 
 
 # -------------------------------------------------------------------------------- L1 loss (LP/QP)
@@ -338,12 +352,13 @@ def _lad_lp_path(X, y, lams, options) -> PathResult:
     coefs = np.empty((len(lams), p))
     intercepts = np.empty(len(lams))
     converged = np.empty(len(lams), bool)
-    messages = []
+    messages, n_iter = [], []
     for k, lam in enumerate(lams):
         program.set_penalty(lam)
         coefs[k], intercepts[k], converged[k], message = program.solve()
         messages.append(message)
-    return PathResult(coefs, intercepts, converged, messages)
+        n_iter.append(max(program.highs.getInfo().simplex_iteration_count, 1))
+    return PathResult(coefs, intercepts, converged, messages, n_iter)
 
 
 def _lad_enet_objective(X, y, coef, intercept, kappa, mu):
@@ -439,7 +454,7 @@ def _lad_ridge_path(X, y, lams, options) -> PathResult:
     coefs = np.empty((len(lams), p))
     intercepts = np.empty(len(lams))
     converged = np.empty(len(lams), bool)
-    messages = []
+    messages, n_iter = [], []
     for k, lam in enumerate(lams):
         highs.changeColsCost(n, columns, -lam * y)
         highs.run()
@@ -449,7 +464,8 @@ def _lad_ridge_path(X, y, lams, options) -> PathResult:
         intercepts[k] = np.median(y - X @ coefs[k])
         converged[k] = status == highspy.HighsModelStatus.kOptimal
         messages.append("" if converged[k] else f"HiGHS status {status}")
-    return PathResult(coefs, intercepts, converged, messages)
+        n_iter.append(max(highs.getInfo().qp_iteration_count, 1))
+    return PathResult(coefs, intercepts, converged, messages, n_iter)
 
 
 def _lad_enet_path(X, y, lams, rho, options) -> PathResult:
@@ -475,6 +491,7 @@ def _lad_enet_path(X, y, lams, rho, options) -> PathResult:
     converged = np.empty(len(lams), bool)
     messages = []
     alpha = np.zeros(n)
+    n_iter = []
     for k, lam in enumerate(lams):
         kappa, mu = lam * rho, lam * (1.0 - rho)
         alpha, coef, intercept, gap, steps = _lad_enet_newton(
@@ -487,7 +504,8 @@ def _lad_enet_path(X, y, lams, rho, options) -> PathResult:
             if converged[k]
             else f"dual Newton stopped after {steps} steps, relative gap {gap:.3g}"
         )
-    return PathResult(coefs, intercepts, converged, messages)
+        n_iter.append(steps)
+    return PathResult(coefs, intercepts, converged, messages, n_iter)
 
 
 def _lad_enet_newton(highs, highspy, columns, X, y, alpha, kappa, mu, options, max_steps=100):
