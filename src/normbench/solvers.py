@@ -397,6 +397,7 @@ class _DenseLowerHessian:
         self.model.format_ = highspy.HessianFormat.kTriangular
         self.model.start_ = np.concatenate([[0], np.cumsum(np.arange(n, 0, -1))]).astype(np.int32)
         self.model.index_ = self._cols.astype(np.int32)
+        self.active = None  # which features the matrix was built from, for its users
 
     def set(self, matrix):
         self.model.value_ = matrix[self._rows, self._cols]
@@ -491,11 +492,12 @@ def _lad_enet_path(X, y, lams, rho, options) -> PathResult:
     converged = np.empty(len(lams), bool)
     messages = []
     alpha = np.zeros(n)
+    hessian = _DenseLowerHessian(n)
     n_iter = []
     for k, lam in enumerate(lams):
         kappa, mu = lam * rho, lam * (1.0 - rho)
         alpha, coef, intercept, gap, steps = _lad_enet_newton(
-            highs, highspy, columns, X, y, alpha, kappa, mu, options
+            highs, highspy, hessian, columns, X, y, alpha, kappa, mu, options
         )
         coefs[k], intercepts[k] = coef, intercept
         converged[k] = gap <= max(options.tol, QP_GAP_FLOOR)
@@ -508,7 +510,9 @@ def _lad_enet_path(X, y, lams, rho, options) -> PathResult:
     return PathResult(coefs, intercepts, converged, messages, n_iter)
 
 
-def _lad_enet_newton(highs, highspy, columns, X, y, alpha, kappa, mu, options, max_steps=100):
+def _lad_enet_newton(
+    highs, highspy, hessian, columns, X, y, alpha, kappa, mu, options, max_steps=100
+):
     n = X.shape[0]
 
     def dual_loss(a):
@@ -522,7 +526,6 @@ def _lad_enet_newton(highs, highspy, columns, X, y, alpha, kappa, mu, options, m
         return coef, intercept, _lad_enet_objective(X, y, coef, intercept, kappa, mu)
 
     value, z = dual_loss(alpha)
-    hessian = _DenseLowerHessian(n)
     gap = np.inf
     coef, intercept = np.zeros(X.shape[1]), float(np.median(y))
     for step in range(1, max_steps + 1):
@@ -532,7 +535,10 @@ def _lad_enet_newton(highs, highspy, columns, X, y, alpha, kappa, mu, options, m
             return alpha, coef, intercept, gap, step
         active = np.abs(z) > kappa
         XA = X[:, active]
-        highs.passHessian(hessian.set(XA @ XA.T))
+        # the same active set means the same Hessian: not passing it again keeps HiGHS's basis
+        if hessian.active is None or not np.array_equal(active, hessian.active):
+            highs.passHessian(hessian.set(XA @ XA.T))
+            hessian.active = active
         highs.changeColsCost(n, columns, -mu * y - kappa * (XA @ np.sign(z[active])))
         highs.run()
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
