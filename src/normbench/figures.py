@@ -35,9 +35,12 @@ __all__ = [
     "format_value",
     "heatmap_grid",
     "interaction_plot",
+    "coefficient_path_panels",
     "loss_functions",
+    "norm_balls",
     "pair_label",
     "replicate_distributions",
+    "support_roc_curves",
     "tpr_fpr_scatter",
 ]
 
@@ -687,4 +690,154 @@ def loss_functions(delta, *, extent=4.0):
     derivative_ax.set_ylabel("derivative")
     derivative_ax.set_ylim(-1.6 * max(delta, 1.0), 1.6 * max(delta, 1.0))
     derivative_ax.legend(fontsize=8, loc="upper left")
+    return figure
+
+
+def coefficient_path_panels(paths, true_coef):
+    """Coefficient paths against log10(lam), one panel per penalty.
+
+    Parameters
+    ----------
+    paths : mapping of str to (lams, coefs)
+        Panel title (e.g. the penalty) to the decreasing ``lams`` (n_lams,) and the
+        coefficients (n_lams, p), as returned by :func:`normbench.paths.coefficient_paths`.
+    true_coef : array-like of shape (p,)
+        True nonzero coefficients are drawn in colour, the null ones in light grey.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    truth = np.asarray(true_coef, dtype=float) != 0
+    figure = _new_figure((4.0 * max(len(paths), 1), 3.8))
+    axes = np.atleast_1d(figure.subplots(1, max(len(paths), 1), squeeze=False)[0])
+    colours = sns.color_palette("husl", max(int(truth.sum()), 1))
+    for ax, (title, (lams, coefs)) in zip(axes, paths.items(), strict=False):
+        x = np.log10(np.asarray(lams, dtype=float))
+        coefs = np.asarray(coefs, dtype=float)
+        null = coefs[:, ~truth]
+        if null.size:
+            ax.plot(x, null, color="0.78", linewidth=0.6, zorder=1)
+        for colour, column in zip(colours, np.flatnonzero(truth), strict=False):
+            ax.plot(x, coefs[:, column], color=colour, linewidth=1.6, zorder=2)
+        ax.axhline(0, color="0.3", linewidth=0.6)
+        ax.invert_xaxis()
+        ax.set_title(str(title))
+        ax.set_xlabel("log10 lam (decreasing →)")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("coefficient (standardised X)")
+    axes[0].legend(
+        handles=[
+            Line2D([], [], color=colours[0], linewidth=1.6, label="true nonzero"),
+            Line2D([], [], color="0.78", linewidth=0.8, label="true zero"),
+        ],
+        fontsize=8,
+        loc="upper left",
+    )
+    return figure
+
+
+def support_roc_curves(curves):
+    """Support-recovery ROC curves, one per penalty, with the AUC in the legend.
+
+    Parameters
+    ----------
+    curves : mapping of str to (fpr, tpr, auc)
+        Label (a penalty name, coloured like everywhere else) to the output of
+        :func:`normbench.paths.support_roc`.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    figure = _new_figure((5.2, 4.6))
+    ax = figure.subplots()
+    palette = _penalty_palette(list(curves))
+    for label, (fpr, tpr, auc) in curves.items():
+        ax.plot(
+            fpr,
+            tpr,
+            color=palette[label],
+            linewidth=2.0,
+            marker="o",
+            markersize=2.5,
+            label=f"{label} (AUC {format_value(auc)})",
+        )
+    ax.plot([0, 1], [0, 1], color="0.6", linestyle=":", linewidth=1, label="chance")
+    ax.set_xlim(-0.01, 1.01)
+    ax.set_ylim(-0.01, 1.01)
+    ax.set_xlabel("false-positive rate")
+    ax.set_ylabel("true-positive rate")
+    ax.set_title("support recovery along the path")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    return figure
+
+
+def norm_balls():
+    """The L1 and L2 balls in 2-D, each touched by elliptical contours of a squared loss.
+
+    Drawn from the formulas: for the L1 ball ``|w1| + |w2| <= 1`` the loss centre is placed so
+    that the smallest contour meeting the ball touches it at the corner (0, 1), an exact zero
+    of w1; for the L2 ball ``w1² + w2² <= 1`` the same loss touches the circle off the axes,
+    where both coordinates are nonzero.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    # loss(w) = (w - c)' A (w - c) / 2 with an elongated, tilted A
+    angle = np.deg2rad(135.0)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    A = rotation @ np.diag([1.0, 4.0]) @ rotation.T
+    centre = np.array([1.0, 2.2])
+    grid = np.linspace(-2.5, 3.5, 301)
+    W1, W2 = np.meshgrid(grid, grid)
+    D = np.stack([W1 - centre[0], W2 - centre[1]])
+    values = 0.5 * np.einsum("i...,ij,j...->...", D, A, D)
+
+    def loss(points):
+        d = points - centre
+        return 0.5 * np.einsum("ki,ij,kj->k", d, A, d)
+
+    # 2000 steps: t = pi/2 (the corner (0, 1)) is a grid point
+    t = np.linspace(0.0, 2.0 * np.pi, 2001)
+    boundaries = {
+        "L1 ball |w₁| + |w₂| ≤ 1 (lasso)": np.column_stack([np.cos(t), np.sin(t)])
+        / (np.abs(np.cos(t)) + np.abs(np.sin(t)))[:, None],
+        "L2 ball w₁² + w₂² ≤ 1 (ridge)": np.column_stack([np.cos(t), np.sin(t)]),
+    }
+    figure = _new_figure((9.6, 4.6))
+    axes = figure.subplots(1, 2)
+    colours = {"L1": _penalty_palette(["l1"])["l1"], "L2": _penalty_palette(["l2"])["l2"]}
+    for ax, (title, boundary) in zip(axes, boundaries.items(), strict=True):
+        colour = colours[title[:2]]
+        touching = boundary[np.argmin(loss(boundary))]
+        level = float(loss(touching[None, :])[0])
+        ax.fill(boundary[:, 0], boundary[:, 1], color=colour, alpha=0.25, zorder=1)
+        ax.plot(boundary[:, 0], boundary[:, 1], color=colour, linewidth=2.0, zorder=2)
+        levels = sorted({level * factor for factor in (0.1, 0.35, 1.0, 2.0)})
+        contours = ax.contour(W1, W2, values, levels=levels, colors="0.35", linewidths=1.0)
+        contours.set_zorder(3)
+        ax.plot(*centre, marker="x", color="0.2", markersize=8, zorder=4)
+        ax.annotate(
+            "least-squares\nsolution", centre, textcoords="offset points", xytext=(8, 4), fontsize=8
+        )
+        ax.plot(*touching, marker="o", color="#d62728", markersize=8, zorder=5)
+        ax.annotate(
+            f"ŵ = ({touching[0]:.2f}, {touching[1]:.2f})",
+            touching,
+            textcoords="offset points",
+            xytext=(10, -14),
+            fontsize=9,
+            color="#d62728",
+        )
+        ax.axhline(0, color="0.3", linewidth=0.6)
+        ax.axvline(0, color="0.3", linewidth=0.6)
+        ax.set_xlim(-2.0, 3.0)
+        ax.set_ylim(-1.6, 3.0)
+        ax.set_aspect("equal")
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("w₁")
+        ax.set_ylabel("w₂")
     return figure

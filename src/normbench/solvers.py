@@ -16,8 +16,10 @@ l2            l1, elasticnet                         the Huber descent below wit
 huber         none, l1, elasticnet                   proximal coordinate descent on the active
                                                      set, Anderson-accelerated (KKT violation)
 huber         l2 (p >= n)                            Newton's method in the row span (KKT)
-l1            none, l1                               linear programme, HiGHS dual simplex,
-                                                     basis kept along the path (LP optimality)
+l1            none, l1                               linear programme on a working set of
+                                                     features, HiGHS dual simplex, basis kept
+                                                     along the path (LP optimality + KKT of
+                                                     the features left out)
 l1            l2                                     dual QP in n variables, HiGHS, basis kept
                                                      along the path (QP optimality)
 l1            elasticnet                             globalised semismooth Newton on the n-dim
@@ -134,7 +136,7 @@ def solve_path(
         return _huber_path(X, y, lams, rho, delta, options, warm_start)
     if loss == "l1":
         if rho == 1.0:
-            return _lad_lp_path(X, y, lams, options)
+            return _lad_lasso_path(X, y, lams, options)
         if rho == 0.0:
             return _lad_ridge_path(X, y, lams, options)
         return _lad_enet_path(X, y, lams, rho, options)
@@ -152,7 +154,7 @@ def _unpenalized(X, y, *, loss, delta, options) -> PathResult:
     # n > p: the ordinary M-estimator, which is unique for the L2 and, generically, the others
     if loss == "huber":
         return _huber_path(X, y, np.array([0.0]), 0.0, delta, options, (coef, intercept))
-    return _lad_lp_path(X, y, np.array([0.0]), options)
+    return _lad_lasso_path(X, y, np.array([0.0]), options)
 
 
 # --------------------------------------------------------------------------------------- L2 loss
@@ -276,88 +278,99 @@ def _huber_ridge_newton_path(X, y, lams, delta, tol, options) -> PathResult:
 
 
 # -------------------------------------------------------------------------------- L1 loss (LP/QP)
-class _LadProgram:
-    """``min (1/n) 1'(u + v) + kappa 1'(w+ + w-) [+ mu/2 ||w+ - w-||^2]``
-    subject to ``X (w+ - w-) + b + u - v = y``, ``u, v, w+, w- >= 0``, solved by HiGHS.
+class _LadWorkingSetProgram:
+    """The LAD-lasso linear programme over a growing working set of features.
 
-    The model is built once; moving along the ``lam`` grid only changes costs, so the simplex
-    restarts from the previous optimal basis.
+    Columns are the intercept, the positive and negative residual parts ``u, v`` and, for each
+    feature admitted so far, ``w+_j, w-_j``.  Admitting a feature appends two columns at zero,
+    which keeps the current basis valid, so HiGHS restarts from it.  The row duals are the dual
+    variables ``a`` of the full problem: a feature outside the set is certified inactive when
+    ``|x_j'a| <= lam``.
     """
 
     def __init__(self, X, y):
         import highspy
 
         self._highspy = highspy
-        n, p = X.shape
-        self.n, self.p = n, p
+        self.X = X
+        n = X.shape[0]
+        self.n = n
+        self.features = []
+        self.lam = 0.0
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
         self.highs.setOptionValue("random_seed", 0)
         self.highs.setOptionValue("threads", 1)
-        n_cols = 2 * p + 1 + 2 * n
-        Xs = sp.csc_matrix(X)
         eye = sp.identity(n, format="csc")
-        A = sp.hstack([Xs, -Xs, sp.csc_matrix(np.ones((n, 1))), eye, -eye], format="csc")
+        A = sp.hstack([sp.csc_matrix(np.ones((n, 1))), eye, -eye], format="csc")
         lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = n_cols, n
-        lp.col_cost_ = np.concatenate([np.zeros(2 * p + 1), np.full(2 * n, 1.0 / n)])
-        lower = np.zeros(n_cols)
-        lower[2 * p] = -highspy.kHighsInf
-        lp.col_lower_ = lower
-        lp.col_upper_ = np.full(n_cols, highspy.kHighsInf)
+        lp.num_col_, lp.num_row_ = 1 + 2 * n, n
+        lp.col_cost_ = np.concatenate([[0.0], np.full(2 * n, 1.0 / n)])
+        lp.col_lower_ = np.concatenate([[-highspy.kHighsInf], np.zeros(2 * n)])
+        lp.col_upper_ = np.full(1 + 2 * n, highspy.kHighsInf)
         lp.row_lower_ = lp.row_upper_ = np.asarray(y, dtype=float)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_ = A.indptr
         lp.a_matrix_.index_ = A.indices
         lp.a_matrix_.value_ = A.data
         self.highs.passModel(lp)
-        self._coef_cols = np.arange(2 * p, dtype=np.int32)
 
-    def set_penalty(self, kappa, mu=0.0):
-        self.highs.changeColsCost(2 * self.p, self._coef_cols, np.full(2 * self.p, kappa))
-        if mu > 0.0:
-            p = self.p
-            n_cols = 2 * p + 1 + 2 * self.n
-            # lower triangle of mu * [[I, -I], [-I, I]] on (w+, w-): PSD, equals mu*||w+ - w-||^2
-            starts, index, value = [0], [], []
-            for j in range(n_cols):
-                if j < p:
-                    index += [j, p + j]
-                    value += [mu, -mu]
-                elif j < 2 * p:
-                    index.append(j)
-                    value.append(mu)
-                starts.append(len(index))
-            hessian = self._highspy.HighsHessian()
-            hessian.dim_ = n_cols
-            hessian.format_ = self._highspy.HessianFormat.kTriangular
-            hessian.start_ = np.array(starts, dtype=np.int32)
-            hessian.index_ = np.array(index, dtype=np.int32)
-            hessian.value_ = np.array(value, dtype=float)
-            self.highs.passHessian(hessian)
+    def admit(self, features):
+        n = self.n
+        for j in features:
+            column = self.X[:, j]
+            rows = np.arange(n, dtype=np.int32)
+            for sign in (1.0, -1.0):
+                self.highs.addCol(self.lam, 0.0, self._highspy.kHighsInf, n, rows, sign * column)
+            self.features.append(int(j))
+
+    def set_penalty(self, lam):
+        self.lam = lam
+        k = 2 * len(self.features)
+        if k:
+            cols = np.arange(1 + 2 * self.n, 1 + 2 * self.n + k, dtype=np.int32)
+            self.highs.changeColsCost(k, cols, np.full(k, lam))
 
     def solve(self):
         self.highs.run()
         status = self.highs.getModelStatus()
         ok = status == self._highspy.HighsModelStatus.kOptimal
         x = np.asarray(self.highs.getSolution().col_value)
-        p = self.p
-        coef = x[:p] - x[p : 2 * p]
-        return coef, float(x[2 * p]), ok, "" if ok else f"HiGHS status {status}"
+        coef = np.zeros(self.X.shape[1])
+        pairs = x[1 + 2 * self.n :].reshape(-1, 2)
+        coef[self.features] = pairs[:, 0] - pairs[:, 1]
+        alpha = np.asarray(self.highs.getSolution().row_dual)
+        iterations = self.highs.getInfo().simplex_iteration_count
+        return coef, float(x[0]), alpha, ok, "" if ok else f"HiGHS status {status}", iterations
 
 
-def _lad_lp_path(X, y, lams, options) -> PathResult:
-    program = _LadProgram(X, y)
+def _lad_lasso_path(X, y, lams, options) -> PathResult:
+    """LAD-lasso path: the LP on a working set of features, grown from the KKT check."""
     p = X.shape[1]
+    program = _LadWorkingSetProgram(X, y)
     coefs = np.empty((len(lams), p))
     intercepts = np.empty(len(lams))
     converged = np.empty(len(lams), bool)
     messages, n_iter = [], []
     for k, lam in enumerate(lams):
         program.set_penalty(lam)
-        coefs[k], intercepts[k], converged[k], message = program.solve()
+        iterations = 0
+        for _ in range(p + 1):
+            coef, intercept, alpha, ok, message, its = program.solve()
+            iterations += its
+            if not ok:
+                break
+            outside = np.ones(p, bool)
+            outside[program.features] = False
+            scores = np.abs(X.T @ alpha)
+            violators = np.flatnonzero(outside & (scores > lam * (1.0 + 1e-9)))
+            if violators.size == 0:
+                break
+            # admit the worst violators first: most of them would enter the support
+            program.admit(violators[np.argsort(-scores[violators])][:50])
+        coefs[k], intercepts[k], converged[k] = coef, intercept, ok
         messages.append(message)
-        n_iter.append(max(program.highs.getInfo().simplex_iteration_count, 1))
+        n_iter.append(max(iterations, 1))
     return PathResult(coefs, intercepts, converged, messages, n_iter)
 
 

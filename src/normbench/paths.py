@@ -1,0 +1,126 @@
+"""Coefficient paths along the ``lam`` grid, and the support-recovery ROC they trace.
+
+Used by the report's "How the penalty acts" section: a path shows how each penalty moves the
+coefficients as ``lam`` decreases (the lasso sets them to exactly zero one after another, ridge
+shrinks all of them smoothly), and the ROC curve measures how well the order in which features
+enter separates the true support from the null features.
+"""
+
+import numpy as np
+
+from normbench.cv import lam_grid
+from normbench.solvers import solve_path
+
+__all__ = ["coefficient_paths", "support_roc"]
+
+
+def _rank_index(n_lams):
+    """Index of the ``lam`` whose ``|coef|`` ranks the features of a dense path: the middle."""
+    return n_lams // 2
+
+
+def coefficient_paths(X, y, *, loss="l2", penalty, l1_ratio=0.5, n_lams=30, eps=1e-3, delta=None):
+    """Solve one (loss, penalty) pair along the cross-validation ``lam`` grid.
+
+    ``X`` is standardised first (columns centred and scaled to unit variance, as the
+    estimators do), so the coefficients of different features are comparable; the grid is
+    :func:`normbench.cv.lam_grid` on the standardised design.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, p)
+    y : array-like of shape (n,)
+    loss : {"l2", "l1", "huber"}, default="l2"
+    penalty : {"l1", "l2", "elasticnet"}
+    l1_ratio : float, default=0.5
+        Elastic-net mixing (``penalty="elasticnet"`` only).
+    n_lams : int, default=30
+    eps : float, default=1e-3
+        Ratio of the smallest to the largest ``lam``.
+    delta : float, optional
+        Huber threshold (``loss="huber"`` only).
+
+    Returns
+    -------
+    lams : ndarray of shape (n_lams,)
+        Decreasing penalty levels.
+    coefs : ndarray of shape (n_lams, p)
+        Coefficients on the standardised scale, one row per ``lam``.
+
+    Raises
+    ------
+    ValueError
+        If ``penalty`` is "none" (an unpenalised fit has no path).
+    """
+    if penalty == "none":
+        raise ValueError("penalty 'none' has no path")
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    std = X.std(axis=0)
+    Xs = (X - X.mean(axis=0)) / np.where(std > 0, std, 1.0)
+    ratio = l1_ratio if penalty == "elasticnet" else None
+    lams = lam_grid(
+        Xs, y, loss=loss, penalty=penalty, l1_ratio=ratio, delta=delta, n_lams=n_lams, eps=eps
+    )
+    path = solve_path(Xs, y, loss=loss, penalty=penalty, lams=lams, l1_ratio=ratio, delta=delta)
+    return np.asarray(lams, dtype=float), np.asarray(path.coefs, dtype=float)
+
+
+def _auc(fpr, tpr):
+    """Trapezoid area under (fpr, tpr) points sorted by fpr, then tpr."""
+    widths = np.diff(fpr)
+    return float(np.sum(widths * (tpr[1:] + tpr[:-1]) / 2.0))
+
+
+def support_roc(coefs, true_coef):
+    """ROC curve of support recovery along a coefficient path.
+
+    Sparse path (some coefficient is exactly 0 somewhere, as for l1 and elasticnet): each
+    ``lam`` gives one point, the (FPR, TPR) of its selected support ``{j : coef_j != 0}``.
+    Dense path (no exact zeros, as for ridge): a support is never selected, so the features
+    are ranked by ``|coef|`` at the middle ``lam`` of the grid (index ``n_lams // 2``, where
+    the CV choice typically falls on the log-spaced grid) and the curve runs over all
+    thresholds of ``|coef|`` (tied values enter together).
+
+    In both cases (0, 0) and (1, 1) are added, the points are sorted by FPR then TPR, and the
+    AUC is the trapezoid area under them.
+
+    Parameters
+    ----------
+    coefs : array-like of shape (n_lams, p) or (p,)
+    true_coef : array-like of shape (p,)
+        The true coefficients; the true support is ``{j : true_coef_j != 0}``.
+
+    Returns
+    -------
+    fpr, tpr : ndarray
+        The curve, from (0, 0) to (1, 1).
+    auc : float
+
+    Raises
+    ------
+    ValueError
+        If the shapes disagree, or the true support is empty or the whole feature set.
+    """
+    coefs = np.atleast_2d(np.asarray(coefs, dtype=float))
+    truth = np.asarray(true_coef, dtype=float) != 0
+    if coefs.shape[1] != truth.size:
+        raise ValueError(f"coefs have {coefs.shape[1]} features, true_coef has {truth.size}")
+    n_true, n_null = int(truth.sum()), int((~truth).sum())
+    if n_true == 0 or n_null == 0:
+        raise ValueError("the true support must be neither empty nor every feature")
+    if (coefs == 0).any():
+        selected = coefs != 0
+        tpr = (selected & truth).sum(axis=1) / n_true
+        fpr = (selected & ~truth).sum(axis=1) / n_null
+    else:
+        scores = np.abs(coefs[_rank_index(coefs.shape[0])])
+        thresholds = np.unique(scores)[::-1]
+        selected = scores[None, :] >= thresholds[:, None]
+        tpr = (selected & truth).sum(axis=1) / n_true
+        fpr = (selected & ~truth).sum(axis=1) / n_null
+    fpr = np.concatenate([[0.0], fpr, [1.0]])
+    tpr = np.concatenate([[0.0], tpr, [1.0]])
+    order = np.lexsort((tpr, fpr))
+    fpr, tpr = fpr[order], tpr[order]
+    return fpr, tpr, _auc(fpr, tpr)
