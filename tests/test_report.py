@@ -29,8 +29,9 @@ N_REPLICATES = 3
 # 5 heatmaps (grid), paired risk ratios and relative risk (error), TPR/FPR scatter and F1
 # distributions (sparsity)
 FIGURES_PER_DATASET = 9
-# interaction plot (grid), loss functions (how the loss acts), fit times (cost)
-GLOBAL_FIGURES = 3
+# interaction plot (grid), L1/L2 balls, coefficient paths and support ROC (how the penalty
+# acts, on the first simulated dataset), loss functions (how the loss acts), fit times (cost)
+GLOBAL_FIGURES = 6
 FAILURE_MESSAGE = "LinAlgError: SVD did not converge <rank 0>"
 NOT_CONVERGED_MESSAGE = "coordinate descent stopped at max_iter=1000"
 
@@ -172,6 +173,8 @@ def test_report_has_every_section_in_order(report_html):
         '<section id="sparsity">',
         '<h3 id="sparsity-alpha">',
         '<h3 id="sparsity-beta">',
+        '<section id="penalty">',
+        '<h3 id="penalty-alpha">',
         '<section id="loss">',
         '<section id="statistics">',
         '<h4 id="statistics-alpha">',
@@ -623,3 +626,32 @@ def test_loss_functions_match_the_objective():
     np.testing.assert_allclose(derivatives[0].get_ydata(), np.clip(r, -2.0, 2.0))
     with pytest.raises(ValueError, match="positive"):
         loss_functions(0.0)
+
+
+def test_report_penalty_section(report_html):
+    from normbench.paths import coefficient_paths, support_roc
+    from normbench.report import _penalty_section
+    from normbench.simulate import dataset_seed, simulate
+
+    penalty = _section_text(report_html, "penalty")
+    # L1/L2 balls, coefficient paths and ROC curves, all embedded
+    assert penalty.count('<img src="data:image/png;base64,') == 3
+    assert penalty.count("<img ") == 3
+    assert '<h3 id="penalty-alpha">' in penalty
+    assert 'href="#penalty"' in report_html
+    # the AUCs shown are support_roc's on replicate 1 of alpha, re-simulated
+    params = {**CONFIG["datasets"]["alpha"], "n_test": 1}
+    data = simulate(params, dataset_seed(CONFIG["seed"], "alpha", 1))
+    for name in ("l1", "l2", "elasticnet"):
+        _, coefs = coefficient_paths(
+            data["X_train"], data["y_train"], penalty=name, l1_ratio=0.5, n_lams=30
+        )
+        auc = support_roc(coefs, data["coef"])[2]
+        shown = re.search(rf'<span id="auc-{name}">{name} ([^<]+)</span>', penalty)
+        assert shown and shown.group(1) == format_value(auc), name
+        assert _row_cells(penalty, name)[0] == format_value(auc)
+    # no simulated dataset: a note instead of the paths
+    ctx = {"config": {"datasets": {"alpha": {"generator": "custom_rule"}}}, "datasets": ["alpha"]}
+    section = _penalty_section(ctx)
+    assert "No dataset of this run is simulated" in section
+    assert section.count("<img ") == 1  # the L1/L2 balls only

@@ -31,11 +31,11 @@ from normbench.aggregate import LOSS_ORDER, PENALTY_ORDER, order_names
 __all__ = [
     "LOWER_IS_BETTER",
     "HIGHER_IS_BETTER",
+    "coefficient_path_panels",
     "fit_time_bars",
     "format_value",
     "heatmap_grid",
     "interaction_plot",
-    "coefficient_path_panels",
     "loss_functions",
     "norm_balls",
     "pair_label",

@@ -46,13 +46,16 @@ from normbench.aggregate import (
     summarize,
 )
 from normbench.figures import (
+    coefficient_path_panels,
     fit_time_bars,
     format_value,
     heatmap_grid,
     interaction_plot,
     loss_functions,
+    norm_balls,
     pair_label,
     replicate_distributions,
+    support_roc_curves,
     tpr_fpr_scatter,
 )
 from normbench.stats import interaction_anova, paired_comparisons, paired_effect, paired_values
@@ -68,6 +71,13 @@ _ALPHA = 0.05
 # An ANOVA term explaining less than this share of the variation of log risk is called small.
 _SMALL_SHARE = 0.05
 _DEFAULT_HUBER_MULTIPLIER = 1.345
+# The "How the penalty acts" paths: replicate re-simulated, penalties drawn, and a cap on
+# n_train * p above which the paths are skipped (keeps the section to a few seconds).
+_PATH_REPLICATE = 1
+_PATH_PENALTIES = ("l1", "l2", "elasticnet")
+_PATH_L1_RATIO = 0.5
+_PATH_MAX_N_LAMS = 30
+_PATH_MAX_CELLS = 2_000_000
 _VERSIONED_PACKAGES = (
     "numpy",
     "scipy",
@@ -879,6 +889,126 @@ def _sparsity_section(ctx):
     return _section("sparsity", "Sparsity recovery", "\n".join(parts))
 
 
+def _path_dataset(ctx):
+    """The first dataset (report order) that the configuration simulates, and its params."""
+    configured = ctx["config"].get("datasets") or {}
+    for dataset in ctx["datasets"]:
+        params = configured.get(dataset)
+        if isinstance(params, Mapping) and params.get("generator", "simulate") == "simulate":
+            return dataset, params
+    return None, None
+
+
+def _penalty_paths(ctx, dataset, params):
+    """Re-simulate replicate 1 of ``dataset``; its l2-loss paths and support ROC curves.
+
+    Returns ``(true_coef, paths, curves, n_lams)`` with ``paths[penalty] = (lams, coefs)`` and
+    ``curves[penalty] = (fpr, tpr, auc)`` from :func:`normbench.paths.support_roc`.
+    """
+    from normbench.paths import coefficient_paths, support_roc
+    from normbench.simulate import dataset_seed, simulate
+
+    cv = {**_CV_DEFAULTS, **(ctx["config"].get("cv") or {})}
+    n_lams = min(int(cv["n_lams"]), _PATH_MAX_N_LAMS)
+    seed = dataset_seed(int(ctx["config"].get("seed", 0)), dataset, _PATH_REPLICATE)
+    data = simulate({**_plain(params), "n_test": 1}, seed)
+    X, y, true_coef = data["X_train"], data["y_train"], data["coef"]
+    if X.size > _PATH_MAX_CELLS:
+        raise ValueError(
+            f"n_train × p = {X.size} is above {_PATH_MAX_CELLS}: the paths are not drawn"
+        )
+    paths, curves = {}, {}
+    for penalty in _PATH_PENALTIES:
+        paths[penalty] = coefficient_paths(
+            X,
+            y,
+            loss="l2",
+            penalty=penalty,
+            l1_ratio=_PATH_L1_RATIO,
+            n_lams=n_lams,
+            eps=float(cv["eps"]),
+        )
+        curves[penalty] = support_roc(paths[penalty][1], true_coef)
+    return true_coef, paths, curves, n_lams
+
+
+def _penalty_section(ctx):
+    balls = _figure(
+        norm_balls(),
+        "The constraint form of the penalised problem in two dimensions: minimise a squared "
+        "loss (grey elliptical contours around the least-squares solution ×) over a ball. "
+        "The smallest contour that reaches the L1 ball (left) touches it at a corner, where "
+        "w₁ is exactly 0; the same loss touches the round L2 ball (right) off the axes, so "
+        "both coordinates stay nonzero, only shrunk. Drawn from the formulas.",
+        "L1 ball and L2 ball touched by elliptical loss contours",
+    )
+    parts = [
+        "<p>The penalty decides which coefficients survive. The lasso (l1) sets coefficients "
+        "to exactly zero, more of them as lam grows; ridge (l2) shrinks every coefficient "
+        "towards zero but never to it; the elastic net mixes both. The geometry below shows "
+        "why; the paths show it on one replicate of a simulated scenario.</p>",
+        balls,
+    ]
+    dataset, params = _path_dataset(ctx)
+    if dataset is None:
+        parts.append(
+            '<p class="note">No dataset of this run is simulated (generator: simulate), so '
+            "there are no true coefficients to colour the coefficient paths and the support "
+            "ROC curves are not shown.</p>"
+        )
+        return _section("penalty", "How the penalty acts", "\n".join(parts))
+    try:
+        true_coef, paths, curves, n_lams = _penalty_paths(ctx, dataset, params)
+    except (ValueError, TypeError, KeyError, ArithmeticError, np.linalg.LinAlgError) as error:
+        parts.append(
+            f'<p class="note">The coefficient paths of {_esc(dataset)} could not be drawn: '
+            f"{_esc(error)}</p>"
+        )
+        return _section("penalty", "How the penalty acts", "\n".join(parts))
+    n_true = int(np.count_nonzero(true_coef))
+    titles = {
+        "l1": "l2 / l1 (lasso)",
+        "l2": "l2 / l2 (ridge)",
+        "elasticnet": f"l2 / elasticnet (l1_ratio = {_PATH_L1_RATIO:g})",
+    }
+    path_figure = _figure(
+        coefficient_path_panels(
+            {titles[penalty]: path for penalty, path in paths.items()}, true_coef
+        ),
+        f"Coefficient paths of squared-loss fits on replicate {_PATH_REPLICATE} of {dataset} "
+        f"(re-simulated from the configuration; standardised features), over the {n_lams} "
+        f"values of the cross-validation lam grid, largest lam on the left. The {n_true} true "
+        "nonzero coefficients are coloured, the null ones grey. The lasso and the elastic "
+        "net let features enter one at a time; ridge moves all of them at once.",
+        f"coefficient paths for {dataset}",
+    )
+    roc_figure = _figure(
+        support_roc_curves(curves),
+        "Support recovery along the path: for the lasso and the elastic net each lam gives "
+        "one point, the FPR and TPR of the selected support {j : ŵⱼ ≠ 0}; (0, 0) and (1, 1) "
+        "are added, so beyond the smallest lam the curve runs straight to (1, 1). Ridge "
+        "selects every feature at every lam, so its curve ranks the features by |ŵⱼ| at the "
+        "middle lam of its grid (where the CV choice typically falls) over all thresholds. "
+        "AUC: trapezoid area under the curve (0.5 = chance, 1 = the true features enter "
+        "first).",
+        f"support-recovery ROC curves for {dataset}",
+    )
+    auc_rows = [(penalty, float(curves[penalty][2])) for penalty in _PATH_PENALTIES]
+    sentence = ", ".join(
+        f'<span id="auc-{_esc(penalty)}">{_esc(penalty)} {_esc(format_value(auc))}</span>'
+        for penalty, (_, _, auc) in curves.items()
+    )
+    parts.append(
+        f'<h3 id="{_esc(_anchor("penalty", dataset))}">Paths on {_esc(dataset)}</h3>\n'
+        f"<p>Replicate {_PATH_REPLICATE} of {_esc(dataset)}: {n_true} true nonzero "
+        f"coefficient(s). Support-recovery AUC along the path: {sentence}.</p>\n"
+        f'{path_figure}\n<div class="figure-grid">\n{roc_figure}\n<div>\n'
+        + _table(["penalty (squared loss)", "support AUC"], auc_rows)
+        + "\n</div>\n</div>"
+    )
+    return _section("penalty", "How the penalty acts", "\n".join(parts))
+
+
 def _skewed_noise_median(ctx, dataset, params):
     """Median of the simulator's centred log-normal noise, σ·expm1(−s²/2)/sqrt(expm1(s²))."""
     info = ctx["info"]
@@ -1273,6 +1403,7 @@ _SECTIONS = (
     ("grid", "Grid"),
     ("error", "Out-of-sample error"),
     ("sparsity", "Sparsity"),
+    ("penalty", "How the penalty acts"),
     ("loss", "How the loss acts"),
     ("statistics", "Statistics"),
     ("failures", "Failures"),
@@ -1362,6 +1493,7 @@ def build_report(
         _grid_section(ctx),
         _error_section(ctx),
         _sparsity_section(ctx),
+        _penalty_section(ctx),
         _loss_section(ctx),
         _statistics_section(ctx),
         _failures_section(metrics),
