@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from normbench.metrics import METRIC_NAMES
+
 __all__ = [
     "LOSS_ORDER",
     "METRICS_COLUMNS",
@@ -43,15 +45,7 @@ METRICS_COLUMNS = (
     "delta",
     "n_train",
     "p",
-    "test_mse",
-    "test_mae",
-    "risk",
-    "estimation_error",
-    "n_nonzero",
-    "tpr",
-    "fpr",
-    "precision",
-    "f1",
+    *METRIC_NAMES,
     "cv_score",
     "intercept",
 )
