@@ -655,3 +655,25 @@ def test_report_penalty_section(report_html):
     section = _penalty_section(ctx)
     assert "No dataset of this run is simulated" in section
     assert section.count("<img ") == 1  # the L1/L2 balls only
+
+
+def test_report_published_section(tmp_path, report_html):
+    published = [
+        {
+            "source": "A paper (1999), Table 3",
+            "metric": "risk",
+            "statistic": "median",
+            # ordinary pairs have risk 1 + 3 i + j (x jitter): l2+l1 ~ 2, l2+l2 ~ 3
+            "values": {"alpha": {"l2+l1": 2.0, "l2+l2": 12.0}, "beta": {"l2+l1": 1.5}},
+        }
+    ]
+    html_text = _build(tmp_path, config={**CONFIG, "published": published})
+    section = _section_text(html_text, "published")
+    assert "A paper (1999), Table 3" in section
+    assert "2 of 3 numbers are within a factor of two" in section
+    assert "1 of 1 datasets rank them as the paper does" in section
+    assert section.count('<img src="data:image/png;base64,') == 1
+    assert '<a href="#published">' in html_text
+    assert html_text.find('<section id="summary">') < html_text.find('<section id="published">')
+    # without published numbers there is neither the section nor its link
+    assert '<section id="published">' not in report_html and "#published" not in report_html

@@ -20,6 +20,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from normbench.metrics import METRIC_NAMES
+
 __all__ = [
     "ConfigError",
     "check_dataset_rules",
@@ -223,6 +225,7 @@ def validate_config(config: Mapping, schema_path: str | PathLike) -> dict:
     if error is not None:
         raise ConfigError(_describe(error))
     _check_relations(filled)
+    _check_published(filled)
     return filled
 
 
@@ -308,8 +311,8 @@ def _describe(error: jsonschema.ValidationError) -> str:
         return f"config key '{_key_path([*where, missing])}' is missing; it is required."
     if "propertyNames" in error.schema_path:
         return (
-            f"config key '{_key_path([*where, instance])}': dataset name {instance!r} is not "
-            f"allowed; names may use only letters, digits and underscores "
+            f"config key '{_key_path([*where, instance])}': the name {instance!r} is not "
+            f"allowed; names must be {schema.get('description', 'as the pattern says')} "
             f"(pattern {schema['pattern']})."
         )
 
@@ -397,6 +400,32 @@ def _check_relations(config: Mapping) -> None:
                 folds,
                 f"n_train of every dataset ({prefix}.n_train = {entry['n_train']})",
             )
+
+
+def _check_published(config: Mapping) -> None:
+    """Published results must name a metric, datasets and models of this study."""
+    losses, penalties = config["models"]["losses"], config["models"]["penalties"]
+    for index, table in enumerate(config.get("published", [])):
+        prefix = f"published[{index}]"
+        if table["metric"] not in METRIC_NAMES:
+            raise ConfigError(
+                f"config key '{prefix}.metric': {table['metric']!r} is not allowed; must be one "
+                f"of {', '.join(METRIC_NAMES)}."
+            )
+        for dataset, models in table["values"].items():
+            if dataset not in config["datasets"]:
+                raise ConfigError(
+                    f"config key '{prefix}.values.{dataset}': {dataset!r} is not allowed; must be "
+                    f"a dataset of this study ({', '.join(config['datasets'])})."
+                )
+            for pair in models:
+                loss, _, penalty = pair.partition("+")
+                if loss not in losses or penalty not in penalties:
+                    raise ConfigError(
+                        f"config key '{prefix}.values.{dataset}.{pair}': {pair!r} is not allowed; "
+                        f"must be a model of this study (losses {', '.join(losses)}; penalties "
+                        f"{', '.join(penalties)})."
+                    )
 
 
 # ------------------------------------------------------------- dataset generators

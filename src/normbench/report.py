@@ -58,6 +58,7 @@ from normbench.figures import (
     support_roc_curves,
     tpr_fpr_scatter,
 )
+from normbench.published import compare_published, ordering_rows, published_figure
 from normbench.stats import interaction_anova, paired_comparisons, paired_effect, paired_values
 
 __all__ = ["BASELINE", "build_report", "main"]
@@ -1268,6 +1269,79 @@ def _statistics_section(ctx):
     return _section("statistics", "Statistics", "\n".join(parts))
 
 
+def _published_section(ctx):
+    """Ours beside a paper's numbers (config key ``published``); absent when there are none."""
+    published = ctx["config"].get("published") or []
+    if not published:
+        return None
+    comparison = compare_published(
+        ctx["metrics"], published, n_boot=ctx["n_boot"], seed=ctx["seed"]
+    )
+    parts = [
+        "<p>Numbers from the literature next to this run's. <em>Ours</em> is the same statistic "
+        "(median or mean over the finished replicates) of the same column of the results table; "
+        "<em>SE</em> is its bootstrap standard error, <em>ratio</em> ours / published. The "
+        "study's config states how its design follows the paper and where it departs.</p>"
+    ]
+    for source, table in comparison.groupby("source", sort=False):
+        parts.append(f"<h3>{_esc(source)}</h3>")
+        within_two = table["ratio"].between(0.5, 2.0)
+        parts.append(
+            f"<p>{int(within_two.sum())} of {len(table)} numbers are within a factor of two of "
+            f"the paper's (ratio between 0.5 and 2).</p>"
+        )
+        parts.append(
+            _table(
+                ["dataset", "model", "metric", "published", "ours", "SE", "replicates", "ratio"],
+                [
+                    [
+                        row.dataset,
+                        pair_label(row.loss, row.penalty),
+                        f"{row.statistic} {row.metric}",
+                        row.published,
+                        row.ours,
+                        row.se,
+                        row.n,
+                        row.ratio,
+                    ]
+                    for row in table.itertuples()
+                ],
+            )
+        )
+        orders = ordering_rows(table)
+        if orders:
+            parts.append(
+                "<p>Ranking of the models within each dataset, lowest first: "
+                f"{sum(bool(row['same']) for row in orders)} of {len(orders)} datasets rank them "
+                "as the paper does.</p>"
+            )
+            parts.append(
+                _table(
+                    ["dataset", "published ranking", "our ranking", "same"],
+                    [
+                        [
+                            row["dataset"],
+                            row["published_order"],
+                            row["our_order"],
+                            "n/a" if row["same"] is None else ("yes" if row["same"] else "no"),
+                        ]
+                        for row in orders
+                    ],
+                )
+            )
+    figure = published_figure(comparison)
+    parts.append(
+        _figure(
+            figure,
+            "Ours against the published numbers (log axes). On the diagonal we reproduce the "
+            "paper; the grey band is within a factor of two. Bars: plus or minus one bootstrap "
+            "standard error of our statistic. Colour: penalty; marker: dataset.",
+            "Scatter plot of our results against the published ones",
+        )
+    )
+    return _section("published", "Published results", "\n".join(parts))
+
+
 def _failures_section(metrics):
     failed = metrics[metrics["status"] != "ok"]
     if failed.empty:
@@ -1399,6 +1473,7 @@ def _provenance_section(config):
 
 _SECTIONS = (
     ("summary", "Summary"),
+    ("published", "Published results"),
     ("scenarios", "Models and scenarios"),
     ("grid", "Grid"),
     ("error", "Out-of-sample error"),
@@ -1412,8 +1487,13 @@ _SECTIONS = (
 )
 
 
-def _navigation():
-    anchors = " ".join(f'<a href="#{_esc(target)}">{_esc(text)}</a>' for target, text in _SECTIONS)
+def _navigation(present):
+    """Links to the sections in ``present`` (ids), in report order."""
+    anchors = " ".join(
+        f'<a href="#{_esc(target)}">{_esc(text)}</a>'
+        for target, text in _SECTIONS
+        if target in present
+    )
     return f"<nav>{anchors}</nav>"
 
 
@@ -1489,6 +1569,7 @@ def build_report(
 
     sections = [
         _summary_section(ctx),
+        _published_section(ctx),
         _scenarios_section(ctx),
         _grid_section(ctx),
         _error_section(ctx),
@@ -1500,6 +1581,12 @@ def build_report(
         _cost_section(timings, benchmarks_dir),
         _provenance_section(config),
     ]
+    sections = [section for section in sections if section is not None]
+    present = {
+        target
+        for target, _ in _SECTIONS
+        if any(section.startswith(f'<section id="{target}">') for section in sections)
+    }
     document = f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -1513,7 +1600,7 @@ def build_report(
 <h1>normbench report</h1>
 <p class="subtitle">Loss × penalty benchmark for high-dimensional linear regression:
 {len(datasets)} dataset(s), {len(metrics)} fits.</p>
-{_navigation()}
+{_navigation(present)}
 {chr(10).join(sections)}
 </main>
 </body>
