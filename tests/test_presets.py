@@ -49,19 +49,19 @@ def _example4_sigma():
     return sigma
 
 
-# (name, n_train = train + validation, n_test, coefficients, noise sd, covariance of x)
+# (name, n_train = the paper's training size, n_test, coefficients, noise sd, covariance of x)
 EXAMPLES = [
-    ("zh_example1", 40, 200, [3, 1.5, 0, 0, 2, 0, 0, 0], 3.0, _toeplitz(8, 0.5)),
-    ("zh_example2", 40, 200, [0.85] * 8, 3.0, _toeplitz(8, 0.5)),
+    ("zh_example1", 20, 200, [3, 1.5, 0, 0, 2, 0, 0, 0], 3.0, _toeplitz(8, 0.5)),
+    ("zh_example2", 20, 200, [0.85] * 8, 3.0, _toeplitz(8, 0.5)),
     (
         "zh_example3",
-        40,
-        200,
+        100,
+        400,
         [0] * 10 + [2] * 10 + [0] * 10 + [2] * 10,
         15.0,
         np.full((40, 40), 0.5) + 0.5 * np.eye(40),
     ),
-    ("zh_example4", 100, 400, [3] * 15 + [0] * 25, 15.0, _example4_sigma()),
+    ("zh_example4", 50, 400, [3] * 15 + [0] * 25, 15.0, _example4_sigma()),
 ]
 
 
@@ -106,3 +106,10 @@ def test_zou_hastie_example4_groups_are_z_plus_small_noise(zou_hastie):
         first = 5 * group
         assert np.var(X[:, first] - X[:, first + 1]) == pytest.approx(0.02, rel=0.05)
     np.testing.assert_allclose(np.corrcoef(X[:, :15], rowvar=False)[0, 1:5], 1 / 1.01, atol=2e-3)
+
+
+def test_zou_hastie_preset_carries_table_2(zou_hastie):
+    (table,) = zou_hastie["published"]
+    assert table["metric"] == "risk" and table["statistic"] == "median"
+    assert table["values"]["zh_example3"] == {"l2+l1": 65.0, "l2+elasticnet": 56.6, "l2+l2": 39.5}
+    assert set(table["values"]) == {case[0] for case in EXAMPLES}
