@@ -63,7 +63,13 @@ def test_quick_and_test_configs_are_small():
     test = validate_config(load_yaml(REPO / "config" / "test.yaml"), SCHEMA)
     assert quick["replicates"] == 3 and quick["cv"]["folds"] == 3 and quick["cv"]["n_lams"] == 10
     assert {entry["p"] for entry in quick["datasets"].values()} == {200}
-    assert len(test["datasets"]) == 2 and test["replicates"] == 2
+    assert list(test["datasets"]) == [
+        "gaussian",
+        "contaminated",
+        "snr_sweep__snr_1p0",
+        "snr_sweep__snr_4p0",
+    ]
+    assert test["replicates"] == 2
     assert test["cv"]["l1_ratios"] == [0.5] and test["cv"]["n_lams"] == 5
     sizes = {(e["n_train"], e["n_test"], e["p"]) for e in test["datasets"].values()}
     assert sizes == {(30, 50, 40)}
@@ -435,3 +441,34 @@ def test_extended_keys_are_checked_with_clear_messages(sections, expected):
     assert "\n" not in message
     for fragment in expected:
         assert fragment in message
+
+
+@pytest.mark.parametrize(
+    ("coef", "message"),
+    [
+        (
+            {"beta_type": 2, "placement": "first"},
+            r"'datasets\.toy\.coef\.placement' cannot be combined with "
+            r"'datasets\.toy\.coef\.beta_type'",
+        ),
+        (
+            {"beta_type": 4},
+            r"'datasets\.toy\.coef\.beta_type': 4 is not allowed; allowed values: 1, 2, 3, 5",
+        ),
+        ({"beta_type": 1, "n_nonzero": 31}, r"'datasets\.toy\.coef\.n_nonzero': 31 .*<= p \(30\)"),
+    ],
+)
+def test_beta_type_excludes_the_drawn_coefficient_keys(coef, message):
+    config = _minimal()
+    config["datasets"]["toy"]["coef"] = coef
+    with pytest.raises(ConfigError, match=message):
+        validate_config(config, SCHEMA)
+
+
+def test_beta_type_keeps_n_nonzero_as_s():
+    config = _minimal()
+    config["datasets"]["toy"]["coef"] = {"beta_type": 5}
+    assert validate_config(config, SCHEMA)["datasets"]["toy"]["coef"] == {
+        "beta_type": 5,
+        "n_nonzero": 10,
+    }
