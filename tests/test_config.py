@@ -40,7 +40,8 @@ def test_shipped_configs_validate(name):
     assert set(config) == {"seed", "replicates", "models", "cv", "datasets"}
     assert config["models"]["losses"] == ["l2", "l1", "huber"]
     assert config["models"]["penalties"] == ["none", "l1", "l2", "elasticnet"]
-    assert all(entry["generator"] == "simulate" for entry in config["datasets"].values())
+    generators = {"simulate", "semisynthetic"} if name == "quick.yaml" else {"simulate"}
+    assert {entry["generator"] for entry in config["datasets"].values()} == generators
 
 
 def test_default_study_is_the_documented_one():
@@ -62,7 +63,9 @@ def test_quick_and_test_configs_are_small():
     quick = validate_config(load_yaml(REPO / "config" / "quick.yaml"), SCHEMA)
     test = validate_config(load_yaml(REPO / "config" / "test.yaml"), SCHEMA)
     assert quick["replicates"] == 3 and quick["cv"]["folds"] == 3 and quick["cv"]["n_lams"] == 10
-    assert {entry["p"] for entry in quick["datasets"].values()} == {200}
+    simulated = [entry for entry in quick["datasets"].values() if entry["generator"] == "simulate"]
+    assert {entry["p"] for entry in simulated} == {200}
+    assert quick["datasets"]["wide_cancer"]["params"]["p"] == 300
     assert list(test["datasets"]) == [
         "gaussian",
         "contaminated",
