@@ -51,6 +51,7 @@ include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/report.smk"
 # Dataset rules besides the simulator (see config/README.md, "Adding a dataset"); add yours here.
 include: "workflow/rules/diabetes.smk"
+include: "workflow/rules/semisynthetic.smk"
 
 
 try:

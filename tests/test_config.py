@@ -40,7 +40,8 @@ def test_shipped_configs_validate(name):
     assert set(config) == {"seed", "replicates", "models", "cv", "datasets"}
     assert config["models"]["losses"] == ["l2", "l1", "huber"]
     assert config["models"]["penalties"] == ["none", "l1", "l2", "elasticnet"]
-    assert all(entry["generator"] == "simulate" for entry in config["datasets"].values())
+    generators = {"simulate", "semisynthetic"} if name == "quick.yaml" else {"simulate"}
+    assert {entry["generator"] for entry in config["datasets"].values()} == generators
 
 
 def test_default_study_is_the_documented_one():
@@ -62,8 +63,16 @@ def test_quick_and_test_configs_are_small():
     quick = validate_config(load_yaml(REPO / "config" / "quick.yaml"), SCHEMA)
     test = validate_config(load_yaml(REPO / "config" / "test.yaml"), SCHEMA)
     assert quick["replicates"] == 3 and quick["cv"]["folds"] == 3 and quick["cv"]["n_lams"] == 10
-    assert {entry["p"] for entry in quick["datasets"].values()} == {200}
-    assert len(test["datasets"]) == 2 and test["replicates"] == 2
+    simulated = [entry for entry in quick["datasets"].values() if entry["generator"] == "simulate"]
+    assert {entry["p"] for entry in simulated} == {200}
+    assert quick["datasets"]["wide_cancer"]["params"]["p"] == 300
+    assert list(test["datasets"]) == [
+        "gaussian",
+        "contaminated",
+        "snr_sweep__snr_1p0",
+        "snr_sweep__snr_4p0",
+    ]
+    assert test["replicates"] == 2
     assert test["cv"]["l1_ratios"] == [0.5] and test["cv"]["n_lams"] == 5
     sizes = {(e["n_train"], e["n_test"], e["p"]) for e in test["datasets"].values()}
     assert sizes == {(30, 50, 40)}
@@ -435,3 +444,34 @@ def test_extended_keys_are_checked_with_clear_messages(sections, expected):
     assert "\n" not in message
     for fragment in expected:
         assert fragment in message
+
+
+@pytest.mark.parametrize(
+    ("coef", "message"),
+    [
+        (
+            {"beta_type": 2, "placement": "first"},
+            r"'datasets\.toy\.coef\.placement' cannot be combined with "
+            r"'datasets\.toy\.coef\.beta_type'",
+        ),
+        (
+            {"beta_type": 4},
+            r"'datasets\.toy\.coef\.beta_type': 4 is not allowed; allowed values: 1, 2, 3, 5",
+        ),
+        ({"beta_type": 1, "n_nonzero": 31}, r"'datasets\.toy\.coef\.n_nonzero': 31 .*<= p \(30\)"),
+    ],
+)
+def test_beta_type_excludes_the_drawn_coefficient_keys(coef, message):
+    config = _minimal()
+    config["datasets"]["toy"]["coef"] = coef
+    with pytest.raises(ConfigError, match=message):
+        validate_config(config, SCHEMA)
+
+
+def test_beta_type_keeps_n_nonzero_as_s():
+    config = _minimal()
+    config["datasets"]["toy"]["coef"] = {"beta_type": 5}
+    assert validate_config(config, SCHEMA)["datasets"]["toy"]["coef"] == {
+        "beta_type": 5,
+        "n_nonzero": 10,
+    }

@@ -1,14 +1,17 @@
-"""Tests of config/presets/: every preset is a valid study, and the Zou & Hastie (2005) preset
-simulates the paper's four examples (sizes, coefficients, noise and correlations)."""
+"""Tests of config/presets/: every preset is a valid study, the Zou & Hastie (2005) preset
+simulates the paper's four examples (sizes, coefficients, noise and correlations), and the
+Hastie, Tibshirani & Tibshirani (2020) preset the paper's settings, beta-types, Toeplitz design
+and SNR-defined noise."""
 
+import json
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from normbench.config import load_yaml, validate_config
-from normbench.simulate import dataset_seed, simulate
+from normbench.config import load_yaml, sweeps, validate_config
+from normbench.simulate import dataset_seed, simulate, simulate_to_file
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
@@ -113,3 +116,88 @@ def test_zou_hastie_preset_carries_table_2(zou_hastie):
     assert table["metric"] == "risk" and table["statistic"] == "median"
     assert table["values"]["zh_example3"] == {"l2+l1": 65.0, "l2+elasticnet": 56.6, "l2+l2": 39.5}
     assert set(table["values"]) == {case[0] for case in EXAMPLES}
+
+
+# --------------------------------------------------------- Hastie, Tibshirani & Tibshirani (2020)
+
+HASTIE = REPO / "config" / "presets" / "hastie_2020.yaml"
+HASTIE_SETTINGS = {"high10": (100, 1000, 10), "high5": (50, 1000, 5)}
+HASTIE_RHOS = {"0": 0.0, "035": 0.35, "07": 0.7}
+HASTIE_SNRS = np.exp(np.linspace(np.log(0.05), np.log(6.0), 10))
+
+
+@pytest.fixture(scope="module")
+def hastie():
+    return validate_config(load_yaml(HASTIE), SCHEMA)
+
+
+def _paper_beta(beta_type, p, s):
+    """Section 3.1 of the paper, written with 1-based indices i = 1..p."""
+    i = np.arange(1, p + 1)
+    if beta_type == 1:
+        # s ones at (roughly) equally spaced indices between 1 and p
+        beta = np.zeros(p)
+        beta[np.round(np.arange(s) * p / s).astype(int)] = 1.0
+        return beta
+    if beta_type == 2:
+        return (i <= s).astype(float)
+    if beta_type == 3:
+        beta = np.zeros(p)
+        beta[:s] = 10.0 - (10.0 - 0.5) * np.arange(s) / (s - 1)
+        return beta
+    return np.where(i <= s, 1.0, 0.5 ** (i - s))
+
+
+def test_hastie_preset_sweeps_the_snr_for_every_setting_rho_and_beta_type(hastie):
+    found = sweeps(hastie)
+    expected = {
+        f"{setting}_rho{rho}_beta{beta_type}"
+        for setting in HASTIE_SETTINGS
+        for rho in HASTIE_RHOS
+        for beta_type in (1, 2, 3, 5)
+    }
+    assert set(found) == expected and len(hastie["datasets"]) == 240
+    assert hastie["replicates"] == 10 and hastie["models"]["losses"] == ["l2"]
+    for sweep in found.values():
+        assert sweep["param"] == "noise.snr"
+        # the paper's 10 log-spaced values from 0.05 to 6, to 3 significant digits
+        np.testing.assert_allclose(sweep["values"], HASTIE_SNRS, rtol=5e-3)
+        assert sweep["values"][0] == 0.05 and sweep["values"][-1] == 6.0
+
+
+@pytest.mark.parametrize("setting", sorted(HASTIE_SETTINGS))
+@pytest.mark.parametrize("rho", sorted(HASTIE_RHOS))
+@pytest.mark.parametrize("beta_type", [1, 2, 3, 5])
+def test_hastie_datasets_follow_the_papers_definitions(hastie, setting, rho, beta_type, tmp_path):
+    n, p, s = HASTIE_SETTINGS[setting]
+    name = f"{setting}_rho{rho}_beta{beta_type}__snr_0p42"
+    entry = hastie["datasets"][name]
+    assert (entry["n_train"], entry["p"]) == (n, p)
+    assert entry["design"]["kind"] == "toeplitz" and entry["design"]["rho"] == HASTIE_RHOS[rho]
+    assert entry["noise"]["family"] == "gaussian" and entry["noise"]["snr"] == 0.42
+    out = simulate({**entry, "n_test": 3}, dataset_seed(hastie["seed"], name, 1))
+    beta = _paper_beta(beta_type, p, s)
+    np.testing.assert_allclose(out["coef"], beta, rtol=1e-12, atol=0)
+    # sigma^2 = beta' Sigma beta / SNR with Sigma_ij = rho^|i-j|, recorded in the sidecar
+    path = tmp_path / "rep1.npz"
+    simulate_to_file(entry, base_seed=hastie["seed"], dataset=name, replicate=1, path=path)
+    sidecar = json.loads(path.with_suffix(".json").read_text())
+    signal = beta @ _toeplitz(p, HASTIE_RHOS[rho]) @ beta
+    assert sidecar["signal_variance"] == pytest.approx(signal, rel=1e-10)
+    assert sidecar["noise_scale"] ** 2 == pytest.approx(signal / 0.42, rel=1e-10)
+
+
+@pytest.mark.parametrize("rho", [0.35, 0.7])
+def test_hastie_design_and_noise_have_the_papers_law(hastie, rho):
+    entry = hastie["datasets"][f"high10_rho{'035' if rho == 0.35 else '07'}_beta2__snr_6p0"]
+    # Toeplitz correlation, on a narrow copy of the design (the law of the first columns does
+    # not depend on p) with many rows.
+    narrow = {**entry, "p": 12, "n_train": N_LARGE, "n_test": 1}
+    X = simulate(narrow, 3)["X_train"]
+    np.testing.assert_allclose(np.cov(X, rowvar=False), _toeplitz(12, rho), atol=0.03)
+    # Gaussian noise with sigma^2 = beta' Sigma beta / SNR at the full p.
+    large = simulate({**entry, "n_train": 4000, "n_test": 1}, 4)
+    eps = large["y_train"] - large["X_train"] @ large["coef"]
+    sigma = np.sqrt(large["coef"] @ _toeplitz(1000, rho) @ large["coef"] / 6.0)
+    assert eps.std() == pytest.approx(sigma, rel=0.04)
+    assert abs(np.mean(eps)) < 4 * sigma / np.sqrt(4000)

@@ -1,7 +1,7 @@
 """Reproducible and failure-proof: interrupted runs resume, new datasets add only new work, and
 thread pools do not change a number.
 
-Each workflow test runs config/test.yaml (2 datasets x 2 replicates) in its own scratch directory.
+Each workflow test runs config/test.yaml (4 datasets x 2 replicates) in its own scratch directory.
 Runs in CI (`make test` runs every test); deselect locally with `pytest -m "not slow"`.
 """
 
@@ -19,7 +19,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_CONFIG = REPO / "config" / "test.yaml"
-DATASETS = ["gaussian", "contaminated"]
+# config/test.yaml: two datasets and a sweep of two values
+DATASETS = ["gaussian", "contaminated", "snr_sweep__snr_1p0", "snr_sweep__snr_4p0"]
 REPLICATES = 2
 # a job-stats line of a (dry) run, e.g. "fit_models        2"
 JOB_COUNT = re.compile(r"^(\w+)\s+(\d+)$", flags=re.MULTILINE)

@@ -12,6 +12,7 @@ from normbench.datasets import read_dataset
 from normbench.simulate import (
     _GAUSSIAN_Q75,
     DEFAULT_PARAMS,
+    _resolve_params,
     _signal_variance,
     _support,
     dataset_seed,
@@ -622,3 +623,44 @@ def test_feature_scale_is_checked(design, match):
 def test_unit_feature_scale_is_allowed_with_any_design():
     out = simulate(_params(design={"kind": "toeplitz", "feature_scale": "unit"}), SEED)
     assert out["X_train"].shape == (20, 12)
+
+
+@pytest.mark.parametrize(
+    ("coef", "message"),
+    [
+        ({"beta_type": 4}, r"coef\.beta_type must be one of 1, 2, 3, 5; got 4"),
+        (
+            {"beta_type": 2, "amplitude": 2.0},
+            r"coef\.beta_type cannot be combined with coef\.amplitude",
+        ),
+        (
+            {"beta_type": 2, "values": [1.0] * 20},
+            r"coef\.values cannot be combined with .*coef\.beta_type",
+        ),
+        ({"beta_type": 1, "n_nonzero": 21}, r"coef\.n_nonzero must be <= p = 20"),
+    ],
+)
+def test_beta_type_is_checked(coef, message):
+    with pytest.raises(ValueError, match=message):
+        simulate({"p": 20, "n_train": 5, "n_test": 2, "coef": coef}, 0)
+
+
+def test_beta_type_coefficients_and_their_signal_variance():
+    params = {"p": 12, "n_train": 5, "n_test": 2, "design": {"kind": "toeplitz", "rho": 0.5}}
+    expected = {
+        1: [1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0],
+        2: [1, 1, 1, 1] + [0] * 8,
+        3: [10, 10 - 9.5 / 3, 10 - 19 / 3, 0.5] + [0] * 8,
+        5: [1, 1, 1, 1] + [0.5**k for k in range(1, 9)],
+    }
+    index = np.arange(12)
+    sigma = 0.5 ** np.abs(index[:, None] - index[None, :])
+    for beta_type, coef in expected.items():
+        given = {**params, "coef": {"beta_type": beta_type, "n_nonzero": 4}}
+        out = simulate(given, 0)
+        np.testing.assert_allclose(out["coef"], coef, rtol=1e-12)
+        resolved = _resolve_params(given)
+        groups = np.arange(12) // 10
+        assert _signal_variance(out["coef"], groups, resolved["design"]) == pytest.approx(
+            np.asarray(coef) @ sigma @ np.asarray(coef), rel=1e-12
+        )

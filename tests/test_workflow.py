@@ -4,6 +4,7 @@ Runs in CI (`make test` runs every test); deselect locally with `pytest -m "not 
 """
 
 import csv
+import json
 import re
 import shutil
 import subprocess
@@ -41,7 +42,8 @@ METRICS_COLUMNS = [
 ]
 LOSSES = ["l2", "l1", "huber"]
 PENALTIES = ["none", "l1", "l2", "elasticnet"]
-DATASETS = ["gaussian", "contaminated"]
+# config/test.yaml: two datasets and a sweep of two values
+DATASETS = ["gaussian", "contaminated", "snr_sweep__snr_1p0", "snr_sweep__snr_4p0"]
 REPLICATES = ["1", "2"]
 
 
@@ -103,6 +105,19 @@ def test_timings_report_logs_and_benchmarks_are_written(first_run):
     assert all(float(row["fit_seconds"]) >= 0 for row in timings)
     html = (first_run / "reports" / "report.html").read_text(encoding="utf-8")
     assert html.lstrip().lower().startswith("<!doctype html")
+    # the sweep of config/test.yaml: its section with figures, and the record in each sidecar
+    sweep_part = html.split('<section id="sweeps">', 1)[1].split("</section>", 1)[0]
+    assert '<h3 id="sweep-snr_sweep">' in sweep_part and "data:image/png;base64," in sweep_part
+    sidecar = json.loads(
+        (first_run / "results/datasets/snr_sweep__snr_4p0/rep1.json").read_text(encoding="utf-8")
+    )
+    assert sidecar["params"]["sweep"] == {
+        "name": "snr_sweep",
+        "param": "noise.snr",
+        "value": 4.0,
+        "values": [1.0, 4.0],
+    }
+    assert sidecar["params"]["noise"]["snr"] == 4.0
     for dataset in DATASETS:
         for replicate in REPLICATES:
             assert (first_run / f"logs/fit_models/{dataset}/rep{replicate}.log").exists()

@@ -28,10 +28,14 @@ __all__ = [
     "dataset_names",
     "load_schema",
     "load_yaml",
+    "sweep_dataset_name",
+    "sweeps",
     "validate_config",
 ]
 
 SIMULATE = "simulate"
+#: Joins a sweep's name to the swept parameter and value in the names of its datasets.
+SWEEP_SEPARATOR = "__"
 
 _TYPE_PHRASES = {
     "integer": "an integer",
@@ -47,9 +51,11 @@ _TYPE_PHRASES = {
 _EXPONENT_WITHOUT_DOT = re.compile(r"^[-+]?\d+[eE][-+]?\d+$")
 
 # Keys of a simulated dataset that replace others (the schema picks its variant by the key):
-# `coef.values` replaces the drawn coefficients, `noise.sigma` the signal-to-noise ratio.
+# `coef.values` replaces the drawn coefficients, `coef.beta_type` their placement and size,
+# `noise.sigma` the signal-to-noise ratio.
 _REPLACES = {
-    "values": ("n_nonzero", "placement", "amplitude", "signs"),
+    "values": ("n_nonzero", "placement", "amplitude", "signs", "beta_type"),
+    "beta_type": ("placement", "amplitude", "signs"),
     "sigma": ("snr",),
 }
 
@@ -224,6 +230,14 @@ def validate_config(config: Mapping, schema_path: str | PathLike) -> dict:
     error = next(iter(validator.iter_errors(filled)), None)
     if error is not None:
         raise ConfigError(_describe(error))
+    expanded = _expand_sweeps(_plain(config), schema)
+    if expanded is not None:
+        # Validate the concrete datasets again from the user's entries (not the filled ones), so
+        # that sweeping noise.sigma does not collide with the default noise.snr.
+        filled = copy.deepcopy(expanded)
+        error = next(iter(validator.iter_errors(filled)), None)
+        if error is not None:
+            raise ConfigError(_describe(error) + _sweep_origin(error, filled))
     _check_relations(filled)
     _check_published(filled)
     return filled
@@ -298,6 +312,8 @@ def _describe(error: jsonschema.ValidationError) -> str:
         message = (
             f"unknown key '{_key_path([*where, unknown])}'; allowed keys: {', '.join(allowed)}."
         )
+        if unknown == "sweep" and "params" in allowed:
+            return message + " Sweeps are available for simulated datasets only."
         close = difflib.get_close_matches(str(unknown), allowed, n=1)
         if close:
             message += f" Did you mean '{close[0]}'?"
@@ -308,6 +324,12 @@ def _describe(error: jsonschema.ValidationError) -> str:
         return message
     if keyword == "required":
         missing = [name for name in schema["required"] if name not in instance][0]
+        if where and where[-1] == "sweep" and "value" in instance:
+            # `value` selects the record that validation writes; a user most likely meant values.
+            return (
+                f"config key '{key}': a sweep is written {{param: <key>, values: [<value>, ...]}}; "
+                f"got the keys {', '.join(sorted(map(str, instance)))}."
+            )
         return f"config key '{_key_path([*where, missing])}' is missing; it is required."
     if "propertyNames" in error.schema_path:
         return (
@@ -348,6 +370,191 @@ def _describe(error: jsonschema.ValidationError) -> str:
     return f"{head}{_one_line(error.message)}"
 
 
+# ------------------------------------------------------------------------- sweeps
+
+
+def sweep_dataset_name(name: str, param: str, value: Any) -> str:
+    """Name of the dataset that a sweep makes for one value.
+
+    ``<name>__<last part of param>_<value>`` with the value written as Python writes it, ``.``
+    replaced by ``p``, ``-`` by ``m`` and ``+`` dropped, so the name is a valid wildcard:
+    ``sweep_dataset_name("lasso_vs_ridge", "p", 200)`` is ``"lasso_vs_ridge__p_200"`` and
+    ``sweep_dataset_name("hd", "noise.snr", 0.05)`` is ``"hd__snr_0p05"``.
+
+    Parameters
+    ----------
+    name : str
+        The sweep's name (its key under ``datasets``).
+    param : str
+        The swept key, possibly dotted (``noise.snr``).
+    value : int or float
+        One of the swept values.
+
+    Returns
+    -------
+    str
+    """
+    text = repr(float(value)) if isinstance(value, float) else str(value)
+    text = text.replace(".", "p").replace("-", "m").replace("+", "")
+    return f"{name}{SWEEP_SEPARATOR}{param.rsplit('.', 1)[-1]}_{text}"
+
+
+def sweeps(config: Mapping) -> dict[str, dict[str, Any]]:
+    """The sweeps of a validated configuration, in config order.
+
+    Parameters
+    ----------
+    config : mapping
+        A validated configuration (sweeps expanded).
+
+    Returns
+    -------
+    dict
+        ``{sweep name: {"param": str, "values": list, "datasets": {value: dataset name}}}``;
+        ``datasets`` follows the order of the sweep's ``values``.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for dataset, entry in (config.get("datasets") or {}).items():
+        member = entry.get("sweep") if isinstance(entry, Mapping) else None
+        if not isinstance(member, Mapping) or "value" not in member:
+            continue
+        record = found.setdefault(
+            member["name"],
+            {"param": member["param"], "values": list(member["values"]), "datasets": {}},
+        )
+        record["datasets"][member["value"]] = dataset
+    for record in found.values():
+        order = {value: index for index, value in enumerate(record["values"])}
+        record["datasets"] = dict(
+            sorted(record["datasets"].items(), key=lambda item: order.get(item[0], len(order)))
+        )
+    return found
+
+
+def _resolve_ref(schema: Mapping, node: Mapping) -> Mapping:
+    while "$ref" in node:
+        node = schema["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+    return node
+
+
+def _sweepable(schema: Mapping) -> dict[str, Mapping]:
+    """The numeric keys of a simulated dataset, dotted, with their schemas (noise.snr, p, ...)."""
+    found: dict[str, Mapping] = {}
+
+    def visit(prefix: str, node: Mapping) -> None:
+        node = _resolve_ref(schema, node)
+        if node.get("type") in ("integer", "number"):
+            found.setdefault(prefix, node)
+            return
+        for key, child in node.get("properties", {}).items():
+            if key not in ("generator", "sweep"):
+                visit(f"{prefix}.{key}" if prefix else key, child)
+        # The variants of coef and noise (e.g. noise.snr or noise.sigma) are both sweepable.
+        for branch in ("then", "else"):
+            if branch in node:
+                visit(prefix, node[branch])
+
+    visit("", schema["$defs"]["simulated_dataset"])
+    return found
+
+
+def _expand_sweeps(config: dict, schema: Mapping) -> dict | None:
+    """Replace every sweep request by its datasets; None when there is none.
+
+    ``config`` has passed the schema, so every sweep request has a string ``param`` and a
+    non-empty list of distinct ``values``.
+    """
+    entries = config["datasets"]
+    requests = {
+        name: entry["sweep"]
+        for name, entry in entries.items()
+        if isinstance(entry.get("sweep"), Mapping) and "value" not in entry["sweep"]
+    }
+    if not requests:
+        return None
+    sweepable = _sweepable(schema)
+    value_checker = _defaults_filling_validator(schema)
+    expanded: dict[str, Any] = {}
+    for name, entry in entries.items():
+        if name not in requests:
+            if name in expanded:
+                raise _name_clash(name, expanded[name]["sweep"]["name"])
+            expanded[name] = entry
+            continue
+        request = requests[name]
+        param = request["param"]
+        where = f"datasets.{name}.sweep"
+        if param not in sweepable:
+            raise ConfigError(
+                f"config key '{where}.param': {param!r} is not allowed; a sweep varies one "
+                f"numeric key of a simulated dataset: {', '.join(sweepable)}."
+            )
+        _refuse_sweep_conflicts(entry, name, param)
+        for index, value in enumerate(request["values"]):
+            error = next(iter(value_checker(sweepable[param]).iter_errors(value)), None)
+            if error is not None:
+                error.path.extendleft(reversed(["datasets", name, "sweep", "values", index]))
+                raise ConfigError(f"{_describe(error)[:-1]} (a value of {param}).")
+        for value in request["values"]:
+            member = sweep_dataset_name(name, param, value)
+            if member in expanded or (member in entries and member not in requests):
+                raise _name_clash(member, name)
+            concrete = {key: copy.deepcopy(item) for key, item in entry.items() if key != "sweep"}
+            section, _, leaf = param.rpartition(".")
+            target = concrete.setdefault(section, {}) if section else concrete
+            target[leaf] = value
+            concrete["sweep"] = {
+                "name": name,
+                "param": param,
+                "value": value,
+                "values": list(request["values"]),
+            }
+            expanded[member] = concrete
+    return {**config, "datasets": expanded}
+
+
+def _name_clash(member: str, sweep: str) -> ConfigError:
+    return ConfigError(
+        f"config key 'datasets.{sweep}.sweep': the sweep names one of its datasets {member!r}, "
+        f"which is already the name of another dataset; rename one of them (a sweep's datasets "
+        f"are named <name>{SWEEP_SEPARATOR}<param>_<value>)."
+    )
+
+
+def _refuse_sweep_conflicts(entry: Mapping, name: str, param: str) -> None:
+    section, _, leaf = param.rpartition(".")
+    given = entry.get(section) if section else entry
+    given = given if isinstance(given, Mapping) else {}
+    if leaf in given:
+        raise ConfigError(
+            f"config key 'datasets.{name}.{param}': a value is not allowed here because the "
+            f"sweep (datasets.{name}.sweep) sets {param}; leave the key out."
+        )
+    for key, replaced in _REPLACES.items():
+        clash = [other for other in replaced if other in given] if leaf == key else []
+        if leaf in replaced and key in given:
+            clash = [key]
+        if clash:
+            raise ConfigError(
+                f"config key 'datasets.{name}.sweep.param': {param!r} cannot be swept while "
+                f"'datasets.{name}.{section}.{clash[0]}' is given: {key} replaces "
+                f"{', '.join(replaced)}; give one or the other."
+            )
+
+
+def _sweep_origin(error: jsonschema.ValidationError, config: Mapping) -> str:
+    where = list(error.absolute_path)
+    if len(where) < 2 or where[0] != "datasets":
+        return ""
+    member = (config["datasets"].get(where[1]) or {}).get("sweep")
+    if not isinstance(member, Mapping) or "value" not in member:
+        return ""
+    return (
+        f" (dataset {where[1]} is {member['param']} = {member['value']} of the sweep "
+        f"datasets.{member['name']}.sweep)"
+    )
+
+
 # ---------------------------------------------------------- relations between keys
 
 
@@ -356,50 +563,63 @@ def _too_large(key: str, value: int, limit_text: str) -> ConfigError:
 
 
 def _check_relations(config: Mapping) -> None:
-    folds = config["cv"]["folds"]
     for name, entry in config["datasets"].items():
         if entry["generator"] != SIMULATE:
             continue
-        p = entry["p"]
-        prefix = f"datasets.{name}"
-        if "values" in entry["coef"]:
-            given = len(entry["coef"]["values"])
-            if given != p:
+        try:
+            _check_entry(name, entry, config["cv"]["folds"])
+        except ConfigError as err:
+            member = entry.get("sweep")
+            if isinstance(member, Mapping) and "value" in member:
                 raise ConfigError(
-                    f"config key '{prefix}.coef.values': {given} values are not allowed; must be "
-                    f"exactly p ({p}), one coefficient per feature."
-                )
-        elif entry["coef"]["n_nonzero"] > p:
-            raise _too_large(f"{prefix}.coef.n_nonzero", entry["coef"]["n_nonzero"], f"p ({p})")
-        design = entry["design"]
-        if design.get("feature_scale") == "latent":
-            if design["kind"] not in ("block", "latent_groups"):
-                raise ConfigError(
-                    f"config key '{prefix}.design.feature_scale': 'latent' is not allowed with "
-                    f"design.kind {design['kind']!r}; it needs a latent factor (block or "
-                    f"latent_groups)."
-                )
-            if design["rho"] == 0:
-                raise ConfigError(
-                    f"config key '{prefix}.design.rho': 0 is not allowed with feature_scale "
-                    f"'latent'; must be > 0."
-                )
-        if design["kind"] in ("block", "latent_groups") and design["group_size"] > p:
-            raise _too_large(f"{prefix}.design.group_size", design["group_size"], f"p ({p})")
-        if design["kind"] == "latent_groups":
-            grouped = design["n_groups"] * design["group_size"]
-            if grouped > p:
-                raise ConfigError(
-                    f"config key '{prefix}.design.n_groups': {design['n_groups']} groups of "
-                    f"{design['group_size']} features need {grouped} features; must be "
-                    f"<= p ({p}) in total (n_groups * group_size <= p)."
-                )
-        if folds > entry["n_train"]:
-            raise _too_large(
-                "cv.folds",
-                folds,
-                f"n_train of every dataset ({prefix}.n_train = {entry['n_train']})",
+                    f"{str(err)[:-1]} (dataset {name} is {member['param']} = {member['value']} "
+                    f"of the sweep datasets.{member['name']}.sweep)."
+                ) from None
+            raise
+
+
+def _check_entry(name: str, entry: Mapping, folds: int) -> None:
+    """Relations between the keys of one simulated dataset (raises ConfigError)."""
+    p = entry["p"]
+    prefix = f"datasets.{name}"
+    if "values" in entry["coef"]:
+        given = len(entry["coef"]["values"])
+        if given != p:
+            raise ConfigError(
+                f"config key '{prefix}.coef.values': {given} values are not allowed; must be "
+                f"exactly p ({p}), one coefficient per feature."
             )
+    elif entry["coef"]["n_nonzero"] > p:
+        raise _too_large(f"{prefix}.coef.n_nonzero", entry["coef"]["n_nonzero"], f"p ({p})")
+    design = entry["design"]
+    if design.get("feature_scale") == "latent":
+        if design["kind"] not in ("block", "latent_groups"):
+            raise ConfigError(
+                f"config key '{prefix}.design.feature_scale': 'latent' is not allowed with "
+                f"design.kind {design['kind']!r}; it needs a latent factor (block or "
+                f"latent_groups)."
+            )
+        if design["rho"] == 0:
+            raise ConfigError(
+                f"config key '{prefix}.design.rho': 0 is not allowed with feature_scale "
+                f"'latent'; must be > 0."
+            )
+    if design["kind"] in ("block", "latent_groups") and design["group_size"] > p:
+        raise _too_large(f"{prefix}.design.group_size", design["group_size"], f"p ({p})")
+    if design["kind"] == "latent_groups":
+        grouped = design["n_groups"] * design["group_size"]
+        if grouped > p:
+            raise ConfigError(
+                f"config key '{prefix}.design.n_groups': {design['n_groups']} groups of "
+                f"{design['group_size']} features need {grouped} features; must be "
+                f"<= p ({p}) in total (n_groups * group_size <= p)."
+            )
+    if folds > entry["n_train"]:
+        raise _too_large(
+            "cv.folds",
+            folds,
+            f"n_train of every dataset ({prefix}.n_train = {entry['n_train']})",
+        )
 
 
 def _check_published(config: Mapping) -> None:

@@ -60,6 +60,7 @@ from normbench.figures import (
 )
 from normbench.published import compare_published, ordering_rows, published_figure
 from normbench.stats import interaction_anova, paired_comparisons, paired_effect, paired_values
+from normbench.sweeps import sweeps_section
 
 __all__ = ["BASELINE", "build_report", "main"]
 
@@ -1480,6 +1481,7 @@ _SECTIONS = (
     ("sparsity", "Sparsity"),
     ("penalty", "How the penalty acts"),
     ("loss", "How the loss acts"),
+    ("sweeps", "Sweeps"),
     ("statistics", "Statistics"),
     ("failures", "Failures"),
     ("cost", "Cost"),
@@ -1576,6 +1578,7 @@ def build_report(
         _sparsity_section(ctx),
         _penalty_section(ctx),
         _loss_section(ctx),
+        sweeps_section(ctx),
         _statistics_section(ctx),
         _failures_section(metrics),
         _cost_section(timings, benchmarks_dir),

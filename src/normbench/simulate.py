@@ -30,6 +30,7 @@ import numpy as np
 from normbench.datasets import write_dataset
 
 __all__ = [
+    "BETA_TYPES",
     "DEFAULT_PARAMS",
     "DESIGN_KINDS",
     "FEATURE_SCALES",
@@ -70,12 +71,16 @@ DEFAULT_PARAMS: dict[str, Any] = {
 # nothing about them), so the data and sidecars of existing configs are unchanged.
 #   design.feature_scale  "unit" (the behaviour when absent) or "latent"
 #   coef.values           explicit coefficients; excludes the keys of DEFAULT_PARAMS["coef"]
+#   coef.beta_type        1, 2, 3 or 5 (BETA_TYPES), with n_nonzero as s; excludes placement,
+#                         amplitude and signs
 #   noise.sigma           the noise scale itself; excludes noise.snr
 OPTIONAL_PARAMS: dict[str, tuple[str, ...]] = {
     "design": ("feature_scale",),
-    "coef": ("values",),
+    "coef": ("values", "beta_type"),
     "noise": ("sigma",),
 }
+#: Beta-types of Hastie, Tibshirani & Tibshirani (2020), section 3.1 (``coef.beta_type``).
+BETA_TYPES = (1, 2, 3, 5)
 
 # Child stream numbers (the last entry of each child's spawn_key). Fixed forever: changing
 # them changes every simulated dataset.
@@ -225,6 +230,8 @@ def _simulate(
     groups = _group_labels(resolved["p"], design)
     if "values" in coef_params:
         coef = np.array(coef_params["values"], dtype=float)
+    elif "beta_type" in coef_params:
+        coef = _beta_type_coef(resolved["p"], coef_params["n_nonzero"], coef_params["beta_type"])
     else:
         coef = _make_coef(_child_rng(seed, _STREAM_COEF), groups, coef_params)
     signal_variance = _signal_variance(coef, groups, design)
@@ -270,7 +277,8 @@ def _resolve_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """Fill defaults, refuse unknown keys and check ranges; return plain Python values."""
     if not isinstance(params, Mapping):
         raise ValueError(f"params must be a mapping, got {type(params).__name__}")
-    _refuse_unknown(params, DEFAULT_PARAMS, "")
+    # `sweep` is the record that config validation writes into each dataset of a sweep.
+    _refuse_unknown(params, {**DEFAULT_PARAMS, "sweep": None}, "")
     resolved: dict[str, Any] = {}
     for section in ("design", "coef", "noise"):
         given = params.get(section) or {}
@@ -279,13 +287,23 @@ def _resolve_params(params: Mapping[str, Any]) -> dict[str, Any]:
         _refuse_unknown(given, (*DEFAULT_PARAMS[section], *OPTIONAL_PARAMS[section]), f"{section}.")
         resolved[section] = {**DEFAULT_PARAMS[section], **given}
     # The alternatives replace keys that have defaults: drop those defaults, refuse both given.
-    _exclusive(params.get("coef") or {}, "values", tuple(DEFAULT_PARAMS["coef"]), "coef.")
+    given_coef = params.get("coef") or {}
+    _exclusive(given_coef, "values", (*DEFAULT_PARAMS["coef"], "beta_type"), "coef.")
+    _exclusive(given_coef, "beta_type", ("placement", "amplitude", "signs"), "coef.")
     if "values" in resolved["coef"]:
         resolved["coef"] = {"values": resolved["coef"]["values"]}
+    elif "beta_type" in resolved["coef"]:
+        resolved["coef"] = {
+            "beta_type": resolved["coef"]["beta_type"],
+            "n_nonzero": resolved["coef"]["n_nonzero"],
+        }
     _exclusive(params.get("noise") or {}, "sigma", ("snr",), "noise.")
     if "sigma" in resolved["noise"]:
         del resolved["noise"]["snr"]
     resolved["generator"] = str(params.get("generator", DEFAULT_PARAMS["generator"]))
+    if params.get("sweep") is not None:
+        # Kept as given (not used to simulate): the sidecar then says which sweep and value.
+        resolved["sweep"] = dict(params["sweep"])
     for key in ("n_train", "n_test", "p"):
         resolved[key] = params.get(key, DEFAULT_PARAMS[key])
 
@@ -321,6 +339,14 @@ def _resolve_params(params: Mapping[str, Any]) -> dict[str, Any]:
         coef["n_nonzero"] = _check_int(coef["n_nonzero"], "coef.n_nonzero", minimum=0)
         if coef["n_nonzero"] > p:
             raise ValueError(f"coef.n_nonzero must be <= p = {p}, got {coef['n_nonzero']}")
+    if "beta_type" in coef:
+        if isinstance(coef["beta_type"], bool) or coef["beta_type"] not in BETA_TYPES:
+            raise ValueError(
+                f"coef.beta_type must be one of {', '.join(map(str, BETA_TYPES))}; "
+                f"got {coef['beta_type']!r}"
+            )
+        coef["beta_type"] = int(coef["beta_type"])
+    elif "values" not in coef:
         coef["placement"] = _check_choice(coef["placement"], "coef.placement", PLACEMENTS)
         coef["amplitude"] = _check_float(
             coef["amplitude"], "coef.amplitude", low=0.0, low_open=True
@@ -527,6 +553,25 @@ def _make_coef(
         signs = rng.choice(np.array([-1.0, 1.0]), size=k)
     coef = np.zeros(p)
     coef[support] = coef_params["amplitude"] * signs
+    return coef
+
+
+def _beta_type_coef(p: int, s: int, beta_type: int) -> np.ndarray:
+    """The coefficients of beta-type 1, 2, 3 or 5 of Hastie, Tibshirani & Tibshirani (2020).
+
+    With 1-based indices: type 1 has s ones at evenly spaced indices (the ``spread`` placement),
+    type 2 ones on the first s, type 3 the first s linearly spaced from 10 down to 0.5, type 5
+    ones on the first s and beta_j = 0.5^(j - s) for j = s + 1, ..., p.
+    """
+    coef = np.zeros(p)
+    if beta_type == 1:
+        coef[_support(np.zeros(p, dtype=np.int64), s, "spread")] = 1.0
+    elif beta_type == 3:
+        coef[:s] = np.linspace(10.0, 0.5, s)
+    else:
+        coef[:s] = 1.0
+    if beta_type == 5:
+        coef[s:] = 0.5 ** np.arange(1, p - s + 1, dtype=float)
     return coef
 
 
