@@ -8,6 +8,10 @@ relative objective gap against cvxpy along a path on a small problem.
     python benchmarks/bench_solvers.py                    # n=100, p=1000
     python benchmarks/bench_solvers.py --sizes 100x1000 200x10000
     python benchmarks/bench_solvers.py --pairs huber:l1 l1:elasticnet
+    python benchmarks/bench_solvers.py --sizes 200x100000 --pairs huber:l1 --no-gaps
+
+Large sizes are slow to simulate (the block design draws every feature); only the pairs given
+are timed.
 """
 
 from __future__ import annotations

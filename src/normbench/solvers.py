@@ -13,8 +13,9 @@ l2            none                                   least squares, minimum norm
 l2            l2                                     closed form through one SVD (exact)
 l2            l1, elasticnet                         the Huber descent below with delta = inf
                                                      (KKT violation)
-huber         none, l1, elasticnet                   proximal coordinate descent on the active
-                                                     set, Anderson-accelerated (KKT violation)
+huber         none, l1, elasticnet                   proximal coordinate descent on a working
+                                                     set grown from full-gradient KKT checks,
+                                                     Anderson-accelerated (KKT violation)
 huber         l2 (p >= n)                            Newton's method in the row span (KKT)
 l1            none, l1                               linear programme on a working set of
                                                      features, HiGHS dual simplex, basis kept
@@ -36,7 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from normbench._box_qp import PROX_WEIGHT, box_qp
-from normbench._huber_cd import huber_enet_cd
+from normbench._huber_cd import column_curvatures, huber_enet_cd
 from normbench.objective import penalty_l1_ratio
 
 
@@ -204,9 +205,22 @@ def _huber_path(X, y, lams, rho, delta, options, warm_start) -> PathResult:
     if rho == 0.0 and p >= n and lams[0] > 0:
         return _huber_ridge_newton_path(X, y, lams, delta, tol, options)
     n_iter = []
+    lips = column_curvatures(X)
+    grad = np.empty(p)  # loss gradient at the current point, carried from one lam to the next
     for k, lam in enumerate(lams):
         intercept, sweeps, violation = huber_enet_cd(
-            X, y, coef, intercept, lam * rho, lam * (1.0 - rho), delta, tol, options.max_iter
+            X,
+            y,
+            coef,
+            intercept,
+            lam * rho,
+            lam * (1.0 - rho),
+            delta,
+            tol,
+            options.max_iter,
+            lips,
+            grad,
+            k > 0,
         )
         coefs[k], intercepts[k] = coef, intercept
         converged[k] = violation <= tol
