@@ -247,10 +247,8 @@ def huber_enet_cd(X, y, w, b, kappa, mu, delta, tol, max_sweeps, lips, grad, gra
             break
         working = np.flatnonzero(in_set)
         while sweeps < max_sweeps:
-            # a sweep over the whole working set admits its violators ...
-            _sweep(X, r, psi_r, w, b_arr, lips, working, kappa, mu, delta, inv_n)
-            sweeps += 1
-            # ... then cheap sweeps over its nonzero coefficients settle them
+            # cheap sweeps over the nonzero coefficients settle them first (admitting every
+            # violator at once would also admit features that the settled fit no longer wants)
             active = working[w[working] != 0.0]
             history = np.empty((ANDERSON_DEPTH + 1, active.shape[0] + 1))
             stored = 0
@@ -269,6 +267,9 @@ def huber_enet_cd(X, y, w, b, kappa, mu, delta, tol, max_sweeps, lips, grad, gra
                     break
             if _max_violation(X, psi_r, w, working, kappa, mu, inv_n) <= tol:
                 break
+            # a sweep over the whole working set admits the violators that remain
+            _sweep(X, r, psi_r, w, b_arr, lips, working, kappa, mu, delta, inv_n)
+            sweeps += 1
         _full_gradient(X, psi_r, inv_n, grad)
         sweeps += 1
     return b_arr[0], sweeps, violation
