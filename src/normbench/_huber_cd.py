@@ -6,8 +6,10 @@ step on the quadratic majoriser built from the largest curvature of the Huber lo
 exact on residuals inside the quadratic zone and conservative outside it.  The run stops on a
 certificate, the largest violation of the optimality (KKT) conditions, never on a count alone.
 
-Work grows with the active set: sweeps run over the nonzero coefficients until they settle, and
-only then does a full sweep over all features check the KKT conditions and admit violators.
+Work grows with the working set, not with ``p``: sweeps run over the features admitted so far
+(the nonzero coefficients and the KKT violators), and only once those settle does one streaming
+pass over all features recompute the full gradient, certify, or admit the next violators.  The
+gradient at the solution is handed to the next ``lam`` of the path, whose first check is then free.
 """
 
 from __future__ import annotations
@@ -159,61 +161,115 @@ def _anderson_step(X, y, r, psi_r, w, b_arr, active, history, kappa, mu, delta):
 
 
 @njit(cache=True, fastmath=False)
-def huber_enet_cd(X, y, w, b, kappa, mu, delta, tol, max_sweeps):
+def column_curvatures(X):
+    """``||x_j||^2 / n`` for every column: the coordinate Lipschitz constants, once per path."""
+    n, p = X.shape
+    lips = np.zeros(p)
+    for i in range(n):
+        for j in range(p):
+            lips[j] += X[i, j] * X[i, j]
+    return lips / n
+
+
+@njit(cache=True, fastmath=False)
+def _full_gradient(X, psi_r, inv_n, grad):
+    """Loss gradient in every coordinate, row by row (one streaming pass over ``X``)."""
+    n, p = X.shape
+    for j in range(p):
+        grad[j] = 0.0
+    for i in range(n):
+        v = psi_r[i]
+        if v != 0.0:
+            for j in range(p):
+                grad[j] += X[i, j] * v
+    for j in range(p):
+        grad[j] *= -inv_n
+
+
+@njit(cache=True, fastmath=False)
+def _intercept_violation(psi_r, inv_n):
+    s = 0.0
+    for i in range(psi_r.shape[0]):
+        s += psi_r[i]
+    return abs(s) * inv_n
+
+
+@njit(cache=True, fastmath=False)
+def huber_enet_cd(X, y, w, b, kappa, mu, delta, tol, max_sweeps, lips, grad, grad_known):
     """Solve in place from the warm start ``(w, b)``.
+
+    ``lips`` holds :func:`column_curvatures` of ``X``.  ``grad`` is the loss gradient at
+    ``(w, b)`` over all features; pass ``grad_known=False`` when it is not (the first ``lam``),
+    and on return it holds the gradient at the solution, which is where the next ``lam`` of a
+    path starts, so its first full KKT check costs nothing.
+
+    Work follows a working set: it starts as the nonzero coefficients plus the features whose KKT
+    conditions the full gradient says are violated; sweeps over it (and, in between, over its
+    nonzero members) run until its own KKT conditions hold; then one pass over all features
+    recomputes the full gradient, which either certifies the whole problem or names the next
+    violators to admit.  A feature that is not in the working set is left at zero, so the
+    certificate is always the full problem's.
 
     Returns ``(b, n_sweeps, kkt_violation)``; ``kkt_violation <= tol`` certifies convergence.
     """
     n, p = X.shape
     inv_n = 1.0 / n
-    lips = np.empty(p)
+    r = y - b
     for j in range(p):
-        s = 0.0
-        for i in range(n):
-            s += X[i, j] * X[i, j]
-        lips[j] = s * inv_n
-    r = np.empty(n)
+        wj = w[j]
+        if wj != 0.0:
+            for i in range(n):
+                r[i] -= X[i, j] * wj
     psi_r = np.empty(n)
     for i in range(n):
-        s = y[i] - b
-        for j in range(p):
-            s -= X[i, j] * w[j]
-        r[i] = s
-        psi_r[i] = _psi(s, delta)
+        psi_r[i] = _psi(r[i], delta)
     b_arr = np.array([b])
-    all_coords = np.arange(p)
+    in_set = np.zeros(p, dtype=np.bool_)
     sweeps = 0
     violation = np.inf
-    while sweeps < max_sweeps:
-        # settle the active set first: cheap sweeps over nonzero coefficients only
-        active = np.flatnonzero(w != 0.0)
-        history = np.empty((ANDERSON_DEPTH + 1, active.shape[0] + 1))
-        stored = 0
-        while sweeps < max_sweeps:
-            _sweep(X, r, psi_r, w, b_arr, lips, active, kappa, mu, delta, inv_n)
-            sweeps += 1
-            for k in range(active.shape[0]):
-                history[stored, k] = w[active[k]]
-            history[stored, active.shape[0]] = b_arr[0]
-            stored += 1
-            if stored == ANDERSON_DEPTH + 1:
-                _anderson_step(X, y, r, psi_r, w, b_arr, active, history, kappa, mu, delta)
-                stored = 0
-            inner = _max_violation(X, psi_r, w, active, kappa, mu, inv_n)
-            intercept_v = 0.0
-            for i in range(n):
-                intercept_v += psi_r[i]
-            intercept_v = abs(intercept_v) * inv_n
-            if max(inner, intercept_v) <= tol:
-                break
-        # full check; a full sweep also admits the violators
-        violation = _max_violation(X, psi_r, w, all_coords, kappa, mu, inv_n)
-        intercept_v = 0.0
-        for i in range(n):
-            intercept_v += psi_r[i]
-        violation = max(violation, abs(intercept_v) * inv_n)
-        if violation <= tol:
+    if not grad_known:
+        _full_gradient(X, psi_r, inv_n, grad)
+        sweeps += 1
+    while True:
+        # full KKT check from the full gradient at the current point
+        violation = _intercept_violation(psi_r, inv_n)
+        n_new = 0
+        for j in range(p):
+            v = _kkt_violation_j(grad[j], w[j], kappa, mu)
+            if v > violation:
+                violation = v
+            if v > tol and not in_set[j]:
+                in_set[j] = True
+                n_new += 1
+            elif w[j] != 0.0:
+                in_set[j] = True
+        if violation <= tol or sweeps >= max_sweeps:
             break
-        _sweep(X, r, psi_r, w, b_arr, lips, all_coords, kappa, mu, delta, inv_n)
+        working = np.flatnonzero(in_set)
+        while sweeps < max_sweeps:
+            # cheap sweeps over the nonzero coefficients settle them first (admitting every
+            # violator at once would also admit features that the settled fit no longer wants)
+            active = working[w[working] != 0.0]
+            history = np.empty((ANDERSON_DEPTH + 1, active.shape[0] + 1))
+            stored = 0
+            while sweeps < max_sweeps:
+                _sweep(X, r, psi_r, w, b_arr, lips, active, kappa, mu, delta, inv_n)
+                sweeps += 1
+                for k in range(active.shape[0]):
+                    history[stored, k] = w[active[k]]
+                history[stored, active.shape[0]] = b_arr[0]
+                stored += 1
+                if stored == ANDERSON_DEPTH + 1:
+                    _anderson_step(X, y, r, psi_r, w, b_arr, active, history, kappa, mu, delta)
+                    stored = 0
+                inner = _max_violation(X, psi_r, w, active, kappa, mu, inv_n)
+                if max(inner, _intercept_violation(psi_r, inv_n)) <= tol:
+                    break
+            if _max_violation(X, psi_r, w, working, kappa, mu, inv_n) <= tol:
+                break
+            # a sweep over the whole working set admits the violators that remain
+            _sweep(X, r, psi_r, w, b_arr, lips, working, kappa, mu, delta, inv_n)
+            sweeps += 1
+        _full_gradient(X, psi_r, inv_n, grad)
         sweeps += 1
     return b_arr[0], sweeps, violation
