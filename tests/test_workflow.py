@@ -36,6 +36,9 @@ METRICS_COLUMNS = [
     "fpr",
     "precision",
     "f1",
+    "group_hit",
+    "group_frac",
+    "group_whole",
     "cv_score",
     "intercept",
 ]
