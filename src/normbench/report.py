@@ -9,8 +9,9 @@ the penalty? -- from the run's own ``results/metrics.csv`` and ``results/timings
 configuration, and (optional) the oracle reference ``results/oracle.csv``, the datasets' JSON
 sidecars and Snakemake's benchmark files.
 Its sections, in order: summary (generated sentences with effect sizes), models and scenarios,
-the loss x penalty grid, out-of-sample error, sparsity recovery, how the loss acts, statistics,
-failures, cost and provenance. ``docs/report.md`` explains every figure.
+the loss x penalty grid (with the oracle reference), out-of-sample error, sparsity and group
+recovery, how the penalty acts, how the loss acts, statistics, failures, cost and provenance.
+``docs/report.md`` explains every figure.
 
 Command line::
 

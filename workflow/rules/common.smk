@@ -85,8 +85,8 @@ def _rule_benchmarks(job_rule, datasets):
 def report_benchmarks(wildcards):
     """Benchmark files of every job upstream of the report: its memory table reads these.
 
-    Declared as the report's inputs, so the table never mixes in files of datasets no longer in
-    the config, and a rerun of any job rebuilds the report.
+    Declared as the report's inputs and passed to it as the list to read, so the table never
+    mixes in stale files (of datasets no longer in the config, or the report's own).
     """
     files = []
     for dataset in dataset_names(config):
