@@ -3,8 +3,9 @@
 #   snakemake --cores 2                                   # the default study, config/config.yaml
 #   snakemake --cores 2 --configfile config/quick.yaml    # another study, same DAG
 #
-# Outputs: results/metrics.csv (one row per dataset, replicate, loss, penalty), results/timings.csv
-# and reports/report.html. See README.md and config/README.md.
+# Outputs: results/metrics.csv (one row per dataset, replicate, loss, penalty), results/timings.csv,
+# results/oracle.csv (least squares on the true support, a reference) and reports/report.html.
+# See README.md and config/README.md.
 
 import sys
 from pathlib import Path
@@ -47,6 +48,7 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/datasets.smk"
 include: "workflow/rules/fit.smk"
+include: "workflow/rules/oracle.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/report.smk"
 # Dataset rules besides the simulator (see config/README.md, "Adding a dataset"); add yours here.
@@ -71,4 +73,5 @@ rule all:
     input:
         "results/metrics.csv",
         "results/timings.csv",
+        "results/oracle.csv",
         "reports/report.html",

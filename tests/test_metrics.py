@@ -8,6 +8,7 @@ from normbench.metrics import (
     METRIC_NAMES,
     estimation_error,
     evaluate,
+    group_metrics,
     prediction_metrics,
     risk,
     support_metrics,
@@ -143,6 +144,84 @@ def test_shape_mismatch_raises(function, first, second):
         function(first, second)
 
 
+GROUP_KEYS = ("group_hit", "group_frac", "group_whole")
+NAN = math.nan
+
+
+@pytest.mark.parametrize(
+    ("coef_true", "coef_hat", "groups", "expected"),
+    [
+        pytest.param(
+            # active groups: 0 = {0, 1, 2} and 1 = {3, 4}; group 2 = {5, 6} holds no true
+            # feature. Selected {0, 3, 4, 5}: group 0 hit with 1 of 3, group 1 kept whole.
+            # hit 2/2; fraction (1/3 + 2/2) / 2 = 2/3; whole 1 of 2 hit groups.
+            [1, 1, 1, 2, 2, 0, 0],
+            [0.3, 0, 0, 1, 1, 0.2, 0],
+            [0, 0, 0, 1, 1, 2, 2],
+            (1.0, 2 / 3, 0.5),
+            id="one-picked-one-whole",
+        ),
+        pytest.param(
+            # group 0 = {0, 1} hit with both, group 1 = {2, 3} missed although its null
+            # member 4 is selected: hit 1/2, fraction 1, whole 1/1
+            [1, -1, 1, 1, 0],
+            [1, -1, 0, 0, 5],
+            [0, 0, 1, 1, 1],
+            (0.5, 1.0, 1.0),
+            id="null-member-does-not-count",
+        ),
+        pytest.param(
+            # nothing selected: hit 0, the other two are undefined (no hit group)
+            [1, 1, 1, 0],
+            [0, 0, 0, 0],
+            [4, 4, 4, 4],
+            (0.0, NAN, NAN),
+            id="no-group-hit",
+        ),
+        pytest.param(
+            # singleton true members (groups 0 and 1) and ungrouped ones (-1) cannot be split:
+            # only group 2 = {4, 5} is active; 1 of its 2 members selected
+            [1, 0, 1, 0, 1, 1, 1, 1],
+            [1, 0, 1, 0, 0, 2, 1, 1],
+            [0, 0, 1, 1, 2, 2, -1, -1],
+            (1.0, 0.5, 0.0),
+            id="singletons-and-ungrouped-ignored",
+        ),
+        pytest.param(
+            # no group has two true members: all three undefined
+            [1, 0, 1, 0],
+            [1, 1, 1, 1],
+            [0, 0, 1, 1],
+            (NAN, NAN, NAN),
+            id="no-active-group",
+        ),
+    ],
+)
+def test_group_metrics_hand_computed(coef_true, coef_hat, groups, expected):
+    result = group_metrics(
+        np.array(coef_true, dtype=float), np.array(coef_hat, dtype=float), np.array(groups)
+    )
+    assert tuple(result) == GROUP_KEYS
+    for key, value in zip(GROUP_KEYS, expected, strict=True):
+        if math.isnan(value):
+            assert math.isnan(result[key]), key
+        else:
+            assert result[key] == pytest.approx(value), key
+
+
+@pytest.mark.parametrize(("coef_true", "groups"), [(None, [0, 0]), ([1.0, 1.0], None)])
+def test_group_metrics_missing_without_truth_or_groups(coef_true, groups):
+    result = group_metrics(coef_true, [1.0, 0.0], groups)
+    assert all(math.isnan(result[key]) for key in GROUP_KEYS)
+
+
+def test_group_metrics_rejects_bad_groups():
+    with pytest.raises(ValueError, match="groups must have the shape"):
+        group_metrics([1.0, 1.0], [1.0, 0.0], [0, 0, 0])
+    with pytest.raises(ValueError, match="integer labels"):
+        group_metrics([1.0, 1.0], [1.0, 0.0], [0.5, 0.5])
+
+
 @pytest.mark.parametrize("make_dataset", DATASET_FACTORIES)
 def test_evaluate_hand_computed(make_dataset):
     dataset = make_dataset(
@@ -151,6 +230,7 @@ def test_evaluate_hand_computed(make_dataset):
         y_test=np.array([1.0, 4.0, 0.5]),
         f_test=np.array([2.0, 3.0, 0.5]),
         coef=np.array([1.0, -1.0]),
+        groups=np.array([0, 0]),
     )
     result = evaluate(dataset, np.array([1.0, 0.0]), 0.5)
     # predictions X_test @ [1, 0] + 0.5 = [1.5, 3.5, 0.5]
@@ -158,6 +238,7 @@ def test_evaluate_hand_computed(make_dataset):
     # vs f_test: [-0.5, 0.5, 0] -> risk 0.5 / 3
     # coef_hat - coef = [0, 1] -> estimation error 1
     # truth {0, 1}, selected {0}: TP=1, FN=1, no true zeros -> FPR nan, F1 = 2 / 3
+    # one active group {0, 1}, hit with 1 of its 2 members: hit 1, fraction 1/2, not whole
     expected = {
         "test_mse": 1 / 6,
         "test_mae": 1 / 3,
@@ -168,6 +249,9 @@ def test_evaluate_hand_computed(make_dataset):
         "fpr": math.nan,
         "precision": 1.0,
         "f1": 2 / 3,
+        "group_hit": 1.0,
+        "group_frac": 0.5,
+        "group_whole": 0.0,
     }
     assert tuple(result) == METRIC_NAMES
     for key, value in expected.items():
@@ -187,7 +271,7 @@ def test_evaluate_without_optional_arrays(make_dataset):
     assert result["test_mse"] == pytest.approx(1.0)
     assert result["test_mae"] == pytest.approx(1.0)
     assert result["n_nonzero"] == 1
-    for key in ("risk", "estimation_error", "tpr", "fpr", "precision", "f1"):
+    for key in ("risk", "estimation_error", "tpr", "fpr", "precision", "f1", *GROUP_KEYS):
         assert math.isnan(result[key]), key
 
 

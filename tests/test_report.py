@@ -26,13 +26,19 @@ LOSSES = ("l2", "l1", "huber")
 PENALTIES = ("none", "l1", "l2", "elasticnet")
 DATASETS = ("alpha", "beta")
 N_REPLICATES = 3
-# 5 heatmaps (grid), paired risk ratios and relative risk (error), TPR/FPR scatter and F1
-# distributions (sparsity)
-FIGURES_PER_DATASET = 9
+# 5 heatmaps (grid), paired risk ratios and relative risk (error), TPR/FPR scatter, F1 and
+# within-group selected share distributions (sparsity)
+FIGURES_PER_DATASET = 10
 # interaction plot (grid), L1/L2 balls, coefficient paths and support ROC (how the penalty
 # acts, on the first simulated dataset), loss functions (how the loss acts), fit times (cost)
 GLOBAL_FIGURES = 6
 FAILURE_MESSAGE = "LinAlgError: SVD did not converge <rank 0>"
+# Within-group selected share (group_frac) per penalty, before a per-replicate offset; l1 picks
+# a fifth of a hit group, the elastic net most of it, dense penalties all of it.
+GROUP_FRAC = {"none": 1.0, "l1": 0.2, "l2": 1.0, "elasticnet": 0.7}
+# The oracle (least squares on the true support): alpha applies, beta does not.
+ORACLE_RISKS = (0.05, 0.06, 0.04)
+ORACLE_REASON = "n_train = 100 is not larger than the true support (150 features)"
 NOT_CONVERGED_MESSAGE = "coordinate descent stopped at max_iter=1000"
 
 CONFIG = {
@@ -94,7 +100,11 @@ def _synthetic_tables(
                         fpr=0.01 * j,
                         precision=f1,
                         f1=f1,
+                        group_hit=1.0,
+                        # l1: 0.2, 0.3, 0.4 over the replicates; elasticnet: 0.7, 0.8, 0.9
+                        group_frac=min(1.0, GROUP_FRAC[penalty] + 0.1 * replicate),
                     )
+                    row["group_whole"] = float(row["group_frac"] == 1.0)
                     metric_rows.append(row)
                     timing_rows.append(
                         {
@@ -117,6 +127,32 @@ def _synthetic_tables(
     return metrics, pd.DataFrame(timing_rows)
 
 
+def _oracle_table(datasets):
+    """Oracle rows: alpha with risks ORACLE_RISKS, beta not applicable."""
+    rows = []
+    for dataset in datasets:
+        for replicate in range(N_REPLICATES):
+            applies = dataset == "alpha"
+            risk = ORACLE_RISKS[replicate] if applies else math.nan
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "replicate": replicate,
+                    "status": "ok" if applies else "not_applicable",
+                    "message": "" if applies else ORACLE_REASON,
+                    "n_train": 100,
+                    "p": 1000,
+                    "test_mse": risk + 1.0,
+                    "test_mae": math.sqrt(risk + 1.0),
+                    "risk": risk,
+                    "estimation_error": math.sqrt(risk),
+                    "intercept": 0.0 if applies else math.nan,
+                    "n_support": 10 if applies else 150,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def _build(
     tmp_path,
     name="report.html",
@@ -124,6 +160,7 @@ def _build(
     config=CONFIG,
     transform=None,
     report_kwargs=None,
+    oracle=True,
     **kwargs,
 ):
     metrics, timings = _synthetic_tables(**kwargs)
@@ -139,6 +176,9 @@ def _build(
         "benchmarks_dir": tmp_path / "no-benchmarks",
         **(report_kwargs or {}),
     }
+    if oracle:
+        write_table(_oracle_table(datasets), tmp_path / f"{name}.oracle.csv")
+        options["oracle_csv"] = tmp_path / f"{name}.oracle.csv"
     build_report(
         metrics_csv=tmp_path / f"{name}.metrics.csv",
         timings_csv=tmp_path / f"{name}.timings.csv",
@@ -313,7 +353,8 @@ def variant_html(tmp_path_factory):
     def intercepts(metrics):
         # a user dataset has no noise-free signal and no true coefficients
         real = metrics.dataset == "alpha"
-        metrics.loc[real, ["risk", "estimation_error", "tpr", "fpr", "precision", "f1"]] = math.nan
+        unknown = ["risk", "estimation_error", "tpr", "fpr", "precision", "f1"]
+        metrics.loc[real, [*unknown, "group_hit", "group_frac", "group_whole"]] = math.nan
         location = {"l2": 0.02, "l1": -1.45, "huber": -0.7}
         metrics["intercept"] = [
             0.1 if penalty == "none" else location[loss] + 0.01 * replicate
@@ -374,7 +415,8 @@ def test_report_relative_risk_needs_variances(variant_html, report_html):
     error = _section_text(report_html, "error")
     assert "re-simulated from the configuration" in error
     assert "RR and PVE are not shown" not in error
-    assert variant_html.count("<img ") == 2 * FIGURES_PER_DATASET - 1 + GLOBAL_FIGURES + 1
+    # alpha has neither RR nor group figures; beta's skewed noise adds the intercepts
+    assert variant_html.count("<img ") == 2 * FIGURES_PER_DATASET - 2 + GLOBAL_FIGURES + 1
 
 
 def test_report_intercepts_under_skewed_noise(variant_html, report_html):
@@ -436,6 +478,7 @@ def test_report_without_git(tmp_path, monkeypatch):
     assert "1970-01-01 00:00:00 UTC" in html_text
     assert 'id="grid-alpha"' not in html_text
     assert html_text.count("<img ") == FIGURES_PER_DATASET + GLOBAL_FIGURES
+    assert "least squares on the true support" not in html_text  # no --oracle: no oracle
 
 
 def test_cli_help(capsys):
@@ -677,3 +720,147 @@ def test_report_published_section(tmp_path, report_html):
     assert html_text.find('<section id="summary">') < html_text.find('<section id="published">')
     # without published numbers there is neither the section nor its link
     assert '<section id="published">' not in report_html and "#published" not in report_html
+
+
+# ----------------------------------------------------------------------------- groups and oracle
+
+
+def test_report_group_recovery(report_html):
+    sparsity = _section_text(report_html, "sparsity")
+    alpha = sparsity[sparsity.index('<h3 id="sparsity-alpha">') : sparsity.index("sparsity-beta")]
+    sentence = re.search(r'<p id="groups-alpha">(.*?)</p>', alpha).group(1)
+    # alpha: l1 fits have group_frac 0.2, 0.3, 0.4 (replicates) for each loss, elastic net
+    # 0.7, 0.8, 0.9; none of them keeps its group whole
+    assert (
+        "the lasso (l1) fits hit a true group in 9 of 9 fits (all losses); there they select a "
+        "median share 0.3 of a hit group&#x27;s true members and keep on average 0% of their "
+        "hit groups whole" in sentence
+    )
+    assert "the elastic-net fits hit a true group in 9 of 9 fits" in sentence
+    assert "median share 0.8" in sentence
+    assert "as its grouping effect predicts" in sentence
+    # beta: huber / l1 did not converge on one replicate, so 8 lasso fits count
+    beta = re.search(r'<p id="groups-beta">(.*?)</p>', sparsity).group(1)
+    assert "the lasso (l1) fits hit a true group in 8 of 8 fits" in beta
+    assert alpha.count("<img ") == 3  # TPR/FPR, F1 and the within-group share
+    assert 'alt="within-group selected share for alpha"' in alpha
+    # the medians table: ..., F1, group hit, group frac, whole
+    assert "<th>group frac</th>" in alpha
+    assert _row_cells(alpha, "l2 / l1")[-3:] == ["1", "0.3", "0"]
+    assert _row_cells(alpha, "l2 / l2")[-3:] == ["1", "1", "1"]
+
+
+def test_report_group_sentence_cases():
+    from normbench.report import _group_sentence
+
+    rows = []
+    for penalty, hit, frac, whole in (("l1", 0.0, math.nan, math.nan), ("elasticnet", 1, 1, 1)):
+        for replicate in range(2):
+            rows.append(
+                {
+                    "dataset": "d",
+                    "replicate": replicate,
+                    "loss": "l2",
+                    "penalty": penalty,
+                    "status": "ok",
+                    "group_hit": hit,
+                    "group_frac": frac,
+                    "group_whole": whole,
+                }
+            )
+    config = {"datasets": {"d": {"design": {"kind": "independent"}}}}
+    sentence = _group_sentence({"metrics": pd.DataFrame(rows), "config": config}, "d")
+    assert sentence.startswith("On d, the lasso (l1) fits hit a true group in 0 of 2 fits")
+    assert "elastic-net fits hit a true group in 2 of 2 fits" in sentence
+    assert "keep on average 100% of their hit groups whole" in sentence
+    assert "groups of this independent design are nominal" in sentence
+
+
+def test_report_group_recovery_needs_groups(variant_html):
+    sparsity = _section_text(variant_html, "sparsity")
+    assert "Group recovery is not shown for alpha" in sparsity
+    assert 'alt="within-group selected share for beta"' in sparsity
+
+
+def test_report_oracle_reference(report_html):
+    metrics, _ = _synthetic_tables()
+    grid = _section_text(report_html, "grid")
+    alpha = grid[grid.index('<h3 id="grid-alpha">') : grid.index('<h3 id="grid-beta">')]
+    beta = grid[grid.index('<h3 id="grid-beta">') :]
+    best = _median_of(metrics, "alpha", ("huber", "elasticnet"))
+    assert (
+        "The oracle, least squares on the true support, has median risk 0.05 over 3 of 3 "
+        f"replicate(s); the best pair&#x27;s median risk is {format_value(best / 0.05)} "
+        "times that." in alpha
+    )
+    assert f"does not apply here: {ORACLE_REASON}." in beta
+    assert "The dashed black line is the median risk of the oracle" in grid
+    # the last row of the table of medians: n_ok, n_not_ok, risk, IQR, test_mse, test_mae, F1,
+    # n_nonzero (the true support), lam, l1_ratio, delta
+    label = "oracle (least squares on the true support)"
+    assert _row_cells(alpha, label) == [
+        "3",
+        "0",
+        "0.05",
+        "0.045 – 0.055",
+        "1.05",
+        format_value(math.sqrt(1.05)),
+        "n/a",
+        "10",
+        "n/a",
+        "n/a",
+        "n/a",
+    ]
+    assert _row_cells(beta, label)[:3] == ["0", "3", "n/a"]
+    assert "(the oracle) has median risk 0.05." in _summary_item(report_html, "alpha")
+    assert "oracle" not in _summary_item(report_html, "beta")
+    # alpha's variances are re-derived from the configuration: the oracle's RR is drawn
+    error = _section_text(report_html, "error")
+    assert "The dotted line is the median relative risk of the oracle" in error
+
+
+def test_oracle_table_needs_its_columns(tmp_path):
+    from normbench.report import _read_oracle
+
+    pd.DataFrame({"dataset": ["a"], "replicate": [1], "status": ["ok"]}).to_csv(
+        tmp_path / "o.csv", index=False
+    )
+    with pytest.raises(ValueError, match=r"o.csv: oracle table lacks column\(s\)"):
+        _read_oracle(tmp_path / "o.csv", pd.DataFrame())
+
+
+def test_read_benchmarks_reads_exactly_the_given_files(tmp_path):
+    from normbench.report import _read_benchmarks
+
+    line = "s\th:m:s\tmax_rss\tmax_vms\n{}\t0:00:01\t{}\t1.0\n"
+    for rule, seconds, rss in (("fit_models", 2.0, 100.0), ("stale_rule", 9.0, 900.0)):
+        path = tmp_path / "bench" / rule / "d" / "rep1.tsv"
+        path.parent.mkdir(parents=True)
+        path.write_text(line.format(seconds, rss))
+    outside = tmp_path / "aggregate_results.tsv"
+    outside.write_text(line.format(1.0, 50.0))
+    given = [tmp_path / "bench" / "fit_models" / "d" / "rep1.tsv", outside]
+    jobs = _read_benchmarks(tmp_path / "bench", given)
+    assert jobs.to_dict("list") == {
+        "rule": ["fit_models", "aggregate_results"],
+        "s": [2.0, 1.0],
+        "max_rss": [100.0, 50.0],
+    }
+    # without a list, every file under the directory
+    assert sorted(_read_benchmarks(tmp_path / "bench")["rule"]) == ["fit_models", "stale_rule"]
+    with pytest.raises(ValueError, match="benchmark file"):
+        _read_benchmarks(tmp_path / "bench", [tmp_path / "missing.tsv"])
+
+
+def test_interaction_plot_reference_lines():
+    metrics, _ = _synthetic_tables()
+    figure = interaction_plot(
+        metrics, ["alpha", "beta"], references={"alpha": 0.05}, reference_label="oracle"
+    )
+    alpha, beta = (ax for ax in figure.axes if ax.get_visible())
+    lines = [line for line in alpha.get_lines() if line.get_label() == "oracle"]
+    assert len(lines) == 1 and list(lines[0].get_ydata()) == [0.05, 0.05]
+    assert alpha.get_ylim()[0] < 0.05  # the line is inside the axis
+    assert [line.get_label() for line in beta.get_lines()] == list(LOSSES)
+    legend = [text.get_text() for text in figure.legends[0].get_texts()]
+    assert legend == [*LOSSES, "oracle"]

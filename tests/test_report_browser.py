@@ -133,3 +133,24 @@ def test_no_external_urls(rendered):
     references = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', rendered["html"])
     assert not [ref for ref in references if re.match(r"(?:https?:)?//", ref)]
     assert not re.search(r"https?://", rendered["dom"].split("<pre>")[0])
+
+
+def _rendered_image(dom, alt):
+    match = re.search(rf'<img src="data:image/png;base64,([^"]*)" alt="{re.escape(alt)}"', dom)
+    assert match, f"no image {alt!r} in the rendered page"
+    with Image.open(io.BytesIO(base64.b64decode(match.group(1)))) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+def test_group_and_oracle_content_is_rendered(rendered):
+    dom = rendered["dom"]
+    for section in ("grid", "error", "sparsity", "penalty", "loss", "statistics", "cost"):
+        assert f'<section id="{section}">' in dom, section
+    # the within-group share figure is drawn: boxes, points and the "kept whole" line
+    pixels = _rendered_image(dom, "within-group selected share for alpha")
+    assert (pixels < 245).any(axis=2).mean() > 0.02
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50
+    assert re.search(r'<p id="groups-alpha">On alpha, the lasso \(l1\) fits hit', dom)
+    # the oracle: a row of the table of medians and the line of the interaction plot
+    assert "<td>oracle (least squares on the true support)</td>" in dom
+    assert "The dashed black line is the median risk of the oracle" in dom

@@ -37,6 +37,9 @@ METRICS_COLUMNS = [
     "fpr",
     "precision",
     "f1",
+    "group_hit",
+    "group_frac",
+    "group_whole",
     "cv_score",
     "intercept",
 ]
@@ -97,6 +100,30 @@ def test_metrics_table_has_one_row_per_dataset_replicate_and_model(first_run):
     assert {row["status"] for row in rows} <= {"ok", "not_converged"}
     assert all(float(row["test_mse"]) >= 0 for row in rows)
     assert {(row["n_train"], row["p"]) for row in rows} == {("30", "40")}
+
+
+def test_oracle_table_has_one_row_per_dataset_replicate(first_run):
+    rows = _rows(first_run / "results" / "oracle.csv")
+    assert [(row["dataset"], row["replicate"]) for row in rows] == [
+        (dataset, replicate) for dataset in sorted(DATASETS) for replicate in REPLICATES
+    ]
+    # 30 training points, 5 true features: least squares on the support always applies
+    assert {row["status"] for row in rows} == {"ok"}
+    assert {row["n_support"] for row in rows} == {"5"}
+    assert all(float(row["risk"]) > 0 for row in rows)
+
+
+def test_report_shows_groups_and_oracle(first_run):
+    html = (first_run / "reports" / "report.html").read_text(encoding="utf-8")
+    for dataset in DATASETS:
+        # block design, 5 grouped true features: one active group per replicate
+        assert f'<p id="groups-{dataset}">On {dataset}, the lasso (l1) fits hit' in html
+        assert f'alt="within-group selected share for {dataset}"' in html
+    assert "<td>oracle (least squares on the true support)</td>" in html
+    assert "The dashed black line is the median risk of the oracle" in html
+    # the memory table reads the declared benchmark files of every upstream rule
+    for rule in ("simulate_dataset", "fit_models", "fit_oracle", "aggregate_results"):
+        assert f"<tr><td>{rule}</td>" in html
 
 
 def test_timings_report_logs_and_benchmarks_are_written(first_run):

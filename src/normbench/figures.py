@@ -289,7 +289,15 @@ def heatmap_grid(summary, dataset, metric, *, title=None):
 
 
 def replicate_distributions(
-    metrics, dataset, metric, *, reference_lines=None, log_scale=None, xlabel=None, title=None
+    metrics,
+    dataset,
+    metric,
+    *,
+    reference_lines=None,
+    log_scale=None,
+    xlabel=None,
+    title=None,
+    limits=None,
 ):
     """Distribution of a metric across replicates for every pair of one dataset.
 
@@ -313,6 +321,9 @@ def replicate_distributions(
         every value is positive.
     xlabel, title : str, optional
         Override the axis label and the title.
+    limits : tuple of float, optional
+        Fixed ``(left, right)`` limits of the value axis, e.g. ``(0, 1)`` for a share, so
+        that a narrow spread is not magnified to fill the panel.
 
     Returns
     -------
@@ -384,6 +395,8 @@ def replicate_distributions(
         ax.axvline(x, color=colour, linestyle=style, linewidth=1.3, label=label, zorder=2)
     if reference_lines:
         ax.legend(loc="best", fontsize=8)
+    if limits is not None:
+        ax.set_xlim(*limits)
     ax.set_ylabel("loss / penalty")
     note = _direction_note(metric)
     ax.set_xlabel(xlabel if xlabel is not None else metric + (f" ({note})" if note else ""))
@@ -570,7 +583,7 @@ def fit_time_bars(timings):
     return figure
 
 
-def interaction_plot(metrics, datasets, metric="risk"):
+def interaction_plot(metrics, datasets, metric="risk", *, references=None, reference_label=None):
     """Median of a metric per penalty, one line per loss, one panel per dataset.
 
     The classic two-way interaction plot: if the loss and the penalty acted independently
@@ -584,6 +597,12 @@ def interaction_plot(metrics, datasets, metric="risk"):
         Datasets to draw, one panel each, in this order.
     metric : str
         A positive metric, ``risk`` by default.
+    references : mapping of str to float, optional
+        A horizontal reference level per dataset (e.g. the oracle's median risk), drawn as a
+        dashed black line in that dataset's panel; datasets without a finite, positive value
+        get none.
+    reference_label : str, optional
+        The legend entry of the reference lines.
 
     Returns
     -------
@@ -623,9 +642,13 @@ def interaction_plot(metrics, datasets, metric="risk"):
                 markeredgecolor="black",
                 markeredgewidth=0.6,
             )
+        level = (references or {}).get(dataset)
+        has_reference = level is not None and math.isfinite(level) and level > 0
+        if has_reference:
+            ax.axhline(level, color="black", linestyle="--", linewidth=1.2, label=reference_label)
         ax.set_xticks(range(len(penalties)), penalties)
         ax.set_xlim(-0.3, len(penalties) - 0.7)
-        if len(medians):
+        if len(medians) or has_reference:
             ax.set_yscale("log")
             _plain_log_ticks(ax.yaxis)
         ax.grid(alpha=0.3)
@@ -633,8 +656,14 @@ def interaction_plot(metrics, datasets, metric="risk"):
         ax.set_xlabel("penalty")
     for ax in axes[:, 0]:
         ax.set_ylabel(f"median {metric} (log axis)")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    figure.legend(handles, labels, title="loss", loc="outside right upper", fontsize=9)
+    # every panel may lack a line (a loss without values, a dataset without a reference)
+    legend = {}
+    for ax in axes.flat[: len(datasets)]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault(label, handle)
+    figure.legend(
+        list(legend.values()), list(legend), title="loss", loc="outside right upper", fontsize=9
+    )
     figure.suptitle(f"Median {metric}: parallel lines = no loss x penalty interaction")
     return figure
 

@@ -1,9 +1,9 @@
-"""Out-of-sample, risk and support-recovery metrics for one fitted model.
+"""Out-of-sample, risk, support- and group-recovery metrics for one fitted model.
 
 Every function takes plain arrays (or a :class:`~normbench.datasets.Dataset`) and returns
 Python floats/ints, so a row of the metrics table is a plain ``dict``. Metrics that need an
-optional array of the data contract (``coef``, ``f_test``) are ``nan`` when it is absent:
-a real data set has no true coefficients, and a missing value must not read as zero.
+optional array of the data contract (``coef``, ``f_test``, ``groups``) are ``nan`` when it is
+absent: a real data set has no true coefficients, and a missing value must not read as zero.
 """
 
 import math
@@ -14,6 +14,7 @@ __all__ = [
     "METRIC_NAMES",
     "estimation_error",
     "evaluate",
+    "group_metrics",
     "prediction_metrics",
     "risk",
     "support_metrics",
@@ -30,6 +31,9 @@ METRIC_NAMES = (
     "fpr",
     "precision",
     "f1",
+    "group_hit",
+    "group_frac",
+    "group_whole",
 )
 
 
@@ -198,6 +202,79 @@ def support_metrics(coef_true, coef_hat):
     }
 
 
+def group_metrics(coef_true, coef_hat, groups):
+    """Does the selected support keep a correlated group of true features together?
+
+    Correlated true features compete for the same signal: the lasso tends to select one member
+    of such a group and drop the others, while the elastic net's ridge part pulls their
+    coefficients together (the *grouping effect* of Zou & Hastie, 2005). For every *truly
+    active group* -- a group label ``g >= 0`` with at least two true non-zero members
+    ``A_g = {j : groups[j] = g, coef_true[j] != 0}`` (a single true member cannot be split) --
+    the selected support ``S = {j : coef_hat[j] != 0}`` either misses ``A_g``, picks part of
+    it, or keeps it whole. Null members of a group are not counted here (they are false
+    positives, measured by ``fpr``); label ``-1`` means "in no group".
+
+    Parameters
+    ----------
+    coef_true : array-like of shape (p,) or None
+        True coefficients; ``None`` when unknown.
+    coef_hat : array-like of shape (p,)
+        Estimated coefficients.
+    groups : array-like of int, shape (p,), or None
+        Group label of each feature (``-1``: in no group); ``None`` when unknown.
+
+    Returns
+    -------
+    metrics : dict
+        ``group_hit``: share of the truly active groups that are *hit*, i.e. of which at
+        least one true member is selected.
+        ``group_frac``: mean over the hit groups of ``|A_g ∩ S| / |A_g|``, the share of a hit
+        group's true members that are selected: 1 keeps every hit group whole, ``1 / |A_g|``
+        picks a single member.
+        ``group_whole``: share of the hit groups whose true members are all selected.
+        All three are ``nan`` when ``coef_true`` or ``groups`` is None or there is no truly
+        active group; ``group_frac`` and ``group_whole`` are ``nan`` when no group is hit
+        (``group_hit`` is then 0).
+
+    Raises
+    ------
+    ValueError
+        If the inputs are not 1-d, differ in shape, are empty, or ``groups`` holds
+        non-integer labels.
+    """
+    missing = dict.fromkeys(("group_hit", "group_frac", "group_whole"), math.nan)
+    if coef_true is None or groups is None:
+        _as_vector(coef_hat, "coef_hat")
+        return missing
+    coef_true, coef_hat = _matching_vectors(coef_true, coef_hat, "coef_true", "coef_hat")
+    labels = np.asarray(groups)
+    if labels.shape != coef_true.shape:
+        raise ValueError(
+            f"groups must have the shape of coef_true {coef_true.shape}, got {labels.shape}"
+        )
+    if labels.size and not np.issubdtype(labels.dtype, np.integer):
+        if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):
+            raise ValueError(f"groups must hold integer labels, got dtype {labels.dtype}")
+        labels = labels.astype(np.int64)
+    true_grouped = (coef_true != 0) & (labels >= 0)
+    active_labels, sizes = np.unique(labels[true_grouped], return_counts=True)
+    active_labels = active_labels[sizes >= 2]
+    if active_labels.size == 0:
+        return missing
+    selected = coef_hat != 0
+    fractions = np.array(
+        [np.mean(selected[true_grouped & (labels == label)]) for label in active_labels]
+    )
+    hit = fractions > 0
+    if not hit.any():
+        return {**missing, "group_hit": 0.0}
+    return {
+        "group_hit": float(np.mean(hit)),
+        "group_frac": float(np.mean(fractions[hit])),
+        "group_whole": float(np.mean(fractions[hit] == 1.0)),
+    }
+
+
 def evaluate(dataset, coef_hat, intercept_hat):
     """All metrics of a linear model ``x -> x @ coef_hat + intercept_hat`` on the test split.
 
@@ -205,7 +282,8 @@ def evaluate(dataset, coef_hat, intercept_hat):
     ----------
     dataset : Dataset
         Any object with attributes ``X_test``, ``y_test``, ``f_test`` (or None) and ``coef``
-        (or None), such as :class:`normbench.datasets.Dataset`.
+        (or None), such as :class:`normbench.datasets.Dataset`; an optional ``groups``
+        attribute (or None) enables the group metrics.
     coef_hat : array-like of shape (p,)
         Estimated coefficients on the original feature scale.
     intercept_hat : float
@@ -215,7 +293,8 @@ def evaluate(dataset, coef_hat, intercept_hat):
     -------
     metrics : dict
         Keys :data:`METRIC_NAMES` in that order: ``test_mse``, ``test_mae``, ``risk``,
-        ``estimation_error``, ``n_nonzero``, ``tpr``, ``fpr``, ``precision``, ``f1``.
+        ``estimation_error``, ``n_nonzero``, ``tpr``, ``fpr``, ``precision``, ``f1``,
+        ``group_hit``, ``group_frac``, ``group_whole`` (see :func:`group_metrics`).
 
     Raises
     ------
@@ -238,4 +317,5 @@ def evaluate(dataset, coef_hat, intercept_hat):
     metrics["risk"] = risk(dataset.f_test, y_pred)
     metrics["estimation_error"] = estimation_error(dataset.coef, coef_hat)
     metrics.update(support_metrics(dataset.coef, coef_hat))
+    metrics.update(group_metrics(dataset.coef, coef_hat, getattr(dataset, "groups", None)))
     return {name: metrics[name] for name in METRIC_NAMES}

@@ -6,15 +6,17 @@ from the data or the configuration is HTML-escaped.
 
 The report answers one question -- for p >> n regression, which matters more, the loss or
 the penalty? -- from the run's own ``results/metrics.csv`` and ``results/timings.csv``, the
-configuration, and (optional) the datasets' JSON sidecars and Snakemake's benchmark files.
+configuration, and (optional) the oracle reference ``results/oracle.csv``, the datasets' JSON
+sidecars and Snakemake's benchmark files.
 Its sections, in order: summary (generated sentences with effect sizes), models and scenarios,
-the loss x penalty grid, out-of-sample error, sparsity recovery, how the loss acts, statistics,
-failures, cost and provenance. ``docs/report.md`` explains every figure.
+the loss x penalty grid (with the oracle reference), out-of-sample error, sparsity and group
+recovery, how the penalty acts, how the loss acts, statistics, failures, cost and provenance.
+``docs/report.md`` explains every figure.
 
 Command line::
 
     python -m normbench.report --metrics results/metrics.csv --timings results/timings.csv \\
-        --config config/config.yaml --output reports/report.html
+        --oracle results/oracle.csv --config config/config.yaml --output reports/report.html
 """
 
 import argparse
@@ -110,6 +112,11 @@ _CV_DEFAULTS = {
     "huber_multiplier": _DEFAULT_HUBER_MULTIPLIER,
 }
 _GRID_METRICS = ("risk", "test_mse", "test_mae", "f1", "n_nonzero")
+_ORACLE_LABEL = "oracle (least squares on the true support)"
+_ORACLE_NUMBERS = ("risk", "test_mse", "test_mae")
+_GROUP_METRICS = ("group_hit", "group_frac", "group_whole")
+# Designs whose group labels are nominal: the features are not correlated within a group.
+_UNCORRELATED_DESIGNS = ("independent", "toeplitz")
 _HEATMAP_CAPTIONS = {
     "risk": "Median noise-free risk mean((f̂ − f)²) over the test points: how far the fitted "
     "function is from the true signal. Lower is better; the best cell is outlined in red.",
@@ -386,6 +393,12 @@ def _scenario_sentence(ctx, dataset):
     ]
     n_ok, n_failed = int(rows["n_ok"].sum()), int(rows["n_failed"].sum())
     tail = f" {n_failed} of {n_ok + n_failed} fits did not succeed." if n_failed else ""
+    oracle = _oracle_stats(ctx, dataset)
+    if error == "risk" and oracle is not None and math.isfinite(oracle["risk"]):
+        tail += (
+            f" For reference, least squares on the true support (the oracle) has median risk "
+            f"{format_value(oracle['risk'])}."
+        )
     return f"{dataset}: {'; '.join(parts)}.{tail}"
 
 
@@ -526,20 +539,93 @@ def _derived_columns(metrics, info, baseline):
     reference = base.reindex(keys).to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         frame["risk_ratio"] = np.where(reference > 0, risk.to_numpy(float) / reference, np.nan)
-    frame["relative_risk"] = np.nan
-    frame["pve"] = np.nan
-    if not info.empty:
-        joined = frame[["dataset", "replicate"]].merge(
-            info.assign(replicate=info["replicate"].astype(frame["replicate"].dtype)),
-            on=["dataset", "replicate"],
-            how="left",
-        )
-        signal = joined["signal_variance"].to_numpy(dtype=float)
-        noise = joined["noise_scale"].to_numpy(dtype=float) ** 2
-        values = risk.to_numpy(dtype=float)
-        frame["relative_risk"] = values / signal
-        frame["pve"] = 1.0 - (values + noise) / (signal + noise)
+    signal, noise = _variances(frame, info)
+    values = risk.to_numpy(dtype=float)
+    frame["relative_risk"] = values / signal
+    frame["pve"] = 1.0 - (values + noise) / (signal + noise)
     return frame
+
+
+def _variances(frame, info):
+    """Var(x'β) and σ² aligned with the rows of ``frame`` (``nan`` where unknown)."""
+    if info.empty:
+        missing = np.full(len(frame), np.nan)
+        return missing, missing.copy()
+    joined = frame[["dataset", "replicate"]].merge(
+        info.assign(replicate=info["replicate"].astype(frame["replicate"].dtype)),
+        on=["dataset", "replicate"],
+        how="left",
+    )
+    signal = joined["signal_variance"].to_numpy(dtype=float)
+    return signal, joined["noise_scale"].to_numpy(dtype=float) ** 2
+
+
+def _read_oracle(oracle_csv, info):
+    """The oracle table with ``relative_risk``, or None without one (see normbench.oracle)."""
+    if oracle_csv is None:
+        return None
+    oracle = sort_results(read_table(oracle_csv))
+    missing = [c for c in ("dataset", "replicate", "status", *_ORACLE_NUMBERS) if c not in oracle]
+    if missing:
+        raise ValueError(f"{oracle_csv}: oracle table lacks column(s) {missing}")
+    for column in (*_ORACLE_NUMBERS, "n_support"):
+        if column in oracle:
+            oracle[column] = pd.to_numeric(oracle[column], errors="coerce")
+    signal, _ = _variances(oracle, info)
+    oracle["relative_risk"] = oracle["risk"].to_numpy(dtype=float) / signal
+    return oracle
+
+
+def _oracle_stats(ctx, dataset):
+    """Medians of the oracle's metrics on one dataset, or None without an oracle table.
+
+    Returns a dict with ``n_ok``, ``n_rows``, ``message`` (why it does not apply, from the
+    first such row), the medians of risk, test_mse, test_mae, relative_risk and n_support, and
+    the risk quartiles; medians are over the replicates where the oracle applies.
+    """
+    oracle = ctx["oracle"]
+    if oracle is None:
+        return None
+    rows = oracle[oracle["dataset"] == dataset]
+    if rows.empty:
+        return None
+    ok = rows[rows["status"] == "ok"]
+    reasons = rows.loc[rows["status"] != "ok", "message"] if "message" in rows else []
+    stats = {
+        "n_ok": len(ok),
+        "n_rows": len(rows),
+        "message": next((str(m) for m in reasons if isinstance(m, str) and m), ""),
+    }
+    for column in (*_ORACLE_NUMBERS, "relative_risk", "n_support"):
+        values = ok[column].to_numpy(dtype=float) if column in ok else np.array([])
+        values = values[np.isfinite(values)]
+        stats[column] = float(np.median(values)) if values.size else math.nan
+        if column == "risk":
+            stats["risk_q25"], stats["risk_q75"] = (
+                (float(np.quantile(values, 0.25)), float(np.quantile(values, 0.75)))
+                if values.size
+                else (math.nan, math.nan)
+            )
+    return stats
+
+
+def _oracle_note(ctx, dataset):
+    """A sentence for the risk heatmap: the oracle's median risk, or why it is missing."""
+    stats = _oracle_stats(ctx, dataset)
+    if stats is None:
+        return ""
+    if not math.isfinite(stats["risk"]):
+        reason = stats["message"] or "no noise-free signal (f_test)"
+        return f"The oracle (least squares on the true support) does not apply here: {reason}."
+    rows = ctx["summary"][ctx["summary"]["dataset"] == dataset]
+    _, best = _best_pairs(rows, "risk_median", lowest=True)
+    text = (
+        f"The oracle, least squares on the true support, has median risk "
+        f"{format_value(stats['risk'])} over {stats['n_ok']} of {stats['n_rows']} replicate(s)"
+    )
+    if math.isfinite(best) and stats["risk"] > 0:
+        text += f"; the best pair's median risk is {format_value(best / stats['risk'])} times that"
+    return text + "."
 
 
 def _pair_medians(metrics, dataset, columns):
@@ -683,12 +769,31 @@ def _signal_note(ctx, dataset):
 def _grid_section(ctx):
     metrics, summary, datasets = ctx["metrics"], ctx["summary"], ctx["datasets"]
     config = ctx["config"]
+    oracle_levels = {
+        dataset: stats["risk"]
+        for dataset in datasets
+        if (stats := _oracle_stats(ctx, dataset)) is not None
+    }
+    oracle_caption = (
+        " The dashed black line is the median risk of the oracle, least squares on the true "
+        "support: what knowing the support is worth to least squares. It is a floor under "
+        "light-tailed noise; under heavy-tailed or contaminated noise a robust loss can go "
+        "below it, since least squares itself is hurt by the outliers."
+        if any(math.isfinite(level) for level in oracle_levels.values())
+        else ""
+    )
     interaction = _figure(
-        interaction_plot(metrics, datasets, "risk"),
+        interaction_plot(
+            metrics,
+            datasets,
+            "risk",
+            references=oracle_levels,
+            reference_label=_ORACLE_LABEL,
+        ),
         "Median risk per penalty (x axis), one line per loss, one panel per scenario. "
         "Parallel lines mean the loss and the penalty act independently (no interaction); the "
         "vertical spread between lines is the effect of the loss, the slope along a line the "
-        "effect of the penalty.",
+        "effect of the penalty." + oracle_caption,
         "interaction plot of median risk",
     )
     links = " · ".join(
@@ -710,6 +815,7 @@ def _grid_section(ctx):
                 caption += f" The true support has {true_support} features."
             if metric == "risk":
                 caption += " " + _signal_note(ctx, dataset)
+                caption += " " + _oracle_note(ctx, dataset)
             figure = heatmap_grid(summary, dataset, metric, title=f"{dataset}: median {metric}")
             heatmaps.append(_figure(figure, caption, f"heatmap of median {metric} for {dataset}"))
         status_note = (
@@ -724,13 +830,13 @@ def _grid_section(ctx):
             f"<p>{_esc(n_replicates)} replicate(s); noise: "
             f"{_esc(_describe_params(params.get('noise')))}.{status_note}</p>\n"
             f'<div class="figure-grid">\n{chr(10).join(heatmaps)}\n</div>\n'
-            + _median_table(summary, metrics, dataset)
+            + _median_table(summary, metrics, dataset, _oracle_stats(ctx, dataset))
         )
     body = "\n".join(parts)
     return _section("grid", "The loss × penalty grid", body)
 
 
-def _median_table(summary, metrics, dataset):
+def _median_table(summary, metrics, dataset, oracle=None):
     rows = summary[summary["dataset"] == dataset]
     hyper = _pair_medians(metrics, dataset, ("lam", "l1_ratio", "delta"))
     table_rows = []
@@ -755,6 +861,24 @@ def _median_table(summary, metrics, dataset):
                 *chosen,
             )
         )
+    if oracle is not None:
+        # n_not_ok counts the replicates where the oracle does not apply; n_nonzero is s
+        table_rows.append(
+            (
+                _ORACLE_LABEL,
+                oracle["n_ok"],
+                oracle["n_rows"] - oracle["n_ok"],
+                oracle["risk"],
+                f"{format_value(oracle['risk_q25'])} – {format_value(oracle['risk_q75'])}",
+                oracle["test_mse"],
+                oracle["test_mae"],
+                math.nan,
+                oracle["n_support"],
+                math.nan,
+                math.nan,
+                math.nan,
+            )
+        )
     headers = [
         "loss / penalty",
         "n_ok",
@@ -769,9 +893,16 @@ def _median_table(summary, metrics, dataset):
         "l1_ratio",
         "δ",
     ]
+    note = (
+        f'<p class="note">Last row: the {_esc(_ORACLE_LABEL)}, a reference, not a model of the '
+        "study; n_ok counts the replicates where it applies and n_nonzero is the size of the "
+        "true support.</p>\n"
+        if oracle is not None
+        else ""
+    )
     return (
         "<details><summary>Table of medians (successful fits) and median chosen "
-        f"hyperparameters</summary>\n{_table(headers, table_rows)}\n</details>"
+        f"hyperparameters</summary>\n{_table(headers, table_rows)}\n{note}</details>"
     )
 
 
@@ -816,18 +947,30 @@ the variance of the Gaussian with the same interquartile range. Values:
             metrics.loc[metrics["dataset"] == dataset, "relative_risk"].to_numpy(dtype=float)
         ).any()
         if has_info:
+            rr_lines = {"null model (RR = 1)": 1.0}
+            oracle = _oracle_stats(ctx, dataset)
+            if oracle is not None and math.isfinite(oracle["relative_risk"]):
+                rr_lines[f"oracle, median ({format_value(oracle['relative_risk'])})"] = oracle[
+                    "relative_risk"
+                ]
             figures.append(
                 _figure(
                     replicate_distributions(
                         metrics,
                         dataset,
                         "relative_risk",
-                        reference_lines={"null model (RR = 1)": 1.0},
+                        reference_lines=rr_lines,
                         log_scale=True,
                         xlabel="relative risk = risk / Var(x'β) (log axis, lower is better)",
                         title=f"{dataset}: relative risk per replicate",
                     ),
-                    "Relative risk of every replicate: 1 is the null model, 0 a perfect fit.",
+                    "Relative risk of every replicate: 1 is the null model, 0 a perfect fit."
+                    + (
+                        " The dotted line is the median relative risk of the oracle (least "
+                        "squares on the true support)."
+                        if len(rr_lines) > 1
+                        else ""
+                    ),
                     f"relative risk for {dataset}",
                 )
             )
@@ -862,7 +1005,15 @@ def _sparsity_section(ctx):
         "support {j : ŵⱼ ≠ 0} against the true one. TPR = share of true features selected, "
         "FPR = share of null features selected, precision = share of selected features that "
         "are true, F1 = their harmonic mean. Cross-validation tunes for prediction, not for "
-        "selection, so a lasso at the CV choice typically selects too many features.</p>"
+        "selection, so a lasso at the CV choice typically selects too many features.</p>",
+        "<p><b>Groups.</b> Correlated true features compete for the same signal: the lasso "
+        "tends to pick one member of such a group and drop the rest, the elastic net's ridge "
+        "part to keep them together (the grouping effect of Zou &amp; Hastie, 2005). For each "
+        "group with at least two true features, a fit <i>hits</i> it when it selects one of "
+        "them. <i>group hit</i> = share of these groups hit; <i>group frac</i> = share of a hit "
+        "group's true members selected, averaged over the hit groups; <i>whole</i> = share of "
+        "the hit groups with every true member selected. Null members of a group count as "
+        "false positives (FPR), not here.</p>",
     ]
     for dataset in datasets:
         scatter = _figure(
@@ -880,15 +1031,111 @@ def _sparsity_section(ctx):
         table = _medians_table(
             metrics,
             dataset,
-            ("n_nonzero", "tpr", "fpr", "precision", "f1"),
-            ["n_nonzero", "TPR", "FPR", "precision", "F1"],
+            ("n_nonzero", "tpr", "fpr", "precision", "f1", *_GROUP_METRICS),
+            ["n_nonzero", "TPR", "FPR", "precision", "F1", "group hit", "group frac", "whole"],
         )
         parts.append(
             f'<h3 id="{_esc(_anchor("sparsity", dataset))}">{_esc(dataset)}</h3>\n'
             f'<div class="figure-grid">\n{scatter}\n{f1}\n</div>\n'
-            f"<details open><summary>Medians per pair</summary>\n{table}\n</details>"
+            + _group_part(ctx, dataset)
+            + f"\n<details open><summary>Medians per pair</summary>\n{table}\n</details>"
         )
     return _section("sparsity", "Sparsity recovery", "\n".join(parts))
+
+
+def _group_values(metrics, dataset, penalty, column):
+    """Finite values of ``column`` over the successful fits of one penalty, all losses."""
+    rows = metrics[
+        (metrics["dataset"] == dataset)
+        & (metrics["status"] == "ok")
+        & (metrics["penalty"] == penalty)
+    ]
+    values = pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype=float)
+    return values[np.isfinite(values)]
+
+
+def _group_sentence(ctx, dataset):
+    """Lasso against elastic net: does the penalty keep a hit group of true features whole?"""
+    metrics = ctx["metrics"]
+    penalties = [name for name in ("l1", "elasticnet") if (metrics["penalty"] == name).any()]
+    clauses = []
+    medians = {}
+    names = {"l1": "lasso (l1)", "elasticnet": "elastic-net"}
+    for penalty in penalties:
+        fractions = _group_values(metrics, dataset, penalty, "group_frac")
+        whole = _group_values(metrics, dataset, penalty, "group_whole")
+        hits = _group_values(metrics, dataset, penalty, "group_hit")
+        if not hits.size:
+            continue
+        clause = (
+            f"the {names[penalty]} fits hit a true group in {fractions.size} of {hits.size} "
+            "fits (all losses)"
+        )
+        if fractions.size:
+            medians[penalty] = (float(np.median(fractions)), float(np.mean(whole)))
+            clause += (
+                f"; there they select a median share {format_value(medians[penalty][0])} of a "
+                f"hit group's true members and keep on average {100 * medians[penalty][1]:.0f}% "
+                "of their hit groups whole"
+            )
+        clauses.append(clause)
+    if not clauses:
+        return (
+            f"On {dataset}, the run has no successful lasso (l1) or elastic-net fit to "
+            "compare; see the figure and the table for the other penalties."
+        )
+    text = f"On {dataset}, " + ". On the same data, ".join(clauses) + "."
+    if len(medians) == 2:
+        # by the median share first, then by how often a hit group is kept whole
+        lasso, enet = medians["l1"], medians["elasticnet"]
+        if enet > lasso:
+            text += (
+                " The elastic net keeps more of a correlated group together than the lasso, as "
+                "its grouping effect predicts."
+            )
+        elif enet < lasso:
+            text += " Here the lasso keeps more of a group together than the elastic net."
+        else:
+            text += " The two penalties keep groups together equally often."
+    design = ((ctx["config"].get("datasets") or {}).get(dataset) or {}).get("design") or {}
+    if design.get("kind") in _UNCORRELATED_DESIGNS:
+        text += (
+            f" The groups of this {design['kind']} design are nominal: its features are not "
+            "correlated within a group, so no grouping effect is expected."
+        )
+    return text
+
+
+def _group_part(ctx, dataset):
+    """Group recovery of one dataset: a figure and a sentence, or a note why there is none."""
+    metrics = ctx["metrics"]
+    rows = metrics[(metrics["dataset"] == dataset) & (metrics["status"] == "ok")]
+    hits = pd.to_numeric(rows["group_hit"], errors="coerce") if "group_hit" in rows else None
+    if hits is None or not np.isfinite(hits.to_numpy(dtype=float)).any():
+        return (
+            f'<p class="note" id="groups-{_esc(dataset)}">Group recovery is not shown for '
+            f"{_esc(dataset)}: its data have no group labels or no true coefficients, or no "
+            "group holds two true features.</p>"
+        )
+    figure = _figure(
+        replicate_distributions(
+            metrics,
+            dataset,
+            "group_frac",
+            reference_lines={"group kept whole": 1.0},
+            log_scale=False,
+            xlabel="share of a hit group's true members selected (1 = kept whole)",
+            title=f"{dataset}: within-group selected share per replicate",
+            limits=(-0.02, 1.05),
+        ),
+        "For every group of correlated features with at least two true members that the fit "
+        "hits (selects at least one of them), the share of its true members selected, "
+        "averaged over the hit groups of the fit; one point per replicate. 1: every hit group "
+        "kept whole; 1 / (true members of a group): a single member picked. Dense penalties "
+        "(none, l2) select every feature and sit at 1 by construction.",
+        f"within-group selected share for {dataset}",
+    )
+    return f'<p id="groups-{_esc(dataset)}">{_esc(_group_sentence(ctx, dataset))}</p>\n{figure}'
 
 
 def _path_dataset(ctx):
@@ -1361,26 +1608,36 @@ def _failures_section(metrics):
     return _section("failures", "Failures", body)
 
 
-def _read_benchmarks(benchmarks_dir):
-    """Snakemake ``benchmark:`` TSV files under ``benchmarks_dir``: one row per job.
+def _read_benchmarks(benchmarks_dir, files=None):
+    """Snakemake ``benchmark:`` TSV files: one row per job.
 
-    The rule is the first directory below ``benchmarks_dir`` (``logs/benchmarks/<rule>/...``)
-    or the file name for files directly in it. Returns columns ``rule``, ``s`` and
-    ``max_rss`` (MB); an empty frame when nothing usable is found.
+    ``files`` lists the files to read (the workflow passes the report rule's inputs); without
+    it every ``*.tsv`` under ``benchmarks_dir`` is read. The rule is the first directory below
+    ``benchmarks_dir`` (``logs/benchmarks/<rule>/...``) or the file name for files directly in
+    it (or outside it). Returns columns ``rule``, ``s`` and ``max_rss`` (MB); an empty frame
+    when nothing usable is found.
     """
     columns = ["rule", "s", "max_rss"]
-    if benchmarks_dir is None or not Path(benchmarks_dir).is_dir():
+    root = Path(benchmarks_dir) if benchmarks_dir is not None else None
+    if files is not None:
+        paths = [Path(path) for path in files]
+        absent = [str(path) for path in paths if not path.is_file()]
+        if absent:
+            raise ValueError(f"benchmark file(s) not found: {absent[:5]}")
+    elif root is not None and root.is_dir():
+        paths = sorted(root.rglob("*.tsv"))
+    else:
         return pd.DataFrame(columns=columns)
-    root = Path(benchmarks_dir)
     frames = []
-    for path in sorted(root.rglob("*.tsv")):
+    for path in paths:
         try:
             table = pd.read_csv(path, sep="\t")
         except (OSError, ValueError, pd.errors.ParserError):
             continue
         if not {"s", "max_rss"}.issubset(table.columns):
             continue
-        relative = path.relative_to(root)
+        inside = root is not None and path.is_relative_to(root)
+        relative = path.relative_to(root) if inside else Path(path.name)
         rule = relative.parts[0] if len(relative.parts) > 1 else path.stem
         frames.append(
             pd.DataFrame(
@@ -1396,7 +1653,7 @@ def _read_benchmarks(benchmarks_dir):
     return pd.concat(frames, ignore_index=True)
 
 
-def _cost_section(timings, benchmarks_dir):
+def _cost_section(timings, benchmarks_dir, benchmark_files=None):
     seconds = pd.to_numeric(timings["fit_seconds"])
     frame = timings.assign(fit_seconds=seconds)
     stats = frame.groupby(["loss", "penalty"])["fit_seconds"].agg(
@@ -1422,7 +1679,7 @@ def _cost_section(timings, benchmarks_dir):
         f"{len(timings)} fits.</p>\n{figure}\n"
         + _table(["loss / penalty", "fits", "median s", "mean s", "max s", "total s"], rows)
     )
-    jobs = _read_benchmarks(benchmarks_dir)
+    jobs = _read_benchmarks(benchmarks_dir, benchmark_files)
     if jobs.empty:
         body += (
             '\n<p class="note">Peak memory is not shown: no Snakemake benchmark files '
@@ -1508,8 +1765,10 @@ def build_report(
     timings_csv,
     config: Mapping,
     output_html,
+    oracle_csv=None,
     datasets_dir="results/datasets",
     benchmarks_dir="logs/benchmarks",
+    benchmark_files=None,
     baseline=BASELINE,
     n_boot=_N_BOOT,
     seed=_BOOT_SEED,
@@ -1526,6 +1785,11 @@ def build_report(
         The study configuration, preferably validated (defaults filled in).
     output_html : str or path-like
         Where to write the report; parent directories are created.
+    oracle_csv : str or path-like or None, default=None
+        The oracle table (``results/oracle.csv``, see :mod:`normbench.oracle`): least squares
+        on the true support, drawn as a reference in the grid (interaction plot, risk caption,
+        table of medians), the relative risk figure and the summary. Without it the report
+        says nothing about the oracle.
     datasets_dir : str or path-like or None, default="results/datasets"
         Where the datasets' JSON sidecars (``<dataset>/rep<k>.json``) are looked for; their
         ``signal_variance`` and ``noise_scale`` give the relative risk and the proportion of
@@ -1535,6 +1799,10 @@ def build_report(
     benchmarks_dir : str or path-like or None, default="logs/benchmarks"
         Where Snakemake's ``benchmark:`` TSV files are looked for (peak memory per job); the
         memory table is left out, with a note, when there are none.
+    benchmark_files : sequence of path-like, optional
+        Read exactly these benchmark files instead of every ``*.tsv`` under
+        ``benchmarks_dir`` (which then only names their rules); the workflow passes the report
+        rule's declared inputs. A missing file is an error.
     baseline : tuple of (loss, penalty), default=("l2", "l1")
         The reference pair of the effect sizes and of the paired ratios.
     n_boot : int, default=2000
@@ -1552,8 +1820,10 @@ def build_report(
     missing = [c for c in ("loss", "penalty", "fit_seconds") if c not in timings]
     if missing:
         raise ValueError(f"{timings_csv}: timings table lacks column(s) {missing}")
-    if "intercept" not in metrics:
-        metrics["intercept"] = np.nan
+    # tables written before a column existed still make a report, with that column missing
+    for column in ("intercept", *_GROUP_METRICS):
+        if column not in metrics:
+            metrics[column] = np.nan
     summary = summarize(metrics)
     datasets = _dataset_order(metrics, config)
     baseline = tuple(baseline)
@@ -1564,6 +1834,7 @@ def build_report(
         "datasets": datasets,
         "config": config,
         "info": info,
+        "oracle": _read_oracle(oracle_csv, info),
         "baseline": baseline,
         "n_boot": int(n_boot),
         "seed": int(seed),
@@ -1581,7 +1852,7 @@ def build_report(
         sweeps_section(ctx),
         _statistics_section(ctx),
         _failures_section(metrics),
-        _cost_section(timings, benchmarks_dir),
+        _cost_section(timings, benchmarks_dir, benchmark_files),
         _provenance_section(config),
     ]
     sections = [section for section in sections if section is not None]
@@ -1635,6 +1906,13 @@ def _parse_args(argv):
         help="aggregated timings CSV, e.g. results/timings.csv",
     )
     parser.add_argument(
+        "--oracle",
+        type=Path,
+        default=None,
+        help="oracle table, e.g. results/oracle.csv (optional: least squares on the true "
+        "support, drawn as a reference)",
+    )
+    parser.add_argument(
         "--config",
         required=True,
         type=Path,
@@ -1672,6 +1950,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             timings_csv=args.timings,
             config=config,
             output_html=args.output,
+            oracle_csv=args.oracle,
             datasets_dir=args.datasets_dir,
             benchmarks_dir=args.benchmarks_dir,
         )

@@ -1,11 +1,13 @@
 # Aggregation: the per-job tables concatenated into one tidy table each. metrics.csv has the same
-# bytes whatever --cores was; wall-clock figures live apart in timings.csv.
+# bytes whatever --cores was; wall-clock figures live apart in timings.csv; the oracle reference
+# (least squares on the true support) in oracle.csv.
 
 
 rule aggregate_results:
     input:
         metrics=fit_csvs,
         timings=timing_csvs,
+        oracle=oracle_csvs,
     output:
         metrics=report(
             "results/metrics.csv",
@@ -13,6 +15,11 @@ rule aggregate_results:
             category="Results",
         ),
         timings="results/timings.csv",
+        oracle=report(
+            "results/oracle.csv",
+            caption="../report/oracle.rst",
+            category="Results",
+        ),
     log:
         "logs/aggregate_results.log",
     benchmark:

@@ -8,8 +8,12 @@ from normbench.config import dataset_names
 
 DATASET_NPZ = "results/datasets/{dataset}/rep{replicate}.npz"
 DATASET_JSON = "results/datasets/{dataset}/rep{replicate}.json"
+# The folders of the dataset files and of the benchmark files, for the report's params.
+DATASETS_DIR = "results/datasets"
+BENCHMARKS_DIR = "logs/benchmarks"
 FIT_CSV = "results/fits/{dataset}/rep{replicate}.csv"
 TIMING_CSV = "results/timings/{dataset}/rep{replicate}.csv"
+ORACLE_CSV = "results/oracle/{dataset}/rep{replicate}.csv"
 
 
 wildcard_constraints:
@@ -50,6 +54,10 @@ def timing_csvs(wildcards):
     return per_replicate_files(TIMING_CSV)
 
 
+def oracle_csvs(wildcards):
+    return per_replicate_files(ORACLE_CSV)
+
+
 def dataset_rule_names():
     """Names of the rules that write dataset files (the built-in simulator and users' rules)."""
     return [each.name for each in workflow.rules if _writes_datasets(each)]
@@ -59,3 +67,38 @@ def _writes_datasets(each):
     # Output patterns carry the rule's wildcard constraints, e.g. {dataset,toy}: compare without.
     outputs = {strip_wildcard_constraints(str(path)) for path in each.output}
     return DATASET_NPZ in outputs
+
+
+def dataset_sidecars(wildcards):
+    """The JSON sidecars of every dataset replicate (the report reads their variances)."""
+    return per_replicate_files(DATASET_JSON)
+
+
+def _rule_benchmarks(job_rule, datasets):
+    """The benchmark files of `job_rule`'s jobs for `datasets` (none without a benchmark)."""
+    if not job_rule.benchmark:
+        return []
+    pattern = strip_wildcard_constraints(str(job_rule.benchmark))
+    return expand(pattern, dataset=datasets, replicate=replicate_numbers())
+
+
+def report_benchmarks(wildcards):
+    """Benchmark files of every job upstream of the report: its memory table reads these.
+
+    Declared as the report's inputs and passed to it as the list to read, so the table never
+    mixes in stale files (of datasets no longer in the config, or the report's own).
+    """
+    files = []
+    for dataset in dataset_names(config):
+        generator = config["datasets"][dataset].get("generator", "simulate")
+        maker = (
+            rules.simulate_dataset
+            if generator == "simulate"
+            else getattr(rules, generator)
+        )
+        files += _rule_benchmarks(maker, [dataset])
+    datasets = dataset_names(config)
+    files += _rule_benchmarks(rules.fit_models, datasets)
+    files += _rule_benchmarks(rules.fit_oracle, datasets)
+    files += _rule_benchmarks(rules.aggregate_results, datasets)
+    return list(dict.fromkeys(files))

@@ -1,10 +1,15 @@
-# Report: one self-contained HTML file with the figures and tables of the study.
+# Report: one self-contained HTML file with the figures and tables of the study. Every file the
+# report reads is an input here (tables, dataset sidecars, benchmark files), so a change to any
+# of them rebuilds it and `snakemake --report` records them.
 
 
 rule build_report:
     input:
         metrics="results/metrics.csv",
         timings="results/timings.csv",
+        oracle="results/oracle.csv",
+        sidecars=dataset_sidecars,
+        benchmarks=report_benchmarks,
     output:
         html=report(
             "reports/report.html",
@@ -19,5 +24,7 @@ rule build_report:
         "../envs/normbench.yaml"
     params:
         config=config,
+        datasets_dir=DATASETS_DIR,
+        benchmarks_dir=BENCHMARKS_DIR,
     script:
         "../scripts/build_report.py"

@@ -1,4 +1,4 @@
-"""Job script of rule aggregate_results: one metrics table and one timings table."""
+"""Job script of rule aggregate_results: the metrics, timings and oracle tables."""
 
 from _normbench_job import run_job
 
@@ -8,6 +8,7 @@ def main(snakemake):
 
     write_table(collect(snakemake.input.metrics), snakemake.output.metrics)
     write_table(collect(snakemake.input.timings), snakemake.output.timings)
+    write_table(collect(snakemake.input.oracle), snakemake.output.oracle)
 
 
 run_job(main, snakemake)  # noqa: F821 (`snakemake` is defined by Snakemake's script preamble)

@@ -9,8 +9,13 @@ def main(snakemake):
     build_report(
         metrics_csv=snakemake.input.metrics,
         timings_csv=snakemake.input.timings,
+        oracle_csv=snakemake.input.oracle,
         config=snakemake.params.config,
         output_html=snakemake.output.html,
+        datasets_dir=snakemake.params.datasets_dir,
+        benchmarks_dir=snakemake.params.benchmarks_dir,
+        # exactly the declared inputs, not whatever else lies under benchmarks_dir
+        benchmark_files=list(snakemake.input.benchmarks),
     )
 
 

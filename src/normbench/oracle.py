@@ -1,0 +1,148 @@
+"""The oracle reference: least squares on the true support.
+
+An estimator that knew which features matter would fit ordinary least squares on them alone.
+Its noise-free risk is the natural floor for the twelve models, which must find the support
+themselves: ``risk(oracle) ≈ σ² (s + 1) / n`` for an s-sparse truth and n training points. The
+oracle is not a model of the study, so it is not a row of the metrics table (DESIGN §3): one
+job per dataset replicate writes ``results/oracle/<dataset>/rep<k>.csv`` and the aggregation
+concatenates them into ``results/oracle.csv``, which the report reads.
+
+It applies where the dataset has true coefficients (``coef``) and the training set has more
+points than the true support has features (``n_train > s``, so that the intercept and the
+``s`` coefficients are determined); elsewhere its row has status ``not_applicable`` and a
+message saying why, and empty metrics. Without a noise-free signal (``f_test``) the risk is
+missing, as for the models.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from normbench.aggregate import write_table
+from normbench.datasets import read_dataset
+from normbench.metrics import evaluate
+
+__all__ = ["ORACLE_COLUMNS", "ORACLE_METRICS", "fit_oracle", "oracle_least_squares", "oracle_row"]
+
+#: Metrics of the oracle, a subset of :data:`normbench.metrics.METRIC_NAMES`.
+ORACLE_METRICS = ("test_mse", "test_mae", "risk", "estimation_error")
+#: Columns of an oracle table (``write_table`` puts the known ones in its canonical order).
+ORACLE_COLUMNS = (
+    "dataset",
+    "replicate",
+    "status",
+    "message",
+    "n_train",
+    "p",
+    *ORACLE_METRICS,
+    "intercept",
+    "n_support",
+)
+
+
+def oracle_least_squares(X_train, y_train, coef_true):
+    """Least squares with intercept on the features where ``coef_true`` is non-zero.
+
+    Parameters
+    ----------
+    X_train : array-like of shape (n, p)
+    y_train : array-like of shape (n,)
+    coef_true : array-like of shape (p,)
+        The true coefficients; only their support ``{j : coef_true[j] != 0}`` is used.
+
+    Returns
+    -------
+    coef : ndarray of shape (p,)
+        The least-squares coefficients on the support, exact zeros elsewhere.
+    intercept : float
+
+    Raises
+    ------
+    ValueError
+        If the shapes disagree, if ``n <= s`` (the support has ``s`` features, so ``s + 1``
+        parameters need more than ``s`` points), or if the centred support columns are
+        rank-deficient (the least-squares solution is then not unique).
+    """
+    X_train = np.asarray(X_train, dtype=float)
+    y_train = np.asarray(y_train, dtype=float)
+    coef_true = np.asarray(coef_true, dtype=float)
+    if X_train.ndim != 2 or y_train.shape != (X_train.shape[0],):
+        raise ValueError(
+            f"X_train of shape {X_train.shape} and y_train of shape {y_train.shape} do not match"
+        )
+    if coef_true.shape != (X_train.shape[1],):
+        raise ValueError(f"coef_true must have shape ({X_train.shape[1]},), got {coef_true.shape}")
+    support = np.flatnonzero(coef_true)
+    n, s = X_train.shape[0], support.size
+    if n <= s:
+        raise ValueError(
+            f"n_train = {n} is not larger than the true support ({s} features): least squares "
+            "with an intercept is not determined"
+        )
+    x_mean = X_train[:, support].mean(axis=0)
+    y_mean = float(y_train.mean())
+    coef = np.zeros(X_train.shape[1])
+    if s:
+        # centring removes the intercept from the problem: b = mean(y) - mean(x_S) . w_S
+        centred = X_train[:, support] - x_mean
+        solution, _, rank, _ = np.linalg.lstsq(centred, y_train - y_mean, rcond=None)
+        if rank < s:
+            raise ValueError(
+                f"the centred true-support columns have rank {rank} < {s}: the least-squares "
+                "fit is not unique"
+            )
+        coef[support] = solution
+    intercept = y_mean - float(x_mean @ coef[support]) if s else y_mean
+    return coef, intercept
+
+
+def oracle_row(data, *, dataset, replicate):
+    """One row of the oracle table for one dataset replicate.
+
+    Parameters
+    ----------
+    data : Dataset
+        As returned by :func:`normbench.datasets.read_dataset`.
+    dataset : str
+    replicate : int
+
+    Returns
+    -------
+    row : dict
+        Keys :data:`ORACLE_COLUMNS`. ``status`` is ``ok`` or ``not_applicable`` (no ``coef``,
+        ``n_train <= s`` or a rank-deficient support), with the reason in ``message`` and
+        missing metrics.
+    """
+    n_train, p = data.X_train.shape
+    row = dict.fromkeys(ORACLE_COLUMNS, math.nan)
+    row.update(dataset=dataset, replicate=int(replicate), n_train=n_train, p=p, message="")
+    if data.coef is None:
+        return {**row, "status": "not_applicable", "message": "no true coefficients (coef)"}
+    row["n_support"] = int(np.count_nonzero(data.coef))
+    try:
+        coef, intercept = oracle_least_squares(data.X_train, data.y_train, data.coef)
+    except ValueError as error:
+        return {**row, "status": "not_applicable", "message": str(error)}
+    metrics = evaluate(data, coef, intercept)
+    row.update({name: metrics[name] for name in ORACLE_METRICS})
+    return {**row, "status": "ok", "intercept": intercept}
+
+
+def fit_oracle(dataset_path, *, dataset, replicate, out):
+    """Fit the oracle on one dataset file and write its one-row table to ``out``.
+
+    Parameters
+    ----------
+    dataset_path : path
+        A dataset file in the standard format (:mod:`normbench.datasets`).
+    dataset : str
+    replicate : int
+    out : path
+        CSV file written with :func:`normbench.aggregate.write_table`.
+    """
+    data = read_dataset(dataset_path)
+    row = oracle_row(data, dataset=dataset, replicate=replicate)
+    write_table(pd.DataFrame([row], columns=list(ORACLE_COLUMNS)), out)
