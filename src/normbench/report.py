@@ -20,10 +20,7 @@ Command line::
 """
 
 import argparse
-import base64
 import datetime
-import html
-import io
 import json
 import math
 import os
@@ -60,6 +57,7 @@ from normbench.figures import (
     support_roc_curves,
     tpr_fpr_scatter,
 )
+from normbench.htmlparts import esc, html_figure, html_section, html_table
 from normbench.published import compare_published, ordering_rows, published_figure
 from normbench.stats import interaction_anova, paired_comparisons, paired_effect, paired_values
 from normbench.sweeps import sweeps_section
@@ -68,7 +66,6 @@ __all__ = ["BASELINE", "build_report", "main"]
 
 #: The natural reference pair: squared loss with the lasso penalty.
 BASELINE = ("l2", "l1")
-_FIGURE_DPI = 100
 _N_BOOT = 2000
 _BOOT_SEED = 0
 _ALPHA = 0.05
@@ -170,48 +167,6 @@ ul.findings li { margin-bottom: 0.45rem; }
 
 
 # --------------------------------------------------------------------------- HTML helpers
-
-
-def _esc(value):
-    return html.escape(str(value), quote=True)
-
-
-def _is_number(value):
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-
-
-def _cell(value):
-    """A table cell: numbers right-aligned and formatted, missing values as 'n/a'."""
-    if _is_number(value):
-        return f'<td class="num">{_esc(format_value(value))}</td>'
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return '<td class="num">n/a</td>'
-    return f"<td>{_esc(value)}</td>"
-
-
-def _table(headers, rows):
-    head = "".join(f"<th>{_esc(header)}</th>" for header in headers)
-    body = "\n".join("<tr>" + "".join(_cell(value) for value in row) + "</tr>" for row in rows)
-    return (
-        f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
-        f"<tbody>\n{body}\n</tbody></table></div>"
-    )
-
-
-def _figure(figure, caption, alt):
-    """Embed a figure as a base64 PNG inside <figure> with its caption."""
-    buffer = io.BytesIO()
-    # No "Software" chunk: keeps the PNG free of version strings and URLs.
-    figure.savefig(buffer, format="png", dpi=_FIGURE_DPI, metadata={"Software": None})
-    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return (
-        f'<figure><img src="data:image/png;base64,{encoded}" alt="{_esc(alt)}">'
-        f"<figcaption>{_esc(caption)}</figcaption></figure>"
-    )
-
-
-def _section(section_id, title, body):
-    return f'<section id="{_esc(section_id)}">\n<h2>{_esc(title)}</h2>\n{body}\n</section>'
 
 
 # --------------------------------------------------------------------------- content helpers
@@ -464,7 +419,7 @@ def _headline(ctx):
         conclusion + ". Per-scenario answers follow, with effect sizes against "
         f"{pair_label(*ctx['baseline'])} (squared loss with the lasso penalty)."
     )
-    return '<p class="lead">' + _esc(" ".join(sentences)) + "</p>"
+    return '<p class="lead">' + esc(" ".join(sentences)) + "</p>"
 
 
 def _replicate_info(config, metrics, datasets_dir):
@@ -648,7 +603,7 @@ def _medians_table(metrics, dataset, columns, headers):
     for pair in _ordered_pairs(metrics, dataset):
         values = medians.loc[pair].tolist() if pair in medians.index else [math.nan] * len(columns)
         rows.append((pair_label(*pair), *values))
-    return _table(["loss / penalty", *headers], rows)
+    return html_table(["loss / penalty", *headers], rows)
 
 
 # --------------------------------------------------------------------------- sections
@@ -656,7 +611,7 @@ def _medians_table(metrics, dataset, columns, headers):
 
 def _summary_section(ctx):
     sentences = "\n".join(
-        f'<li id="summary-{_esc(dataset)}">{_esc(_scenario_sentence(ctx, dataset))}</li>'
+        f'<li id="summary-{esc(dataset)}">{esc(_scenario_sentence(ctx, dataset))}</li>'
         for dataset in ctx["datasets"]
     )
     baseline = pair_label(*ctx["baseline"])
@@ -664,7 +619,7 @@ def _summary_section(ctx):
 {_headline(ctx)}
 <p><b>Per scenario</b> (medians over successful replicates; the effect is the relative
 difference of the medians of risk, or the difference of the medians of F1, against the baseline
-{_esc(baseline)}, with a 95% percentile bootstrap interval from {_esc(ctx["n_boot"])} paired
+{esc(baseline)}, with a 95% percentile bootstrap interval from {esc(ctx["n_boot"])} paired
 resamples of the replicates):</p>
 <ul class="findings">
 {sentences}
@@ -673,7 +628,7 @@ resamples of the replicates):</p>
 tests every pair against the best one, and <a href="#error">Out-of-sample error</a> shows the
 spread across replicates.</p>
 """
-    return _section("summary", "Summary", body)
+    return html_section("summary", "Summary", body)
 
 
 def _scenarios_section(ctx):
@@ -727,17 +682,17 @@ def _scenarios_section(ctx):
 <p>The study crosses {len(losses)} losses with {len(penalties)} penalties
 ({len(losses) * len(penalties)} pairs):</p>
 <div class="figure-grid">
-{_table(["loss", "loss(r), r = residual"], loss_rows)}
-{_table(["penalty", "penalty(w)"], penalty_rows)}
+{html_table(["loss", "loss(r), r = residual"], loss_rows)}
+{html_table(["penalty", "penalty(w)"], penalty_rows)}
 </div>
-<p><b>Tuning.</b> Hyperparameters are chosen on each training split by {_esc(cv["folds"])}-fold
-cross-validation, scored by {_esc(criterion)}. λ runs over a geometric grid of
-{_esc(cv["n_lams"])} values from a data-driven λ<sub>max</sub> down to
-{_esc(cv["eps"])} · λ<sub>max</sub>, and the rule <code>{_esc(cv["rule"])}</code> picks
-{_esc(rule)}. For the elastic net, l1_ratio is tuned jointly with λ over {{{_esc(ratios)}}}.
-Huber's δ is data-driven: {_esc(cv["huber_multiplier"])} × a robust scale estimate of the
+<p><b>Tuning.</b> Hyperparameters are chosen on each training split by {esc(cv["folds"])}-fold
+cross-validation, scored by {esc(criterion)}. λ runs over a geometric grid of
+{esc(cv["n_lams"])} values from a data-driven λ<sub>max</sub> down to
+{esc(cv["eps"])} · λ<sub>max</sub>, and the rule <code>{esc(cv["rule"])}</code> picks
+{esc(rule)}. For the elastic net, l1_ratio is tuned jointly with λ over {{{esc(ratios)}}}.
+Huber's δ is data-driven: {esc(cv["huber_multiplier"])} × a robust scale estimate of the
 residuals; the value chosen for each fit is recorded in the <code>delta</code> column.
-{_esc(scaling)}</p>
+{esc(scaling)}</p>
 <p><b>No penalty.</b> When p ≥ n every loss can be driven to zero by interpolating the training
 data, so the minimiser is not unique; the penalty <code>none</code> then denotes the
 minimum-‖w‖₂ interpolant (the limit of the ridge path as λ → 0), which is the same estimator
@@ -745,11 +700,11 @@ for all three losses. When n &gt; p it is the ordinary M-estimator (OLS, least a
 deviations, Huber regression).</p>
 <h3>Scenarios</h3>
 <p>Generator parameters of each dataset, from the configuration; every dataset is
-drawn {_esc(config.get("replicates", "n/a"))} times (replicates) with seeds derived
-from the base seed {_esc(config.get("seed", "n/a"))} and the dataset name.</p>
-{_table(headers, rows)}
+drawn {esc(config.get("replicates", "n/a"))} times (replicates) with seeds derived
+from the base seed {esc(config.get("seed", "n/a"))} and the dataset name.</p>
+{html_table(headers, rows)}
 """
-    return _section("scenarios", "Models and scenarios", body)
+    return html_section("scenarios", "Models and scenarios", body)
 
 
 def _signal_note(ctx, dataset):
@@ -782,7 +737,7 @@ def _grid_section(ctx):
         if any(math.isfinite(level) for level in oracle_levels.values())
         else ""
     )
-    interaction = _figure(
+    interaction = html_figure(
         interaction_plot(
             metrics,
             datasets,
@@ -797,7 +752,7 @@ def _grid_section(ctx):
         "interaction plot of median risk",
     )
     links = " · ".join(
-        f'<a href="#{_esc(_anchor("grid", dataset))}">{_esc(dataset)}</a>' for dataset in datasets
+        f'<a href="#{esc(_anchor("grid", dataset))}">{esc(dataset)}</a>' for dataset in datasets
     )
     parts = [
         "<p>Medians over replicates of every metric on the 3 × 4 grid of losses (rows) and "
@@ -817,7 +772,9 @@ def _grid_section(ctx):
                 caption += " " + _signal_note(ctx, dataset)
                 caption += " " + _oracle_note(ctx, dataset)
             figure = heatmap_grid(summary, dataset, metric, title=f"{dataset}: median {metric}")
-            heatmaps.append(_figure(figure, caption, f"heatmap of median {metric} for {dataset}"))
+            heatmaps.append(
+                html_figure(figure, caption, f"heatmap of median {metric} for {dataset}")
+            )
         status_note = (
             f" {n_not_ok} fit(s) did not succeed and are left out of the medians; see "
             '<a href="#failures">Failures</a>.'
@@ -826,14 +783,14 @@ def _grid_section(ctx):
         )
         n_replicates = metrics[metrics["dataset"] == dataset]["replicate"].nunique()
         parts.append(
-            f'<h3 id="{_esc(_anchor("grid", dataset))}">{_esc(dataset)}</h3>\n'
-            f"<p>{_esc(n_replicates)} replicate(s); noise: "
-            f"{_esc(_describe_params(params.get('noise')))}.{status_note}</p>\n"
+            f'<h3 id="{esc(_anchor("grid", dataset))}">{esc(dataset)}</h3>\n'
+            f"<p>{esc(n_replicates)} replicate(s); noise: "
+            f"{esc(_describe_params(params.get('noise')))}.{status_note}</p>\n"
             f'<div class="figure-grid">\n{chr(10).join(heatmaps)}\n</div>\n'
             + _median_table(summary, metrics, dataset, _oracle_stats(ctx, dataset))
         )
     body = "\n".join(parts)
-    return _section("grid", "The loss × penalty grid", body)
+    return html_section("grid", "The loss × penalty grid", body)
 
 
 def _median_table(summary, metrics, dataset, oracle=None):
@@ -894,7 +851,7 @@ def _median_table(summary, metrics, dataset, oracle=None):
         "δ",
     ]
     note = (
-        f'<p class="note">Last row: the {_esc(_ORACLE_LABEL)}, a reference, not a model of the '
+        f'<p class="note">Last row: the {esc(_ORACLE_LABEL)}, a reference, not a model of the '
         "study; n_ok counts the replicates where it applies and n_nonzero is the size of the "
         "true support.</p>\n"
         if oracle is not None
@@ -902,7 +859,7 @@ def _median_table(summary, metrics, dataset, oracle=None):
     )
     return (
         "<details><summary>Table of medians (successful fits) and median chosen "
-        f"hyperparameters</summary>\n{_table(headers, table_rows)}\n{note}</details>"
+        f"hyperparameters</summary>\n{html_table(headers, table_rows)}\n{note}</details>"
     )
 
 
@@ -913,7 +870,7 @@ def _error_section(ctx):
     sources = sorted(set(info["source"])) if not info.empty else []
     parts = [
         f"""<p><b>Paired ratios.</b> All pairs are fitted to the same replicates, so each
-replicate's risk is divided by the risk of the baseline {_esc(base_label)} on the same replicate:
+replicate's risk is divided by the risk of the baseline {esc(base_label)} on the same replicate:
 a ratio below 1 beats the baseline on that draw of the data. Ratios remove the
 replicate-to-replicate variation that the raw risks share, so they show differences that the raw
 boxes hide.</p>
@@ -923,12 +880,12 @@ predicts the mean; PVE = 1 − (risk + σ²) / (Var(x'β) + σ²), the share of 
 response explained, whose best possible value is the signal-to-noise ratio over one plus it.
 σ² is the simulator's nominal noise variance (Var(x'β) / snr); for heavy-tailed noise it is
 the variance of the Gaussian with the same interquartile range. Values:
-{_esc(", ".join(sources) if sources else "not available")}.</p>"""
+{esc(", ".join(sources) if sources else "not available")}.</p>"""
     ]
     for dataset in datasets:
         anchor = _anchor("error", dataset)
         figures = [
-            _figure(
+            html_figure(
                 replicate_distributions(
                     metrics,
                     dataset,
@@ -954,7 +911,7 @@ the variance of the Gaussian with the same interquartile range. Values:
                     "relative_risk"
                 ]
             figures.append(
-                _figure(
+                html_figure(
                     replicate_distributions(
                         metrics,
                         dataset,
@@ -991,11 +948,11 @@ the variance of the Gaussian with the same interquartile range. Values:
                 "noise_scale, and not a simulated dataset of the configuration).</p>"
             )
         parts.append(
-            f'<h3 id="{_esc(anchor)}">{_esc(dataset)}</h3>\n'
+            f'<h3 id="{esc(anchor)}">{esc(dataset)}</h3>\n'
             f'<div class="figure-grid">\n{chr(10).join(figures)}\n</div>\n{note}\n'
             f"<details open><summary>Medians per pair</summary>\n{table}\n</details>"
         )
-    return _section("error", "Out-of-sample error", "\n".join(parts))
+    return html_section("error", "Out-of-sample error", "\n".join(parts))
 
 
 def _sparsity_section(ctx):
@@ -1016,14 +973,14 @@ def _sparsity_section(ctx):
         "false positives (FPR), not here.</p>",
     ]
     for dataset in datasets:
-        scatter = _figure(
+        scatter = html_figure(
             tpr_fpr_scatter(metrics, dataset),
             "Mean true-positive rate against mean false-positive rate per pair. The top-left "
             "corner is perfect recovery; dense estimators sit at FPR = 1. Colour: penalty; "
             "marker: loss.",
             f"TPR against FPR for {dataset}",
         )
-        f1 = _figure(
+        f1 = html_figure(
             replicate_distributions(metrics, dataset, "f1"),
             "F1 of every replicate per pair: the stability of support recovery across data draws.",
             f"f1 across replicates for {dataset}",
@@ -1035,12 +992,12 @@ def _sparsity_section(ctx):
             ["n_nonzero", "TPR", "FPR", "precision", "F1", "group hit", "group frac", "whole"],
         )
         parts.append(
-            f'<h3 id="{_esc(_anchor("sparsity", dataset))}">{_esc(dataset)}</h3>\n'
+            f'<h3 id="{esc(_anchor("sparsity", dataset))}">{esc(dataset)}</h3>\n'
             f'<div class="figure-grid">\n{scatter}\n{f1}\n</div>\n'
             + _group_part(ctx, dataset)
             + f"\n<details open><summary>Medians per pair</summary>\n{table}\n</details>"
         )
-    return _section("sparsity", "Sparsity recovery", "\n".join(parts))
+    return html_section("sparsity", "Sparsity recovery", "\n".join(parts))
 
 
 def _group_values(metrics, dataset, penalty, column):
@@ -1113,11 +1070,11 @@ def _group_part(ctx, dataset):
     hits = pd.to_numeric(rows["group_hit"], errors="coerce") if "group_hit" in rows else None
     if hits is None or not np.isfinite(hits.to_numpy(dtype=float)).any():
         return (
-            f'<p class="note" id="groups-{_esc(dataset)}">Group recovery is not shown for '
-            f"{_esc(dataset)}: its data have no group labels or no true coefficients, or no "
+            f'<p class="note" id="groups-{esc(dataset)}">Group recovery is not shown for '
+            f"{esc(dataset)}: its data have no group labels or no true coefficients, or no "
             "group holds two true features.</p>"
         )
-    figure = _figure(
+    figure = html_figure(
         replicate_distributions(
             metrics,
             dataset,
@@ -1135,7 +1092,7 @@ def _group_part(ctx, dataset):
         "(none, l2) select every feature and sit at 1 by construction.",
         f"within-group selected share for {dataset}",
     )
-    return f'<p id="groups-{_esc(dataset)}">{_esc(_group_sentence(ctx, dataset))}</p>\n{figure}'
+    return f'<p id="groups-{esc(dataset)}">{esc(_group_sentence(ctx, dataset))}</p>\n{figure}'
 
 
 def _path_dataset(ctx):
@@ -1182,7 +1139,7 @@ def _penalty_paths(ctx, dataset, params):
 
 
 def _penalty_section(ctx):
-    balls = _figure(
+    balls = html_figure(
         norm_balls(),
         "The constraint form of the penalised problem in two dimensions: minimise a squared "
         "loss (grey elliptical contours around the least-squares solution ×) over a ball. "
@@ -1205,22 +1162,22 @@ def _penalty_section(ctx):
             "there are no true coefficients to colour the coefficient paths and the support "
             "ROC curves are not shown.</p>"
         )
-        return _section("penalty", "How the penalty acts", "\n".join(parts))
+        return html_section("penalty", "How the penalty acts", "\n".join(parts))
     try:
         true_coef, paths, curves, n_lams = _penalty_paths(ctx, dataset, params)
     except (ValueError, TypeError, KeyError, ArithmeticError, np.linalg.LinAlgError) as error:
         parts.append(
-            f'<p class="note">The coefficient paths of {_esc(dataset)} could not be drawn: '
-            f"{_esc(error)}</p>"
+            f'<p class="note">The coefficient paths of {esc(dataset)} could not be drawn: '
+            f"{esc(error)}</p>"
         )
-        return _section("penalty", "How the penalty acts", "\n".join(parts))
+        return html_section("penalty", "How the penalty acts", "\n".join(parts))
     n_true = int(np.count_nonzero(true_coef))
     titles = {
         "l1": "l2 / l1 (lasso)",
         "l2": "l2 / l2 (ridge)",
         "elasticnet": f"l2 / elasticnet (l1_ratio = {_PATH_L1_RATIO:g})",
     }
-    path_figure = _figure(
+    path_figure = html_figure(
         coefficient_path_panels(
             {titles[penalty]: path for penalty, path in paths.items()}, true_coef
         ),
@@ -1231,7 +1188,7 @@ def _penalty_section(ctx):
         "net let features enter one at a time; ridge moves all of them at once.",
         f"coefficient paths for {dataset}",
     )
-    roc_figure = _figure(
+    roc_figure = html_figure(
         support_roc_curves(curves),
         "Support recovery along the path: for the lasso and the elastic net each lam gives "
         "one point, the FPR and TPR of the selected support {j : ŵⱼ ≠ 0}; (0, 0) and (1, 1) "
@@ -1244,18 +1201,18 @@ def _penalty_section(ctx):
     )
     auc_rows = [(penalty, float(curves[penalty][2])) for penalty in _PATH_PENALTIES]
     sentence = ", ".join(
-        f'<span id="auc-{_esc(penalty)}">{_esc(penalty)} {_esc(format_value(auc))}</span>'
+        f'<span id="auc-{esc(penalty)}">{esc(penalty)} {esc(format_value(auc))}</span>'
         for penalty, (_, _, auc) in curves.items()
     )
     parts.append(
-        f'<h3 id="{_esc(_anchor("penalty", dataset))}">Paths on {_esc(dataset)}</h3>\n'
-        f"<p>Replicate {_PATH_REPLICATE} of {_esc(dataset)}: {n_true} true nonzero "
+        f'<h3 id="{esc(_anchor("penalty", dataset))}">Paths on {esc(dataset)}</h3>\n'
+        f"<p>Replicate {_PATH_REPLICATE} of {esc(dataset)}: {n_true} true nonzero "
         f"coefficient(s). Support-recovery AUC along the path: {sentence}.</p>\n"
         f'{path_figure}\n<div class="figure-grid">\n{roc_figure}\n<div>\n'
-        + _table(["penalty (squared loss)", "support AUC"], auc_rows)
+        + html_table(["penalty (squared loss)", "support AUC"], auc_rows)
         + "\n</div>\n</div>"
     )
-    return _section("penalty", "How the penalty acts", "\n".join(parts))
+    return html_section("penalty", "How the penalty acts", "\n".join(parts))
 
 
 def _skewed_noise_median(ctx, dataset, params):
@@ -1324,7 +1281,7 @@ def _loss_section(ctx):
     else:
         delta = 1.0
         delta_text = "δ = 1 (no Huber fit recorded a δ in this run)"
-    figure = _figure(
+    figure = html_figure(
         loss_functions(delta),
         f"The three losses (left) and their derivatives (right), with {delta_text}. The "
         "derivative is the weight a residual carries in the estimating equation: unbounded "
@@ -1357,7 +1314,7 @@ def _loss_section(ctx):
         if noise_median is not None:
             references[f"noise median ({format_value(noise_median)})"] = noise_median
         sentence = _intercept_sentence(metrics, dataset, noise_median)
-        figure = _figure(
+        figure = html_figure(
             replicate_distributions(
                 metrics,
                 dataset,
@@ -1373,10 +1330,10 @@ def _loss_section(ctx):
             f"intercepts for {dataset}",
         )
         parts.append(
-            f'<h3 id="{_esc(_anchor("loss", dataset))}">Skewed noise: {_esc(dataset)}</h3>\n'
-            f'<p id="intercepts-{_esc(dataset)}">{_esc(sentence)}</p>\n{figure}'
+            f'<h3 id="{esc(_anchor("loss", dataset))}">Skewed noise: {esc(dataset)}</h3>\n'
+            f'<p id="intercepts-{esc(dataset)}">{esc(sentence)}</p>\n{figure}'
         )
-    return _section("loss", "How the loss acts", "\n".join(parts))
+    return html_section("loss", "How the loss acts", "\n".join(parts))
 
 
 def _anova_rows(result):
@@ -1406,15 +1363,15 @@ def _statistics_section(ctx):
     pooled = interaction_anova(metrics, metric="risk", datasets=datasets)
     if pooled is None:
         parts.append('<p class="note">Not enough successful fits with a risk value.</p>')
-        return _section("statistics", "Statistics", "\n".join(parts))
+        return html_section("statistics", "Statistics", "\n".join(parts))
     verdict = "is" if pooled.interaction_p < _ALPHA else "is not"
     parts.append(
-        f"<h3>Two-way ANOVA</h3>\n<p>Ordinary least squares of <code>{_esc(pooled.formula)}"
+        f"<h3>Two-way ANOVA</h3>\n<p>Ordinary least squares of <code>{esc(pooled.formula)}"
         f"</code> over {pooled.n} successful fits, type II ANOVA table "
         "(statsmodels). The loss × penalty interaction "
         f"<b>{verdict} significant</b> at the {_ALPHA:g} level "
-        f"(p {_esc(_p_relation(pooled.interaction_p))}). Share = sum of squares over the total.</p>"
-        + _table(["term", "df", "sum of squares", "share", "F", "p"], _anova_rows(pooled))
+        f"(p {esc(_p_relation(pooled.interaction_p))}). Share = sum of squares over the total.</p>"
+        + html_table(["term", "df", "sum of squares", "share", "F", "p"], _anova_rows(pooled))
     )
     per_dataset = []
     for dataset in datasets:
@@ -1435,7 +1392,7 @@ def _statistics_section(ctx):
         "<p>The same model within each scenario, with one block per replicate "
         "(<code>log(risk) ~ C(loss) * C(penalty) + C(replicate)</code>), since all pairs share "
         "each replicate's data:</p>"
-        + _table(
+        + html_table(
             [
                 "dataset",
                 "fits",
@@ -1498,9 +1455,9 @@ def _statistics_section(ctx):
             for row in table.itertuples(index=False)
         ]
         parts.append(
-            f'<h4 id="{_esc(_anchor("statistics", dataset))}">{_esc(dataset)}</h4>\n'
-            f"<p>{_esc(sentence)}</p>\n<details><summary>Paired tests</summary>\n"
-            + _table(
+            f'<h4 id="{esc(_anchor("statistics", dataset))}">{esc(dataset)}</h4>\n'
+            f"<p>{esc(sentence)}</p>\n<details><summary>Paired tests</summary>\n"
+            + html_table(
                 [
                     "loss / penalty",
                     "replicates",
@@ -1514,7 +1471,7 @@ def _statistics_section(ctx):
             )
             + "\n</details>"
         )
-    return _section("statistics", "Statistics", "\n".join(parts))
+    return html_section("statistics", "Statistics", "\n".join(parts))
 
 
 def _published_section(ctx):
@@ -1532,14 +1489,14 @@ def _published_section(ctx):
         "study's config states how its design follows the paper and where it departs.</p>"
     ]
     for source, table in comparison.groupby("source", sort=False):
-        parts.append(f"<h3>{_esc(source)}</h3>")
+        parts.append(f"<h3>{esc(source)}</h3>")
         within_two = table["ratio"].between(0.5, 2.0)
         parts.append(
             f"<p>{int(within_two.sum())} of {len(table)} numbers are within a factor of two of "
             f"the paper's (ratio between 0.5 and 2).</p>"
         )
         parts.append(
-            _table(
+            html_table(
                 ["dataset", "model", "metric", "published", "ours", "SE", "replicates", "ratio"],
                 [
                     [
@@ -1564,7 +1521,7 @@ def _published_section(ctx):
                 "as the paper does.</p>"
             )
             parts.append(
-                _table(
+                html_table(
                     ["dataset", "published ranking", "our ranking", "same"],
                     [
                         [
@@ -1579,7 +1536,7 @@ def _published_section(ctx):
             )
     figure = published_figure(comparison)
     parts.append(
-        _figure(
+        html_figure(
             figure,
             "Ours against the published numbers (log axes). On the diagonal we reproduce the "
             "paper; the grey band is within a factor of two. Bars: plus or minus one bootstrap "
@@ -1587,7 +1544,7 @@ def _published_section(ctx):
             "Scatter plot of our results against the published ones",
         )
     )
-    return _section("published", "Published results", "\n".join(parts))
+    return html_section("published", "Published results", "\n".join(parts))
 
 
 def _failures_section(metrics):
@@ -1603,9 +1560,9 @@ def _failures_section(metrics):
         body = (
             f'<p class="warn">{len(failed)} of {len(metrics)} fits did not succeed. They are '
             "counted here and left out of every median and figure.</p>\n"
-            + _table(["dataset", "replicate", "loss", "penalty", "status", "message"], rows)
+            + html_table(["dataset", "replicate", "loss", "penalty", "status", "message"], rows)
         )
-    return _section("failures", "Failures", body)
+    return html_section("failures", "Failures", body)
 
 
 def _read_benchmarks(benchmarks_dir, files=None):
@@ -1667,7 +1624,7 @@ def _cost_section(timings, benchmarks_dir, benchmark_files=None):
         for pen in penalties
         if (loss, pen) in stats.index
     ]
-    figure = _figure(
+    figure = html_figure(
         fit_time_bars(timings),
         "Median wall-clock fit time per pair over all datasets and replicates. Timings depend "
         "on the machine and on parallel load; they are kept out of the metrics table so that "
@@ -1675,15 +1632,15 @@ def _cost_section(timings, benchmarks_dir, benchmark_files=None):
         "median fit time per pair",
     )
     body = (
-        f"<p>Total recorded fit time: {_esc(format_value(float(seconds.sum())))} s over "
+        f"<p>Total recorded fit time: {esc(format_value(float(seconds.sum())))} s over "
         f"{len(timings)} fits.</p>\n{figure}\n"
-        + _table(["loss / penalty", "fits", "median s", "mean s", "max s", "total s"], rows)
+        + html_table(["loss / penalty", "fits", "median s", "mean s", "max s", "total s"], rows)
     )
     jobs = _read_benchmarks(benchmarks_dir, benchmark_files)
     if jobs.empty:
         body += (
             '\n<p class="note">Peak memory is not shown: no Snakemake benchmark files '
-            f"(columns s, max_rss) were found under {_esc(benchmarks_dir)}.</p>"
+            f"(columns s, max_rss) were found under {esc(benchmarks_dir)}.</p>"
         )
     else:
         per_rule = jobs.groupby("rule", sort=True).agg(
@@ -1701,12 +1658,12 @@ def _cost_section(timings, benchmarks_dir, benchmark_files=None):
             "\n<h3>Jobs and peak memory</h3>\n<p>From Snakemake's <code>benchmark:</code> "
             "files: wall-clock seconds and peak resident memory (max_rss, MB) of each job; a "
             "fit job fits all pairs of one dataset replicate, cross-validation included.</p>\n"
-            + _table(
+            + html_table(
                 ["rule", "jobs", "median s", "max s", "median max_rss MB", "max max_rss MB"],
                 memory_rows,
             )
         )
-    return _section("cost", "Cost", body)
+    return html_section("cost", "Cost", body)
 
 
 def _provenance_section(config):
@@ -1721,12 +1678,12 @@ def _provenance_section(config):
         ("platform", platform.platform()),
     ]
     body = (
-        _table(["item", "value"], details)
+        html_table(["item", "value"], details)
         + "\n<h3>Package versions</h3>\n"
-        + _table(["package", "version"], _package_versions())
-        + f"\n<h3>Configuration</h3>\n<pre>{_esc(config_yaml)}</pre>"
+        + html_table(["package", "version"], _package_versions())
+        + f"\n<h3>Configuration</h3>\n<pre>{esc(config_yaml)}</pre>"
     )
-    return _section("provenance", "Provenance", body)
+    return html_section("provenance", "Provenance", body)
 
 
 _SECTIONS = (
@@ -1749,7 +1706,7 @@ _SECTIONS = (
 def _navigation(present):
     """Links to the sections in ``present`` (ids), in report order."""
     anchors = " ".join(
-        f'<a href="#{_esc(target)}">{_esc(text)}</a>'
+        f'<a href="#{esc(target)}">{esc(text)}</a>'
         for target, text in _SECTIONS
         if target in present
     )

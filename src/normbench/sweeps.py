@@ -28,6 +28,7 @@ from normbench.figures import (
     format_value,
     pair_label,
 )
+from normbench.htmlparts import esc, html_figure, html_section, html_table
 
 __all__ = ["SWEEP_METRICS", "describe_sweep", "sweep_figure", "sweep_table", "sweeps_section"]
 
@@ -242,9 +243,6 @@ def sweeps_section(ctx: Mapping) -> str:
     -------
     str
     """
-    # Imported here: normbench.report imports this module for its list of sections.
-    from normbench.report import _esc, _figure, _section, _table
-
     found = sweeps(ctx["config"])
     metrics = ctx["metrics"]
     if not found:
@@ -254,7 +252,7 @@ def sweeps_section(ctx: Mapping) -> str:
             "value, and this section then draws every metric against the swept value "
             "(config/README.md, “Sweeps”).</p>"
         )
-        return _section("sweeps", "Sweeps", body)
+        return html_section("sweeps", "Sweeps", body)
     parts = [
         "<p>Each sweep below is one dataset entry of the configuration whose parameter takes "
         "several values; each value is a dataset of its own (named "
@@ -265,16 +263,16 @@ def sweeps_section(ctx: Mapping) -> str:
     for name, sweep in found.items():
         param, datasets = sweep["param"], sweep["datasets"]
         present = _metrics_to_draw(metrics, set(datasets.values()))
-        parts.append(f'<h3 id="sweep-{_esc(name)}">{_esc(name)}: {_esc(param)}</h3>')
+        parts.append(f'<h3 id="sweep-{esc(name)}">{esc(name)}: {esc(param)}</h3>')
         shown = ", ".join(format_value(value) for value in datasets)
-        parts.append(f"<p>{_esc(param)} ∈ {{{_esc(shown)}}}.</p>")
+        parts.append(f"<p>{esc(param)} ∈ {{{esc(shown)}}}.</p>")
         if not present:
             parts.append('<p class="note">No successful fit has results for this sweep.</p>')
             continue
         first = present[0]
         sentence = describe_sweep(sweep_table(metrics, datasets, first), param, first)
         if sentence:
-            parts.append(f'<p class="lead">{_esc(sentence)}</p>')
+            parts.append(f'<p class="lead">{esc(sentence)}</p>')
         figures = []
         for metric in present:
             table = sweep_table(metrics, datasets, metric)
@@ -290,18 +288,18 @@ def sweeps_section(ctx: Mapping) -> str:
             caption = f"{_METRIC_NAMES[metric]} ({_METRIC_DEFINITIONS[metric]}) against {param}"
             caption += f"; {direction}." if direction else "."
             figures.append(
-                _figure(
+                html_figure(
                     sweep_figure(table, param, metric),
                     caption,
                     f"{_METRIC_NAMES[metric]} against {param} for sweep {name}",
                 )
             )
         parts.append('<div class="figure-grid">' + "\n".join(figures) + "</div>")
-        parts.append(_best_table(_table, metrics, datasets, param, first))
-    return _section("sweeps", "Sweeps", "\n".join(parts))
+        parts.append(_best_table(metrics, datasets, param, first))
+    return html_section("sweeps", "Sweeps", "\n".join(parts))
 
 
-def _best_table(make_table, metrics, datasets, param, metric):
+def _best_table(metrics, datasets, param, metric):
     """Best pair per swept value by the first metric, with its median and the replicates."""
     table = sweep_table(metrics, datasets, metric)
     lower_better = metric not in HIGHER_IS_BETTER
@@ -315,4 +313,4 @@ def _best_table(make_table, metrics, datasets, param, metric):
         label = pair_label(winner["loss"], winner["penalty"])
         rows.append((value, dataset, label, float(winner["median"]), int(winner["n"])))
     headers = [param, "dataset", f"best pair ({_METRIC_NAMES[metric]})", "median", "replicates"]
-    return make_table(headers, rows)
+    return html_table(headers, rows)
