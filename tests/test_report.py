@@ -2,6 +2,7 @@ import copy
 import json
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -864,3 +865,30 @@ def test_interaction_plot_reference_lines():
     assert [line.get_label() for line in beta.get_lines()] == list(LOSSES)
     legend = [text.get_text() for text in figure.legends[0].get_texts()]
     assert legend == [*LOSSES, "oracle"]
+
+
+def test_large_studies_draw_a_readable_few_datasets_one_by_one():
+    from normbench.config import validate_config
+    from normbench.report import _MAX_DETAIL_DATASETS, _detail_datasets, _omitted_note
+
+    schema = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
+    values = [0.1 * k for k in range(1, 16)]
+    config = validate_config(
+        {
+            "datasets": {
+                "plain": {"n_train": 20, "p": 30},
+                "snr": {"n_train": 20, "p": 30, "sweep": {"param": "noise.snr", "values": values}},
+                "other": {"n_train": 20, "p": 30},
+            }
+        },
+        schema,
+    )
+    names = list(config["datasets"])
+    assert len(names) == 17 > _MAX_DETAIL_DATASETS
+    middle = names[1 + len(values) // 2]
+    assert _detail_datasets(names, config) == ["plain", middle, "other"]
+    note = _omitted_note({"all_datasets": names, "datasets": ["plain", middle, "other"]})
+    assert "This study has 17 datasets" in note and "show 3 of them" in note
+    # a small study is drawn in full, sweep members included
+    assert _detail_datasets(names[:5], config) == names[:5]
+    assert _omitted_note({"all_datasets": names[:5], "datasets": names[:5]}) == ""

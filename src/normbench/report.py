@@ -44,6 +44,7 @@ from normbench.aggregate import (
     sort_results,
     summarize,
 )
+from normbench.config import sweeps
 from normbench.figures import (
     coefficient_path_panels,
     fit_time_bars,
@@ -63,6 +64,9 @@ from normbench.stats import interaction_anova, paired_comparisons, paired_effect
 from normbench.sweeps import sweeps_section
 
 __all__ = ["BASELINE", "build_report", "main"]
+
+#: Most datasets drawn one by one (see _detail_datasets).
+_MAX_DETAIL_DATASETS = 12
 
 #: The natural reference pair: squared loss with the lasso penalty.
 BASELINE = ("l2", "l1")
@@ -376,7 +380,7 @@ def _anova_sentence(result, scope):
 
 def _headline(ctx):
     """Generated sentences answering 'loss or penalty?' from the pooled ANOVA of log risk."""
-    metrics, datasets = ctx["metrics"], ctx["datasets"]
+    metrics, datasets = ctx["metrics"], ctx["all_datasets"]
     everything = interaction_anova(metrics, metric="risk", datasets=datasets)
     if everything is None:
         return (
@@ -606,6 +610,40 @@ def _medians_table(metrics, dataset, columns, headers):
     return html_table(["loss / penalty", *headers], rows)
 
 
+def _detail_datasets(datasets, config):
+    """The datasets that get sections of their own (grid, error, sparsity, statistics ...).
+
+    All of them in a study of at most :data:`_MAX_DETAIL_DATASETS`. A larger study (e.g. a preset
+    whose sweeps make hundreds of datasets) shows every dataset outside a sweep and one member
+    per sweep (its middle value), up to that limit: a sweep's members are drawn together in the
+    Sweeps section, and every dataset is in the results table.
+    """
+    if len(datasets) <= _MAX_DETAIL_DATASETS:
+        return list(datasets)
+    representative, swept = set(), set()
+    for record in sweeps(config).values():
+        members = list(record["datasets"].values())
+        swept.update(members)
+        representative.add(members[len(members) // 2])
+    chosen = [name for name in datasets if name not in swept or name in representative]
+    return chosen[:_MAX_DETAIL_DATASETS]
+
+
+def _omitted_note(ctx):
+    omitted = len(ctx["all_datasets"]) - len(ctx["datasets"])
+    if not omitted:
+        return ""
+    return (
+        f'<p class="note">This study has {len(ctx["all_datasets"])} datasets; the sections drawn '
+        f"dataset by dataset show {len(ctx['datasets'])} of them "
+        f"({esc(', '.join(ctx['datasets']))}): every dataset outside a sweep and the middle "
+        f"member of each sweep, at most {_MAX_DETAIL_DATASETS}. The pooled analyses (this "
+        "summary's first sentences, the ANOVA) use all of them, the "
+        '<a href="#sweeps">Sweeps</a> '
+        "section draws every sweep member, and <code>results/metrics.csv</code> has every fit.</p>"
+    )
+
+
 # --------------------------------------------------------------------------- sections
 
 
@@ -617,6 +655,7 @@ def _summary_section(ctx):
     baseline = pair_label(*ctx["baseline"])
     body = f"""
 {_headline(ctx)}
+{_omitted_note(ctx)}
 <p><b>Per scenario</b> (medians over successful replicates; the effect is the relative
 difference of the medians of risk, or the difference of the medians of F1, against the baseline
 {esc(baseline)}, with a 95% percentile bootstrap interval from {esc(ctx["n_boot"])} paired
@@ -1360,7 +1399,7 @@ def _statistics_section(ctx):
         "Two analyses of the noise-free risk on the log scale (ratios, not differences, "
         "compare across scenarios and pairs).</p>"
     ]
-    pooled = interaction_anova(metrics, metric="risk", datasets=datasets)
+    pooled = interaction_anova(metrics, metric="risk", datasets=ctx["all_datasets"])
     if pooled is None:
         parts.append('<p class="note">Not enough successful fits with a risk value.</p>')
         return html_section("statistics", "Statistics", "\n".join(parts))
@@ -1788,7 +1827,9 @@ def build_report(
     ctx = {
         "metrics": _derived_columns(metrics, info, baseline),
         "summary": summary,
-        "datasets": datasets,
+        # the pooled analyses use every dataset; the sections drawn per dataset, a readable few
+        "all_datasets": datasets,
+        "datasets": _detail_datasets(datasets, config),
         "config": config,
         "info": info,
         "oracle": _read_oracle(oracle_csv, info),
