@@ -31,8 +31,9 @@ N_REPLICATES = 3
 # within-group selected share distributions (sparsity)
 FIGURES_PER_DATASET = 10
 # interaction plot (grid), L1/L2 balls, coefficient paths and support ROC (how the penalty
-# acts, on the first simulated dataset), loss functions (how the loss acts), fit times (cost)
-GLOBAL_FIGURES = 6
+# acts, on the first simulated dataset), loss functions and training residuals (how the loss
+# acts), fit times (cost)
+GLOBAL_FIGURES = 7
 FAILURE_MESSAGE = "LinAlgError: SVD did not converge <rank 0>"
 # Within-group selected share (group_frac) per penalty, before a per-replicate offset; l1 picks
 # a fifth of a hit group, the elastic net most of it, dense penalties all of it.
@@ -892,3 +893,31 @@ def test_large_studies_draw_a_readable_few_datasets_one_by_one():
     # a small study is drawn in full, sweep members included
     assert _detail_datasets(names[:5], config) == names[:5]
     assert _omitted_note({"all_datasets": names[:5], "datasets": names[:5]}) == ""
+
+
+def test_report_residuals_of_the_losses(report_html):
+    section = _section_text(report_html, "loss")
+    assert '<h3 id="residuals">Residuals of the fits (penalty l1 held fixed)</h3>' in section
+    rows = re.findall(r"<tr><td>(alpha|beta)</td><td>(l2|l1|huber)</td><td>(\d+)%</td>", section)
+    assert {(dataset, loss) for dataset, loss, _ in rows} == {
+        (d, loss) for d in DATASETS for loss in LOSSES
+    }
+    zeros = {(dataset, loss): int(share) for dataset, loss, share in rows}
+    # absolute loss interpolates a subset of the training points; squared loss none of them
+    for dataset in DATASETS:
+        assert zeros[(dataset, "l1")] > 0 and zeros[(dataset, "l2")] == 0
+
+
+def test_residual_distributions_panels_and_zero_shares():
+    from normbench.figures import residual_distributions
+
+    r = np.linspace(-1, 1, 50)
+    figure = residual_distributions(
+        {"a": {"l2": r, "l1": np.where(np.abs(r) < 0.5, 0.0, r)}, "b": {"l2": r, "huber": r}}
+    )
+    first, second = figure.axes
+    labels = [text.get_text() for text in first.get_legend().get_texts()]
+    assert labels == ["l2: 0% exactly 0", "l1: 48% exactly 0"]
+    assert len(second.patches) == 2  # one step histogram per loss
+    with pytest.raises(ValueError, match="no residuals"):
+        residual_distributions({})

@@ -870,3 +870,65 @@ def norm_balls():
         ax.set_xlabel("w₁")
         ax.set_ylabel("w₂")
     return figure
+
+
+def exact_zero_share(values, scale):
+    """Share of ``values`` that are zero up to rounding: ``|r| <= 1e-8 * scale``.
+
+    ``scale`` is the size of the residuals being compared (e.g. the largest ``|r|`` of any loss
+    on the same data), so that an interpolating fit, all of whose residuals are rounding
+    errors, counts as all zeros.
+    """
+    values = np.abs(np.asarray(values, dtype=float))
+    return float(np.mean(values <= 1e-8 * scale)) if values.size else math.nan
+
+
+def residual_distributions(residuals, *, title_suffix=""):
+    """Training residuals of the three losses, one panel per dataset, penalty held fixed.
+
+    Parameters
+    ----------
+    residuals : mapping ``dataset -> {loss: ndarray of residuals}``
+        Residuals ``y - b - x.w`` of one replicate's fits, at the hyperparameters chosen by CV.
+    title_suffix : str
+        Appended to each panel's title (e.g. the penalty).
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        Per panel, one step histogram (density) per loss on a common symmetric range (the 99th
+        percentile of ``|r|`` over the panel's losses); the legend gives each loss's share of
+        residuals that are exactly zero (:func:`exact_zero_share`, scale: the largest ``|r|`` in
+        the panel), the points an absolute-loss fit interpolates.
+    """
+    names = list(residuals)
+    if not names:
+        raise ValueError("no residuals to draw")
+    figure = _new_figure((4.0 * min(len(names), 3), 3.4 * math.ceil(len(names) / 3)))
+    axes = np.atleast_1d(figure.subplots(math.ceil(len(names) / 3), min(len(names), 3))).ravel()
+    for ax, dataset in zip(axes, names, strict=False):
+        by_loss = residuals[dataset]
+        pooled = np.concatenate([np.abs(r) for r in by_loss.values()])
+        extent = float(np.quantile(pooled, 0.99)) or 1.0
+        scale = float(pooled.max())
+        bins = np.linspace(-extent, extent, 41)
+        for loss in order_names(by_loss, LOSS_ORDER):
+            values = np.asarray(by_loss[loss], dtype=float)
+            zeros = exact_zero_share(values, scale)
+            ax.hist(
+                np.clip(values, -extent, extent),
+                bins=bins,
+                density=True,
+                histtype="step",
+                linewidth=1.8,
+                color=_LOSS_COLOURS.get(loss, "0.3"),
+                label=f"{loss}: {100 * zeros:.0f}% exactly 0",
+            )
+        ax.set_title(f"{dataset}{title_suffix}", fontsize=10)
+        ax.set_xlabel("training residual (clipped at the 99th percentile of |r|)")
+        ax.set_ylabel("density")
+        ax.legend(fontsize=8, loc="upper right")
+        ax.grid(alpha=0.3)
+    for ax in axes[len(names) :]:
+        ax.set_axis_off()
+    return figure

@@ -47,6 +47,7 @@ from normbench.aggregate import (
 from normbench.config import sweeps
 from normbench.figures import (
     coefficient_path_panels,
+    exact_zero_share,
     fit_time_bars,
     format_value,
     heatmap_grid,
@@ -55,6 +56,7 @@ from normbench.figures import (
     norm_balls,
     pair_label,
     replicate_distributions,
+    residual_distributions,
     support_roc_curves,
     tpr_fpr_scatter,
 )
@@ -1306,6 +1308,112 @@ def _intercept_sentence(metrics, dataset, noise_median):
     return text
 
 
+#: Most datasets whose residuals are drawn (one panel each).
+_RESIDUAL_MAX_DATASETS = 6
+
+
+def _residual_penalty(ctx):
+    """The penalty held fixed while the loss varies: the baseline's, else the first penalised."""
+    penalties = list(ctx["metrics"]["penalty"].unique())
+    if ctx["baseline"][1] in penalties:
+        return ctx["baseline"][1]
+    penalised = [name for name in penalties if name != "none"]
+    return penalised[0] if penalised else None
+
+
+def _training_residuals(ctx, dataset, params, penalty):
+    """Re-simulate replicate 1 of ``dataset`` and refit each loss at its CV-chosen values.
+
+    Returns ``{loss: residuals}`` for the losses whose replicate-1 fit with ``penalty`` is ok.
+    """
+    from normbench.estimators import PenalizedRegressor
+    from normbench.simulate import dataset_seed, simulate
+
+    metrics = ctx["metrics"]
+    rows = metrics[
+        (metrics["dataset"] == dataset)
+        & (metrics["replicate"] == _PATH_REPLICATE)
+        & (metrics["penalty"] == penalty)
+        & (metrics["status"] == "ok")
+    ]
+    if rows.empty:
+        return {}
+    seed = dataset_seed(int(ctx["config"].get("seed", 0)), dataset, _PATH_REPLICATE)
+    data = simulate({**_plain(params), "n_test": 1}, seed)
+    X, y = data["X_train"], data["y_train"]
+    if X.size > _PATH_MAX_CELLS:
+        return {}
+    standardize = bool((ctx["config"].get("models") or {}).get("standardize", True))
+    residuals = {}
+    for row in rows.itertuples():
+        estimator = PenalizedRegressor(
+            loss=row.loss,
+            penalty=penalty,
+            lam=float(row.lam) if _is_finite(row.lam) else 1.0,
+            l1_ratio=float(row.l1_ratio) if _is_finite(row.l1_ratio) else 0.5,
+            delta=float(row.delta) if _is_finite(row.delta) else None,
+            standardize=standardize,
+        )
+        residuals[row.loss] = y - estimator.fit(X, y).predict(X)
+    return residuals
+
+
+def _is_finite(value):
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _residuals_part(ctx):
+    """Figure and table: how the three losses leave the training residuals, penalty fixed."""
+    penalty = _residual_penalty(ctx)
+    configured = ctx["config"].get("datasets") or {}
+    residuals = {}
+    for dataset in ctx["datasets"]:
+        params = configured.get(dataset)
+        if not isinstance(params, Mapping) or params.get("generator", "simulate") != "simulate":
+            continue
+        if len(residuals) == _RESIDUAL_MAX_DATASETS or penalty is None:
+            break
+        found = _training_residuals(ctx, dataset, params, penalty)
+        if len(found) >= 2:
+            residuals[dataset] = found
+    if not residuals:
+        return (
+            '<p class="note">No simulated dataset with at least two losses fitted with the same '
+            "penalty, so the residual distributions are not drawn.</p>"
+        )
+    rows = []
+    for dataset, by_loss in residuals.items():
+        scale = max(float(np.abs(values).max()) for values in by_loss.values())
+        for loss, values in by_loss.items():
+            magnitude = np.abs(values)
+            rows.append(
+                (
+                    dataset,
+                    loss,
+                    f"{100 * exact_zero_share(values, scale):.0f}%",
+                    float(np.median(magnitude)),
+                    float(magnitude.max()),
+                )
+            )
+    figure = html_figure(
+        residual_distributions(residuals, title_suffix=f" (penalty {penalty})"),
+        f"Training residuals of replicate {_PATH_REPLICATE}, each loss refitted with penalty "
+        f"{penalty} at the lam (and delta) its cross-validation chose. Absolute loss fits a "
+        "subset of the points exactly (its residuals there are 0: it is a median-type "
+        "estimator); squared loss spreads every large residual over the fit; Huber is quadratic "
+        "inside ±delta and absolute beyond.",
+        "distributions of training residuals per loss",
+    )
+    return (
+        f'<h3 id="residuals">Residuals of the fits (penalty {esc(penalty)} held fixed)</h3>\n'
+        + figure
+        + html_table(["dataset", "loss", "exactly 0", "median |r|", "max |r|"], rows)
+    )
+
+
 def _loss_section(ctx):
     metrics, datasets, config = ctx["metrics"], ctx["datasets"], ctx["config"]
     huber = metrics[(metrics["loss"] == "huber") & (metrics["status"] == "ok")]
@@ -1334,6 +1442,7 @@ def _loss_section(ctx):
         "compromise that behaves like squared loss for small residuals and like absolute loss "
         "for large ones.</p>",
         figure,
+        _residuals_part(ctx),
     ]
     configured = config.get("datasets") or {}
     skewed = [
