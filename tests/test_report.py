@@ -921,3 +921,17 @@ def test_residual_distributions_panels_and_zero_shares():
     assert len(second.patches) == 2  # one step histogram per loss
     with pytest.raises(ValueError, match="no residuals"):
         residual_distributions({})
+
+
+def test_write_figures_exports_every_embedded_figure(tmp_path, report_html):
+    from normbench.report import write_figures
+
+    directory = tmp_path / "figures"
+    directory.mkdir()
+    (directory / "99-stale.png").write_bytes(b"old")
+    written = write_figures(report_html, directory)
+    assert sorted(directory.glob("*.png")) == sorted(written)
+    assert len(written) == report_html.count('<img src="data:image/png;base64,')
+    assert written[0].name.startswith("01-") and all(p.suffix == ".png" for p in written)
+    assert all(path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for path in written)
+    assert any("heatmap-of-median-risk-for-alpha" in path.name for path in written)

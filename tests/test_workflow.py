@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,19 @@ def test_timings_report_logs_and_benchmarks_are_written(first_run):
             assert (first_run / f"logs/fit_models/{dataset}/rep{replicate}.log").exists()
             assert (first_run / f"logs/benchmarks/fit_models/{dataset}/rep{replicate}.tsv").exists()
             assert (first_run / f"results/datasets/{dataset}/rep{replicate}.json").exists()
+
+
+def test_snakemake_report_packages_the_figures(first_run):
+    html = (first_run / "reports" / "report.html").read_text(encoding="utf-8")
+    figures = sorted((first_run / "reports" / "figures").glob("*.png"))
+    assert len(figures) == html.count('<img src="data:image/png;base64,') > 10
+    assert all(path.read_bytes().startswith(b"\x89PNG") for path in figures)
+    # Snakemake's own report: every report() output, the figures included, in one zip
+    _run(first_run, "--report", "snakemake_report.zip")
+    with zipfile.ZipFile(first_run / "snakemake_report.zip") as archive:
+        names = archive.namelist()
+    for path in (*figures[:3], first_run / "results" / "metrics.csv"):
+        assert any(name.endswith(path.name) for name in names), path.name
 
 
 def test_second_dry_run_has_nothing_to_do(first_run):

@@ -20,11 +20,14 @@ Command line::
 """
 
 import argparse
+import base64
 import datetime
+import html
 import json
 import math
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -1874,6 +1877,7 @@ def build_report(
     datasets_dir="results/datasets",
     benchmarks_dir="logs/benchmarks",
     benchmark_files=None,
+    figures_dir=None,
     baseline=BASELINE,
     n_boot=_N_BOOT,
     seed=_BOOT_SEED,
@@ -1904,6 +1908,9 @@ def build_report(
     benchmarks_dir : str or path-like or None, default="logs/benchmarks"
         Where Snakemake's ``benchmark:`` TSV files are looked for (peak memory per job); the
         memory table is left out, with a note, when there are none.
+    figures_dir : str or path-like, optional
+        Also write every figure as a PNG file there (:func:`write_figures`), for Snakemake's own
+        report.
     benchmark_files : sequence of path-like, optional
         Read exactly these benchmark files instead of every ``*.tsv`` under
         ``benchmarks_dir`` (which then only names their rules); the workflow passes the report
@@ -1990,6 +1997,43 @@ def build_report(
     output_html = Path(output_html)
     output_html.parent.mkdir(parents=True, exist_ok=True)
     output_html.write_bytes(document.encode("utf-8"))
+    if figures_dir is not None:
+        write_figures(document, figures_dir)
+
+
+_EMBEDDED_FIGURE = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" alt="([^"]*)"')
+
+
+def write_figures(document, directory):
+    """Write every figure embedded in a report as a PNG file of its own.
+
+    The files are named ``NN-<alt text as a slug>.png`` in the order of the report, so that
+    Snakemake's own report (``snakemake --report``) can list them; the directory is emptied of
+    earlier PNG files first, so a figure that is gone from the report is gone from it too.
+
+    Parameters
+    ----------
+    document : str
+        The report's HTML.
+    directory : str or path-like
+        Created if needed.
+
+    Returns
+    -------
+    list of Path
+        The files written, in report order.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.png"):
+        stale.unlink()
+    written = []
+    for index, (encoded, alt) in enumerate(_EMBEDDED_FIGURE.findall(document), start=1):
+        slug = re.sub(r"[^a-z0-9]+", "-", html.unescape(alt).lower()).strip("-")[:60] or "figure"
+        path = directory / f"{index:02d}-{slug}.png"
+        path.write_bytes(base64.b64decode(encoded))
+        written.append(path)
+    return written
 
 
 def _parse_args(argv):
@@ -2029,6 +2073,12 @@ def _parse_args(argv):
         "--output", required=True, type=Path, help="HTML file to write, e.g. reports/report.html"
     )
     parser.add_argument(
+        "--figures-dir",
+        type=Path,
+        default=None,
+        help="also write every figure as a PNG file into this directory",
+    )
+    parser.add_argument(
         "--datasets-dir",
         type=Path,
         default=Path("results/datasets"),
@@ -2060,6 +2110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             oracle_csv=args.oracle,
             datasets_dir=args.datasets_dir,
             benchmarks_dir=args.benchmarks_dir,
+            figures_dir=args.figures_dir,
         )
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

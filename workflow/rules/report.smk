@@ -16,6 +16,13 @@ rule build_report:
             caption="../report/report.rst",
             category="Report",
         ),
+        # the same figures as PNG files, so that `snakemake --report` shows them too
+        figures=report(
+            directory("reports/figures"),
+            patterns=["{name}.png"],
+            caption="../report/figures.rst",
+            category="Figures",
+        ),
     log:
         "logs/build_report.log",
     benchmark:

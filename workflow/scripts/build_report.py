@@ -12,6 +12,7 @@ def main(snakemake):
         oracle_csv=snakemake.input.oracle,
         config=snakemake.params.config,
         output_html=snakemake.output.html,
+        figures_dir=snakemake.output.figures,
         datasets_dir=snakemake.params.datasets_dir,
         benchmarks_dir=snakemake.params.benchmarks_dir,
         # exactly the declared inputs, not whatever else lies under benchmarks_dir
