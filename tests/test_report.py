@@ -935,3 +935,20 @@ def test_write_figures_exports_every_embedded_figure(tmp_path, report_html):
     assert written[0].name.startswith("01-") and all(p.suffix == ".png" for p in written)
     assert all(path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for path in written)
     assert any("heatmap-of-median-risk-for-alpha" in path.name for path in written)
+
+
+def test_cli_validates_the_config_and_writes_report_and_figures(tmp_path, capsys):
+    metrics, timings = _synthetic_tables()
+    write_table(metrics, tmp_path / "m.csv")
+    write_table(timings, tmp_path / "t.csv")
+    schema = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
+    common = ["--metrics", str(tmp_path / "m.csv"), "--timings", str(tmp_path / "t.csv")]
+    common += ["--schema", str(schema), "--datasets-dir", str(tmp_path / "none")]
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump({**CONFIG, "replicate": 3}))
+    assert main([*common, "--config", str(tmp_path / "bad.yaml"), "--output", "x.html"]) == 2
+    assert "unknown key 'replicate'" in capsys.readouterr().err
+    (tmp_path / "good.yaml").write_text(yaml.safe_dump(CONFIG))
+    output, figures = tmp_path / "out" / "report.html", tmp_path / "out" / "figures"
+    arguments = ["--config", str(tmp_path / "good.yaml"), "--output", str(output)]
+    assert main([*common, *arguments, "--figures-dir", str(figures)]) == 0
+    assert len(list(figures.glob("*.png"))) == output.read_text().count("data:image/png;base64,")

@@ -47,7 +47,7 @@ from normbench.aggregate import (
     sort_results,
     summarize,
 )
-from normbench.config import sweeps
+from normbench.config import ConfigError, sweeps, validate_config
 from normbench.figures import (
     coefficient_path_panels,
     exact_zero_share,
@@ -2073,6 +2073,13 @@ def _parse_args(argv):
         "--output", required=True, type=Path, help="HTML file to write, e.g. reports/report.html"
     )
     parser.add_argument(
+        "--schema",
+        type=Path,
+        default=Path("workflow/schemas/config.schema.yaml"),
+        help="config schema: the config is validated (defaults filled, sweeps expanded) when "
+        "this file exists (default: workflow/schemas/config.schema.yaml)",
+    )
+    parser.add_argument(
         "--figures-dir",
         type=Path,
         default=None,
@@ -2101,6 +2108,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not isinstance(config, Mapping):
         print(f"error: {args.config}: the configuration must be a YAML mapping", file=sys.stderr)
         return 2
+    if args.schema.is_file():
+        try:
+            config = validate_config(config, args.schema)
+        except ConfigError as error:
+            print(f"error: {args.config}: {error}", file=sys.stderr)
+            return 2
     try:
         build_report(
             metrics_csv=args.metrics,
