@@ -106,7 +106,7 @@ def test_p_not_a_multiple_of_the_columns_gives_groups_differing_by_one():
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"rows": 3}, r"unknown key\(s\) datasets\.w\.params\.rows; allowed keys: base, n_train"),
+        ({"rows": 3}, r"unknown parameter\(s\) datasets\.w\.params\.rows; allowed are .*base"),
         ({"base": "iris"}, r"datasets\.w\.params\.base must be one of breast_cancer, diabetes"),
         (
             {"n_train": 569},

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from normbench.datasets import write_dataset
+from normbench.simulate import DEFAULT_PARAMS as _SIMULATOR_DEFAULTS
 from normbench.simulate import (
     NOISE_FAMILIES,
     _as_seed_sequence,
@@ -43,6 +44,7 @@ from normbench.simulate import (
     _child_rng,
     _linear_predictor,
     _noise_scale,
+    _refuse_unknown,
     _sample_noise,
     dataset_seed,
 )
@@ -62,8 +64,8 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "amplitude": 1.0,
     "noise": {"family": "student_t", "df": 2.0, "snr": 3.0},
 }
-_NOISE_DEFAULTS = {"family": "gaussian", "snr": 3.0, "df": 2.0, "skew": 1.0}
-_NOISE_DEFAULTS.update(contamination=0.1, outlier_scale=10.0)
+# the simulator's noise keys and defaults: the same families, parametrised the same way
+_NOISE_DEFAULTS = dict(_SIMULATOR_DEFAULTS["noise"])
 
 # Child stream numbers of the replicate's seed; fixed forever (changing one changes the data).
 _STREAM_ROWS = 0
@@ -104,22 +106,12 @@ def resolve_params(params: Mapping[str, Any] | None, where: str = "params") -> d
         ``p`` below its number of columns, and ``n_nonzero`` above it.
     """
     params = dict(params or {})
-    unknown = sorted(set(params) - set(DEFAULT_PARAMS))
-    if unknown:
-        raise ValueError(
-            f"unknown key(s) {', '.join(f'{where}.{key}' for key in unknown)}; allowed keys: "
-            f"{', '.join(DEFAULT_PARAMS)}"
-        )
+    _refuse_unknown(params, DEFAULT_PARAMS, f"{where}.")
     resolved = {**DEFAULT_PARAMS, **params}
     noise_given = params.get("noise", DEFAULT_PARAMS["noise"])
     if not isinstance(noise_given, Mapping):
         raise ValueError(f"{where}.noise must be a mapping, got {noise_given!r}")
-    unknown = sorted(set(noise_given) - set(_NOISE_DEFAULTS))
-    if unknown:
-        raise ValueError(
-            f"unknown key(s) {', '.join(f'{where}.noise.{key}' for key in unknown)}; allowed "
-            f"keys: {', '.join(_NOISE_DEFAULTS)}"
-        )
+    _refuse_unknown(noise_given, _NOISE_DEFAULTS, f"{where}.noise.")
     noise = {**_NOISE_DEFAULTS, **noise_given}
     noise["family"] = _check_choice(noise["family"], f"{where}.noise.family", NOISE_FAMILIES)
     for key in ("snr", "df", "skew", "outlier_scale"):
