@@ -98,7 +98,7 @@ def _max_violation(X, psi_r, w, coords, kappa, mu, inv_n):
 
 ANDERSON_DEPTH = 5
 #: sweeps before the first Newton step on a working set (doubled after each step that falls short)
-NEWTON_FIRST = 10
+NEWTON_FIRST = 3
 #: Newton steps chained while each is cut short at a sign change
 NEWTON_CHAIN = 4
 
@@ -199,9 +199,36 @@ def _cholesky_solve(H, g):
     return True, d
 
 
-#: Newton steps are tried only on supports with at most this many nonzero coefficients (the
-#: dense factorisation costs ``m^3 / 3``, beyond which plain sweeps are cheaper)
-NEWTON_MAX_SUPPORT = 200
+@njit(cache=True, fastmath=False)
+def _woodbury_solve(design, mu, g, n):
+    """Solve the Newton system of :func:`_newton_step` in ``n`` dimensions when ``m >= n``.
+
+    ``design = [A, e]`` holds the support's columns and the intercept's, rows outside the Huber
+    zone zeroed.  The coefficient block ``A'A/n + mu I`` is inverted through the ``n x n`` matrix
+    ``n mu I + AA'`` (Woodbury), and the intercept is eliminated by its Schur complement.
+    """
+    m = design.shape[1] - 1
+    A = np.ascontiguousarray(design[:, :m])
+    e = np.ascontiguousarray(design[:, m])
+    K = A @ A.T
+    for i in range(K.shape[0]):
+        K[i, i] += n * mu
+    h = (A.T @ e) / n
+    gw = np.ascontiguousarray(g[:m])
+    ok1, z1 = _cholesky_solve(K, A @ gw)
+    ok2, z2 = _cholesky_solve(K, A @ h)
+    d = np.zeros(m + 1)
+    if not (ok1 and ok2):
+        return False, d
+    inv_gw = (gw - A.T @ z1) / mu
+    inv_h = (h - A.T @ z2) / mu
+    schur = (e @ e) / n - h @ inv_h
+    if not schur > 1e-12 * max((e @ e) / n, 1e-300):
+        return False, d
+    db = (g[m] - h @ inv_gw) / schur
+    d[:m] = inv_gw - db * inv_h
+    d[m] = db
+    return True, d
 
 
 @njit(cache=True, fastmath=False)
@@ -223,7 +250,7 @@ def _newton_step(X, y, r, psi_r, w, b_arr, active, kappa, mu, delta, inv_n):
     for k in range(active.shape[0]):
         if w[active[k]] != 0.0:
             m += 1
-    if m == 0 or m > NEWTON_MAX_SUPPORT:
+    if m == 0:
         return 0
     support = np.empty(m, dtype=np.int64)
     m = 0
@@ -241,20 +268,22 @@ def _newton_step(X, y, r, psi_r, w, b_arr, active, kappa, mu, delta, inv_n):
             design[i, m] = 1.0
     if inside == 0:
         return 0
-    H = (design.T @ design) * inv_n
     g = np.empty(m + 1)
     for k in range(m):
         j = support[k]
-        H[k, k] += mu
         sign = 1.0 if w[j] > 0.0 else -1.0
-        g[k] = _grad_j(X, psi_r, j, inv_n) + mu * w[j] + kappa * sign
+        g[k] = -(_grad_j(X, psi_r, j, inv_n) + mu * w[j] + kappa * sign)
     s = 0.0
     for i in range(n):
         s += psi_r[i]
-    g[m] = -s * inv_n
-    for k in range(m + 1):
-        g[k] = -g[k]
-    ok, d = _cholesky_solve(H, g)
+    g[m] = s * inv_n
+    if m < n or mu == 0.0:
+        H = (design.T @ design) * inv_n
+        for k in range(m):
+            H[k, k] += mu
+        ok, d = _cholesky_solve(H, g)
+    else:
+        ok, d = _woodbury_solve(design, mu, g, n)
     if not ok:
         return 0
     t = 1.0
