@@ -101,6 +101,9 @@ ANDERSON_DEPTH = 5
 NEWTON_FIRST = 3
 #: Newton steps chained while each is cut short at a sign change
 NEWTON_CHAIN = 4
+#: Levenberg-Marquardt damping, relative to the largest curvature, when the Newton system is
+#: singular
+NEWTON_DAMPING = 1e-3
 
 
 @njit(cache=True, fastmath=False)
@@ -169,23 +172,17 @@ def _cholesky_solve(H, g):
     """Solve ``H d = g`` for a symmetric ``H``; ``ok`` is False when ``H`` is not safely positive
     definite (a pivot below ``1e-12`` of the largest diagonal entry)."""
     m = H.shape[0]
-    L = np.zeros((m, m))
+    d = np.zeros(m)
     top = 0.0
     for j in range(m):
         top = max(top, H[j, j])
-    d = np.zeros(m)
+    try:
+        L = np.linalg.cholesky(H)
+    except Exception:  # numba raises LinAlgError for an indefinite H; only a bare catch compiles
+        return False, d
     for j in range(m):
-        s = H[j, j]
-        for k in range(j):
-            s -= L[j, k] * L[j, k]
-        if not s > 1e-12 * top:
+        if not L[j, j] * L[j, j] > 1e-12 * top:
             return False, d
-        L[j, j] = np.sqrt(s)
-        for i in range(j + 1, m):
-            t = H[i, j]
-            for k in range(j):
-                t -= L[i, k] * L[j, k]
-            L[i, j] = t / L[j, j]
     for i in range(m):
         t = g[i]
         for k in range(i):
@@ -282,6 +279,15 @@ def _newton_step(X, y, r, psi_r, w, b_arr, active, kappa, mu, delta, inv_n):
         for k in range(m):
             H[k, k] += mu
         ok, d = _cholesky_solve(H, g)
+        if not ok:
+            # more coefficients than residuals inside the Huber zone: the piece is flat along some
+            # directions; a damped (Levenberg-Marquardt) step is still a descent direction
+            top = 0.0
+            for k in range(m + 1):
+                top = max(top, H[k, k])
+            for k in range(m + 1):
+                H[k, k] += NEWTON_DAMPING * top
+            ok, d = _cholesky_solve(H, g)
     else:
         ok, d = _woodbury_solve(design, mu, g, n)
     if not ok:
