@@ -276,7 +276,12 @@ def _huber_ridge_newton_path(X, y, lams, delta, tol, options) -> PathResult:
             system[n, :n] = inside @ K / n
             system[n, n] = inside.sum() / n
             rhs = np.concatenate([psi / n - lam * a, [psi.mean()]])
-            step = np.linalg.lstsq(system, rhs, rcond=None)[0]
+            try:
+                # an LU solve is ~10x cheaper than lstsq's SVD, which serves a singular system
+                # (no residual inside the zone: the intercept's row vanishes)
+                step = np.linalg.solve(system, rhs)
+            except np.linalg.LinAlgError:
+                step = np.linalg.lstsq(system, rhs, rcond=None)[0]
             current, t = value(a, b, lam), 1.0
             while t > 1e-10 and value(a + t * step[:n], b + t * step[n], lam) > current:
                 t *= 0.5
