@@ -10,6 +10,12 @@ Work grows with the working set, not with ``p``: sweeps run over the features ad
 (the nonzero coefficients and the KKT violators), and only once those settle does one streaming
 pass over all features recompute the full gradient, certify, or admit the next violators.  The
 gradient at the solution is handed to the next ``lam`` of the path, whose first check is then free.
+
+On nearly collinear features (``p > n``, late in a path) coordinate descent needs hundreds of
+sweeps per ``lam`` even with Anderson extrapolation, so every few sweeps a Newton step on the
+smooth piece of the objective that holds the current point (signs of the nonzero coefficients and
+Huber zones fixed) jumps to that piece's optimum, cut at the first sign change and checked for
+descent; the certificate is unchanged.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ l2            l1, elasticnet                         the Huber descent below wit
                                                      (KKT violation)
 huber         none, l1, elasticnet                   proximal coordinate descent on a working
                                                      set grown from full-gradient KKT checks,
-                                                     Anderson-accelerated (KKT violation)
+                                                     Anderson-accelerated, with Newton steps on
+                                                     the current support (KKT violation)
 huber         l2 (p >= n)                            Newton's method in the row span (KKT)
 l1            none, l1                               linear programme on a working set of
                                                      features, HiGHS dual simplex, basis kept
