@@ -376,6 +376,13 @@ def _lad_lasso_path(X, y, lams, options) -> PathResult:
     converged = np.empty(len(lams), bool)
     messages, n_iter = [], []
     for k, lam in enumerate(lams):
+        if k > 0 and converged[k - 1] and interpolates(X, y, coefs[k - 1], intercepts[k - 1]):
+            # an interpolating optimum at lam' stays optimal for every lam < lam': for any w,
+            # f_lam(w) = (lam/lam') f_lam'(w) + (1 - lam/lam') loss(w) >= lam ||w*||_1 = f_lam(w*)
+            coefs[k], intercepts[k], converged[k] = coefs[k - 1], intercepts[k - 1], True
+            messages.append("")
+            n_iter.append(1)
+            continue
         program.set_penalty(lam)
         iterations = 0
         for _ in range(p + 1):
