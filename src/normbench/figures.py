@@ -911,7 +911,9 @@ def residual_distributions(residuals, *, title_suffix=""):
         pooled = np.concatenate([np.abs(r) for r in by_loss.values()])
         extent = float(np.quantile(pooled, 0.99)) or 1.0
         scale = float(pooled.max())
-        bins = np.linspace(-extent, extent, 41)
+        # about 2 sqrt(n) bins: readable for n = 20 as for n = 1000
+        n_bins = int(np.clip(2 * math.sqrt(max(len(r) for r in by_loss.values())), 8, 40))
+        bins = np.linspace(-extent, extent, n_bins + 1)
         for loss in order_names(by_loss, LOSS_ORDER):
             values = np.asarray(by_loss[loss], dtype=float)
             zeros = exact_zero_share(values, scale)
@@ -925,7 +927,7 @@ def residual_distributions(residuals, *, title_suffix=""):
                 label=f"{loss}: {100 * zeros:.0f}% exactly 0",
             )
         ax.set_title(f"{dataset}{title_suffix}", fontsize=10)
-        ax.set_xlabel("training residual (clipped at the 99th percentile of |r|)")
+        ax.set_xlabel("training residual r (clipped at ±99th pct of |r|)")
         ax.set_ylabel("density")
         ax.legend(fontsize=8, loc="upper right")
         ax.grid(alpha=0.3)
