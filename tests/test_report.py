@@ -952,3 +952,13 @@ def test_cli_validates_the_config_and_writes_report_and_figures(tmp_path, capsys
     arguments = ["--config", str(tmp_path / "good.yaml"), "--output", str(output)]
     assert main([*common, *arguments, "--figures-dir", str(figures)]) == 0
     assert len(list(figures.glob("*.png"))) == output.read_text().count("data:image/png;base64,")
+
+
+def test_which_matters_says_neither_when_both_shares_are_small():
+    from normbench.report import _which_matters
+
+    assert _which_matters(0.02, 0.40).startswith("the choice of penalty matters more than the")
+    assert "loss accounts for 30% and the penalty for 10%" in _which_matters(0.30, 0.10)
+    assert _which_matters(0.30, 0.10).startswith("the choice of loss matters more")
+    small = _which_matters(0.012, 0.009)
+    assert small.startswith("neither choice explains much") and "loss accounts for 1%" in small

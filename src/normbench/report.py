@@ -383,6 +383,21 @@ def _anova_sentence(result, scope):
     )
 
 
+def _which_matters(loss_share, penalty_share):
+    """'the choice of X matters more ...' from two ANOVA shares; 'neither' when both are small."""
+    shares = (
+        f"the loss accounts for {100 * loss_share:.0f}% and the penalty for "
+        f"{100 * penalty_share:.0f}% of the variation of log risk"
+    )
+    if max(loss_share, penalty_share) < _SMALL_SHARE:
+        return (
+            f"neither choice explains much of the noise-free risk: {shares}; the scenarios and "
+            "the replicates account for the rest"
+        )
+    bigger, smaller = ("penalty", "loss") if penalty_share >= loss_share else ("loss", "penalty")
+    return f"the choice of {bigger} matters more than the choice of {smaller}: {shares}"
+
+
 def _headline(ctx):
     """Generated sentences answering 'loss or penalty?' from the pooled ANOVA of log risk."""
     metrics, datasets = ctx["metrics"], ctx["all_datasets"]
@@ -403,11 +418,8 @@ def _headline(ctx):
             _anova_sentence(penalised, "Leaving out the unpenalised fits (penalty none)")
         )
         decisive = penalised
-    bigger = "penalty" if decisive.share("C(penalty)") >= decisive.share("C(loss)") else "loss"
-    smaller = "loss" if bigger == "penalty" else "penalty"
-    conclusion = (
-        f"In this run the choice of {bigger} matters more than the choice of {smaller} for "
-        "the noise-free risk"
+    conclusion = "In this run " + _which_matters(
+        decisive.share("C(loss)"), decisive.share("C(penalty)")
     )
     sparse = [name for name in ("l1", "elasticnet") if (metrics["penalty"] == name).any()]
     within = None
@@ -416,13 +428,10 @@ def _headline(ctx):
             metrics[metrics["penalty"].isin(sparse)], metric="risk", datasets=datasets
         )
     if within is not None:
-        loss_share, penalty_share = within.share("C(loss)"), within.share("C(penalty)")
-        leader = "loss" if loss_share > penalty_share else "penalty"
         conclusion += (
-            f"; between the two sparse penalties (l1, elasticnet) the {leader} matters more: "
-            f"the loss accounts for {100 * loss_share:.0f}% and the penalty for "
-            f"{100 * penalty_share:.0f}% of the variation of log risk (interaction "
-            f"{100 * within.share('C(loss):C(penalty)'):.0f}%)"
+            "; between the two sparse penalties (l1, elasticnet) "
+            + _which_matters(within.share("C(loss)"), within.share("C(penalty)"))
+            + f" (interaction {100 * within.share('C(loss):C(penalty)'):.0f}%)"
         )
     sentences.append(
         conclusion + ". Per-scenario answers follow, with effect sizes against "
