@@ -48,7 +48,6 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/datasets.smk"
 include: "workflow/rules/fit.smk"
-include: "workflow/rules/oracle.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/report.smk"
 # Dataset rules besides the simulator (see config/README.md, "Adding a dataset"); add yours here.

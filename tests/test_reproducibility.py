@@ -128,13 +128,12 @@ def test_adding_a_dataset_plans_only_its_jobs(clean_run, tmp_path):
     assert counts == {
         "simulate_dataset": REPLICATES,
         "fit_models": REPLICATES,
-        "fit_oracle": REPLICATES,
         "aggregate_results": 1,
         "build_report": 1,
         "all": 1,
     }, out[-3000:]
     planned = re.findall(r"^\s*wildcards: (.*)$", out, flags=re.MULTILINE)
-    assert len(planned) == 3 * REPLICATES  # simulate, fit and oracle jobs of the new dataset
+    assert len(planned) == 2 * REPLICATES  # simulate and fit (with its oracle) jobs of the new one
     assert all(f"dataset={new}," in wildcards for wildcards in planned), planned
     for outputs in re.findall(r"^\s*output: (.*)$", out, flags=re.MULTILINE):
         for old in DATASETS:

@@ -123,7 +123,7 @@ def test_report_shows_groups_and_oracle(first_run):
     assert "<td>oracle (least squares on the true support)</td>" in html
     assert "The dashed black line is the median risk of the oracle" in html
     # the memory table reads the declared benchmark files of every upstream rule
-    for rule in ("simulate_dataset", "fit_models", "fit_oracle", "aggregate_results"):
+    for rule in ("simulate_dataset", "fit_models", "aggregate_results"):
         assert f"<tr><td>{rule}</td>" in html
 
 

@@ -99,6 +99,5 @@ def report_benchmarks(wildcards):
         files += _rule_benchmarks(maker, [dataset])
     datasets = dataset_names(config)
     files += _rule_benchmarks(rules.fit_models, datasets)
-    files += _rule_benchmarks(rules.fit_oracle, datasets)
     files += _rule_benchmarks(rules.aggregate_results, datasets)
     return list(dict.fromkeys(files))

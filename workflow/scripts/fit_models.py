@@ -1,9 +1,10 @@
-"""Job script of rule fit_models: fit every loss x penalty on one dataset replicate."""
+"""Job script of rule fit_models: every loss x penalty on one dataset replicate, and its oracle."""
 
 from _normbench_job import run_job
 
 
 def main(snakemake):
+    from normbench.oracle import fit_oracle
     from normbench.study import fit_dataset
 
     fit_dataset(
@@ -15,6 +16,12 @@ def main(snakemake):
         base_seed=snakemake.params.seed,
         metrics_out=snakemake.output.metrics,
         timings_out=snakemake.output.timings,
+    )
+    fit_oracle(
+        snakemake.input.npz,
+        dataset=snakemake.wildcards.dataset,
+        replicate=int(snakemake.wildcards.replicate),
+        out=snakemake.output.oracle,
     )
 
 
