@@ -19,7 +19,7 @@ huber         none, l1, elasticnet                   proximal coordinate descent
                                                      the current support (KKT violation)
 huber         l2 (p >= n)                            Newton's method in the row span (KKT)
 l1            none, l1                               linear programme on a working set of
-                                                     features, HiGHS dual simplex, basis kept
+                                                     features, HiGHS primal simplex, basis kept
                                                      along the path (LP optimality + KKT of
                                                      the features left out)
 l1            l2                                     dual QP in n variables, HiGHS, basis kept
@@ -324,6 +324,11 @@ class _LadWorkingSetProgram:
         self.highs.setOptionValue("output_flag", False)
         self.highs.setOptionValue("random_seed", 0)
         self.highs.setOptionValue("threads", 1)
+        # lam enters only the costs and admitted columns start at zero, so the previous optimum
+        # stays primal feasible along the path: the primal simplex restarts from it where the
+        # dual simplex would first have to repair the dual infeasibilities (measured: ~1/3 less
+        # time over a CV fit, benchmarks/README.md)
+        self.highs.setOptionValue("simplex_strategy", 4)  # 4: primal (HiGHS default 1: dual)
         eye = sp.identity(n, format="csc")
         A = sp.hstack([sp.csc_matrix(np.ones((n, 1))), eye, -eye], format="csc")
         lp = highspy.HighsLp()
