@@ -27,6 +27,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from normbench._dense import cholesky_substitute
+
 #: relative proximal weight: eps = PROX_WEIGHT * max(1, max diag H)
 PROX_WEIGHT = 1e-11
 
@@ -54,17 +56,7 @@ def _reduced_step(H, grad, free, n_free, eps):
                 M[i, j] = H[fi, fj] - hil - H[last, fj] + hll
             M[i, i] += eps
             rhs[i] = -(grad[fi] - grad[last])
-        L = np.linalg.cholesky(M)
-        for i in range(m):
-            s = rhs[i]
-            for k in range(i):
-                s -= L[i, k] * rhs[k]
-            rhs[i] = s / L[i, i]
-        for i in range(m - 1, -1, -1):
-            s = rhs[i]
-            for k in range(i + 1, m):
-                s -= L[k, i] * rhs[k]
-            rhs[i] = s / L[i, i]
+        cholesky_substitute(np.linalg.cholesky(M), rhs)
         total = 0.0
         for i in range(m):
             d[i] = rhs[i]

@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from normbench._dense import cholesky_substitute
+
 
 @njit(cache=True, fastmath=False)
 def _psi(r, delta):
@@ -189,16 +191,8 @@ def _cholesky_solve(H, g):
     for j in range(m):
         if not L[j, j] * L[j, j] > 1e-12 * top:
             return False, d
-    for i in range(m):
-        t = g[i]
-        for k in range(i):
-            t -= L[i, k] * d[k]
-        d[i] = t / L[i, i]
-    for i in range(m - 1, -1, -1):
-        t = d[i]
-        for k in range(i + 1, m):
-            t -= L[k, i] * d[k]
-        d[i] = t / L[i, i]
+    d[:] = g
+    cholesky_substitute(L, d)
     return True, d
 
 
