@@ -206,19 +206,6 @@ def _dataset_order(metrics, config):
     return configured + sorted(present.difference(configured))
 
 
-def _extreme_pairs(rows, column, *, lowest):
-    """Pairs attaining the lowest/highest finite value of ``column``, and that value."""
-    values = pd.to_numeric(rows[column]).to_numpy(dtype=float)
-    finite = np.isfinite(values)
-    if not finite.any():
-        return [], math.nan
-    best = values[finite].min() if lowest else values[finite].max()
-    winners = rows[finite & (values == best)]
-    pairs = zip(winners["loss"], winners["penalty"], strict=True)
-    labels = [pair_label(loss, penalty) for loss, penalty in pairs]
-    return labels, float(best)
-
-
 def _git_commit():
     """``git rev-parse HEAD`` in the current directory, or None when that does not work."""
     try:
@@ -1158,6 +1145,18 @@ def _path_dataset(ctx):
     return None, None
 
 
+def _replicate_training_data(ctx, dataset, params):
+    """Replicate ``_PATH_REPLICATE`` of a simulated dataset, drawn again from the config.
+
+    The figures that refit models (paths, residuals) use it: the dataset files need not be
+    kept, and the same seed gives the same training data as the study's fits.
+    """
+    from normbench.simulate import dataset_seed, simulate
+
+    seed = dataset_seed(int(ctx["config"].get("seed", 0)), dataset, _PATH_REPLICATE)
+    return simulate({**_plain(params), "n_test": 1}, seed)
+
+
 def _penalty_paths(ctx, dataset, params):
     """Re-simulate replicate 1 of ``dataset``; its l2-loss paths and support ROC curves.
 
@@ -1165,12 +1164,10 @@ def _penalty_paths(ctx, dataset, params):
     ``curves[penalty] = (fpr, tpr, auc)`` from :func:`normbench.paths.support_roc`.
     """
     from normbench.paths import coefficient_paths, support_roc
-    from normbench.simulate import dataset_seed, simulate
 
     cv = {**_CV_DEFAULTS, **(ctx["config"].get("cv") or {})}
     n_lams = min(int(cv["n_lams"]), _PATH_MAX_N_LAMS)
-    seed = dataset_seed(int(ctx["config"].get("seed", 0)), dataset, _PATH_REPLICATE)
-    data = simulate({**_plain(params), "n_test": 1}, seed)
+    data = _replicate_training_data(ctx, dataset, params)
     X, y, true_coef = data["X_train"], data["y_train"], data["coef"]
     if X.size > _PATH_MAX_CELLS:
         raise ValueError(
@@ -1339,7 +1336,6 @@ def _training_residuals(ctx, dataset, params, penalty):
     Returns ``{loss: residuals}`` for the losses whose replicate-1 fit with ``penalty`` is ok.
     """
     from normbench.estimators import PenalizedRegressor
-    from normbench.simulate import dataset_seed, simulate
 
     metrics = ctx["metrics"]
     rows = metrics[
@@ -1350,8 +1346,7 @@ def _training_residuals(ctx, dataset, params, penalty):
     ]
     if rows.empty:
         return {}
-    seed = dataset_seed(int(ctx["config"].get("seed", 0)), dataset, _PATH_REPLICATE)
-    data = simulate({**_plain(params), "n_test": 1}, seed)
+    data = _replicate_training_data(ctx, dataset, params)
     X, y = data["X_train"], data["y_train"]
     if X.size > _PATH_MAX_CELLS:
         return {}
