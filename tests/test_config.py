@@ -2,12 +2,11 @@
 
 import copy
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from snakemake_cli import snakemake_executable
 
 from normbench.config import (
     ConfigError,
@@ -276,12 +275,7 @@ def test_check_dataset_rules():
         check_dataset_rules(config, ["simulate_dataset"])
 
 
-def _snakemake():
-    executable = Path(sys.executable).with_name("snakemake")
-    return str(executable) if executable.exists() else shutil.which("snakemake")
-
-
-@pytest.mark.skipif(_snakemake() is None, reason="snakemake is not installed")
+@pytest.mark.skipif(snakemake_executable() is None, reason="snakemake is not installed")
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -294,7 +288,7 @@ def test_snakemake_stops_with_a_clean_message(tmp_path, text, expected):
     bad = tmp_path / "bad.yaml"
     bad.write_text(text)
     result = subprocess.run(
-        [_snakemake(), "-n", "--cores", "1", "-s", str(REPO / "Snakefile")]
+        [snakemake_executable(), "-n", "--cores", "1", "-s", str(REPO / "Snakefile")]
         + ["--directory", str(tmp_path), "--configfile", str(bad)],
         capture_output=True,
         text=True,
@@ -314,7 +308,7 @@ def test_schema_defaults_match_the_simulator_defaults():
     assert config["datasets"]["toy"] == DEFAULT_PARAMS
 
 
-@pytest.mark.skipif(_snakemake() is None, reason="snakemake is not installed")
+@pytest.mark.skipif(snakemake_executable() is None, reason="snakemake is not installed")
 def test_user_dataset_rule_is_picked_up_without_ambiguity(tmp_path):
     mixed = tmp_path / "mixed.yaml"
     mixed.write_text(
@@ -325,7 +319,7 @@ def test_user_dataset_rule_is_picked_up_without_ambiguity(tmp_path):
         "  diabetes: {generator: load_diabetes, params: {test_fraction: 0.25}}\n"
     )
     result = subprocess.run(
-        [_snakemake(), "-n", "--cores", "1", "-s", str(REPO / "Snakefile")]
+        [snakemake_executable(), "-n", "--cores", "1", "-s", str(REPO / "Snakefile")]
         + ["--directory", str(tmp_path), "--configfile", str(mixed)],
         capture_output=True,
         text=True,

@@ -11,11 +11,11 @@ import math
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from snakemake_cli import snakemake_executable
 
 from normbench.datasets import read_dataset
 
@@ -43,11 +43,6 @@ datasets:
     design: {kind: independent}
     coef: {n_nonzero: 3}
 """
-
-
-def _snakemake():
-    executable = Path(sys.executable).with_name("snakemake")
-    return str(executable) if executable.exists() else shutil.which("snakemake")
 
 
 def _guide_files():
@@ -108,7 +103,7 @@ def _copy_workflow(root, *, include_rule):
 
 
 def _run_snakemake(root, *options):
-    command = [_snakemake(), "-s", str(root / "Snakefile"), "--directory", str(root)]
+    command = [snakemake_executable(), "-s", str(root / "Snakefile"), "--directory", str(root)]
     command += ["--configfile", str(root / "study.yaml"), *options]
     return subprocess.run(command, capture_output=True, text=True, timeout=600)
 
@@ -118,7 +113,7 @@ def _floats(rows, column):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(_snakemake() is None, reason="snakemake is not installed")
+@pytest.mark.skipif(snakemake_executable() is None, reason="snakemake is not installed")
 def test_a_user_dataset_rule_runs_through_the_whole_study(tmp_path):
     _copy_workflow(tmp_path, include_rule=True)
     result = _run_snakemake(tmp_path, "--cores", "2")
@@ -154,7 +149,7 @@ def test_a_user_dataset_rule_runs_through_the_whole_study(tmp_path):
     assert "my_table" in html and RULE in html and "n/a" in html
 
 
-@pytest.mark.skipif(_snakemake() is None, reason="snakemake is not installed")
+@pytest.mark.skipif(snakemake_executable() is None, reason="snakemake is not installed")
 def test_without_the_include_line_the_generator_is_refused(tmp_path):
     _copy_workflow(tmp_path, include_rule=False)
     result = _run_snakemake(tmp_path, "-n", "--cores", "1")
@@ -165,7 +160,7 @@ def test_without_the_include_line_the_generator_is_refused(tmp_path):
     assert "Traceback" not in output
 
 
-@pytest.mark.skipif(_snakemake() is None, reason="snakemake is not installed")
+@pytest.mark.skipif(snakemake_executable() is None, reason="snakemake is not installed")
 def test_the_guide_rule_plans_one_job_per_replicate(tmp_path):
     _copy_workflow(tmp_path, include_rule=True)
     result = _run_snakemake(tmp_path, "-n", "--cores", "1", "--config", "replicates=2")

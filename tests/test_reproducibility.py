@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from snakemake_cli import snakemake_executable
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_CONFIG = REPO / "config" / "test.yaml"
@@ -26,20 +27,15 @@ REPLICATES = 2
 JOB_COUNT = re.compile(r"^(\w+)\s+(\d+)$", flags=re.MULTILINE)
 
 
-def _snakemake():
-    executable = Path(sys.executable).with_name("snakemake")
-    return str(executable) if executable.exists() else shutil.which("snakemake")
-
-
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(_snakemake() is None, reason="snakemake is not installed"),
+    pytest.mark.skipif(snakemake_executable() is None, reason="snakemake is not installed"),
 ]
 
 
 def _command(workdir, config, *options):
     return [
-        _snakemake(),
+        snakemake_executable(),
         "-s",
         str(REPO / "Snakefile"),
         "--directory",

@@ -3,15 +3,14 @@ groups of correlated features, simulated sparse coefficients and heavy-tailed no
 
 import json
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 from sklearn.datasets import load_breast_cancer
+from snakemake_cli import snakemake_executable
 
 from normbench.datasets import read_dataset
 from normbench.semisynthetic import resolve_params, semisynthetic, semisynthetic_to_file
@@ -127,20 +126,15 @@ def test_bad_params_are_refused_naming_the_key(params, message):
 # ------------------------------------------------------------------------------ workflow
 
 
-def _snakemake():
-    executable = Path(sys.executable).with_name("snakemake")
-    return str(executable) if executable.exists() else shutil.which("snakemake")
-
-
 def _dry_run(tmp_path, config):
     path = tmp_path / "study.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
-    command = [_snakemake(), "-s", str(REPO / "Snakefile"), "--directory", str(tmp_path)]
+    command = [snakemake_executable(), "-s", str(REPO / "Snakefile"), "--directory", str(tmp_path)]
     command += ["--configfile", str(path), "-n", "--cores", "1"]
     return subprocess.run(command, capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.skipif(_snakemake() is None, reason="snakemake is not installed")
+@pytest.mark.skipif(snakemake_executable() is None, reason="snakemake is not installed")
 def test_quick_config_plans_the_semisynthetic_jobs(tmp_path):
     config = yaml.safe_load((REPO / "config" / "quick.yaml").read_text())
     result = _dry_run(tmp_path, config)
@@ -150,7 +144,7 @@ def test_quick_config_plans_the_semisynthetic_jobs(tmp_path):
     assert "output: results/datasets/wide_cancer/rep1.npz" in result.stdout
 
 
-@pytest.mark.skipif(_snakemake() is None, reason="snakemake is not installed")
+@pytest.mark.skipif(snakemake_executable() is None, reason="snakemake is not installed")
 def test_a_bad_param_stops_the_workflow_before_any_job(tmp_path):
     config = {"datasets": {"w": {"generator": "semisynthetic", "params": {"p": 10}}}}
     result = _dry_run(tmp_path, config)

@@ -6,13 +6,12 @@ Runs in CI (`make test` runs every test); deselect locally with `pytest -m "not 
 import csv
 import json
 import re
-import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from snakemake_cli import snakemake_executable
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_CONFIG = REPO / "config" / "test.yaml"
@@ -51,19 +50,14 @@ DATASETS = ["gaussian", "contaminated", "snr_sweep__snr_1p0", "snr_sweep__snr_4p
 REPLICATES = ["1", "2"]
 
 
-def _snakemake():
-    executable = Path(sys.executable).with_name("snakemake")
-    return str(executable) if executable.exists() else shutil.which("snakemake")
-
-
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(_snakemake() is None, reason="snakemake is not installed"),
+    pytest.mark.skipif(snakemake_executable() is None, reason="snakemake is not installed"),
 ]
 
 
 def _run(workdir, *options):
-    command = [_snakemake(), "-s", str(REPO / "Snakefile"), "--directory", str(workdir)]
+    command = [snakemake_executable(), "-s", str(REPO / "Snakefile"), "--directory", str(workdir)]
     command += ["--configfile", str(TEST_CONFIG), *options]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -189,7 +183,7 @@ def test_editing_one_dataset_reruns_only_its_jobs(tmp_path):
     config_path = tmp_path / "study.yaml"
     config_path.write_text(yaml.safe_dump(config))
     targets = [f"results/datasets/{dataset}/rep1.npz" for dataset in DATASETS]
-    command = [_snakemake(), *targets, "-s", str(REPO / "Snakefile")]
+    command = [snakemake_executable(), *targets, "-s", str(REPO / "Snakefile")]
     command += ["--directory", str(tmp_path), "--configfile", str(config_path), "--cores", "1"]
     subprocess.run(command, check=True, capture_output=True, timeout=300)
 
