@@ -14,7 +14,7 @@ from pathlib import Path
 # installed); the job scripts do the same.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from normbench.config import (
+from normbench.study.config import (
     ConfigError,
     check_dataset_rules,
     load_yaml,

@@ -32,10 +32,10 @@ from sklearn.linear_model import ElasticNetCV, LassoCV, RidgeCV, enet_path
 from sklearn.model_selection import KFold
 from threadpoolctl import threadpool_limits
 
-from normbench.estimators import PenalizedRegressorCV
-from normbench.objective import LOSSES, PENALTIES, objective_value
-from normbench.simulate import dataset_seed, simulate
-from normbench.solvers import SolverOptions, solve_path
+from normbench.data.simulate import dataset_seed, simulate
+from normbench.models.estimators import PenalizedRegressorCV
+from normbench.models.objective import LOSSES, PENALTIES, objective_value
+from normbench.models.solvers import SolverOptions, solve_path
 
 FOLDS, N_LAMS = 5, 30
 #: scikit-learn's tol values tried, loosest first, when matching our certificate

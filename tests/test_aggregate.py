@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from normbench.aggregate import (
+from normbench.study.store import (
     METRICS_COLUMNS,
     SUMMARY_METRICS,
     collect,

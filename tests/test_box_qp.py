@@ -4,7 +4,7 @@ import cvxpy as cp
 import numpy as np
 import pytest
 
-from normbench._box_qp import PROX_WEIGHT, box_qp
+from normbench.models.kernels.box_qp import PROX_WEIGHT, box_qp
 
 
 def _reference(H, c, bound):
@@ -111,7 +111,7 @@ def test_iteration_limit_is_reported():
 
 
 def test_lad_enet_path_certifies_below_the_highs_floor_without_fallback():
-    from normbench.solvers import QP_GAP_FLOOR, SolverOptions, solve_path
+    from normbench.models.solvers import QP_GAP_FLOOR, SolverOptions, solve_path
 
     rng = np.random.default_rng(5)
     X = rng.standard_normal((30, 80))

@@ -1,4 +1,4 @@
-"""Tests of normbench.config: the schema, its defaults and the error messages users see."""
+"""Tests of normbench.study.config: the schema, its defaults and the error messages users see."""
 
 import copy
 import re
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from snakemake_cli import snakemake_executable
 
-from normbench.config import (
+from normbench.study.config import (
     ConfigError,
     check_dataset_rules,
     dataset_names,
@@ -302,7 +302,7 @@ def test_snakemake_stops_with_a_clean_message(tmp_path, text, expected):
 
 
 def test_schema_defaults_match_the_simulator_defaults():
-    from normbench.simulate import DEFAULT_PARAMS
+    from normbench.data.simulate import DEFAULT_PARAMS
 
     config = validate_config({"datasets": {"toy": {}}}, SCHEMA)
     assert config["datasets"]["toy"] == DEFAULT_PARAMS
@@ -382,7 +382,7 @@ def test_feature_scale_is_optional_and_kept_when_given():
 
 
 def test_extended_entries_are_accepted_by_the_simulator():
-    from normbench.simulate import simulate
+    from normbench.data.simulate import simulate
 
     config = _toy_with(
         p=6,

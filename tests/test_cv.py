@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from normbench.cv import heldout_error, kfold_indices, lam_grid, lam_max, select_index
-from normbench.estimators import PenalizedRegressor, PenalizedRegressorCV
+from normbench.models.cv import heldout_error, kfold_indices, lam_grid, lam_max, select_index
+from normbench.models.estimators import PenalizedRegressor, PenalizedRegressorCV
 
 
 def _data(n=60, p=30, seed=0):

@@ -4,7 +4,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from normbench.datasets import (
+from normbench.data.contract import (
     OPTIONAL_ARRAYS,
     REQUIRED_ARRAYS,
     Dataset,

@@ -6,9 +6,9 @@ import pytest
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from normbench.estimators import PenalizedRegressor, PenalizedRegressorCV
-from normbench.objective import LOSSES, PENALTIES, objective_value
-from normbench.solvers import SolverOptions, min_norm_solution, solve_path
+from normbench.models.estimators import PenalizedRegressor, PenalizedRegressorCV
+from normbench.models.objective import LOSSES, PENALTIES, objective_value
+from normbench.models.solvers import SolverOptions, min_norm_solution, solve_path
 
 PAIRS = [(loss, penalty) for loss in LOSSES for penalty in PENALTIES]
 SHAPES = {"n>p": (40, 12), "p>n": (25, 60)}

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from snakemake_cli import snakemake_executable
 
-from normbench.datasets import read_dataset
+from normbench.data.contract import read_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 GUIDE = REPO / "docs" / "extending.md"

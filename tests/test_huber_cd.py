@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from normbench.solvers import SolverOptions, solve_path
+from normbench.models.solvers import SolverOptions, solve_path
 
 
 def _kkt_violation(X, y, coef, intercept, *, kappa, mu, delta):

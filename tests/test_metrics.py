@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from normbench.metrics import (
+from normbench.study.metrics import (
     METRIC_NAMES,
     estimation_error,
     evaluate,
@@ -15,7 +15,7 @@ from normbench.metrics import (
 )
 
 try:  # the real container when the data module is available, a stand-in otherwise
-    from normbench.datasets import Dataset
+    from normbench.data.contract import Dataset
 except ImportError:  # pragma: no cover - depends on the state of the package
     Dataset = None
 
@@ -28,7 +28,7 @@ def _namespace_dataset(**arrays):
 
 def _real_dataset(**arrays):
     if Dataset is None:
-        pytest.skip("normbench.datasets is not importable yet")
+        pytest.skip("normbench.data.contract is not importable yet")
     fields = {"coef": None, "f_test": None, "groups": None, "metadata": {}, "path": "memory.npz"}
     fields.update(arrays)
     return Dataset(**fields)

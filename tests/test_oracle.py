@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LinearRegression
 
-from normbench.aggregate import read_table
-from normbench.datasets import write_dataset
-from normbench.oracle import ORACLE_COLUMNS, fit_oracle, oracle_least_squares, oracle_row
+from normbench.data.contract import write_dataset
+from normbench.study.oracle import ORACLE_COLUMNS, fit_oracle, oracle_least_squares, oracle_row
+from normbench.study.store import read_table
 
 # x0 = [0, 1, 2, 3], y = [1, 3, 4, 8]: mean x 1.5, mean y 4, Sxy = 11, Sxx = 5, so the slope is
 # 11 / 5 = 2.2 and the intercept 4 - 2.2 * 1.5 = 0.7. Column 1 is a null feature.

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from normbench.figures import coefficient_path_panels, norm_balls, support_roc_curves
-from normbench.paths import coefficient_paths, support_roc
+from normbench.models.paths import coefficient_paths, support_roc
+from normbench.report.figures import coefficient_path_panels, norm_balls, support_roc_curves
 
 TRUE = np.array([1.0, -2.0, 0.0, 0.0, 0.0, 0.0])  # 2 true features, 4 null ones
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from normbench.config import load_yaml, sweeps, validate_config
-from normbench.simulate import dataset_seed, simulate, simulate_to_file
+from normbench.data.simulate import dataset_seed, simulate, simulate_to_file
+from normbench.study.config import load_yaml, sweeps, validate_config
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"

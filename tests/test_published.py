@@ -7,14 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from normbench.config import ConfigError, validate_config
-from normbench.published import (
+from normbench.report.published import (
     COMPARISON_COLUMNS,
     compare_published,
     ordering_rows,
     parse_pair,
     published_figure,
 )
+from normbench.study.config import ConfigError, validate_config
 
 SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
 

@@ -11,8 +11,8 @@ import yaml
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from normbench.aggregate import METRICS_COLUMNS, write_table
-from normbench.figures import (
+from normbench.report.build import build_report, main
+from normbench.report.figures import (
     fit_time_bars,
     format_value,
     heatmap_grid,
@@ -21,7 +21,7 @@ from normbench.figures import (
     replicate_distributions,
     tpr_fpr_scatter,
 )
-from normbench.report import build_report, main
+from normbench.study.store import METRICS_COLUMNS, write_table
 
 LOSSES = ("l2", "l1", "huber")
 PENALTIES = ("none", "l1", "l2", "elasticnet")
@@ -674,9 +674,9 @@ def test_loss_functions_match_the_objective():
 
 
 def test_report_penalty_section(report_html):
-    from normbench.paths import coefficient_paths, support_roc
-    from normbench.report import _penalty_section
-    from normbench.simulate import dataset_seed, simulate
+    from normbench.data.simulate import dataset_seed, simulate
+    from normbench.models.paths import coefficient_paths, support_roc
+    from normbench.report.build import _penalty_section
 
     penalty = _section_text(report_html, "penalty")
     # L1/L2 balls, coefficient paths and ROC curves, all embedded
@@ -753,7 +753,7 @@ def test_report_group_recovery(report_html):
 
 
 def test_report_group_sentence_cases():
-    from normbench.report import _group_sentence
+    from normbench.report.build import _group_sentence
 
     rows = []
     for penalty, hit, frac, whole in (("l1", 0.0, math.nan, math.nan), ("elasticnet", 1, 1, 1)):
@@ -822,7 +822,7 @@ def test_report_oracle_reference(report_html):
 
 
 def test_oracle_table_needs_its_columns(tmp_path):
-    from normbench.report import _read_oracle
+    from normbench.report.build import _read_oracle
 
     pd.DataFrame({"dataset": ["a"], "replicate": [1], "status": ["ok"]}).to_csv(
         tmp_path / "o.csv", index=False
@@ -832,7 +832,7 @@ def test_oracle_table_needs_its_columns(tmp_path):
 
 
 def test_read_benchmarks_reads_exactly_the_given_files(tmp_path):
-    from normbench.report import _read_benchmarks
+    from normbench.report.build import _read_benchmarks
 
     line = "s\th:m:s\tmax_rss\tmax_vms\n{}\t0:00:01\t{}\t1.0\n"
     for rule, seconds, rss in (("fit_models", 2.0, 100.0), ("stale_rule", 9.0, 900.0)):
@@ -869,8 +869,8 @@ def test_interaction_plot_reference_lines():
 
 
 def test_large_studies_draw_a_readable_few_datasets_one_by_one():
-    from normbench.config import validate_config
-    from normbench.report import _MAX_DETAIL_DATASETS, _detail_datasets, _omitted_note
+    from normbench.report.build import _MAX_DETAIL_DATASETS, _detail_datasets, _omitted_note
+    from normbench.study.config import validate_config
 
     schema = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
     values = [0.1 * k for k in range(1, 16)]
@@ -909,7 +909,7 @@ def test_report_residuals_of_the_losses(report_html):
 
 
 def test_residual_distributions_panels_and_zero_shares():
-    from normbench.figures import residual_distributions
+    from normbench.report.figures import residual_distributions
 
     r = np.linspace(-1, 1, 50)
     figure = residual_distributions(
@@ -924,7 +924,7 @@ def test_residual_distributions_panels_and_zero_shares():
 
 
 def test_write_figures_exports_every_embedded_figure(tmp_path, report_html):
-    from normbench.report import write_figures
+    from normbench.report.build import write_figures
 
     directory = tmp_path / "figures"
     directory.mkdir()
@@ -955,7 +955,7 @@ def test_cli_validates_the_config_and_writes_report_and_figures(tmp_path, capsys
 
 
 def test_which_matters_says_neither_when_both_shares_are_small():
-    from normbench.report import _which_matters
+    from normbench.report.build import _which_matters
 
     assert _which_matters(0.02, 0.40).startswith("the choice of penalty matters more than the")
     assert "loss accounts for 30% and the penalty for 10%" in _which_matters(0.30, 0.10)

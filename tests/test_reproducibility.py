@@ -140,7 +140,7 @@ def test_adding_a_dataset_plans_only_its_jobs(clean_run, tmp_path):
 FIT_SCRIPT = """
 import json, sys
 import threadpoolctl
-from normbench.study import fit_dataset
+from normbench.study.fit_job import fit_dataset
 
 cv = {"folds": 3, "n_lams": 5, "eps": 1e-3, "l1_ratios": [0.5], "rule": "min",
       "criterion": "own_loss", "huber_multiplier": 1.345}
@@ -153,7 +153,7 @@ print(json.dumps(max(pool["num_threads"] for pool in threadpoolctl.threadpool_in
 
 def test_thread_pools_do_not_change_results(tmp_path):
     """fit_dataset gives the same bytes whether the BLAS pools start with one thread or two."""
-    from normbench.simulate import simulate_to_file
+    from normbench.data.simulate import simulate_to_file
 
     data = tmp_path / "toy.npz"
     params = {

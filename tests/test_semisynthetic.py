@@ -1,5 +1,5 @@
-"""Tests of normbench.semisynthetic and its workflow rule: a real design widened to p >> n, with
-groups of correlated features, simulated sparse coefficients and heavy-tailed noise."""
+"""Tests of normbench.data.semisynthetic and its workflow rule: a real design widened to
+p >> n, with groups of correlated features, simulated sparse coefficients and heavy-tailed noise."""
 
 import json
 import re
@@ -12,9 +12,9 @@ import yaml
 from sklearn.datasets import load_breast_cancer
 from snakemake_cli import snakemake_executable
 
-from normbench.datasets import read_dataset
-from normbench.semisynthetic import resolve_params, semisynthetic, semisynthetic_to_file
-from normbench.simulate import dataset_seed
+from normbench.data.contract import read_dataset
+from normbench.data.semisynthetic import resolve_params, semisynthetic, semisynthetic_to_file
+from normbench.data.simulate import dataset_seed
 
 REPO = Path(__file__).resolve().parents[1]
 

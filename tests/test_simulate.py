@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from normbench.datasets import read_dataset
-from normbench.simulate import (
+from normbench.data.contract import read_dataset
+from normbench.data.simulate import (
     _GAUSSIAN_Q75,
     DEFAULT_PARAMS,
     _resolve_params,
@@ -50,7 +50,7 @@ def test_dataset_seed_entropy_follows_the_documented_derivation():
 
 def test_dataset_seed_is_stable_across_processes():
     code = (
-        "from normbench.simulate import dataset_seed;"
+        "from normbench.data.simulate import dataset_seed;"
         "print(dataset_seed(7, 'heavy_tails', 3).entropy)"
     )
     outputs = set()

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from normbench.stats import (
+from normbench.report.statistics import (
     interaction_anova,
     paired_comparisons,
     paired_effect,

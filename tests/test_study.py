@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from normbench import study
-from normbench.aggregate import METRICS_COLUMNS
-from normbench.simulate import DEFAULT_PARAMS, simulate_to_file
+from normbench.data.simulate import DEFAULT_PARAMS, simulate_to_file
+from normbench.study import fit_job as study
+from normbench.study.store import METRICS_COLUMNS
 
 # the simulator's defaults (gaussian noise, SNR 3), small enough for every pair in seconds
 PARAMS = {

@@ -1,5 +1,5 @@
 """Tests of sweeps: the config expands a sweep into datasets, refuses bad sweeps, and the report's
-"Sweeps" section (normbench.sweeps) draws and describes them."""
+"Sweeps" section (normbench.report.sweeps) draws and describes them."""
 
 import json
 from pathlib import Path
@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from normbench.config import (
+from normbench.data.simulate import dataset_seed, simulate, simulate_to_file
+from normbench.report.sweeps import describe_sweep, sweep_table, sweeps_section
+from normbench.study.config import (
     ConfigError,
     dataset_names,
     load_yaml,
@@ -16,8 +18,6 @@ from normbench.config import (
     sweeps,
     validate_config,
 )
-from normbench.simulate import dataset_seed, simulate, simulate_to_file
-from normbench.sweeps import describe_sweep, sweep_table, sweeps_section
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"

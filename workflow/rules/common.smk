@@ -4,7 +4,7 @@ import re
 
 from snakemake.io import strip_wildcard_constraints
 
-from normbench.config import dataset_names
+from normbench.study.config import dataset_names
 
 DATASET_NPZ = "results/datasets/{dataset}/rep{replicate}.npz"
 DATASET_JSON = "results/datasets/{dataset}/rep{replicate}.json"

@@ -1,9 +1,9 @@
 # Semi-synthetic p >> n datasets: a real design matrix shipped with scikit-learn, widened into
 # groups of correlated features, with simulated sparse coefficients and heavy-tailed noise
-# (normbench.semisynthetic; docs/extending.md, "A semi-synthetic dataset"). A config selects it
+# (normbench.data.semisynthetic; docs/extending.md, "A semi-synthetic dataset"). A config selects it
 # with `generator: semisynthetic` and its settings under `params`.
 
-from normbench.semisynthetic import resolve_params as semisynthetic_params
+from normbench.data.semisynthetic import resolve_params as semisynthetic_params
 
 # `params` is free-form for the schema: check it here, so a bad key stops the run before any job.
 for _name in dataset_names(config, "semisynthetic"):

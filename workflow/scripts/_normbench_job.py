@@ -34,7 +34,11 @@ def run_job(main: Callable, snakemake) -> None:
     """
     for name in _THREAD_VARIABLES:
         os.environ[name] = "1"
-    if _SOURCE_DIR.is_dir() and str(_SOURCE_DIR) not in sys.path:
+    if _SOURCE_DIR.is_dir():
+        # First, always: Snakemake hands the job its parent's sys.path, where an installed
+        # normbench (another checkout's editable install, say) would otherwise win.
+        while str(_SOURCE_DIR) in sys.path:
+            sys.path.remove(str(_SOURCE_DIR))
         sys.path.insert(0, str(_SOURCE_DIR))
     log_path = Path(snakemake.log[0])
     with (

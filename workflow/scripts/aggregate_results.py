@@ -4,7 +4,7 @@ from _normbench_job import run_job
 
 
 def main(snakemake):
-    from normbench.aggregate import collect, write_table
+    from normbench.study.store import collect, write_table
 
     write_table(collect(snakemake.input.metrics), snakemake.output.metrics)
     write_table(collect(snakemake.input.timings), snakemake.output.timings)

@@ -4,7 +4,7 @@ from _normbench_job import run_job
 
 
 def main(snakemake):
-    from normbench.report import build_report
+    from normbench.report.build import build_report
 
     build_report(
         metrics_csv=snakemake.input.metrics,

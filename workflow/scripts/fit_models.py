@@ -4,8 +4,8 @@ from _normbench_job import run_job
 
 
 def main(snakemake):
-    from normbench.oracle import fit_oracle
-    from normbench.study import fit_dataset
+    from normbench.study.fit_job import fit_dataset
+    from normbench.study.oracle import fit_oracle
 
     fit_dataset(
         snakemake.input.npz,

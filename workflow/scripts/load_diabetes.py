@@ -17,8 +17,8 @@ def main(snakemake):
     import numpy as np
     from sklearn.datasets import load_diabetes
 
-    from normbench.datasets import write_dataset
-    from normbench.simulate import dataset_seed
+    from normbench.data.contract import write_dataset
+    from normbench.data.simulate import dataset_seed
 
     test_fraction = float(snakemake.params.entry["params"].get("test_fraction", 0.3))
     if not 0 < test_fraction < 1:

@@ -1,6 +1,6 @@
 """Job script of rule semisynthetic: one replicate of a semi-synthetic p >> n dataset.
 
-Config entry (every key of ``params`` is optional; normbench.semisynthetic has the defaults)::
+Config entry (every key of ``params`` is optional; normbench.data.semisynthetic has the defaults)::
 
     wide_cancer:
       generator: semisynthetic
@@ -18,7 +18,7 @@ from _normbench_job import run_job
 
 
 def main(snakemake):
-    from normbench.semisynthetic import semisynthetic_to_file
+    from normbench.data.semisynthetic import semisynthetic_to_file
 
     semisynthetic_to_file(
         snakemake.params.entry["params"],

@@ -4,7 +4,7 @@ from _normbench_job import run_job
 
 
 def main(snakemake):
-    from normbench.simulate import simulate_to_file
+    from normbench.data.simulate import simulate_to_file
 
     simulate_to_file(
         snakemake.params.entry,

@@ -21,13 +21,13 @@ import math
 import numpy as np
 import pandas as pd
 
-from normbench.aggregate import write_table
-from normbench.datasets import read_dataset
-from normbench.metrics import evaluate
+from normbench.data.contract import read_dataset
+from normbench.study.metrics import evaluate
+from normbench.study.store import write_table
 
 __all__ = ["ORACLE_COLUMNS", "ORACLE_METRICS", "fit_oracle", "oracle_least_squares", "oracle_row"]
 
-#: Metrics of the oracle, a subset of :data:`normbench.metrics.METRIC_NAMES`.
+#: Metrics of the oracle, a subset of :data:`normbench.study.metrics.METRIC_NAMES`.
 ORACLE_METRICS = ("test_mse", "test_mae", "risk", "estimation_error")
 #: Columns of an oracle table (``write_table`` puts the known ones in its canonical order).
 ORACLE_COLUMNS = (
@@ -105,7 +105,7 @@ def oracle_row(data, *, dataset, replicate):
     Parameters
     ----------
     data : Dataset
-        As returned by :func:`normbench.datasets.read_dataset`.
+        As returned by :func:`normbench.data.contract.read_dataset`.
     dataset : str
     replicate : int
 
@@ -137,11 +137,11 @@ def fit_oracle(dataset_path, *, dataset, replicate, out):
     Parameters
     ----------
     dataset_path : path
-        A dataset file in the standard format (:mod:`normbench.datasets`).
+        A dataset file in the standard format (:mod:`normbench.data.contract`).
     dataset : str
     replicate : int
     out : path
-        CSV file written with :func:`normbench.aggregate.write_table`.
+        CSV file written with :func:`normbench.study.store.write_table`.
     """
     data = read_dataset(dataset_path)
     row = oracle_row(data, dataset=dataset, replicate=replicate)

@@ -39,16 +39,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from normbench.aggregate import (
-    LOSS_ORDER,
-    PENALTY_ORDER,
-    order_names,
-    read_table,
-    sort_results,
-    summarize,
-)
-from normbench.config import ConfigError, sweeps, validate_config
-from normbench.figures import (
+from normbench.report.figures import (
     coefficient_path_panels,
     exact_zero_share,
     fit_time_bars,
@@ -63,10 +54,24 @@ from normbench.figures import (
     support_roc_curves,
     tpr_fpr_scatter,
 )
-from normbench.htmlparts import esc, html_figure, html_section, html_table
-from normbench.published import compare_published, ordering_rows, published_figure
-from normbench.stats import interaction_anova, paired_comparisons, paired_effect, paired_values
-from normbench.sweeps import sweeps_section
+from normbench.report.html import esc, html_figure, html_section, html_table
+from normbench.report.published import compare_published, ordering_rows, published_figure
+from normbench.report.statistics import (
+    interaction_anova,
+    paired_comparisons,
+    paired_effect,
+    paired_values,
+)
+from normbench.report.sweeps import sweeps_section
+from normbench.study.config import ConfigError, sweeps, validate_config
+from normbench.study.store import (
+    LOSS_ORDER,
+    PENALTY_ORDER,
+    order_names,
+    read_table,
+    sort_results,
+    summarize,
+)
 
 __all__ = ["BASELINE", "build_report", "main"]
 
@@ -436,7 +441,7 @@ def _replicate_info(config, metrics, datasets_dir):
     the coefficients and the design). Returns a DataFrame with columns ``dataset``,
     ``replicate``, ``signal_variance``, ``noise_scale`` and ``source``.
     """
-    from normbench.simulate import simulate_to_file
+    from normbench.data.simulate import simulate_to_file
 
     configured = config.get("datasets") or {}
     records = []
@@ -521,7 +526,7 @@ def _variances(frame, info):
 
 
 def _read_oracle(oracle_csv, info):
-    """The oracle table with ``relative_risk``, or None without one (see normbench.oracle)."""
+    """The oracle table with ``relative_risk``, or None without one (see normbench.study.oracle)."""
     if oracle_csv is None:
         return None
     oracle = sort_results(read_table(oracle_csv))
@@ -1151,7 +1156,7 @@ def _replicate_training_data(ctx, dataset, params):
     The figures that refit models (paths, residuals) use it: the dataset files need not be
     kept, and the same seed gives the same training data as the study's fits.
     """
-    from normbench.simulate import dataset_seed, simulate
+    from normbench.data.simulate import dataset_seed, simulate
 
     seed = dataset_seed(int(ctx["config"].get("seed", 0)), dataset, _PATH_REPLICATE)
     return simulate({**_plain(params), "n_test": 1}, seed)
@@ -1161,9 +1166,9 @@ def _penalty_paths(ctx, dataset, params):
     """Re-simulate replicate 1 of ``dataset``; its l2-loss paths and support ROC curves.
 
     Returns ``(true_coef, paths, curves, n_lams)`` with ``paths[penalty] = (lams, coefs)`` and
-    ``curves[penalty] = (fpr, tpr, auc)`` from :func:`normbench.paths.support_roc`.
+    ``curves[penalty] = (fpr, tpr, auc)`` from :func:`normbench.models.paths.support_roc`.
     """
-    from normbench.paths import coefficient_paths, support_roc
+    from normbench.models.paths import coefficient_paths, support_roc
 
     cv = {**_CV_DEFAULTS, **(ctx["config"].get("cv") or {})}
     n_lams = min(int(cv["n_lams"]), _PATH_MAX_N_LAMS)
@@ -1335,7 +1340,7 @@ def _training_residuals(ctx, dataset, params, penalty):
 
     Returns ``{loss: residuals}`` for the losses whose replicate-1 fit with ``penalty`` is ok.
     """
-    from normbench.estimators import PenalizedRegressor
+    from normbench.models.estimators import PenalizedRegressor
 
     metrics = ctx["metrics"]
     rows = metrics[
@@ -1899,7 +1904,7 @@ def build_report(
     output_html : str or path-like
         Where to write the report; parent directories are created.
     oracle_csv : str or path-like or None, default=None
-        The oracle table (``results/oracle.csv``, see :mod:`normbench.oracle`): least squares
+        The oracle table (``results/oracle.csv``, see :mod:`normbench.study.oracle`): least squares
         on the true support, drawn as a reference in the grid (interaction plot, risk caption,
         table of medians), the relative risk figure and the summary. Without it the report
         says nothing about the oracle.

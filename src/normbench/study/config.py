@@ -20,7 +20,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from normbench.metrics import METRIC_NAMES
+from normbench.study.metrics import METRIC_NAMES
 
 __all__ = [
     "ConfigError",

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from normbench.objective import make_loss
-from normbench.solvers import huber_location
+from normbench.models.objective import make_loss
+from normbench.models.solvers import huber_location
 
 CRITERIA = ("own_loss", "mse", "mae")
 RULES = ("min", "1se")

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from normbench._dense import cholesky_substitute
+from normbench.models.kernels.dense import cholesky_substitute
 
 
 @njit(cache=True, fastmath=False)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from normbench._dense import cholesky_substitute
+from normbench.models.kernels.dense import cholesky_substitute
 
 #: relative proximal weight: eps = PROX_WEIGHT * max(1, max diag H)
 PROX_WEIGHT = 1e-11

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from normbench.aggregate import METRICS_COLUMNS, TIMINGS_COLUMNS, write_table
-from normbench.datasets import read_dataset
-from normbench.estimators import PenalizedRegressorCV
-from normbench.metrics import evaluate
-from normbench.simulate import dataset_seed
+from normbench.data.contract import read_dataset
+from normbench.data.simulate import dataset_seed
+from normbench.models.estimators import PenalizedRegressorCV
+from normbench.study.metrics import evaluate
+from normbench.study.store import METRICS_COLUMNS, TIMINGS_COLUMNS, write_table
 
 #: spawn key of the fold-split stream, apart from the simulator's streams of the same seed
 CV_STREAM = 1000
@@ -100,7 +100,7 @@ def fit_dataset(
     Parameters
     ----------
     dataset_path : path
-        A dataset file in the standard format (:mod:`normbench.datasets`).
+        A dataset file in the standard format (:mod:`normbench.data.contract`).
     dataset, replicate : identity of the file, used for the rows and the fold seed.
     models : mapping with ``losses`` and ``penalties`` lists (and optional ``standardize``).
     cv : mapping, the config's ``cv`` section with defaults filled.

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from normbench.datasets import write_dataset
+from normbench.data.contract import write_dataset
 
 __all__ = [
     "BETA_TYPES",
@@ -177,7 +177,7 @@ def simulate_to_file(
     replicate: int,
     path: str | os.PathLike,
 ) -> None:
-    """Simulate one dataset replicate and write it with :func:`normbench.datasets.write_dataset`.
+    """Simulate one dataset replicate; write it with :func:`normbench.data.contract.write_dataset`.
 
     The JSON sidecar records ``dataset``, ``replicate``, ``base_seed``, ``seed_entropy`` (the
     entropy of :func:`dataset_seed`), ``generator`` (``"simulate"``), ``params`` (with defaults

@@ -1,6 +1,6 @@
 """Out-of-sample, risk, support- and group-recovery metrics for one fitted model.
 
-Every function takes plain arrays (or a :class:`~normbench.datasets.Dataset`) and returns
+Every function takes plain arrays (or a :class:`~normbench.data.contract.Dataset`) and returns
 Python floats/ints, so a row of the metrics table is a plain ``dict``. Metrics that need an
 optional array of the data contract (``coef``, ``f_test``, ``groups``) are ``nan`` when it is
 absent: a real data set has no true coefficients, and a missing value must not read as zero.
@@ -282,7 +282,7 @@ def evaluate(dataset, coef_hat, intercept_hat):
     ----------
     dataset : Dataset
         Any object with attributes ``X_test``, ``y_test``, ``f_test`` (or None) and ``coef``
-        (or None), such as :class:`normbench.datasets.Dataset`; an optional ``groups``
+        (or None), such as :class:`normbench.data.contract.Dataset`; an optional ``groups``
         attribute (or None) enables the group metrics.
     coef_hat : array-like of shape (p,)
         Estimated coefficients on the original feature scale.

@@ -1,8 +1,8 @@
 """HTML building blocks of the report: escaping, tables, embedded figures and sections.
 
-Shared by :mod:`normbench.report` and the modules that contribute sections to it
-(:mod:`normbench.sweeps`), so that every part of the report renders numbers, missing values and
-figures the same way. Everything taken from the data or the configuration is escaped here.
+Shared by :mod:`normbench.report.build` and the modules that contribute sections to it
+(:mod:`normbench.report.sweeps`), so that every part of the report renders numbers, missing values
+and figures the same way. Everything taken from the data or the configuration is escaped here.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from normbench.figures import format_value
+from normbench.report.figures import format_value
 
 __all__ = ["esc", "html_cell", "html_figure", "html_section", "html_table", "is_number"]
 

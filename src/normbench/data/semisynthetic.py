@@ -16,12 +16,12 @@ correlations (in breast_cancer radius, perimeter and area correlate above 0.99),
 correlated with each other too. The true coefficients sit on the real columns of ``n_nonzero``
 groups drawn at random, with value +-amplitude (random signs); the hinges and copies are
 correlated decoys. The rows are shuffled: the first ``n_train`` are the training set, all the
-others the test set. y = X coef + noise with any noise family of :mod:`normbench.simulate`, its
+others the test set. y = X coef + noise with any noise family of :mod:`normbench.data.simulate`, its
 scale sigma set by ``snr`` = Var(X coef) / sigma^2, the variance taken over all rows of the real
 data.
 
-All randomness comes from the replicate's :func:`normbench.simulate.dataset_seed`, through fixed
-child streams (rows, copies, coefficients, training noise, test noise), as in the simulator.
+All randomness comes from the replicate's :func:`normbench.data.simulate.dataset_seed`, through
+fixed child streams (rows, copies, coefficients, training noise, test noise), as in the simulator.
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ from typing import Any
 
 import numpy as np
 
-from normbench.datasets import write_dataset
-from normbench.simulate import DEFAULT_PARAMS as _SIMULATOR_DEFAULTS
-from normbench.simulate import (
+from normbench.data.contract import write_dataset
+from normbench.data.simulate import DEFAULT_PARAMS as _SIMULATOR_DEFAULTS
+from normbench.data.simulate import (
     NOISE_FAMILIES,
     _as_seed_sequence,
     _check_choice,
@@ -228,7 +228,7 @@ def semisynthetic(params: Mapping[str, Any] | None, seed: np.random.SeedSequence
     params : mapping or None
         The entry's ``params`` (see :data:`DEFAULT_PARAMS` and the module docstring).
     seed : numpy.random.SeedSequence or int
-        Source of all randomness, usually :func:`normbench.simulate.dataset_seed`.
+        Source of all randomness, usually :func:`normbench.data.simulate.dataset_seed`.
 
     Returns
     -------
@@ -252,7 +252,7 @@ def semisynthetic_to_file(
     replicate: int,
     path: str | os.PathLike,
 ) -> None:
-    """Draw one replicate and write it with :func:`normbench.datasets.write_dataset`.
+    """Draw one replicate and write it with :func:`normbench.data.contract.write_dataset`.
 
     The JSON sidecar records ``generator`` (``"semisynthetic"``), ``dataset``, ``replicate``,
     ``base_seed``, ``seed_entropy``, ``params`` (defaults filled in), ``signal_variance`` and

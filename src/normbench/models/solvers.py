@@ -1,6 +1,6 @@
 """Exact solvers for the twelve loss x penalty pairs, along a decreasing grid of ``lam``.
 
-Every solver minimises the objective of :mod:`normbench.objective` on a design whose columns
+Every solver minimises the objective of :mod:`normbench.models.objective` on a design whose columns
 have mean zero (the estimators centre, and optionally scale, before calling), warm-starts each
 ``lam`` from the previous solution, and reports per ``lam`` whether a certificate of optimality
 was reached.  Which method serves which pair, and why:
@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from normbench._box_qp import PROX_WEIGHT, box_qp
-from normbench._huber_cd import column_curvatures, huber_enet_cd
-from normbench.objective import penalty_l1_ratio
+from normbench.models.kernels.box_qp import PROX_WEIGHT, box_qp
+from normbench.models.kernels.huber_cd import column_curvatures, huber_enet_cd
+from normbench.models.objective import penalty_l1_ratio
 
 
 @dataclass
@@ -515,15 +515,15 @@ def _lad_ridge_path(X, y, lams, options) -> PathResult:
 def _lad_enet_path(X, y, lams, rho, options) -> PathResult:
     """L1 loss + elastic net by a globalised semismooth Newton method on the dual.
 
-    The dual is ``min g(a) = -a'y + ||S_kappa(X'a)||^2 / (2 mu)`` over ``|a_i| <= 1/n``,
-    ``sum(a) = 0`` (``kappa = lam*rho``, ``mu = lam*(1 - rho)``), an n-dimensional problem.  At the
-    current ``a`` the features with ``|x_j'a| > kappa`` are active; dropping the others gives a
-    quadratic model with the same value and gradient, whose minimiser over the constraints (a small
-    dense box QP, solved to rounding by the active-set kernel of :mod:`normbench._box_qp`, warm
+    The dual is ``min g(a) = -a'y + ||S_kappa(X'a)||^2 / (2 mu)`` over ``|a_i| <= 1/n``, ``sum(a) =
+    0`` (``kappa = lam*rho``, ``mu = lam*(1 - rho)``), an n-dimensional problem. At the current
+    ``a`` the features with ``|x_j'a| > kappa`` are active; dropping the others gives a quadratic
+    model with the same value and gradient, whose minimiser over the constraints (a small dense box
+    QP, solved to rounding by the active-set kernel of :mod:`normbench.models.kernels.box_qp`, warm
     started from ``a``) sets the search direction; a backtracking line search on ``g`` makes every
-    step a descent.  Once the active set is the optimal one the model is exact and the step lands on
-    the optimum.  The primal point is ``w = S_kappa(X'a)/mu`` with the median intercept, and the
-    relative duality gap certifies it.  Should the kernel run out of iterations, HiGHS solves that
+    step a descent. Once the active set is the optimal one the model is exact and the step lands on
+    the optimum. The primal point is ``w = S_kappa(X'a)/mu`` with the median intercept, and the
+    relative duality gap certifies it. Should the kernel run out of iterations, HiGHS solves that
     step instead, and the point is then certified only down to its tolerances (``QP_GAP_FLOOR``).
     """
     n, p = X.shape

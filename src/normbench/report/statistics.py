@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from normbench.aggregate import LOSS_ORDER, PENALTY_ORDER, order_names
+from normbench.study.store import LOSS_ORDER, PENALTY_ORDER, order_names
 
 __all__ = [
     "AnovaResult",

@@ -8,8 +8,8 @@ enter separates the true support from the null features.
 
 import numpy as np
 
-from normbench.cv import lam_grid
-from normbench.solvers import solve_path
+from normbench.models.cv import lam_grid
+from normbench.models.solvers import solve_path
 
 __all__ = ["coefficient_paths", "support_roc"]
 
@@ -24,7 +24,7 @@ def coefficient_paths(X, y, *, loss="l2", penalty, l1_ratio=0.5, n_lams=30, eps=
 
     ``X`` is standardised first (columns centred and scaled to unit variance, as the
     estimators do), so the coefficients of different features are comparable; the grid is
-    :func:`normbench.cv.lam_grid` on the standardised design.
+    :func:`normbench.models.cv.lam_grid` on the standardised design.
 
     Parameters
     ----------

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from normbench.figures import _new_figure, _penalty_palette, pair_label
+from normbench.report.figures import _new_figure, _penalty_palette, pair_label
 
 __all__ = [
     "COMPARISON_COLUMNS",
@@ -142,7 +142,7 @@ def ordering_rows(comparison: pd.DataFrame, labels: Mapping | None = None) -> li
     comparison : DataFrame
         The output of :func:`compare_published`.
     labels : mapping (loss, penalty) -> str, optional
-        Names of the models in the rankings; :func:`normbench.figures.pair_label` by default.
+        Names of the models in the rankings; :func:`normbench.report.figures.pair_label` by default.
 
     Returns
     -------

@@ -1,14 +1,14 @@
 """The "Sweeps" section of the report: metrics against a swept generator parameter.
 
-A dataset entry of the config may sweep one numeric parameter over a list of values
-(``sweep: {param: p, values: [200, 500, 1000]}``); validation expands it into one dataset per
-value (:func:`normbench.config.sweep_dataset_name`) and records in each which sweep and value it
-belongs to. This module finds those datasets in the validated config and draws, for every sweep
-and every key metric, the median over replicates of each loss x penalty pair against the swept
-value with its interquartile band, and writes one generated sentence per sweep: which pair's
-error grows (or shrinks) the most along the sweep, and which pair is best at either end.
+A dataset entry of the config may sweep one numeric parameter over a list of values (``sweep:
+{param: p, values: [200, 500, 1000]}``); validation expands it into one dataset per value
+(:func:`normbench.study.config.sweep_dataset_name`) and records in each which sweep and value it
+belongs to. This module finds those datasets in the validated config and draws, for every sweep and
+every key metric, the median over replicates of each loss x penalty pair against the swept value
+with its interquartile band, and writes one generated sentence per sweep: which pair's error grows
+(or shrinks) the most along the sweep, and which pair is best at either end.
 
-Only :func:`sweeps_section` is used by :mod:`normbench.report`; :func:`sweep_table` and
+Only :func:`sweeps_section` is used by :mod:`normbench.report.build`; :func:`sweep_table` and
 :func:`describe_sweep` are the computations behind it.
 """
 
@@ -18,9 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from normbench.aggregate import LOSS_ORDER, PENALTY_ORDER, order_names
-from normbench.config import sweeps
-from normbench.figures import (
+from normbench.report.figures import (
     HIGHER_IS_BETTER,
     LOWER_IS_BETTER,
     _new_figure,
@@ -28,7 +26,9 @@ from normbench.figures import (
     format_value,
     pair_label,
 )
-from normbench.htmlparts import esc, html_figure, html_section, html_table
+from normbench.report.html import esc, html_figure, html_section, html_table
+from normbench.study.config import sweeps
+from normbench.study.store import LOSS_ORDER, PENALTY_ORDER, order_names
 
 __all__ = ["SWEEP_METRICS", "describe_sweep", "sweep_figure", "sweep_table", "sweeps_section"]
 
@@ -68,7 +68,7 @@ def sweep_table(metrics: pd.DataFrame, datasets: Mapping, metric: str) -> pd.Dat
         The metrics table (one row per dataset, replicate, loss, penalty), possibly with the
         report's derived columns (``relative_risk``, ``pve``).
     datasets : mapping
-        ``{swept value: dataset name}`` of one sweep (``normbench.config.sweeps``).
+        ``{swept value: dataset name}`` of one sweep (``normbench.study.config.sweeps``).
     metric : str
         A column of ``metrics``.
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from normbench.metrics import METRIC_NAMES
+from normbench.study.metrics import METRIC_NAMES
+from normbench.vocab import LOSSES, PENALTIES, order_names
 
 __all__ = [
     "LOSS_ORDER",
@@ -29,8 +30,9 @@ __all__ = [
     "write_table",
 ]
 
-LOSS_ORDER = ("l2", "l1", "huber")
-PENALTY_ORDER = ("none", "l1", "l2", "elasticnet")
+# The natural orders, under the names the rest of the library still uses.
+LOSS_ORDER = LOSSES
+PENALTY_ORDER = PENALTIES
 
 #: Column order of a metrics table (DESIGN §3 and the shared brief).
 METRICS_COLUMNS = (
@@ -63,25 +65,6 @@ _KNOWN_COLUMNS = tuple(dict.fromkeys(METRICS_COLUMNS + TIMINGS_COLUMNS))
 _NA_VALUES = ["", "nan", "NaN"]
 _TEXT_COLUMNS = ("dataset", "loss", "penalty", "status", "message")
 _FLOAT_FORMAT = "%.10g"
-
-
-def order_names(names, canonical):
-    """Order names: those in ``canonical`` first, in that order, then the others alphabetically.
-
-    Parameters
-    ----------
-    names : iterable of str
-        Names to order (duplicates are dropped).
-    canonical : sequence of str
-        The preferred order of known names.
-
-    Returns
-    -------
-    ordered : list of str
-    """
-    present = set(names)
-    known = [name for name in canonical if name in present]
-    return known + sorted(present.difference(canonical))
 
 
 def _rank(series, canonical):

@@ -26,7 +26,7 @@ from matplotlib.ticker import (
     NullLocator,
 )
 
-from normbench.aggregate import LOSS_ORDER, PENALTY_ORDER, order_names
+from normbench.study.store import LOSS_ORDER, PENALTY_ORDER, order_names
 
 __all__ = [
     "LOWER_IS_BETTER",
@@ -185,11 +185,11 @@ def heatmap_grid(summary, dataset, metric, *, title=None):
     Parameters
     ----------
     summary : pandas.DataFrame
-        Output of :func:`normbench.aggregate.summarize`.
+        Output of :func:`normbench.study.store.summarize`.
     dataset : str
         Dataset to draw.
     metric : str
-        A metric of :data:`normbench.aggregate.SUMMARY_METRICS`; column ``f"{metric}_median"``
+        A metric of :data:`normbench.study.store.SUMMARY_METRICS`; column ``f"{metric}_median"``
         is drawn.
     title : str, optional
         Axes title; defaults to ``"<dataset>: median <metric>"``.
@@ -689,7 +689,7 @@ def loss_functions(delta, *, extent=4.0):
     ValueError
         If ``delta`` is not positive.
     """
-    from normbench.objective import make_loss
+    from normbench.models.objective import make_loss
 
     if not (np.isfinite(delta) and delta > 0):
         raise ValueError(f"delta must be positive, got {delta!r}")
@@ -729,7 +729,7 @@ def coefficient_path_panels(paths, true_coef):
     ----------
     paths : mapping of str to (lams, coefs)
         Panel title (e.g. the penalty) to the decreasing ``lams`` (n_lams,) and the
-        coefficients (n_lams, p), as returned by :func:`normbench.paths.coefficient_paths`.
+        coefficients (n_lams, p), as returned by :func:`normbench.models.paths.coefficient_paths`.
     true_coef : array-like of shape (p,)
         True nonzero coefficients are drawn in colour, the null ones in light grey.
 
@@ -773,7 +773,7 @@ def support_roc_curves(curves):
     ----------
     curves : mapping of str to (fpr, tpr, auc)
         Label (a penalty name, coloured like everywhere else) to the output of
-        :func:`normbench.paths.support_roc`.
+        :func:`normbench.models.paths.support_roc`.
 
     Returns
     -------

@@ -1,0 +1,1 @@
+"""Datasets: the simulators, the semi-synthetic generator and the dataset contract."""

@@ -1,0 +1,1 @@
+"""The twelve estimators: one objective, its losses and penalties, solvers, cross-validation."""

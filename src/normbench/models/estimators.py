@@ -1,0 +1,449 @@
+"""scikit-learn estimators for the twelve loss x penalty pairs.
+
+Both estimators minimise the one objective of :mod:`normbench.models.objective`::
+
+    (1/n) * sum_i loss(y_i - b - x_i.w)  +  lam * penalty(w)
+
+With ``standardize=True`` (the default, as in glmnet) the features are centred and scaled to unit
+variance on the training data, the objective is minimised in that scale, and ``coef_`` /
+``intercept_`` are reported on the original scale.  With ``penalty="none"`` and data that can be
+interpolated (``p >= n`` in general position) every loss is minimised by infinitely many
+interpolants; the estimator then returns the one of minimum ``||w||_2``, the limit of the ridge
+path as ``lam -> 0``.
+
+Huber's ``delta`` is data-driven, never a bare constant:
+
+* :class:`PenalizedRegressor` with ``delta=None`` uses ``1.345 * s`` with ``s`` the normalised
+  MAD of ``y`` about its median;
+* :class:`PenalizedRegressorCV` with ``delta=None`` uses ``huber_multiplier * s`` with ``s`` the
+  normalised MAD of the out-of-fold residuals of a pilot lasso (squared loss) tuned by the same
+  cross-validation, an honest estimate of the noise scale.
+
+The chosen value is stored in ``delta_``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+
+from normbench.models.cv import (
+    heldout_error,
+    kfold_indices,
+    lam_grid,
+    robust_scale,
+    select_index,
+)
+from normbench.models.objective import LOSSES, PENALTIES, make_penalty, objective_value
+from normbench.models.solvers import SolverOptions, solve_path
+
+HUBER_EFFICIENCY_CONSTANT = 1.345  # 95% gaussian efficiency (Huber, 1964)
+
+
+def _check_choice(name, value, allowed):
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r} is not allowed; allowed values: {', '.join(allowed)}")
+
+
+class _Standardizer:
+    """Centring (always) and unit-variance scaling (optional) of the training features."""
+
+    def __init__(self, X, scale):
+        self.mean = X.mean(axis=0)
+        std = X.std(axis=0) if scale else np.ones(X.shape[1])
+        self.scale = np.where(std > 0, std, 1.0)
+
+    def transform(self, X):
+        return (X - self.mean) / self.scale
+
+    def to_original(self, coef, intercept):
+        coef = coef / self.scale
+        return coef, intercept - self.mean @ coef
+
+
+def _fit_path(X, y, *, loss, penalty, lams, l1_ratio, delta, standardize, options):
+    """Solve one pair along ``lams`` on raw ``X``; coefficients come back on the original scale."""
+    standardizer = _Standardizer(X, standardize)
+    path = solve_path(
+        standardizer.transform(X),
+        y,
+        loss=loss,
+        penalty=penalty,
+        lams=lams,
+        l1_ratio=l1_ratio,
+        delta=delta,
+        options=options,
+    )
+    coefs = path.coefs / standardizer.scale
+    intercepts = path.intercepts - coefs @ standardizer.mean
+    return coefs, intercepts, path, standardizer
+
+
+class _LinearModel(RegressorMixin, BaseEstimator):
+    """What the two estimators share once fitted: the last point of a path, and prediction."""
+
+    def _keep_last(self, coefs, intercepts, path):
+        self.coef_, self.intercept_ = coefs[-1], float(intercepts[-1])
+        self.converged_ = bool(path.converged[-1])
+        self.solver_message_ = path.messages[-1]
+        self.n_iter_ = int(path.n_iter[-1])
+        return self
+
+    def predict(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return X @ self.coef_ + self.intercept_
+
+
+class PenalizedRegressor(_LinearModel):
+    """Linear regression with a chosen loss and penalty at a fixed ``lam``.
+
+    Parameters
+    ----------
+    loss : {"l2", "l1", "huber"}, default="l2"
+    penalty : {"none", "l1", "l2", "elasticnet"}, default="l1"
+    lam : float, default=1.0
+        Penalty level (ignored when ``penalty="none"``).
+    l1_ratio : float, default=0.5
+        Elastic-net mixing in ``(0, 1]`` (``penalty="elasticnet"`` only).
+    delta : float or None, default=None
+        Huber threshold; ``None`` selects it from the data (module docstring).
+    standardize : bool, default=True
+        Scale features to unit variance on the training data before fitting.
+    tol : float, default=1e-6
+        Relative tolerance of the solver's optimality certificate.
+    max_iter : int, default=100_000
+        Iteration limit; a fit that reaches it is marked ``converged_ = False``.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+    intercept_ : float
+    delta_ : float or None
+        Huber threshold used (``None`` for the other losses).
+    converged_ : bool
+        Whether the solver's certificate (duality gap, KKT or LP/QP optimality) was met.
+    solver_message_ : str
+        Why the fit did not converge, or which fallback served it ('' otherwise).
+    n_iter_ : int
+        Iterations of the solver (sweeps, Newton steps or simplex / QP iterations; 1 for a
+        closed form).
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from normbench.models.estimators import PenalizedRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((50, 20)); y = X[:, 0] + 0.1 * rng.standard_normal(50)
+    >>> est = PenalizedRegressor(loss="huber", penalty="l1", lam=0.05).fit(X, y)
+    >>> int(np.argmax(np.abs(est.coef_)))
+    0
+    """
+
+    def __init__(
+        self,
+        *,
+        loss="l2",
+        penalty="l1",
+        lam=1.0,
+        l1_ratio=0.5,
+        delta=None,
+        standardize=True,
+        tol=1e-6,
+        max_iter=100_000,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.lam = lam
+        self.l1_ratio = l1_ratio
+        self.delta = delta
+        self.standardize = standardize
+        self.tol = tol
+        self.max_iter = max_iter
+
+    def _validate_params_values(self):
+        _check_choice("loss", self.loss, LOSSES)
+        _check_choice("penalty", self.penalty, PENALTIES)
+        if self.penalty != "none" and not (np.isfinite(self.lam) and self.lam > 0):
+            raise ValueError(f"lam must be a positive number, got {self.lam!r}")
+        if self.penalty == "elasticnet" and not 0 < self.l1_ratio <= 1:
+            raise ValueError(f"l1_ratio must be in (0, 1], got {self.l1_ratio!r}")
+        if self.delta is not None and not self.delta > 0:
+            raise ValueError(f"delta must be positive or None, got {self.delta!r}")
+
+    def _resolve_delta(self, y):
+        if self.loss != "huber":
+            return None
+        if self.delta is not None:
+            return float(self.delta)
+        scale = robust_scale(y)
+        return HUBER_EFFICIENCY_CONSTANT * (scale if scale > 0 else 1.0)
+
+    def fit(self, X, y):
+        self._validate_params_values()
+        X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
+        self.delta_ = self._resolve_delta(y)
+        coefs, intercepts, path, self._standardizer = _fit_path(
+            X,
+            y,
+            loss=self.loss,
+            penalty=self.penalty,
+            lams=[self.lam],
+            l1_ratio=self.l1_ratio,
+            delta=self.delta_,
+            standardize=self.standardize,
+            options=SolverOptions(tol=self.tol, max_iter=self.max_iter),
+        )
+        return self._keep_last(coefs, intercepts, path)
+
+    def objective(self, X, y):
+        """Value of the objective at the fitted coefficients on data ``(X, y)``.
+
+        With ``standardize=False`` this is exactly the documented formula on the raw ``X``.  With
+        ``standardize=True`` the penalty is evaluated on the standardised coefficients
+        ``coef_ * scale`` (the training features' standard deviations), which is the problem the
+        estimator solves.
+        """
+        check_is_fitted(self)
+        data_term = objective_value(
+            np.asarray(X, dtype=float),
+            np.asarray(y, dtype=float),
+            self.coef_,
+            self.intercept_,
+            loss=self.loss,
+            penalty="none",
+            lam=0.0,
+            delta=self.delta_,
+        )
+        if self.penalty == "none":
+            return data_term
+        # the scale is all ones when standardize=False
+        solved_coef = self.coef_ * self._standardizer.scale
+        return data_term + self.lam * make_penalty(self.penalty, self.l1_ratio).value(solved_coef)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+class PenalizedRegressorCV(_LinearModel):
+    """:class:`PenalizedRegressor` with ``lam`` (and ``l1_ratio``, ``delta``) tuned by K-fold CV.
+
+    ``lam`` runs over a decreasing log grid (:func:`normbench.models.cv.lam_grid`) solved as a
+    warm-started path on every fold; elastic net also runs over ``l1_ratios``.  Each model is
+    scored on the held-out folds by its own loss (``criterion="own_loss"``), or by ``mse`` /
+    ``mae``; ``rule="min"`` takes the minimum mean error, ``rule="1se"`` the largest ``lam``
+    within one standard error of it.  The final model is refitted on all the data.
+
+    Parameters
+    ----------
+    loss, penalty, standardize, tol, max_iter
+        As in :class:`PenalizedRegressor`.
+    cv : int, default=5
+        Number of folds.
+    n_lams : int, default=30
+    eps : float, default=1e-3
+        ``lam_min / lam_max``.
+    lams : array-like or None
+        Explicit decreasing grid (overrides ``n_lams`` / ``eps``).
+    l1_ratios : sequence of float, default=(0.2, 0.5, 0.8)
+        Elastic-net grid (``penalty="elasticnet"`` only).
+    delta : float or None, default=None
+        Huber threshold; ``None`` selects it from a pilot lasso's out-of-fold residuals.
+    huber_multiplier : float, default=1.345
+    rule : {"min", "1se"}, default="min"
+    criterion : {"own_loss", "mse", "mae"}, default="own_loss"
+    random_state : int, SeedSequence or None
+        Seed of the fold split.  ``None`` means 0: results never depend on global state.
+
+    Attributes
+    ----------
+    lam_, l1_ratio_, delta_ : float or None
+        Chosen hyperparameters (``None`` where they do not apply).
+    coef_, intercept_ : fitted model on all the data.
+    lams_ : ndarray of shape (n_l1_ratios, n_lams)
+    cv_mean_, cv_se_ : ndarray of shape (n_l1_ratios, n_lams)
+        Mean held-out error across folds and its standard error.
+    best_score_ : float
+        Mean held-out error at the chosen point.
+    converged_ : bool
+        Whether the final fit met its optimality certificate.
+    n_cv_not_converged_ : int
+        Number of (fold, ``lam``) fits that did not meet it.
+    solver_message_ : str
+    """
+
+    def __init__(
+        self,
+        *,
+        loss="l2",
+        penalty="l1",
+        cv=5,
+        n_lams=30,
+        eps=1e-3,
+        lams=None,
+        l1_ratios=(0.2, 0.5, 0.8),
+        delta=None,
+        huber_multiplier=1.345,
+        rule="min",
+        criterion="own_loss",
+        standardize=True,
+        random_state=None,
+        tol=1e-6,
+        max_iter=100_000,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.cv = cv
+        self.n_lams = n_lams
+        self.eps = eps
+        self.lams = lams
+        self.l1_ratios = l1_ratios
+        self.delta = delta
+        self.huber_multiplier = huber_multiplier
+        self.rule = rule
+        self.criterion = criterion
+        self.standardize = standardize
+        self.random_state = random_state
+        self.tol = tol
+        self.max_iter = max_iter
+
+    def _options(self):
+        return SolverOptions(tol=self.tol, max_iter=self.max_iter)
+
+    def _seed(self):
+        if self.random_state is None:
+            return 0
+        if isinstance(self.random_state, np.random.RandomState):
+            # accepted for scikit-learn compatibility; drawn once, deterministically from its state
+            return check_random_state(self.random_state).randint(2**31 - 1)
+        return self.random_state
+
+    def _grid(self, X, y, loss, penalty, l1_ratio, delta):
+        if self.lams is not None:
+            return np.sort(np.asarray(self.lams, dtype=float))[::-1]
+        standardized = _Standardizer(X, self.standardize).transform(X)
+        return lam_grid(
+            standardized,
+            y,
+            loss=loss,
+            penalty=penalty,
+            l1_ratio=l1_ratio,
+            delta=delta,
+            n_lams=self.n_lams,
+            eps=self.eps,
+        )
+
+    def _cross_validate(self, X, y, folds, *, loss, penalty, lams, l1_ratio, delta):
+        """Held-out errors (folds x lams) and out-of-fold predictions (n x lams)."""
+        errors = np.empty((len(folds), len(lams)))
+        predictions = np.empty((len(y), len(lams)))
+        not_converged = 0
+        for k, (train, test) in enumerate(folds):
+            coefs, intercepts, path, _ = _fit_path(
+                X[train],
+                y[train],
+                loss=loss,
+                penalty=penalty,
+                lams=lams,
+                l1_ratio=l1_ratio,
+                delta=delta,
+                standardize=self.standardize,
+                options=self._options(),
+            )
+            fold_predictions = X[test] @ coefs.T + intercepts
+            predictions[test] = fold_predictions
+            errors[k] = heldout_error(
+                y[test], fold_predictions, criterion=self.criterion, loss=loss, delta=delta
+            )
+            not_converged += int((~path.converged).sum())
+        return errors, predictions, not_converged
+
+    def select_delta(self, X, y):
+        """Huber threshold the ``delta=None`` rule picks on ``(X, y)`` with this CV's folds.
+
+        ``huber_multiplier`` times the normalised MAD of the out-of-fold residuals of a pilot
+        lasso (squared loss) tuned on the same folds.  Exposed so that a caller fitting several
+        Huber models on the same data computes the pilot once and passes ``delta`` explicitly.
+        """
+        X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+        return self._pilot_delta(X, y, kfold_indices(len(y), self.cv, self._seed()))
+
+    def _pilot_delta(self, X, y, folds):
+        lams = self._grid(X, y, "l2", "l1", 1.0, None)
+        errors, predictions, _ = self._cross_validate(
+            X, y, folds, loss="l2", penalty="l1", lams=lams, l1_ratio=1.0, delta=None
+        )
+        best = int(np.argmin(errors.mean(axis=0)))
+        scale = robust_scale(y - predictions[:, best])
+        return self.huber_multiplier * (scale if scale > 0 else 1.0)
+
+    def fit(self, X, y):
+        _check_choice("loss", self.loss, LOSSES)
+        _check_choice("penalty", self.penalty, PENALTIES)
+        _check_choice("rule", self.rule, ("min", "1se"))
+        _check_choice("criterion", self.criterion, ("own_loss", "mse", "mae"))
+        X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
+        folds = kfold_indices(len(y), self.cv, self._seed())
+        if self.loss == "huber":
+            self.delta_ = (
+                float(self.delta) if self.delta is not None else self._pilot_delta(X, y, folds)
+            )
+        else:
+            self.delta_ = None
+        ratios = list(self.l1_ratios) if self.penalty == "elasticnet" else [None]
+        grids, means, ses, not_converged = [], [], [], 0
+        for ratio in ratios:
+            lams = self._grid(X, y, self.loss, self.penalty, ratio, self.delta_)
+            errors, _, failures = self._cross_validate(
+                X,
+                y,
+                folds,
+                loss=self.loss,
+                penalty=self.penalty,
+                lams=lams,
+                l1_ratio=ratio,
+                delta=self.delta_,
+            )
+            grids.append(lams)
+            means.append(errors.mean(axis=0))
+            ses.append(errors.std(axis=0, ddof=1) / np.sqrt(len(folds)))
+            not_converged += failures
+        self.lams_, self.cv_mean_, self.cv_se_ = np.array(grids), np.array(means), np.array(ses)
+        self.n_cv_not_converged_ = not_converged
+        best_ratio = int(np.argmin([np.nanmin(m) for m in self.cv_mean_]))
+        best_lam = select_index(self.cv_mean_[best_ratio], self.cv_se_[best_ratio], rule=self.rule)
+        self.best_score_ = float(self.cv_mean_[best_ratio, best_lam])
+        self.l1_ratio_ = ratios[best_ratio]
+        lams = self.lams_[best_ratio]
+        self.lam_ = None if self.penalty == "none" else float(lams[best_lam])
+        # refit along the grid down to the chosen lam, so the final solve is warm-started
+        coefs, intercepts, path, self._standardizer = _fit_path(
+            X,
+            y,
+            loss=self.loss,
+            penalty=self.penalty,
+            lams=lams[: best_lam + 1],
+            l1_ratio=self.l1_ratio_,
+            delta=self.delta_,
+            standardize=self.standardize,
+            options=self._options(),
+        )
+        return self._keep_last(coefs, intercepts, path)
+
+    def to_regressor(self) -> PenalizedRegressor:
+        """The fixed-``lam`` estimator with the hyperparameters chosen by CV (unfitted)."""
+        check_is_fitted(self)
+        return PenalizedRegressor(
+            loss=self.loss,
+            penalty=self.penalty,
+            lam=self.lam_ or 1.0,
+            l1_ratio=self.l1_ratio_ or 0.5,
+            delta=self.delta_,
+            standardize=self.standardize,
+            tol=self.tol,
+            max_iter=self.max_iter,
+        )

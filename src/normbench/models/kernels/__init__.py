@@ -1,0 +1,1 @@
+"""Numba and dense linear-algebra kernels behind the solvers."""

@@ -1,0 +1,5 @@
+import sys
+
+from normbench.report.build import main
+
+sys.exit(main())

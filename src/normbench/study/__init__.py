@@ -1,0 +1,1 @@
+"""A study: its config, the fit job, metrics, oracles and the results store."""
