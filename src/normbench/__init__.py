@@ -1,6 +1,6 @@
 """normbench: loss x penalty benchmark for high-dimensional linear regression."""
 
-__version__ = "0.1.0"
+from normbench._version import __version__
 
 __all__ = ["PenalizedRegressor", "PenalizedRegressorCV", "__version__"]
 

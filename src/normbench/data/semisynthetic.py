@@ -272,7 +272,7 @@ def semisynthetic_to_file(
     path : str or path-like
         Destination ``.npz``; the sidecar goes next to it with suffix ``.json``.
     """
-    from normbench import __version__
+    from normbench._version import __version__
 
     seed = dataset_seed(base_seed, dataset, replicate)
     arrays, info = _semisynthetic(params, seed)

@@ -202,7 +202,7 @@ def simulate_to_file(
     ValueError
         If a parameter is unknown or out of range.
     """
-    from normbench import __version__
+    from normbench._version import __version__
 
     seed = dataset_seed(base_seed, dataset, replicate)
     arrays, info = _simulate(params, seed)
