@@ -1,0 +1,75 @@
+"""The ``normbench`` command: tools around a study's results.
+
+    normbench compare DIR_A DIR_B -o compare.html   # what changed between two runs
+    normbench report ...                            # the HTML report (python -m normbench.report)
+
+Running a study is Snakemake's job (``snakemake --cores N``); these commands only read what a
+study wrote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _compare(args) -> int:
+    from normbench.report.compare import NoResultsError, compare_runs, render_comparison
+
+    try:
+        comparison = compare_runs(args.dir_a, args.dir_b)
+    except NoResultsError as err:
+        print(f"normbench compare: {err}", file=sys.stderr)
+        return 2
+    print(comparison.headline())
+    for dataset, count in comparison.by_dataset().items():
+        print(f"  {dataset}: {count} cell{'s' if count != 1 else ''} changed")
+    if args.output:
+        Path(args.output).write_text(
+            render_comparison(comparison, str(args.dir_a), str(args.dir_b)), encoding="utf-8"
+        )
+        print(f"details: {args.output}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="normbench", description="Tools around the results of a normbench study."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    compare = commands.add_parser(
+        "compare",
+        help="compare two runs cell by cell (dataset, replicate, loss, penalty)",
+        description="Compare two study directories (each holding results/metrics.csv). The "
+        "first line of output is 'identical' or 'N cells changed'; the exit code is 0 in both "
+        "cases and 2 when a directory holds no results.",
+    )
+    compare.add_argument("dir_a", metavar="DIR_A", help="working directory of the first run")
+    compare.add_argument("dir_b", metavar="DIR_B", help="working directory of the second run")
+    compare.add_argument("-o", "--output", metavar="OUT.html", help="write the details as HTML")
+    compare.set_defaults(run=_compare)
+    report = commands.add_parser(
+        "report",
+        help="build the HTML report (the options of python -m normbench.report)",
+        add_help=False,
+    )
+    report.set_defaults(run=None)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["report"]:
+        from normbench.report import main as report_main
+
+        return report_main(argv[1:])
+    args = _parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
