@@ -34,8 +34,9 @@ from threadpoolctl import threadpool_limits
 
 from normbench.data.simulate import dataset_seed, simulate
 from normbench.models.estimators import PenalizedRegressorCV
-from normbench.models.objective import LOSSES, PENALTIES, objective_value
+from normbench.models.objective import objective_value
 from normbench.models.solvers import SolverOptions, solve_path
+from normbench.vocab import LOSSES, PENALTIES
 
 FOLDS, N_LAMS = 5, 30
 #: scikit-learn's tol values tried, loosest first, when matching our certificate

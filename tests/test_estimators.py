@@ -4,11 +4,11 @@ import cvxpy as cp
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from normbench.models.estimators import PenalizedRegressor, PenalizedRegressorCV
-from normbench.models.objective import LOSSES, PENALTIES, objective_value
+from normbench.models.estimators import PenalizedRegressor
+from normbench.models.objective import objective_value
 from normbench.models.solvers import SolverOptions, min_norm_solution, solve_path
+from normbench.vocab import LOSSES, PENALTIES
 
 PAIRS = [(loss, penalty) for loss in LOSSES for penalty in PENALTIES]
 SHAPES = {"n>p": (40, 12), "p>n": (25, 60)}
@@ -156,15 +156,3 @@ def test_huber_delta_default_is_data_driven():
     assert PenalizedRegressor(loss="huber", penalty="l1", lam=0.1).fit(
         X, 10 * y
     ).delta_ == pytest.approx(10 * est.delta_)
-
-
-@parametrize_with_checks(
-    [
-        PenalizedRegressor(loss="huber", penalty="elasticnet", lam=0.1),
-        PenalizedRegressor(loss="l1", penalty="l1", lam=0.1),
-        PenalizedRegressor(loss="l2", penalty="none"),
-        PenalizedRegressorCV(loss="huber", penalty="l1", cv=3, n_lams=5),
-    ]
-)
-def test_sklearn_estimator_checks(estimator, check):
-    check(estimator)

@@ -38,7 +38,6 @@ from normbench.data.simulate import DEFAULT_PARAMS as _SIMULATOR_DEFAULTS
 from normbench.data.simulate import (
     NOISE_FAMILIES,
     _as_seed_sequence,
-    _check_choice,
     _check_float,
     _check_int,
     _child_rng,
@@ -48,24 +47,27 @@ from normbench.data.simulate import (
     _sample_noise,
     dataset_seed,
 )
+from normbench.vocab.pairs import check_choice
 
 __all__ = ["BASES", "DEFAULT_PARAMS", "resolve_params", "semisynthetic", "semisynthetic_to_file"]
 
 #: The real design matrices, by name: scikit-learn loaders.
 BASES = ("breast_cancer", "diabetes")
 
-#: Defaults of the ``params`` of a ``generator: semisynthetic`` dataset entry.
-DEFAULT_PARAMS: dict[str, Any] = {
-    "base": "breast_cancer",
-    "n_train": 100,
-    "p": 600,
-    "copy_corr": 0.8,
-    "n_nonzero": 10,
-    "amplitude": 1.0,
-    "noise": {"family": "student_t", "df": 2.0, "snr": 3.0},
-}
 # the simulator's noise keys and defaults: the same families, parametrised the same way
 _NOISE_DEFAULTS = dict(_SIMULATOR_DEFAULTS["noise"])
+
+#: Defaults of the ``params`` of a ``generator: semisynthetic`` dataset entry: the simulator's
+#: sample size, support, amplitude and noise level, on a real design and with heavy-tailed noise.
+DEFAULT_PARAMS: dict[str, Any] = {
+    "base": "breast_cancer",
+    "n_train": _SIMULATOR_DEFAULTS["n_train"],
+    "p": 600,
+    "copy_corr": 0.8,
+    "n_nonzero": _SIMULATOR_DEFAULTS["coef"]["n_nonzero"],
+    "amplitude": _SIMULATOR_DEFAULTS["coef"]["amplitude"],
+    "noise": {"family": "student_t", "df": _NOISE_DEFAULTS["df"], "snr": _NOISE_DEFAULTS["snr"]},
+}
 
 # Child stream numbers of the replicate's seed; fixed forever (changing one changes the data).
 _STREAM_ROWS = 0
@@ -113,7 +115,7 @@ def resolve_params(params: Mapping[str, Any] | None, where: str = "params") -> d
         raise ValueError(f"{where}.noise must be a mapping, got {noise_given!r}")
     _refuse_unknown(noise_given, _NOISE_DEFAULTS, f"{where}.noise.")
     noise = {**_NOISE_DEFAULTS, **noise_given}
-    noise["family"] = _check_choice(noise["family"], f"{where}.noise.family", NOISE_FAMILIES)
+    noise["family"] = check_choice(f"{where}.noise.family", noise["family"], NOISE_FAMILIES)
     for key in ("snr", "df", "skew", "outlier_scale"):
         noise[key] = _check_float(noise[key], f"{where}.noise.{key}", low=0.0, low_open=True)
     noise["contamination"] = _check_float(
@@ -121,7 +123,7 @@ def resolve_params(params: Mapping[str, Any] | None, where: str = "params") -> d
     )
     resolved["noise"] = noise
 
-    resolved["base"] = _check_choice(resolved["base"], f"{where}.base", BASES)
+    resolved["base"] = check_choice(f"{where}.base", resolved["base"], BASES)
     rows, columns = {"breast_cancer": (569, 30), "diabetes": (442, 10)}[resolved["base"]]
     resolved["n_train"] = _check_int(resolved["n_train"], f"{where}.n_train", minimum=2)
     if resolved["n_train"] >= rows:

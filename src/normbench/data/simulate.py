@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from normbench.data.contract import write_dataset
+from normbench.vocab.pairs import check_choice
 
 __all__ = [
     "BETA_TYPES",
@@ -312,7 +313,7 @@ def _resolve_params(params: Mapping[str, Any]) -> dict[str, Any]:
     p = resolved["p"] = _check_int(resolved["p"], "p", minimum=1)
 
     design = resolved["design"]
-    design["kind"] = _check_choice(design["kind"], "design.kind", DESIGN_KINDS)
+    design["kind"] = check_choice("design.kind", design["kind"], DESIGN_KINDS)
     design["rho"] = _check_float(design["rho"], "design.rho", low=0.0, high=1.0, high_open=True)
     design["group_size"] = _check_int(design["group_size"], "design.group_size", minimum=1)
     design["n_groups"] = _check_int(design["n_groups"], "design.n_groups", minimum=1)
@@ -322,7 +323,7 @@ def _resolve_params(params: Mapping[str, Any]) -> dict[str, Any]:
             f"exceeds p = {p} for design.kind 'latent_groups'"
         )
     if "feature_scale" in design:
-        scale = _check_choice(design["feature_scale"], "design.feature_scale", FEATURE_SCALES)
+        scale = check_choice("design.feature_scale", design["feature_scale"], FEATURE_SCALES)
         design["feature_scale"] = scale
         if scale == "latent" and design["kind"] not in ("block", "latent_groups"):
             raise ValueError(
@@ -347,14 +348,14 @@ def _resolve_params(params: Mapping[str, Any]) -> dict[str, Any]:
             )
         coef["beta_type"] = int(coef["beta_type"])
     elif "values" not in coef:
-        coef["placement"] = _check_choice(coef["placement"], "coef.placement", PLACEMENTS)
+        coef["placement"] = check_choice("coef.placement", coef["placement"], PLACEMENTS)
         coef["amplitude"] = _check_float(
             coef["amplitude"], "coef.amplitude", low=0.0, low_open=True
         )
-        coef["signs"] = _check_choice(coef["signs"], "coef.signs", SIGN_RULES)
+        coef["signs"] = check_choice("coef.signs", coef["signs"], SIGN_RULES)
 
     noise = resolved["noise"]
-    noise["family"] = _check_choice(noise["family"], "noise.family", NOISE_FAMILIES)
+    noise["family"] = check_choice("noise.family", noise["family"], NOISE_FAMILIES)
     for key in ("snr", "sigma", "df", "skew", "outlier_scale"):
         if key in noise:
             noise[key] = _check_float(noise[key], f"noise.{key}", low=0.0, low_open=True)
@@ -421,12 +422,6 @@ def _check_float(
         )
         raise ValueError(f"{key} must be in {interval}, got {value!r}")
     return value
-
-
-def _check_choice(value: Any, key: str, choices: tuple[str, ...]) -> str:
-    if value not in choices:
-        raise ValueError(f"{key} must be one of {', '.join(choices)}; got {value!r}")
-    return str(value)
 
 
 def _as_seed_sequence(seed: np.random.SeedSequence | int) -> np.random.SeedSequence:

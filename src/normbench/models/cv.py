@@ -11,34 +11,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from normbench.models.objective import make_loss
-from normbench.models.solvers import huber_location
+from normbench.models.objective import make_loss, null_gradient_score
 
 CRITERIA = ("own_loss", "mse", "mae")
 RULES = ("min", "1se")
 MAD_TO_SD = 1.482602218505602  # 1 / Phi^{-1}(3/4): the MAD of a gaussian times this is its sd
 
 
-def null_intercept(y, loss, delta=None) -> float:
-    """The intercept that minimises the loss when every coefficient is zero."""
-    if loss == "l2":
-        return float(np.mean(y))
-    if loss == "l1":
-        return float(np.median(y))
-    return huber_location(y, delta)
-
-
 def lam_max(X, y, *, loss, l1_ratio=1.0, delta=None) -> float:
     """Smallest ``lam`` at which the all-zero coefficient vector is optimal.
 
     For ``X`` with centred columns, the zero vector is optimal when
-    ``||X' psi(y - b0)||_inf / n <= lam * l1_ratio`` with ``psi`` the loss derivative at the
-    null intercept ``b0``.  (For the L1 loss at an even ``n`` the subgradient at zero residuals is
-    taken as zero, which may overstate ``lam_max`` slightly: harmless for a grid.)
+    ``||X' psi0||_inf / n <= lam * l1_ratio`` with ``psi0`` the loss (sub)gradient at the null
+    model's residuals (``loss.null_scores``: for the L1 loss, the subgradient that satisfies the
+    intercept's condition, so the value is exact at any ``n``).
     """
-    n = X.shape[0]
-    residuals = y - null_intercept(y, loss, delta)
-    score = np.max(np.abs(X.T @ make_loss(loss, delta).derivative(residuals))) / n
+    score = null_gradient_score(X, y, make_loss(loss, delta))
     return float(score / max(l1_ratio, 1e-300))
 
 

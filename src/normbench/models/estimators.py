@@ -29,6 +29,8 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
 
 from normbench.models.cv import (
+    CRITERIA,
+    RULES,
     heldout_error,
     kfold_indices,
     lam_grid,
@@ -36,52 +38,58 @@ from normbench.models.cv import (
     select_index,
 )
 from normbench.models.objective import LOSSES, PENALTIES, make_penalty, objective_value
-from normbench.models.solvers import SolverOptions, solve_path
+from normbench.models.paths import Standardizer, penalized_path
+from normbench.models.result import SolverOptions
+from normbench.vocab.pairs import check_choice
 
 HUBER_EFFICIENCY_CONSTANT = 1.345  # 95% gaussian efficiency (Huber, 1964)
 
 
-def _check_choice(name, value, allowed):
-    if value not in allowed:
-        raise ValueError(f"{name}={value!r} is not allowed; allowed values: {', '.join(allowed)}")
-
-
-class _Standardizer:
-    """Centring (always) and unit-variance scaling (optional) of the training features."""
-
-    def __init__(self, X, scale):
-        self.mean = X.mean(axis=0)
-        std = X.std(axis=0) if scale else np.ones(X.shape[1])
-        self.scale = np.where(std > 0, std, 1.0)
-
-    def transform(self, X):
-        return (X - self.mean) / self.scale
-
-    def to_original(self, coef, intercept):
-        coef = coef / self.scale
-        return coef, intercept - self.mean @ coef
+def _store(estimator, params):
+    """Keep ``__init__``'s arguments as attributes, unchanged (scikit-learn's contract)."""
+    for name, value in params.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
 
 
 def _fit_path(X, y, *, loss, penalty, lams, l1_ratio, delta, standardize, options):
     """Solve one pair along ``lams`` on raw ``X``; coefficients come back on the original scale."""
-    standardizer = _Standardizer(X, standardize)
-    path = solve_path(
-        standardizer.transform(X),
+    path = penalized_path(
+        X,
         y,
         loss=loss,
         penalty=penalty,
         lams=lams,
         l1_ratio=l1_ratio,
         delta=delta,
+        standardize=standardize,
         options=options,
     )
-    coefs = path.coefs / standardizer.scale
-    intercepts = path.intercepts - coefs @ standardizer.mean
-    return coefs, intercepts, path, standardizer
+    return path.coefs, path.intercepts, path.solved, path.standardizer
 
 
 class _LinearModel(RegressorMixin, BaseEstimator):
-    """What the two estimators share once fitted: the last point of a path, and prediction."""
+    """What the two estimators share: their parameters' checks, the solver options, the last
+    point of a path kept as the fit, and prediction.
+
+    ``_choices`` names the parameters that take one of a few strings; the numeric parameters
+    they share are checked in :meth:`_check_params`, which each estimator extends.
+    """
+
+    _choices = {"loss": LOSSES, "penalty": PENALTIES}
+
+    def _check_params(self):
+        for name, allowed in self._choices.items():
+            check_choice(name, getattr(self, name), allowed)
+        if self.delta is not None and not self.delta > 0:
+            raise ValueError(f"delta must be positive or None, got {self.delta!r}")
+        if not (np.isfinite(self.tol) and self.tol > 0):
+            raise ValueError(f"tol must be a positive number, got {self.tol!r}")
+        if not (isinstance(self.max_iter, int | np.integer) and self.max_iter >= 1):
+            raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}")
+
+    def _options(self):
+        return SolverOptions(tol=self.tol, max_iter=self.max_iter)
 
     def _keep_last(self, coefs, intercepts, path):
         self.coef_, self.intercept_ = coefs[-1], float(intercepts[-1])
@@ -154,24 +162,14 @@ class PenalizedRegressor(_LinearModel):
         tol=1e-6,
         max_iter=100_000,
     ):
-        self.loss = loss
-        self.penalty = penalty
-        self.lam = lam
-        self.l1_ratio = l1_ratio
-        self.delta = delta
-        self.standardize = standardize
-        self.tol = tol
-        self.max_iter = max_iter
+        _store(self, locals())
 
-    def _validate_params_values(self):
-        _check_choice("loss", self.loss, LOSSES)
-        _check_choice("penalty", self.penalty, PENALTIES)
+    def _check_params(self):
+        super()._check_params()
         if self.penalty != "none" and not (np.isfinite(self.lam) and self.lam > 0):
             raise ValueError(f"lam must be a positive number, got {self.lam!r}")
         if self.penalty == "elasticnet" and not 0 < self.l1_ratio <= 1:
             raise ValueError(f"l1_ratio must be in (0, 1], got {self.l1_ratio!r}")
-        if self.delta is not None and not self.delta > 0:
-            raise ValueError(f"delta must be positive or None, got {self.delta!r}")
 
     def _resolve_delta(self, y):
         if self.loss != "huber":
@@ -182,7 +180,7 @@ class PenalizedRegressor(_LinearModel):
         return HUBER_EFFICIENCY_CONSTANT * (scale if scale > 0 else 1.0)
 
     def fit(self, X, y):
-        self._validate_params_values()
+        self._check_params()
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
         self.delta_ = self._resolve_delta(y)
         coefs, intercepts, path, self._standardizer = _fit_path(
@@ -194,7 +192,7 @@ class PenalizedRegressor(_LinearModel):
             l1_ratio=self.l1_ratio,
             delta=self.delta_,
             standardize=self.standardize,
-            options=SolverOptions(tol=self.tol, max_iter=self.max_iter),
+            options=self._options(),
         )
         return self._keep_last(coefs, intercepts, path)
 
@@ -226,6 +224,10 @@ class PenalizedRegressor(_LinearModel):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
+        # At the default lam = 1 an L1 part zeroes every coefficient of standardised data (lam_max
+        # is at most 1 there for the squared loss): scikit-learn's check_regressors_train lowers the
+        # `alpha` of its own linear models before demanding R^2 > 0.5, but does not know `lam`.
+        tags.regressor_tags.poor_score = self.penalty in ("l1", "elasticnet")  # an L1 part
         return tags
 
 
@@ -295,24 +297,9 @@ class PenalizedRegressorCV(_LinearModel):
         tol=1e-6,
         max_iter=100_000,
     ):
-        self.loss = loss
-        self.penalty = penalty
-        self.cv = cv
-        self.n_lams = n_lams
-        self.eps = eps
-        self.lams = lams
-        self.l1_ratios = l1_ratios
-        self.delta = delta
-        self.huber_multiplier = huber_multiplier
-        self.rule = rule
-        self.criterion = criterion
-        self.standardize = standardize
-        self.random_state = random_state
-        self.tol = tol
-        self.max_iter = max_iter
+        _store(self, locals())
 
-    def _options(self):
-        return SolverOptions(tol=self.tol, max_iter=self.max_iter)
+    _choices = {**_LinearModel._choices, "rule": RULES, "criterion": CRITERIA}
 
     def _seed(self):
         if self.random_state is None:
@@ -325,7 +312,7 @@ class PenalizedRegressorCV(_LinearModel):
     def _grid(self, X, y, loss, penalty, l1_ratio, delta):
         if self.lams is not None:
             return np.sort(np.asarray(self.lams, dtype=float))[::-1]
-        standardized = _Standardizer(X, self.standardize).transform(X)
+        standardized = Standardizer(X, self.standardize).transform(X)
         return lam_grid(
             standardized,
             y,
@@ -382,10 +369,7 @@ class PenalizedRegressorCV(_LinearModel):
         return self.huber_multiplier * (scale if scale > 0 else 1.0)
 
     def fit(self, X, y):
-        _check_choice("loss", self.loss, LOSSES)
-        _check_choice("penalty", self.penalty, PENALTIES)
-        _check_choice("rule", self.rule, ("min", "1se"))
-        _check_choice("criterion", self.criterion, ("own_loss", "mse", "mae"))
+        self._check_params()
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
         folds = kfold_indices(len(y), self.cv, self._seed())
         if self.loss == "huber":

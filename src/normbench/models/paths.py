@@ -1,17 +1,145 @@
 """Coefficient paths along the ``lam`` grid, and the support-recovery ROC they trace.
 
-Used by the report's "How the penalty acts" section: a path shows how each penalty moves the
+:func:`penalized_path` is the library's one way to solve a pair along a path (the estimators
+and the cross-validation call it).  The report's "How the penalty acts" section uses
+:func:`coefficient_paths`: a path shows how each penalty moves the
 coefficients as ``lam`` decreases (the lasso sets them to exactly zero one after another, ridge
 shrinks all of them smoothly), and the ROC curve measures how well the order in which features
 enter separates the true support from the null features.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from normbench.models.cv import lam_grid
+from normbench.models.result import PathResult, SolverOptions
 from normbench.models.solvers import solve_path
 
-__all__ = ["coefficient_paths", "support_roc"]
+__all__ = ["FittedPath", "Standardizer", "coefficient_paths", "penalized_path", "support_roc"]
+
+
+class Standardizer:
+    """Centring (always) and unit-variance scaling (optional) of the training features.
+
+    A constant column centres to exactly zero (its computed mean can differ from its value by
+    rounding, which scaling would blow up into a spurious feature).  A column whose variance
+    overflows or underflows in floating point (values near 1e300 or 1e-300) is measured in units
+    of its largest deviation first, so it is scaled like any other.
+    """
+
+    def __init__(self, X, scale):
+        self.mean = X.mean(axis=0)
+        deviation = np.max(np.abs(X - X[:1]), axis=0) if X.shape[0] else np.zeros(X.shape[1])
+        constant = deviation == 0
+        self.mean[constant] = X[0, constant]
+        unstable_mean = ~np.isfinite(self.mean)
+        if unstable_mean.any():
+            self.mean[unstable_mean] = _in_own_units(X[:, unstable_mean], np.mean)
+        with np.errstate(over="ignore", under="ignore"):  # such columns are measured again below
+            std = X.std(axis=0) if scale else np.ones(X.shape[1])
+        unstable = scale & ~constant & ~(np.isfinite(std) & (std > 0))
+        if unstable.any():
+            std[unstable] = _in_own_units(X[:, unstable] - self.mean[unstable], np.std)
+        self.scale = np.where(std > 0, std, 1.0)
+
+    def transform(self, X):
+        return (X - self.mean) / self.scale
+
+
+def _in_own_units(columns, statistic):
+    """``statistic`` per column, computed on the columns divided by their largest magnitude."""
+    unit = np.max(np.abs(columns), axis=0)
+    unit = np.where((unit > 0) & np.isfinite(unit), unit, 1.0)
+    return unit * statistic(columns / unit, axis=0)
+
+
+@dataclass
+class FittedPath:
+    """A pair solved along a ``lam`` grid, on the original scale of ``X`` and as solved.
+
+    Attributes
+    ----------
+    lams : ndarray of shape (n_lams,)
+    coefs : ndarray of shape (n_lams, p)
+        Coefficients on the original scale of ``X``.
+    intercepts : ndarray of shape (n_lams,)
+    solved : PathResult
+        The solver's output on the standardised design (its coefficients, certificates, messages
+        and iteration counts).
+    standardizer : Standardizer
+    """
+
+    lams: np.ndarray
+    coefs: np.ndarray
+    intercepts: np.ndarray
+    solved: PathResult
+    standardizer: Standardizer
+
+
+def penalized_path(
+    X,
+    y,
+    *,
+    loss="l2",
+    penalty="l1",
+    lams=None,
+    n_lams=30,
+    eps=1e-3,
+    l1_ratio=None,
+    delta=None,
+    standardize=True,
+    options=None,
+) -> FittedPath:
+    """Solve one (loss, penalty) pair along a decreasing ``lam`` grid: the one path entry.
+
+    As scikit-learn's ``enet_path``, for the twelve pairs: ``X`` is centred (and, with
+    ``standardize``, scaled to unit variance), the objective of :mod:`normbench.models.objective` is
+    minimised at every ``lam`` with warm starts, and the coefficients come back on the original
+    scale of ``X``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, p)
+    y : array-like of shape (n,)
+    loss : {"l2", "l1", "huber"}, default="l2"
+    penalty : {"none", "l1", "l2", "elasticnet"}, default="l1"
+    lams : array-like or None
+        Decreasing penalty levels; ``None`` uses :func:`normbench.models.cv.lam_grid` on the
+        standardised design (``n_lams`` values down to ``eps`` times the top).
+    n_lams : int, default=30
+    eps : float, default=1e-3
+    l1_ratio : float, optional
+        Elastic-net mixing (``penalty="elasticnet"`` only).
+    delta : float, optional
+        Huber threshold (``loss="huber"`` only).
+    standardize : bool, default=True
+    options : SolverOptions, optional
+
+    Returns
+    -------
+    FittedPath
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    standardizer = Standardizer(X, standardize)
+    Xs = standardizer.transform(X)
+    if lams is None:
+        grid = {"n_lams": n_lams, "eps": eps}
+        lams = lam_grid(Xs, y, loss=loss, penalty=penalty, l1_ratio=l1_ratio, delta=delta, **grid)
+    solved = solve_path(
+        Xs,
+        y,
+        loss=loss,
+        penalty=penalty,
+        lams=lams,
+        l1_ratio=l1_ratio,
+        delta=delta,
+        options=options or SolverOptions(),
+    )
+    coefs = solved.coefs / standardizer.scale
+    intercepts = solved.intercepts - coefs @ standardizer.mean
+    return FittedPath(np.asarray(lams, dtype=float), coefs, intercepts, solved, standardizer)
 
 
 def _rank_index(n_lams):
@@ -54,16 +182,11 @@ def coefficient_paths(X, y, *, loss="l2", penalty, l1_ratio=0.5, n_lams=30, eps=
     """
     if penalty == "none":
         raise ValueError("penalty 'none' has no path")
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    std = X.std(axis=0)
-    Xs = (X - X.mean(axis=0)) / np.where(std > 0, std, 1.0)
     ratio = l1_ratio if penalty == "elasticnet" else None
-    lams = lam_grid(
-        Xs, y, loss=loss, penalty=penalty, l1_ratio=ratio, delta=delta, n_lams=n_lams, eps=eps
+    path = penalized_path(
+        X, y, loss=loss, penalty=penalty, l1_ratio=ratio, delta=delta, n_lams=n_lams, eps=eps
     )
-    path = solve_path(Xs, y, loss=loss, penalty=penalty, lams=lams, l1_ratio=ratio, delta=delta)
-    return np.asarray(lams, dtype=float), np.asarray(path.coefs, dtype=float)
+    return path.lams, np.asarray(path.solved.coefs, dtype=float)
 
 
 def _auc(fpr, tpr):

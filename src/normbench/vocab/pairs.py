@@ -15,6 +15,7 @@ __all__ = [
     "PAIR_SEPARATOR",
     "STATUS_OK",
     "STATUSES",
+    "check_choice",
     "order_names",
     "ordered_pairs",
     "pair_key",
@@ -60,3 +61,10 @@ def ordered_pairs(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     losses = order_names((loss for loss, _ in present), LOSSES)
     penalties = order_names((penalty for _, penalty in present), PENALTIES)
     return [(loss, pen) for loss in losses for pen in penalties if (loss, pen) in present]
+
+
+def check_choice(key: str, value, allowed: Sequence):
+    """``value`` if it is one of ``allowed``, else a ValueError naming ``key`` and the choices."""
+    if value not in allowed:
+        raise ValueError(f"{key} must be one of {', '.join(map(str, allowed))}; got {value!r}")
+    return value
