@@ -42,6 +42,10 @@ METRICS_COLUMNS = [
     "group_whole",
     "cv_score",
     "intercept",
+    "model_error",
+    "intercept_error",
+    "pve",
+    "pve_empirical",
 ]
 LOSSES = ["l2", "l1", "huber"]
 PENALTIES = ["none", "l1", "l2", "elasticnet"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from normbench.study.metrics import METRIC_NAMES
+from normbench.study.metrics import LATER_METRIC_NAMES, METRIC_NAMES
 from normbench.vocab import LOSSES, PENALTIES, order_names
 
 __all__ = [
@@ -47,9 +47,11 @@ METRICS_COLUMNS = (
     "delta",
     "n_train",
     "p",
-    *METRIC_NAMES,
+    *(name for name in METRIC_NAMES if name not in LATER_METRIC_NAMES),
     "cv_score",
     "intercept",
+    # added later, after the columns above so that those keep their positions
+    *LATER_METRIC_NAMES,
 )
 #: Column order of a timings table.
 TIMINGS_COLUMNS = ("dataset", "replicate", "loss", "penalty", "fit_seconds")
