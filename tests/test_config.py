@@ -93,6 +93,7 @@ def test_defaults_are_filled_at_every_level():
         "rule": "min",
         "criterion": "own_loss",
         "huber_multiplier": 1.345,
+        "delta_factors": [0.5, 1.0, 2.0],
     }
     toy = config["datasets"]["toy"]
     assert (toy["generator"], toy["n_train"], toy["n_test"], toy["p"]) == ("simulate", 20, 2000, 30)
