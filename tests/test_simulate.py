@@ -681,3 +681,15 @@ def test_population_covariance_matches_a_large_sample(design):
     params = {"n_train": 2, "n_test": 200_000, "p": 7, "design": design, "coef": {"n_nonzero": 1}}
     X = simulate(params, 0)["X_test"]
     assert np.cov(X, rowvar=False) == pytest.approx(population_covariance(params), abs=0.02)
+
+
+def test_mixed_placement_alternates_whole_and_half_blocks():
+    groups = np.arange(40) // 5
+    support = _support(groups, 10, "mixed")
+    # block 0 whole (0-4), block 1 half rounded up (5-7), block 2 cut at k (10, 11)
+    np.testing.assert_array_equal(support, [0, 1, 2, 3, 4, 5, 6, 7, 10, 11])
+    counts = np.bincount(groups[support], minlength=8)
+    assert list(counts[:3]) == [5, 3, 2] and counts[3:].sum() == 0
+    # more true features than blocks can hold run on into the ungrouped features
+    latent = np.array([0, 0, 1, 1, -1, -1, -1])
+    np.testing.assert_array_equal(_support(latent, 5, "mixed"), [0, 1, 2, 4, 5])

@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 DESIGN_KINDS = ("independent", "toeplitz", "block", "latent_groups")
-PLACEMENTS = ("grouped", "spread", "first")
+PLACEMENTS = ("grouped", "spread", "first", "mixed")
 SIGN_RULES = ("positive", "alternating", "random")
 NOISE_FAMILIES = ("gaussian", "laplace", "student_t", "cauchy", "skewed", "contaminated")
 FEATURE_SCALES = ("unit", "latent")
@@ -534,7 +534,28 @@ def _support(groups: np.ndarray, k: int, placement: str) -> np.ndarray:
     if placement == "spread":
         # floor(i p / k) for i < k: distinct because p / k >= 1, starts at 0, evenly spaced.
         return (np.arange(k) * p) // k
+    if placement == "mixed":
+        return _mixed_support(groups, k)
     # grouped: fill group 0, then group 1, ... (features in index order), ungrouped ones last.
     group_rank = np.where(groups < 0, groups.max() + 1, groups)
     order = np.lexsort((np.arange(p), group_rank))
     return np.sort(order[:k])
+
+
+def _mixed_support(groups: np.ndarray, k: int) -> np.ndarray:
+    """Whole and partly active blocks: group 0 whole, group 1 its first half (rounded up),
+    group 2 whole, group 3 half, ..., the last one cut at k; then ungrouped features in order.
+
+    With blocks of 5 and k = 10 the active blocks hold 5, 3 and 2 true features: the lasso's
+    habit of keeping one feature per correlated block and the elastic net's grouping both show.
+    """
+    chosen: list[int] = []
+    labels = np.unique(groups[groups >= 0])
+    for rank, label in enumerate(labels):
+        members = np.flatnonzero(groups == label)
+        take = members.size if rank % 2 == 0 else math.ceil(members.size / 2)
+        chosen.extend(members[: min(take, k - len(chosen))].tolist())
+        if len(chosen) == k:
+            return np.array(chosen, dtype=np.int64)
+    chosen.extend(np.flatnonzero(groups < 0)[: k - len(chosen)].tolist())
+    return np.sort(np.array(chosen, dtype=np.int64))
