@@ -203,3 +203,13 @@ def test_delta_grid_multiplies_the_reference_and_scores_all_at_it():
     assert tuned.best_score_ <= single.best_score_
     with pytest.raises(ValueError, match="positive"):
         delta_grid(1.0, [0.0, 1.0])
+
+
+def test_delta_is_not_tuned_where_it_changes_nothing():
+    # p >= n without penalty: the minimum-norm interpolant, the same for every delta
+    X, y = _data(n=20, p=30)
+    est = PenalizedRegressorCV(
+        loss="huber", penalty="none", delta=1.0, delta_factors=(0.5, 1.0, 2.0), random_state=0
+    ).fit(X, y)
+    assert est.delta_ == 1.0  # the reference wins the tie
+    assert tuning_edges(est)["delta_at_edge"] is None

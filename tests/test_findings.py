@@ -188,3 +188,8 @@ def test_missing_metric_is_skipped_and_single_replicate_is_tied():
     assert "model_error" not in set(findings["metric"])
     assert set(findings["verdict"]) == {"tied"}
     assert findings["ci_low"].isna().all()
+
+
+def test_two_replicates_and_a_strict_level_give_an_infinite_bound_not_an_error():
+    result = paired_effect([1.0, 5.0], [1.0, 1.1], metric_name="risk", level=1 - 1e-12)
+    assert result["ci_high"] == math.inf and result["ci_low"] >= 0.0

@@ -113,14 +113,18 @@ def delta_grid(reference, factors) -> np.ndarray:
     return float(reference) * factors
 
 
-def select_combination(means, ses, *, rule):
+def select_combination(means, ses, *, rule, preferred=0):
     """Joint choice over the rows of a CV table (one row per (delta, l1_ratio), one column per
     ``lam``): the row with the lowest mean error, then the ``lam`` of :func:`select_index`.
 
     All rows must be scored by one criterion (for Huber, one reference delta), else their errors
-    are not comparable.
+    are not comparable. On an exact tie the ``preferred`` row wins (the reference delta: e.g. the
+    minimum-norm interpolant does not depend on delta, so no delta is chosen over another).
     """
-    row = int(np.argmin([np.nanmin(np.where(np.isfinite(m), m, np.nan)) for m in means]))
+    best = np.array([np.nanmin(np.where(np.isfinite(m), m, np.nan)) for m in means])
+    row = int(np.argmin(best))
+    if best[preferred] == best[row]:
+        row = preferred
     return row, select_index(means[row], ses[row], rule=rule)
 
 

@@ -435,7 +435,14 @@ class PenalizedRegressorCV(_LinearModel):
             not_converged += failures
         self.lams_, self.cv_mean_, self.cv_se_ = np.array(grids), np.array(means), np.array(ses)
         self.n_cv_not_converged_ = not_converged
-        best, best_lam = select_combination(self.cv_mean_, self.cv_se_, rule=self.rule)
+        # on a tie, the reference delta (its factor nearest 1) and the first l1_ratio
+        preferred = 0
+        if reference is not None:
+            factors = np.asarray(deltas, dtype=float) / reference
+            preferred = int(np.argmin(np.abs(np.log(factors)))) * len(ratios)
+        best, best_lam = select_combination(
+            self.cv_mean_, self.cv_se_, rule=self.rule, preferred=preferred
+        )
         self.best_score_ = float(self.cv_mean_[best, best_lam])
         delta, self.l1_ratio_ = combinations[best]
         self.delta_ = None if delta is None else float(delta)

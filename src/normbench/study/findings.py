@@ -135,9 +135,15 @@ def paired_effect(pair_values, reference_values, *, metric_name, level=1 - ALPHA
         result["p_value"] = 1.0 if mean == 0.0 else 0.0
         return result
     half = float(stats.t.ppf(0.5 + level / 2.0, n - 1)) * se
-    result.update(ci_low=math.exp(mean - half), ci_high=math.exp(mean + half))
+    # with few replicates and many rows the bound can pass exp's range: it is then 0 or inf
+    result.update(ci_low=_exp(mean - half), ci_high=_exp(mean + half))
     result["p_value"] = float(2.0 * stats.t.sf(abs(mean) / se, n - 1))
     return result
+
+
+def _exp(value):
+    """``exp(value)``, ``inf`` beyond the float range instead of an OverflowError."""
+    return math.exp(value) if value < 709.0 else math.inf
 
 
 def interpolant_datasets(metrics, *, rtol=1e-9):

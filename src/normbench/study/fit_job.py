@@ -67,6 +67,12 @@ def tuning_edges(est) -> dict:
     ratios = list(est.l1_ratios) if est.penalty == "elasticnet" else [None]
     deltas = list(est.deltas_) if est.deltas_ is not None else [None]
     row = deltas.index(est.delta_) * len(ratios) + ratios.index(est.l1_ratio_)
+    if len(deltas) > 1:
+        # the delta rows of the chosen l1_ratio: identical curves (the interpolant) mean that
+        # delta made no difference, so nothing was tuned
+        curves = est.cv_mean_[ratios.index(est.l1_ratio_) :: len(ratios)]
+        if np.array_equal(curves, np.broadcast_to(curves[0], curves.shape), equal_nan=True):
+            deltas = [est.delta_]
     return {
         "lam_at_edge": grid_edge(est.lam_, est.lams_[row]),
         "l1_ratio_at_edge": grid_edge(est.l1_ratio_, ratios if ratios != [None] else []),
