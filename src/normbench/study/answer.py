@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from normbench.study.findings import ALPHA, INTERPOLANT
-from normbench.vocab import LOSSES, order_names, pair_key
+from normbench.vocab import ordered_pairs, pair_key, parse_pair
 
 __all__ = [
     "ALL_SCENARIOS",
@@ -181,9 +181,8 @@ def _unbeaten(findings, dataset, metric_name):
     pairs = set(rows["pair"]) | set(rows["reference"])
     beaten = set(rows.loc[rows["verdict"] == "worse", "pair"])
     beaten |= set(rows.loc[rows["verdict"] == "better", "reference"])
-    keep = sorted(pairs - beaten - {INTERPOLANT})
-    losses = order_names({p.split("+")[0] for p in keep}, LOSSES)
-    ordered = [p for loss in losses for p in keep if p.startswith(loss + "+")]
+    keep = ordered_pairs(parse_pair(p) for p in pairs - beaten - {INTERPOLANT})
+    ordered = [pair_key(loss, penalty) for loss, penalty in keep]
     return ordered + ([INTERPOLANT] if INTERPOLANT in pairs - beaten else [])
 
 
