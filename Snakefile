@@ -49,6 +49,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/datasets.smk"
 include: "workflow/rules/fit.smk"
 include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/findings.smk"
 include: "workflow/rules/report.smk"
 # Dataset rules besides the simulator (see config/README.md, "Adding a dataset"); add yours here.
 include: "workflow/rules/diabetes.smk"
@@ -73,4 +74,5 @@ rule all:
         "results/metrics.csv",
         "results/timings.csv",
         "results/oracle.csv",
+        "results/findings.csv",
         "reports/report.html",

@@ -46,16 +46,23 @@ def test_shipped_configs_validate(name):
 def test_default_study_is_the_documented_one():
     config = validate_config(load_yaml(REPO / "config" / "config.yaml"), SCHEMA)
     assert (config["seed"], config["replicates"]) == (1, 10)
-    assert config["cv"]["folds"] == 5 and config["cv"]["n_lams"] == 30
-    assert config["cv"]["l1_ratios"] == [0.2, 0.5, 0.8] and config["cv"]["rule"] == "min"
-    assert list(config["datasets"]) == ["gaussian", "heavy_tails", "skewed", "contaminated"]
-    families = [entry["noise"]["family"] for entry in config["datasets"].values()]
-    assert families == ["gaussian", "student_t", "skewed", "contaminated"]
+    assert config["cv"]["folds"] == 5 and config["cv"]["n_lams"] == 20
+    assert config["cv"]["l1_ratios"] == [0.5, 0.95] and config["cv"]["rule"] == "min"
+    assert config["cv"]["delta_factors"] == [0.5, 1.0, 2.0]
+    scenarios = ["gaussian", "heavy_tails", "skewed", "contaminated"]
+    snrs = ["0p25", "1p0", "4p0"]
+    assert list(config["datasets"]) == [f"{s}__snr_{v}" for s in scenarios for v in snrs]
+    families = {entry["noise"]["family"] for entry in config["datasets"].values()}
+    assert families == {"gaussian", "student_t", "skewed", "contaminated"}
+    assert sorted({entry["noise"]["snr"] for entry in config["datasets"].values()}) == [
+        0.25,
+        1.0,
+        4.0,
+    ]
     for entry in config["datasets"].values():
-        assert (entry["n_train"], entry["n_test"], entry["p"]) == (100, 2000, 1000)
-        assert entry["design"] == {"kind": "block", "group_size": 10, "rho": 0.7, "n_groups": 3}
-        assert entry["coef"]["n_nonzero"] == 10 and entry["coef"]["placement"] == "grouped"
-        assert entry["noise"]["snr"] == 3.0
+        assert (entry["n_train"], entry["n_test"], entry["p"]) == (100, 2000, 500)
+        assert entry["design"] == {"kind": "block", "group_size": 5, "rho": 0.7, "n_groups": 3}
+        assert entry["coef"]["n_nonzero"] == 10 and entry["coef"]["placement"] == "mixed"
 
 
 def test_quick_and_test_configs_are_small():
@@ -93,6 +100,7 @@ def test_defaults_are_filled_at_every_level():
         "rule": "min",
         "criterion": "own_loss",
         "huber_multiplier": 1.345,
+        "delta_factors": [0.5, 1.0, 2.0],
     }
     toy = config["datasets"]["toy"]
     assert (toy["generator"], toy["n_train"], toy["n_test"], toy["p"]) == ("simulate", 20, 2000, 30)

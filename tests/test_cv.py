@@ -3,8 +3,17 @@
 import numpy as np
 import pytest
 
-from normbench.models.cv import heldout_error, kfold_indices, lam_grid, lam_max, select_index
+from normbench.models.cv import (
+    delta_grid,
+    grid_edge,
+    heldout_error,
+    kfold_indices,
+    lam_grid,
+    lam_max,
+    select_index,
+)
 from normbench.models.estimators import PenalizedRegressor, PenalizedRegressorCV
+from normbench.study.fit_job import tuning_edges
 
 
 def _data(n=60, p=30, seed=0):
@@ -129,3 +138,78 @@ def test_select_delta_is_what_fit_uses():
     assert est.fit(X, y).delta_ == pytest.approx(delta, rel=1e-12)
     explicit = PenalizedRegressorCV(**kw, delta=delta).fit(X, y)
     np.testing.assert_array_equal(explicit.coef_, est.coef_)
+
+
+def test_grid_edge_positions():
+    grid = [1.0, 0.1, 0.01]  # decreasing, as the lam grids
+    assert grid_edge(1.0, grid) == "high"
+    assert grid_edge(0.01, grid) == "low"
+    assert grid_edge(0.1, grid) == "interior"
+    assert grid_edge(None, grid) is None  # the parameter does not apply
+    assert grid_edge(0.5, [0.5]) is None  # a single candidate: nothing was tuned
+
+
+def test_pure_noise_puts_the_lasso_at_lam_max_high_edge():
+    # no signal at all: CV's best lasso is the null model, lam_max, the top of the grid
+    rng = np.random.default_rng(3)
+    X, y = rng.standard_normal((60, 20)), rng.standard_normal(60)
+    est = PenalizedRegressorCV(loss="l2", penalty="l1", n_lams=10, random_state=0).fit(X, y)
+    assert est.lam_ == est.lams_[0, 0]
+    assert tuning_edges(est) == {
+        "lam_at_edge": "high",
+        "l1_ratio_at_edge": None,
+        "delta_at_edge": None,
+    }
+
+
+def test_noiseless_ridge_sits_at_the_low_edge():
+    # y = X coef exactly with n > p: less shrinkage is always better, so the smallest lam wins
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((60, 5))
+    y = X @ np.array([1.0, -2.0, 0.5, 3.0, 1.0])
+    est = PenalizedRegressorCV(loss="l2", penalty="l2", n_lams=8, random_state=0).fit(X, y)
+    assert tuning_edges(est)["lam_at_edge"] == "low"
+
+
+def test_elasticnet_and_huber_edges_follow_their_grids():
+    X, y = _data()
+    est = PenalizedRegressorCV(
+        loss="huber",
+        penalty="elasticnet",
+        n_lams=6,
+        l1_ratios=(0.2, 0.9),
+        delta_factors=(0.5, 1.0, 2.0),
+        random_state=0,
+    ).fit(X, y)
+    edges = tuning_edges(est)
+    assert edges["l1_ratio_at_edge"] == ("low" if est.l1_ratio_ == 0.2 else "high")
+    assert edges["delta_at_edge"] == grid_edge(est.delta_, est.deltas_)
+    assert edges["delta_at_edge"] in ("low", "high", "interior")
+
+
+def test_delta_grid_multiplies_the_reference_and_scores_all_at_it():
+    X, y = _data(seed=5)
+    y = y.copy()
+    y[:6] += 25.0  # gross outliers
+    single = PenalizedRegressorCV(loss="huber", penalty="l1", n_lams=6, random_state=0).fit(X, y)
+    tuned = PenalizedRegressorCV(
+        loss="huber", penalty="l1", n_lams=6, delta_factors=(2.0, 0.5, 1.0), random_state=0
+    ).fit(X, y)
+    reference = single.delta_
+    np.testing.assert_allclose(tuned.deltas_, reference * np.array([0.5, 1.0, 2.0]))
+    assert tuned.delta_ in tuned.deltas_
+    # the row of the reference delta is the untuned CV curve: one criterion for every row
+    np.testing.assert_allclose(tuned.cv_mean_[1], single.cv_mean_[0])
+    assert tuned.best_score_ <= single.best_score_
+    with pytest.raises(ValueError, match="positive"):
+        delta_grid(1.0, [0.0, 1.0])
+
+
+def test_delta_is_not_tuned_where_it_changes_nothing():
+    # p >= n without penalty: the minimum-norm interpolant, the same for every delta
+    X, y = _data(n=20, p=30)
+    est = PenalizedRegressorCV(
+        loss="huber", penalty="none", delta=1.0, delta_factors=(0.5, 1.0, 2.0), random_state=0
+    ).fit(X, y)
+    assert est.delta_ == 1.0  # the reference wins the tie
+    assert tuning_edges(est)["delta_at_edge"] is None

@@ -4,6 +4,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from normbench.data.contract import read_dataset
+from normbench.data.noise import noise_variance, sample_noise
+from normbench.data.simulate import population_covariance, simulate_to_file
 from normbench.study.metrics import (
     METRIC_NAMES,
     estimation_error,
@@ -252,6 +255,12 @@ def test_evaluate_hand_computed(make_dataset):
         "group_hit": 1.0,
         "group_frac": 0.5,
         "group_whole": 0.0,
+        # no sidecar, so no population: the measures against it are missing
+        "model_error": math.nan,
+        "intercept_error": math.nan,
+        "pve": math.nan,
+        # Var(y_test) = mean of squared deviations from 11/6 = 43/18; 1 - (1/6) / (43/18)
+        "pve_empirical": 1 - 3 / 43,
     }
     assert tuple(result) == METRIC_NAMES
     for key, value in expected.items():
@@ -293,3 +302,93 @@ def test_evaluate_accepts_numpy_scalar_intercept():
     dataset = _namespace_dataset(X_test=np.ones((2, 1)), y_test=np.array([3.0, 3.0]))
     result = evaluate(dataset, [1.0], np.float64(2.0))
     assert result["test_mse"] == 0.0
+
+
+# --------------------------------------------------------------------------- population measures
+
+
+def _simulated(tmp_path, **params):
+    path = tmp_path / "data.npz"
+    simulate_to_file(params, base_seed=3, dataset="d", replicate=1, path=path)
+    return read_dataset(path)
+
+
+def test_model_error_and_intercept_error_hand_computed(tmp_path):
+    # two blocks of two features, rho = 0.5: Sigma = [[1, .5, 0, 0], [.5, 1, 0, 0], ...]
+    data = _simulated(
+        tmp_path,
+        n_train=5,
+        n_test=5,
+        p=4,
+        design={"kind": "block", "group_size": 2, "rho": 0.5},
+        coef={"values": [1.0, 0.0, 0.0, 2.0]},
+    )
+    result = evaluate(data, np.array([2.0, 1.0, 0.0, 0.0]), 0.25)
+    # d = coef_hat - coef = [1, 1, 0, -2]: block 1 gives 1 + 1 + 2 (.5)(1)(1) = 3, block 2 gives 4
+    assert result["model_error"] == pytest.approx(7.0)
+    assert result["intercept_error"] == 0.25  # the simulator's intercept is 0
+
+
+def test_model_error_matches_the_dense_covariance(tmp_path):
+    params = {
+        "n_train": 5,
+        "n_test": 5,
+        "p": 30,
+        "design": {"kind": "toeplitz", "rho": 0.6},
+        "coef": {"n_nonzero": 3, "placement": "spread"},
+    }
+    data = _simulated(tmp_path, **params)
+    coef_hat = np.random.default_rng(0).standard_normal(30)  # dense, as ridge's
+    difference = coef_hat - data.coef
+    expected = difference @ population_covariance(params) @ difference
+    assert evaluate(data, coef_hat, 0.0)["model_error"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_risk_is_model_error_plus_squared_intercept_error(tmp_path):
+    # E[(x'd + a)^2] = d' Sigma d + a^2 for x of mean 0: equal up to the test sample's error
+    data = _simulated(
+        tmp_path,
+        n_train=5,
+        n_test=200_000,
+        p=6,
+        design={"kind": "block", "group_size": 3, "rho": 0.7},
+        coef={"n_nonzero": 3},
+    )
+    result = evaluate(data, np.array([0.5, 1.5, 0.0, 0.3, 0.0, -0.4]), -0.8)
+    expected = result["model_error"] + result["intercept_error"] ** 2
+    assert result["risk"] == pytest.approx(expected, rel=0.02)
+
+
+def test_pve_uses_the_true_variance_of_contaminated_noise(tmp_path):
+    noise = {"family": "contaminated", "contamination": 0.1, "outlier_scale": 10.0, "snr": 2.0}
+    data = _simulated(tmp_path, n_train=5, n_test=50, p=4, coef={"n_nonzero": 2}, noise=noise)
+    sigma2 = data.metadata["noise_scale"] ** 2
+    signal = data.metadata["signal_variance"]
+    assert signal / sigma2 == pytest.approx(2.0)
+    true_noise = sigma2 * (1 - 0.1 + 0.1 * 10.0**2)  # the mixture's variance, 10.9 sigma^2
+    result = evaluate(data, np.zeros(4), 0.0)
+    assert result["pve"] == pytest.approx(1 - (result["risk"] + true_noise) / (signal + true_noise))
+    # the true coefficients reach the ceiling Var(x'w) / Var(y), far below the nominal
+    # SNR / (1 + SNR) = 2/3 because the outliers add 9.9 sigma^2 of variance
+    exact = evaluate(data, data.coef, 0.0)
+    assert exact["risk"] == 0.0
+    assert exact["pve"] == pytest.approx(signal / (signal + true_noise))
+    assert exact["pve"] == pytest.approx(2.0 / 12.9)
+
+
+def test_contaminated_noise_variance_formula_matches_a_large_sample():
+    noise = {"family": "contaminated", "contamination": 0.2, "outlier_scale": 5.0}
+    draws = sample_noise(np.random.default_rng(1), 400_000, 2.0, noise)
+    assert noise_variance(noise, 2.0) == pytest.approx(4.0 * (0.8 + 0.2 * 25.0))
+    assert np.var(draws) == pytest.approx(noise_variance(noise, 2.0), rel=0.02)
+
+
+@pytest.mark.parametrize(("df", "finite"), [(1.5, False), (2.0, False), (5.0, True)])
+def test_pve_is_missing_where_the_noise_variance_is_infinite(tmp_path, df, finite):
+    noise = {"family": "student_t", "df": df, "snr": 3.0}
+    data = _simulated(tmp_path, n_train=5, n_test=50, p=4, coef={"n_nonzero": 2}, noise=noise)
+    result = evaluate(data, data.coef, 0.0)
+    assert math.isfinite(result["pve"]) is finite
+    assert math.isfinite(result["pve_empirical"])  # the empirical one always exists
+    if finite:
+        assert result["pve"] == pytest.approx(3.0 / 4.0)  # SNR / (1 + SNR) for the true coef

@@ -6,7 +6,15 @@ import pytest
 from sklearn.linear_model import LinearRegression
 
 from normbench.data.contract import write_dataset
-from normbench.study.oracle import ORACLE_COLUMNS, fit_oracle, oracle_least_squares, oracle_row
+from normbench.study.oracle import (
+    ORACLE_COLUMNS,
+    ORACLE_LOSSES,
+    fit_oracle,
+    oracle_fit,
+    oracle_least_squares,
+    oracle_row,
+    oracle_rows,
+)
 from normbench.study.store import read_table
 
 # x0 = [0, 1, 2, 3], y = [1, 3, 4, 8]: mean x 1.5, mean y 4, Sxy = 11, Sxx = 5, so the slope is
@@ -114,7 +122,7 @@ def test_oracle_rejects_mismatched_shapes():
         oracle_least_squares(X_TRAIN, Y_TRAIN[:3], COEF)
 
 
-def test_fit_oracle_writes_one_deterministic_row(tmp_path):
+def test_fit_oracle_writes_one_deterministic_row_per_loss(tmp_path):
     arrays = {
         key: value for key, value in vars(_data()).items() if value is not None and key != "groups"
     }
@@ -124,6 +132,52 @@ def test_fit_oracle_writes_one_deterministic_row(tmp_path):
     fit_oracle(tmp_path / "toy.npz", dataset="toy", replicate=2, out=second)
     assert first.read_bytes() == second.read_bytes()
     table = read_table(first)
-    assert len(table) == 1 and set(table.columns) == set(ORACLE_COLUMNS)
-    assert table.loc[0, "status"] == "ok"
-    assert table.loc[0, "risk"] == pytest.approx(0.65)
+    assert list(table["loss"]) == list(ORACLE_LOSSES)
+    assert set(table.columns) == set(ORACLE_COLUMNS)
+    assert set(table["status"]) == {"ok"}
+    assert table.loc[0, "risk"] == pytest.approx(0.65)  # the least-squares row
+
+
+def _outlier_problem(seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((80, 10))
+    truth = np.zeros(10)
+    truth[[0, 3, 6]] = [2.0, -1.0, 1.5]
+    y = 1.0 + X @ truth + 0.3 * rng.standard_normal(80)
+    y[:8] += 40.0  # gross outliers, all on one side
+    return X, y, truth
+
+
+def test_lad_oracle_is_the_median_regression_on_the_support():
+    from statsmodels.regression.quantile_regression import QuantReg
+
+    X, y, truth = _outlier_problem()
+    coef, intercept, message = oracle_fit(X, y, truth, loss="l1")
+    assert message == ""
+    design = np.column_stack([np.ones(len(y)), X[:, [0, 3, 6]]])
+    reference = QuantReg(y, design).fit(q=0.5).params
+    np.testing.assert_allclose([intercept, *coef[[0, 3, 6]]], reference, atol=1e-4)
+    assert np.count_nonzero(coef) == 3
+
+
+def test_huber_oracle_is_stationary_and_robust():
+    X, y, truth = _outlier_problem(1)
+    coef, intercept, _ = oracle_fit(X, y, truth, loss="huber")
+    ls_coef, ls_intercept = oracle_least_squares(X, y, truth)
+    residuals = y - X @ coef - intercept
+    ls_residuals = y - X @ ls_coef - ls_intercept
+    delta = 1.345 * 1.482602218505602 * np.median(np.abs(ls_residuals - np.median(ls_residuals)))
+    psi = np.clip(residuals, -delta, delta)
+    # the Huber score equations on the support and the intercept
+    np.testing.assert_allclose(X[:, [0, 3, 6]].T @ psi / len(y), 0.0, atol=1e-5)
+    assert abs(psi.mean()) < 1e-5
+    # the outliers pull least squares' intercept up by about 4; Huber's much less
+    assert abs(intercept - 1.0) < abs(ls_intercept - 1.0) / 2
+
+
+def test_oracle_rows_one_per_loss_with_its_name():
+    rows = oracle_rows(_data(), dataset="toy", replicate=1)
+    assert [row["loss"] for row in rows] == list(ORACLE_LOSSES)
+    assert all(tuple(row) == ORACLE_COLUMNS for row in rows)
+    empty = oracle_row(_data(coef=np.zeros(2)), dataset="toy", replicate=1, loss="l1")
+    assert empty["status"] == "not_applicable" and "empty" in empty["message"]

@@ -16,6 +16,7 @@ from normbench.data.simulate import (
     _signal_variance,
     _support,
     dataset_seed,
+    population_covariance,
     simulate,
     simulate_to_file,
 )
@@ -664,3 +665,31 @@ def test_beta_type_coefficients_and_their_signal_variance():
         assert _signal_variance(out["coef"], groups, resolved["design"]) == pytest.approx(
             np.asarray(coef) @ sigma @ np.asarray(coef), rel=1e-12
         )
+
+
+@pytest.mark.parametrize(
+    "design",
+    [
+        {"kind": "independent", "rho": 0.0},
+        {"kind": "toeplitz", "rho": 0.6},
+        {"kind": "block", "rho": 0.4, "group_size": 3},
+        {"kind": "latent_groups", "rho": 0.5, "group_size": 2, "n_groups": 2},
+        {"kind": "block", "rho": 0.5, "group_size": 3, "feature_scale": "latent"},
+    ],
+)
+def test_population_covariance_matches_a_large_sample(design):
+    params = {"n_train": 2, "n_test": 200_000, "p": 7, "design": design, "coef": {"n_nonzero": 1}}
+    X = simulate(params, 0)["X_test"]
+    assert np.cov(X, rowvar=False) == pytest.approx(population_covariance(params), abs=0.02)
+
+
+def test_mixed_placement_alternates_whole_and_half_blocks():
+    groups = np.arange(40) // 5
+    support = _support(groups, 10, "mixed")
+    # block 0 whole (0-4), block 1 half rounded up (5-7), block 2 cut at k (10, 11)
+    np.testing.assert_array_equal(support, [0, 1, 2, 3, 4, 5, 6, 7, 10, 11])
+    counts = np.bincount(groups[support], minlength=8)
+    assert list(counts[:3]) == [5, 3, 2] and counts[3:].sum() == 0
+    # more true features than blocks can hold run on into the ungrouped features
+    latent = np.array([0, 0, 1, 1, -1, -1, -1])
+    np.testing.assert_array_equal(_support(latent, 5, "mixed"), [0, 1, 2, 4, 5])

@@ -42,6 +42,13 @@ METRICS_COLUMNS = [
     "group_whole",
     "cv_score",
     "intercept",
+    "model_error",
+    "intercept_error",
+    "pve",
+    "pve_empirical",
+    "lam_at_edge",
+    "l1_ratio_at_edge",
+    "delta_at_edge",
 ]
 LOSSES = ["l2", "l1", "huber"]
 PENALTIES = ["none", "l1", "l2", "elasticnet"]

@@ -30,6 +30,17 @@ import numpy as np
 from normbench.data.contract import write_dataset
 from normbench.vocab.pairs import check_choice
 
+# The design's law, under the names the simulator and its tests use.
+from normbench.data.design import covariance_quadratic_form, design_covariance
+from normbench.data.design import covariance_quadratic_form as _signal_variance
+from normbench.data.design import group_labels as _group_labels
+from normbench.data.design import sample_design as _sample_design
+
+# The noise lives in its own module; its former private names here stay importable.
+from normbench.data.noise import GAUSSIAN_Q75 as _GAUSSIAN_Q75  # noqa: F401
+from normbench.data.noise import noise_scale as _noise_scale
+from normbench.data.noise import sample_noise as _sample_noise
+
 __all__ = [
     "BETA_TYPES",
     "DEFAULT_PARAMS",
@@ -39,13 +50,15 @@ __all__ = [
     "NOISE_FAMILIES",
     "PLACEMENTS",
     "SIGN_RULES",
+    "covariance_quadratic_form",
     "dataset_seed",
+    "population_covariance",
     "simulate",
     "simulate_to_file",
 ]
 
 DESIGN_KINDS = ("independent", "toeplitz", "block", "latent_groups")
-PLACEMENTS = ("grouped", "spread", "first")
+PLACEMENTS = ("grouped", "spread", "first", "mixed")
 SIGN_RULES = ("positive", "alternating", "random")
 NOISE_FAMILIES = ("gaussian", "laplace", "student_t", "cauchy", "skewed", "contaminated")
 FEATURE_SCALES = ("unit", "latent")
@@ -92,9 +105,6 @@ _STREAM_TEST_DESIGN = 3
 _STREAM_TEST_NOISE = 4
 
 _NAME_WORDS = 4  # 32-bit words of the dataset name's SHA-256 digest that enter the seed
-# Upper quartile of N(0, 1), scipy.stats.norm.ppf(0.75): the IQR of N(0, s^2) is
-# 2 * _GAUSSIAN_Q75 * s. A literal keeps scipy.stats (slow to import) out of every job.
-_GAUSSIAN_Q75 = 0.6744897501960817
 
 
 def dataset_seed(base_seed: int, dataset: str, replicate: int) -> np.random.SeedSequence:
@@ -441,84 +451,23 @@ def _child_rng(seed: np.random.SeedSequence, stream: int) -> np.random.Generator
     return np.random.default_rng(child)
 
 
-# --------------------------------------------------------------------------- design
+def population_covariance(params: Mapping[str, Any]) -> np.ndarray:
+    """The population covariance ``Sigma`` (p x p) of the rows of X for a dataset entry.
 
+    Dense: meant for checks and small ``p``; the metrics use :func:`covariance_quadratic_form`,
+    which never forms it.
 
-def _group_labels(p: int, design: Mapping[str, Any]) -> np.ndarray:
-    """Group label per feature: contiguous runs of group_size, -1 for ungrouped features.
+    Parameters
+    ----------
+    params : mapping
+        One dataset entry, as for :func:`simulate` (defaults filled in the same way).
 
-    For ``independent`` and ``toeplitz`` designs the groups are nominal (they do not change the
-    correlation); for ``block`` they are the equicorrelated blocks (the last may be smaller);
-    for ``latent_groups`` the first ``n_groups * group_size`` features form the groups and the
-    remaining ones are labelled -1.
+    Returns
+    -------
+    Sigma : ndarray of shape (p, p)
     """
-    labels = np.arange(p, dtype=np.int64) // design["group_size"]
-    if design["kind"] == "latent_groups":
-        labels[design["n_groups"] * design["group_size"] :] = -1
-    return labels
-
-
-def _sample_design(
-    rng: np.random.Generator, n: int, groups: np.ndarray, design: Mapping[str, Any]
-) -> np.ndarray:
-    """Draw n rows of N(0, Sigma) for the chosen design (unit variances unless
-    ``feature_scale`` is ``latent``)."""
-    p = groups.size
-    kind, rho = design["kind"], design["rho"]
-    if kind == "independent":
-        return rng.standard_normal((n, p))
-    if kind == "toeplitz":
-        # A stationary AR(1) across the columns has corr(x_i, x_j) = rho^|i-j|, and costs
-        # O(n p) instead of the O(p^3) Cholesky factor of the Toeplitz matrix.
-        # x_1 = z_1 starts the recursion from the stationary law, so every x_j has variance 1.
-        X = rng.standard_normal((n, p))
-        innovation_sd = math.sqrt(1.0 - rho**2)
-        for j in range(1, p):
-            X[:, j] *= innovation_sd
-            X[:, j] += rho * X[:, j - 1]
-        return X
-    # block and latent_groups: x_j = sqrt(rho) z_{g(j)} + sqrt(1 - rho) e_j within a group,
-    # so corr = rho inside a group and 0 across groups; ungrouped features are just e_j.
-    # With feature_scale "latent" the factor enters with weight 1 instead and the feature
-    # noise has variance (1 - rho) / rho: x_j = z_{g(j)} + e_j, as in Zou & Hastie (2005),
-    # example 4; the correlation is still rho, the variance 1 / rho. Same draws either way.
-    X = rng.standard_normal((n, p))
-    factors = rng.standard_normal((n, int(groups.max()) + 1))
-    grouped = groups >= 0
-    if design.get("feature_scale", "unit") == "latent":
-        X[:, grouped] *= math.sqrt((1.0 - rho) / rho)
-        X[:, grouped] += factors[:, groups[grouped]]
-    else:
-        X[:, grouped] *= math.sqrt(1.0 - rho)
-        X[:, grouped] += math.sqrt(rho) * factors[:, groups[grouped]]
-    return X
-
-
-def _signal_variance(coef: np.ndarray, groups: np.ndarray, design: Mapping[str, Any]) -> float:
-    """Population variance of x' coef, i.e. coef' Sigma coef, without forming Sigma."""
-    kind, rho = design["kind"], design["rho"]
-    if kind == "independent":
-        return float(coef @ coef)
-    if kind == "toeplitz":
-        # coef' Sigma coef = sum_j coef_j^2 + 2 sum_j coef_j cross_j with
-        # cross_j = sum_{i<j} rho^(j-i) coef_i. Over the support s_1 < s_2 < ... this obeys
-        # cross_{s_m} = rho^(s_m - s_{m-1}) (cross_{s_{m-1}} + coef_{s_{m-1}}): O(n_nonzero).
-        support = np.flatnonzero(coef)
-        total = float(coef @ coef)
-        cross = 0.0
-        for previous, current in zip(support[:-1], support[1:], strict=True):
-            cross = rho ** float(current - previous) * (cross + coef[previous])
-            total += 2.0 * coef[current] * cross
-        return total
-    # Within a group Sigma = (1 - rho) I + rho 11', divided by rho with feature_scale "latent".
-    grouped = groups >= 0
-    group_sums = np.bincount(groups[grouped], weights=coef[grouped])
-    within = coef[grouped]
-    ungrouped = coef[~grouped]
-    grouped_part = (1.0 - rho) * (within @ within) + rho * (group_sums @ group_sums)
-    if design.get("feature_scale", "unit") == "latent":
-        grouped_part /= rho
-    return float(grouped_part + ungrouped @ ungrouped)
+    resolved = _resolve_params(params)
+    return design_covariance(_group_labels(resolved["p"], resolved["design"]), resolved["design"])
 
 
 def _linear_predictor(X: np.ndarray, coef: np.ndarray) -> np.ndarray:
@@ -580,60 +529,28 @@ def _support(groups: np.ndarray, k: int, placement: str) -> np.ndarray:
     if placement == "spread":
         # floor(i p / k) for i < k: distinct because p / k >= 1, starts at 0, evenly spaced.
         return (np.arange(k) * p) // k
+    if placement == "mixed":
+        return _mixed_support(groups, k)
     # grouped: fill group 0, then group 1, ... (features in index order), ungrouped ones last.
     group_rank = np.where(groups < 0, groups.max() + 1, groups)
     order = np.lexsort((np.arange(p), group_rank))
     return np.sort(order[:k])
 
 
-# --------------------------------------------------------------------------- noise
+def _mixed_support(groups: np.ndarray, k: int) -> np.ndarray:
+    """Whole and partly active blocks: group 0 whole, group 1 its first half (rounded up),
+    group 2 whole, group 3 half, ..., the last one cut at k; then ungrouped features in order.
 
-
-def _noise_scale(signal_variance: float, snr: float) -> float:
-    """Standard deviation sigma of the reference gaussian noise: sigma^2 = signal_variance / snr.
-
-    With no signal (n_nonzero = 0) the ratio is undefined; sigma = 1 is used instead.
+    With blocks of 5 and k = 10 the active blocks hold 5, 3 and 2 true features: the lasso's
+    habit of keeping one feature per correlated block and the elastic net's grouping both show.
     """
-    if signal_variance <= 0.0:
-        return 1.0
-    return math.sqrt(signal_variance / snr)
-
-
-def _student_t_unit_factor(df: float) -> float:
-    """Multiplier of a standard t(df) draw so that it matches N(0, 1) in variance or, if the
-    variance is infinite (df <= 2), in interquartile range."""
-    if df > 2.0:
-        return math.sqrt((df - 2.0) / df)
-    from scipy.special import stdtrit  # t quantile; imported here as only df <= 2 needs it
-
-    return _GAUSSIAN_Q75 / float(stdtrit(df, 0.75))
-
-
-def _sample_noise(
-    rng: np.random.Generator, n: int, sigma: float, noise: Mapping[str, Any]
-) -> np.ndarray:
-    """Draw n noise values whose variance (or IQR) matches that of N(0, sigma^2)."""
-    family = noise["family"]
-    if family == "gaussian":
-        return sigma * rng.standard_normal(n)
-    if family == "laplace":
-        # Var(Laplace(b)) = 2 b^2.
-        return rng.laplace(0.0, sigma / math.sqrt(2.0), size=n)
-    if family == "student_t":
-        return sigma * _student_t_unit_factor(noise["df"]) * rng.standard_t(noise["df"], size=n)
-    if family == "cauchy":
-        # The standard Cauchy has quartiles -1 and 1.
-        return sigma * _GAUSSIAN_Q75 * rng.standard_cauchy(size=n)
-    if family == "skewed":
-        # exp(s Z) has mean m = exp(s^2/2) and variance m^2 (exp(s^2) - 1); centring and scaling
-        # gives (exp(s Z - s^2/2) - 1) / sqrt(exp(s^2) - 1), written with expm1 for accuracy.
-        s = noise["skew"]
-        return (
-            sigma * np.expm1(s * rng.standard_normal(n) - s**2 / 2.0) / math.sqrt(math.expm1(s**2))
-        )
-    # contaminated: sigma refers to the clean component; a fixed share is replaced by outliers.
-    eps = sigma * rng.standard_normal(n)
-    n_outliers = int(math.floor(noise["contamination"] * n + 0.5))
-    outliers = rng.choice(n, size=n_outliers, replace=False)
-    eps[outliers] = noise["outlier_scale"] * sigma * rng.standard_normal(n_outliers)
-    return eps
+    chosen: list[int] = []
+    labels = np.unique(groups[groups >= 0])
+    for rank, label in enumerate(labels):
+        members = np.flatnonzero(groups == label)
+        take = members.size if rank % 2 == 0 else math.ceil(members.size / 2)
+        chosen.extend(members[: min(take, k - len(chosen))].tolist())
+        if len(chosen) == k:
+            return np.array(chosen, dtype=np.int64)
+    chosen.extend(np.flatnonzero(groups < 0)[: k - len(chosen)].tolist())
+    return np.sort(np.array(chosen, dtype=np.int64))

@@ -87,3 +87,66 @@ def robust_scale(residuals) -> float:
     """Normalised median absolute deviation about the median (a gaussian's sd)."""
     residuals = np.asarray(residuals, dtype=float)
     return float(MAD_TO_SD * np.median(np.abs(residuals - np.median(residuals))))
+
+
+def delta_grid(reference, factors) -> np.ndarray:
+    """Huber thresholds tried by CV: ``reference`` times each factor, increasing and distinct.
+
+    ``reference`` is ``huber_multiplier`` times a robust noise scale (1.345 x the normalised MAD
+    of a pilot fit's out-of-fold residuals); the factors (e.g. 0.5, 1, 2) widen it into a grid.
+    """
+    factors = np.unique(np.asarray(factors, dtype=float))
+    if factors.size == 0 or not np.all(np.isfinite(factors) & (factors > 0)):
+        raise ValueError(f"delta factors must be positive numbers, got {list(factors)}")
+    return float(reference) * factors
+
+
+def select_combination(means, ses, *, rule, preferred=0):
+    """Joint choice over the rows of a CV table (one row per (delta, l1_ratio), one column per
+    ``lam``): the row with the lowest mean error, then the ``lam`` of :func:`select_index`.
+
+    All rows must be scored by one criterion (for Huber, one reference delta), else their errors
+    are not comparable. On an exact tie the ``preferred`` row wins (the reference delta: e.g. the
+    minimum-norm interpolant does not depend on delta, so no delta is chosen over another).
+    """
+    best = np.array([np.nanmin(np.where(np.isfinite(m), m, np.nan)) for m in means])
+    row = int(np.argmin(best))
+    if best[preferred] == best[row]:
+        row = preferred
+    return row, select_index(means[row], ses[row], rule=rule)
+
+
+#: Values of the ``*_at_edge`` columns: the tuned value is the grid's smallest, its largest,
+#: or strictly inside it. Missing (empty) where the value was not tuned (one candidate only).
+EDGE_LOW, EDGE_HIGH, EDGE_INTERIOR = "low", "high", "interior"
+
+
+def grid_edge(value, grid) -> str | None:
+    """Where a tuned value sits on its grid: ``"low"``, ``"high"``, ``"interior"``, or None.
+
+    Parameters
+    ----------
+    value : float or None
+        The chosen value (None: the parameter does not apply).
+    grid : array-like of float
+        The candidates, in any order.
+
+    Returns
+    -------
+    str or None
+        ``"low"`` at the smallest candidate (for ``lam``, the least regularised fit; ridge's
+        reaches toward the interpolant), ``"high"`` at the largest (for a lasso ``lam``,
+        ``lam_max``: the null model), ``"interior"`` otherwise; None when ``value`` is None or the
+        grid has fewer than two distinct candidates (nothing was tuned).
+    """
+    if value is None:
+        return None
+    candidates = np.unique(np.asarray(grid, dtype=float))
+    candidates = candidates[np.isfinite(candidates)]
+    if candidates.size < 2 or not np.isfinite(value):
+        return None
+    if np.isclose(value, candidates[0], rtol=1e-12, atol=0.0):
+        return EDGE_LOW
+    if np.isclose(value, candidates[-1], rtol=1e-12, atol=0.0):
+        return EDGE_HIGH
+    return EDGE_INTERIOR

@@ -15,9 +15,12 @@ Huber's ``delta`` is data-driven, never a bare constant:
 
 * :class:`PenalizedRegressor` with ``delta=None`` uses ``1.345 * s`` with ``s`` the normalised
   MAD of ``y`` about its median;
-* :class:`PenalizedRegressorCV` with ``delta=None`` uses ``huber_multiplier * s`` with ``s`` the
-  normalised MAD of the out-of-fold residuals of a pilot lasso (squared loss) tuned by the same
-  cross-validation, an honest estimate of the noise scale.
+* :class:`PenalizedRegressorCV` with ``delta=None`` takes as reference ``huber_multiplier * s``
+  with ``s`` the normalised MAD of the out-of-fold residuals of a pilot lasso (squared loss)
+  tuned by the same cross-validation, an honest estimate of the noise scale (a given ``delta`` is
+  the reference itself); CV then tunes ``delta`` over ``delta_factors`` times that reference,
+  jointly with ``lam``, every candidate scored by the Huber loss at the reference so that their
+  held-out errors are comparable. The default ``delta_factors=(1.0,)`` keeps the reference.
 
 The chosen value is stored in ``delta_``.
 """
@@ -31,11 +34,12 @@ from sklearn.utils.validation import check_is_fitted, check_random_state, valida
 from normbench.models.cv import (
     CRITERIA,
     RULES,
+    delta_grid,
     heldout_error,
     kfold_indices,
     lam_grid,
     robust_scale,
-    select_index,
+    select_combination,
 )
 from normbench.models.objective import LOSSES, PENALTIES, make_penalty, objective_value
 from normbench.models.paths import Standardizer, penalized_path
@@ -254,8 +258,10 @@ class PenalizedRegressorCV(_LinearModel):
     l1_ratios : sequence of float, default=(0.2, 0.5, 0.8)
         Elastic-net grid (``penalty="elasticnet"`` only).
     delta : float or None, default=None
-        Huber threshold; ``None`` selects it from a pilot lasso's out-of-fold residuals.
+        Reference Huber threshold; ``None`` derives it from a pilot lasso's out-of-fold residuals.
     huber_multiplier : float, default=1.345
+    delta_factors : sequence of float, default=(1.0,)
+        Multiples of the reference threshold tried by CV (Huber loss only), e.g. (0.5, 1, 2).
     rule : {"min", "1se"}, default="min"
     criterion : {"own_loss", "mse", "mae"}, default="own_loss"
     random_state : int, SeedSequence or None
@@ -265,10 +271,13 @@ class PenalizedRegressorCV(_LinearModel):
     ----------
     lam_, l1_ratio_, delta_ : float or None
         Chosen hyperparameters (``None`` where they do not apply).
+    deltas_ : ndarray or None
+        The Huber thresholds tried (``None`` for the other losses).
     coef_, intercept_ : fitted model on all the data.
-    lams_ : ndarray of shape (n_l1_ratios, n_lams)
-    cv_mean_, cv_se_ : ndarray of shape (n_l1_ratios, n_lams)
-        Mean held-out error across folds and its standard error.
+    lams_ : ndarray of shape (n_deltas * n_l1_ratios, n_lams)
+        One grid per (delta, l1_ratio) combination, deltas outermost.
+    cv_mean_, cv_se_ : ndarray of shape (n_deltas * n_l1_ratios, n_lams)
+        Mean held-out error across folds and its standard error, in the rows of ``lams_``.
     best_score_ : float
         Mean held-out error at the chosen point.
     converged_ : bool
@@ -290,6 +299,7 @@ class PenalizedRegressorCV(_LinearModel):
         l1_ratios=(0.2, 0.5, 0.8),
         delta=None,
         huber_multiplier=1.345,
+        delta_factors=(1.0,),
         rule="min",
         criterion="own_loss",
         standardize=True,
@@ -324,8 +334,14 @@ class PenalizedRegressorCV(_LinearModel):
             eps=self.eps,
         )
 
-    def _cross_validate(self, X, y, folds, *, loss, penalty, lams, l1_ratio, delta):
-        """Held-out errors (folds x lams) and out-of-fold predictions (n x lams)."""
+    def _cross_validate(
+        self, X, y, folds, *, loss, penalty, lams, l1_ratio, delta, score_delta=None
+    ):
+        """Held-out errors (folds x lams) and out-of-fold predictions (n x lams).
+
+        ``score_delta`` is the Huber threshold of the ``own_loss`` criterion (default ``delta``).
+        """
+        score_delta = delta if score_delta is None else score_delta
         errors = np.empty((len(folds), len(lams)))
         predictions = np.empty((len(y), len(lams)))
         not_converged = 0
@@ -344,7 +360,7 @@ class PenalizedRegressorCV(_LinearModel):
             fold_predictions = X[test] @ coefs.T + intercepts
             predictions[test] = fold_predictions
             errors[k] = heldout_error(
-                y[test], fold_predictions, criterion=self.criterion, loss=loss, delta=delta
+                y[test], fold_predictions, criterion=self.criterion, loss=loss, delta=score_delta
             )
             not_converged += int((~path.converged).sum())
         return errors, predictions, not_converged
@@ -373,15 +389,18 @@ class PenalizedRegressorCV(_LinearModel):
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
         folds = kfold_indices(len(y), self.cv, self._seed())
         if self.loss == "huber":
-            self.delta_ = (
+            reference = (
                 float(self.delta) if self.delta is not None else self._pilot_delta(X, y, folds)
             )
+            self.deltas_ = delta_grid(reference, self.delta_factors)
         else:
-            self.delta_ = None
+            reference, self.deltas_ = None, None
         ratios = list(self.l1_ratios) if self.penalty == "elasticnet" else [None]
+        deltas = list(self.deltas_) if self.deltas_ is not None else [None]
+        combinations = [(delta, ratio) for delta in deltas for ratio in ratios]
         grids, means, ses, not_converged = [], [], [], 0
-        for ratio in ratios:
-            lams = self._grid(X, y, self.loss, self.penalty, ratio, self.delta_)
+        for delta, ratio in combinations:
+            lams = self._grid(X, y, self.loss, self.penalty, ratio, delta)
             errors, _, failures = self._cross_validate(
                 X,
                 y,
@@ -390,7 +409,8 @@ class PenalizedRegressorCV(_LinearModel):
                 penalty=self.penalty,
                 lams=lams,
                 l1_ratio=ratio,
-                delta=self.delta_,
+                delta=delta,
+                score_delta=reference,
             )
             grids.append(lams)
             means.append(errors.mean(axis=0))
@@ -398,11 +418,18 @@ class PenalizedRegressorCV(_LinearModel):
             not_converged += failures
         self.lams_, self.cv_mean_, self.cv_se_ = np.array(grids), np.array(means), np.array(ses)
         self.n_cv_not_converged_ = not_converged
-        best_ratio = int(np.argmin([np.nanmin(m) for m in self.cv_mean_]))
-        best_lam = select_index(self.cv_mean_[best_ratio], self.cv_se_[best_ratio], rule=self.rule)
-        self.best_score_ = float(self.cv_mean_[best_ratio, best_lam])
-        self.l1_ratio_ = ratios[best_ratio]
-        lams = self.lams_[best_ratio]
+        # on a tie, the reference delta (its factor nearest 1) and the first l1_ratio
+        preferred = 0
+        if reference is not None:
+            factors = np.asarray(deltas, dtype=float) / reference
+            preferred = int(np.argmin(np.abs(np.log(factors)))) * len(ratios)
+        best, best_lam = select_combination(
+            self.cv_mean_, self.cv_se_, rule=self.rule, preferred=preferred
+        )
+        self.best_score_ = float(self.cv_mean_[best, best_lam])
+        delta, self.l1_ratio_ = combinations[best]
+        self.delta_ = None if delta is None else float(delta)
+        lams = self.lams_[best]
         self.lam_ = None if self.penalty == "none" else float(lams[best_lam])
         # refit along the grid down to the chosen lam, so the final solve is warm-started
         coefs, intercepts, path, self._standardizer = _fit_path(

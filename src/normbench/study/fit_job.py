@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from normbench.data.contract import read_dataset
 from normbench.data.simulate import dataset_seed
+from normbench.models.cv import grid_edge
 from normbench.models.estimators import PenalizedRegressorCV
 from normbench.study.metrics import evaluate
 from normbench.study.store import METRICS_COLUMNS, TIMINGS_COLUMNS, write_table
@@ -46,11 +47,37 @@ def make_cv_estimator(
         eps=cv["eps"],
         l1_ratios=tuple(cv["l1_ratios"]),
         huber_multiplier=cv["huber_multiplier"],
+        delta_factors=tuple(cv.get("delta_factors", (1.0,))),
         rule=cv["rule"],
         criterion=cv["criterion"],
         random_state=seed,
         standardize=cv.get("standardize", True),
     )
+
+
+def tuning_edges(est) -> dict:
+    """Where each tuned value of a fitted :class:`PenalizedRegressorCV` sits on its grid.
+
+    Returns ``lam_at_edge``, ``l1_ratio_at_edge`` and ``delta_at_edge``, each ``"low"`` (the
+    grid's smallest value), ``"high"`` (its largest), ``"interior"``, or None where the value was
+    not tuned (it does not apply to the pair, or its grid has a single value). A ``lam`` at
+    ``"high"`` with a sparse penalty is ``lam_max``, the null model; ridge's at ``"low"`` is the
+    fit nearest the interpolant. An edge hit says the grid may have cut the CV minimum off.
+    """
+    ratios = list(est.l1_ratios) if est.penalty == "elasticnet" else [None]
+    deltas = list(est.deltas_) if est.deltas_ is not None else [None]
+    row = deltas.index(est.delta_) * len(ratios) + ratios.index(est.l1_ratio_)
+    if len(deltas) > 1:
+        # the delta rows of the chosen l1_ratio: identical curves (the interpolant) mean that
+        # delta made no difference, so nothing was tuned
+        curves = est.cv_mean_[ratios.index(est.l1_ratio_) :: len(ratios)]
+        if np.array_equal(curves, np.broadcast_to(curves[0], curves.shape), equal_nan=True):
+            deltas = [est.delta_]
+    return {
+        "lam_at_edge": grid_edge(est.lam_, est.lams_[row]),
+        "l1_ratio_at_edge": grid_edge(est.l1_ratio_, ratios if ratios != [None] else []),
+        "delta_at_edge": grid_edge(est.delta_, deltas if deltas != [None] else []),
+    }
 
 
 def fit_pair(data, *, loss, penalty, cv, seed, delta=None) -> dict:
@@ -80,6 +107,7 @@ def fit_pair(data, *, loss, penalty, cv, seed, delta=None) -> dict:
         "cv_score": est.best_score_,
         "intercept": est.intercept_,
         **evaluate(data, est.coef_, est.intercept_),
+        **tuning_edges(est),
     }
 
 

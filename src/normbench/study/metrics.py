@@ -1,5 +1,14 @@
 """Out-of-sample, risk, support- and group-recovery metrics for one fitted model.
 
+Beside the risk against the noise-free test signal, four measures compare the fit with the
+population behind a simulated dataset (:func:`normbench.data.population.population_of`):
+``model_error`` = (ŵ − w)ᵀ Σ (ŵ − w) with Σ the population covariance of the rows of X (the
+measure of Zou & Hastie 2005 and Hastie, Tibshirani & Tibshirani 2020), ``intercept_error`` =
+b̂ − b, and ``pve`` = 1 − (risk + σ²) / (Var(xᵀw) + σ²) with σ² the noise distribution's *true*
+variance (contamination included; missing where that variance is infinite). Since the rows of X
+have mean zero, the expected risk is ``model_error + intercept_error²``. ``pve_empirical`` =
+1 − test MSE / Var(y_test) needs no truth at all.
+
 Every function takes plain arrays (or a :class:`~normbench.data.contract.Dataset`) and returns
 Python floats/ints, so a row of the metrics table is a plain ``dict``. Metrics that need an
 optional array of the data contract (``coef``, ``f_test``, ``groups``) are ``nan`` when it is
@@ -10,11 +19,15 @@ import math
 
 import numpy as np
 
+from normbench.data.population import population_of
+
 __all__ = [
     "METRIC_NAMES",
     "estimation_error",
     "evaluate",
     "group_metrics",
+    "LATER_METRIC_NAMES",
+    "population_metrics",
     "prediction_metrics",
     "risk",
     "support_metrics",
@@ -34,7 +47,14 @@ METRIC_NAMES = (
     "group_hit",
     "group_frac",
     "group_whole",
+    "model_error",
+    "intercept_error",
+    "pve",
+    "pve_empirical",
 )
+#: The metrics added after the first release. In the metrics CSV they follow the fit's own
+#: columns (``cv_score``, ``intercept``), so that every older column keeps its position.
+LATER_METRIC_NAMES = ("model_error", "intercept_error", "pve", "pve_empirical")
 
 
 def _as_vector(values, name):
@@ -275,6 +295,49 @@ def group_metrics(coef_true, coef_hat, groups):
     }
 
 
+def population_metrics(population, coef_true, coef_hat, intercept_hat, risk_value):
+    """The measures that compare a fit with the population of a simulated dataset.
+
+    Parameters
+    ----------
+    population : normbench.data.population.Population or None
+        The truth behind the data; None when unknown (every measure is then ``nan``).
+    coef_true : array-like of shape (p,) or None
+        True coefficients.
+    coef_hat : array-like of shape (p,)
+        Estimated coefficients.
+    intercept_hat : float
+        Estimated intercept.
+    risk_value : float
+        The fit's risk (:func:`risk`).
+
+    Returns
+    -------
+    metrics : dict
+        ``model_error`` = (ŵ − w)ᵀ Σ (ŵ − w), ``nan`` without Σ or w;
+        ``intercept_error`` = b̂ − b (signed);
+        ``pve`` = 1 − (risk + σ²) / (Var(xᵀw) + σ²) with σ² the noise's true variance,
+        ``nan`` where that is infinite or unknown.
+    """
+    values = dict.fromkeys(("model_error", "intercept_error", "pve"), math.nan)
+    if population is None:
+        return values
+    values["intercept_error"] = float(intercept_hat) - float(population.intercept)
+    if population.covariance_form is not None and coef_true is not None:
+        difference = _as_vector(coef_hat, "coef_hat") - _as_vector(coef_true, "coef_true")
+        values["model_error"] = float(population.covariance_form(difference))
+    noise, signal = population.noise_variance, population.signal_variance
+    if math.isfinite(noise) and math.isfinite(signal) and math.isfinite(risk_value):
+        values["pve"] = 1.0 - (risk_value + noise) / (signal + noise)
+    return values
+
+
+def _empirical_pve(y_test, test_mse):
+    """1 − test MSE / Var(y_test), ``nan`` when the test responses do not vary."""
+    variance = float(np.var(np.asarray(y_test, dtype=float)))
+    return 1.0 - test_mse / variance if variance > 0 else math.nan
+
+
 def evaluate(dataset, coef_hat, intercept_hat):
     """All metrics of a linear model ``x -> x @ coef_hat + intercept_hat`` on the test split.
 
@@ -294,7 +357,10 @@ def evaluate(dataset, coef_hat, intercept_hat):
     metrics : dict
         Keys :data:`METRIC_NAMES` in that order: ``test_mse``, ``test_mae``, ``risk``,
         ``estimation_error``, ``n_nonzero``, ``tpr``, ``fpr``, ``precision``, ``f1``,
-        ``group_hit``, ``group_frac``, ``group_whole`` (see :func:`group_metrics`).
+        ``group_hit``, ``group_frac``, ``group_whole`` (see :func:`group_metrics`),
+        ``model_error``, ``intercept_error``, ``pve`` (see :func:`population_metrics`; the
+        population is read from ``dataset.metadata``, missing without one) and
+        ``pve_empirical``.
 
     Raises
     ------
@@ -318,4 +384,9 @@ def evaluate(dataset, coef_hat, intercept_hat):
     metrics["estimation_error"] = estimation_error(dataset.coef, coef_hat)
     metrics.update(support_metrics(dataset.coef, coef_hat))
     metrics.update(group_metrics(dataset.coef, coef_hat, getattr(dataset, "groups", None)))
+    population = population_of(getattr(dataset, "metadata", None) or {})
+    metrics.update(
+        population_metrics(population, dataset.coef, coef_hat, intercept_hat, metrics["risk"])
+    )
+    metrics["pve_empirical"] = _empirical_pve(dataset.y_test, metrics["test_mse"])
     return {name: metrics[name] for name in METRIC_NAMES}

@@ -1,11 +1,16 @@
-"""The oracle reference: least squares on the true support.
+"""The oracle references: each loss fitted, unpenalised, on the true support.
 
-An estimator that knew which features matter would fit ordinary least squares on them alone.
-Its noise-free risk is the natural floor for the twelve models, which must find the support
-themselves: ``risk(oracle) ≈ σ² (s + 1) / n`` for an s-sparse truth and n training points. The
-oracle is not a model of the study, so it is not a row of the metrics table (DESIGN §3): one
-job per dataset replicate writes ``results/oracle/<dataset>/rep<k>.csv`` and the aggregation
-concatenates them into ``results/oracle.csv``, which the report reads.
+An estimator that knew which features matter would fit its loss on them alone: least squares
+for the squared loss (``l2``), least absolute deviations for the absolute loss (``l1``) and the
+Huber loss (``huber``, its threshold 1.345 times the normalised MAD of the least-squares
+oracle's residuals). Each is the reference of the models of its own loss: a robust loss can beat
+the least-squares oracle under outliers without beating what its own loss could do knowing the
+support. An oracle is a floor of what knowing the support buys, not of what is achievable: it
+still estimates its coefficients from the same n noisy points (``risk ≈ σ² (s + 1) / n`` for
+least squares with gaussian noise) and a fit that shrinks can beat it. It is not a model of the
+study, so it is not a row of the metrics table (DESIGN §3): one job per dataset replicate writes
+``results/oracle/<dataset>/rep<k>.csv``, one row per loss, and the aggregation concatenates them
+into ``results/oracle.csv``, which the report reads.
 
 It applies where the dataset has true coefficients (``coef``) and the training set has more
 points than the true support has features (``n_train > s``, so that the intercept and the
@@ -22,17 +27,31 @@ import numpy as np
 import pandas as pd
 
 from normbench.data.contract import read_dataset
+from normbench.models.cv import robust_scale
+from normbench.models.estimators import HUBER_EFFICIENCY_CONSTANT, PenalizedRegressor
 from normbench.study.metrics import evaluate
 from normbench.study.store import write_table
 
-__all__ = ["ORACLE_COLUMNS", "ORACLE_METRICS", "fit_oracle", "oracle_least_squares", "oracle_row"]
+__all__ = [
+    "ORACLE_COLUMNS",
+    "ORACLE_LOSSES",
+    "ORACLE_METRICS",
+    "fit_oracle",
+    "oracle_fit",
+    "oracle_least_squares",
+    "oracle_row",
+    "oracle_rows",
+]
 
+#: The losses of the oracles, each the reference of its own loss.
+ORACLE_LOSSES = ("l2", "l1", "huber")
 #: Metrics of the oracle, a subset of :data:`normbench.study.metrics.METRIC_NAMES`.
-ORACLE_METRICS = ("test_mse", "test_mae", "risk", "estimation_error")
+ORACLE_METRICS = ("test_mse", "test_mae", "risk", "estimation_error", "model_error", "pve")
 #: Columns of an oracle table (``write_table`` puts the known ones in its canonical order).
 ORACLE_COLUMNS = (
     "dataset",
     "replicate",
+    "loss",
     "status",
     "message",
     "n_train",
@@ -99,8 +118,48 @@ def oracle_least_squares(X_train, y_train, coef_true):
     return coef, intercept
 
 
-def oracle_row(data, *, dataset, replicate):
-    """One row of the oracle table for one dataset replicate.
+def oracle_fit(X_train, y_train, coef_true, *, loss):
+    """The oracle of one loss: that loss, unpenalised, on the true support (module docstring).
+
+    Parameters
+    ----------
+    X_train, y_train, coef_true
+        As in :func:`oracle_least_squares`.
+    loss : {"l2", "l1", "huber"}
+
+    Returns
+    -------
+    coef : ndarray of shape (p,)
+    intercept : float
+    message : str
+        '' or why the solver's certificate was not met.
+
+    Raises
+    ------
+    ValueError
+        As :func:`oracle_least_squares` (the least-squares fit is the first step of every loss).
+    """
+    coef, intercept = oracle_least_squares(X_train, y_train, coef_true)
+    if loss == "l2":
+        return coef, intercept, ""
+    X_train = np.asarray(X_train, dtype=float)
+    y_train = np.asarray(y_train, dtype=float)
+    support = np.flatnonzero(coef_true)
+    if support.size == 0:
+        raise ValueError(f"the true support is empty: no {loss} oracle beyond a location")
+    delta = None
+    if loss == "huber":
+        scale = robust_scale(y_train - X_train[:, support] @ coef[support] - intercept)
+        delta = HUBER_EFFICIENCY_CONSTANT * (scale if scale > 0 else 1.0)
+    model = PenalizedRegressor(loss=loss, penalty="none", delta=delta, standardize=False)
+    model.fit(X_train[:, support], y_train)
+    robust = np.zeros_like(coef)
+    robust[support] = model.coef_
+    return robust, float(model.intercept_), "" if model.converged_ else model.solver_message_
+
+
+def oracle_rows(data, *, dataset, replicate, losses=ORACLE_LOSSES):
+    """The rows of the oracle table for one dataset replicate, one per loss.
 
     Parameters
     ----------
@@ -108,31 +167,41 @@ def oracle_row(data, *, dataset, replicate):
         As returned by :func:`normbench.data.contract.read_dataset`.
     dataset : str
     replicate : int
+    losses : sequence of str
 
     Returns
     -------
-    row : dict
-        Keys :data:`ORACLE_COLUMNS`. ``status`` is ``ok`` or ``not_applicable`` (no ``coef``,
+    rows : list of dict
+        Keys :data:`ORACLE_COLUMNS`. ``status`` is ``ok``, ``not_converged`` (the solver's
+        message in ``message``, metrics kept) or ``not_applicable`` (no ``coef``,
         ``n_train <= s`` or a rank-deficient support), with the reason in ``message`` and
         missing metrics.
     """
+    return [oracle_row(data, dataset=dataset, replicate=replicate, loss=loss) for loss in losses]
+
+
+def oracle_row(data, *, dataset, replicate, loss="l2"):
+    """One row of the oracle table: the oracle of ``loss`` on one dataset replicate."""
     n_train, p = data.X_train.shape
     row = dict.fromkeys(ORACLE_COLUMNS, math.nan)
-    row.update(dataset=dataset, replicate=int(replicate), n_train=n_train, p=p, message="")
+    row.update(
+        dataset=dataset, replicate=int(replicate), loss=loss, n_train=n_train, p=p, message=""
+    )
     if data.coef is None:
         return {**row, "status": "not_applicable", "message": "no true coefficients (coef)"}
     row["n_support"] = int(np.count_nonzero(data.coef))
     try:
-        coef, intercept = oracle_least_squares(data.X_train, data.y_train, data.coef)
+        coef, intercept, message = oracle_fit(data.X_train, data.y_train, data.coef, loss=loss)
     except ValueError as error:
         return {**row, "status": "not_applicable", "message": str(error)}
     metrics = evaluate(data, coef, intercept)
     row.update({name: metrics[name] for name in ORACLE_METRICS})
-    return {**row, "status": "ok", "intercept": intercept}
+    status = "not_converged" if message else "ok"
+    return {**row, "status": status, "message": message, "intercept": intercept}
 
 
 def fit_oracle(dataset_path, *, dataset, replicate, out):
-    """Fit the oracle on one dataset file and write its one-row table to ``out``.
+    """Fit the oracles on one dataset file and write their table (one row per loss) to ``out``.
 
     Parameters
     ----------
@@ -144,5 +213,5 @@ def fit_oracle(dataset_path, *, dataset, replicate, out):
         CSV file written with :func:`normbench.study.store.write_table`.
     """
     data = read_dataset(dataset_path)
-    row = oracle_row(data, dataset=dataset, replicate=replicate)
-    write_table(pd.DataFrame([row], columns=list(ORACLE_COLUMNS)), out)
+    rows = oracle_rows(data, dataset=dataset, replicate=replicate)
+    write_table(pd.DataFrame(rows, columns=list(ORACLE_COLUMNS)), out)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from normbench.study.metrics import METRIC_NAMES
+from normbench.study.metrics import LATER_METRIC_NAMES, METRIC_NAMES
 from normbench.vocab import LOSSES, PENALTIES, order_names
 
 __all__ = [
@@ -47,9 +47,15 @@ METRICS_COLUMNS = (
     "delta",
     "n_train",
     "p",
-    *METRIC_NAMES,
+    *(name for name in METRIC_NAMES if name not in LATER_METRIC_NAMES),
     "cv_score",
     "intercept",
+    # added later, after the columns above so that those keep their positions
+    *LATER_METRIC_NAMES,
+    # where lam, l1_ratio and delta landed on their CV grids (normbench.study.fit_job.tuning_edges)
+    "lam_at_edge",
+    "l1_ratio_at_edge",
+    "delta_at_edge",
 )
 #: Column order of a timings table.
 TIMINGS_COLUMNS = ("dataset", "replicate", "loss", "penalty", "fit_seconds")
@@ -63,7 +69,16 @@ _GROUP_COLUMNS = ("dataset", "loss", "penalty")
 _KNOWN_COLUMNS = tuple(dict.fromkeys(METRICS_COLUMNS + TIMINGS_COLUMNS))
 # Only empty fields (and explicit NaN spellings) are missing: a dataset called "NA" stays a name.
 _NA_VALUES = ["", "nan", "NaN"]
-_TEXT_COLUMNS = ("dataset", "loss", "penalty", "status", "message")
+_TEXT_COLUMNS = (
+    "dataset",
+    "loss",
+    "penalty",
+    "status",
+    "message",
+    "lam_at_edge",
+    "l1_ratio_at_edge",
+    "delta_at_edge",
+)
 _FLOAT_FORMAT = "%.10g"
 
 

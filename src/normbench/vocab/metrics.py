@@ -107,6 +107,34 @@ METRICS: dict[str, Metric] = {
             "share of truly active groups selected whole",
             better="higher",
         ),
+        Metric(
+            "model_error",
+            "model error",
+            "(ŵ − w)ᵀΣ(ŵ − w) with Σ the population covariance of the features: the slopes' "
+            "prediction error, intercept excluded (Zou & Hastie 2005; Hastie et al. 2020)",
+            log_scale=True,
+            unit=_SQUARED,
+        ),
+        Metric(
+            "intercept_error",
+            "b̂ − b",
+            "fitted minus true intercept (signed; risk ≈ model error + its square)",
+            better=None,
+            unit="units of y",
+        ),
+        Metric(
+            "pve",
+            "PVE",
+            "proportion of variance explained, 1 − (risk + σ²) / (Var(xᵀw) + σ²), with σ² the "
+            "noise distribution's true variance (missing where infinite)",
+            better="higher",
+        ),
+        Metric(
+            "pve_empirical",
+            "PVE (test)",
+            "1 − test MSE / Var(y_test): the share of the test responses' variance explained",
+            better="higher",
+        ),
     )
 }
 
