@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 
 from normbench.data.contract import write_dataset
-from normbench.vocab.pairs import check_choice
 
 # The design's law, under the names the simulator and its tests use.
 from normbench.data.design import covariance_quadratic_form, design_covariance
@@ -40,6 +39,7 @@ from normbench.data.design import sample_design as _sample_design
 from normbench.data.noise import GAUSSIAN_Q75 as _GAUSSIAN_Q75  # noqa: F401
 from normbench.data.noise import noise_scale as _noise_scale
 from normbench.data.noise import sample_noise as _sample_noise
+from normbench.vocab.pairs import check_choice
 
 __all__ = [
     "BETA_TYPES",
