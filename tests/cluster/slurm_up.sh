@@ -71,7 +71,7 @@ mkdir -p /etc/slurm "$STATE/slurmctld" "$STATE/slurmd" "$LOGS" /run/munge
 cat >"$SLURM_CONF" <<CONF
 # Written by tests/cluster/slurm_up.sh: a one-node test cluster on this host.
 ClusterName=normbench
-SlurmctldHost=$NODE
+SlurmctldHost=$NODE(127.0.0.1)
 # The daemons and the jobs run as root: this is a throw-away cluster inside a test machine,
 # and CI runs the tests as root.
 SlurmUser=root
