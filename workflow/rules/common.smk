@@ -12,6 +12,8 @@ DATASET_JSON = "results/datasets/{dataset}/rep{replicate}.json"
 DATASETS_DIR = "results/datasets"
 BENCHMARKS_DIR = "logs/benchmarks"
 FIT_CSV = "results/fits/{dataset}/rep{replicate}.csv"
+# the fits store: coefficients, hyperparameters and CV curves of every pair (study/store_fits.py)
+FITS_NPZ = "results/fits/{dataset}/rep{replicate}.npz"
 TIMING_CSV = "results/timings/{dataset}/rep{replicate}.csv"
 ORACLE_CSV = "results/oracle/{dataset}/rep{replicate}.csv"
 
