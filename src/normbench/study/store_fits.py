@@ -31,7 +31,15 @@ import numpy as np
 
 from normbench.vocab import STATUS_OK, pair_key, parse_pair
 
-__all__ = ["FitRecord", "failed_record", "fit_record", "ok_records", "read_fits", "write_fits"]
+__all__ = [
+    "FitRecord",
+    "failed_record",
+    "fit_record",
+    "ok_records",
+    "read_fits",
+    "write_fits",
+    "write_npz",
+]
 
 #: Fixed zip header fields, so that the bytes depend on the arrays only.
 _ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
@@ -154,6 +162,30 @@ def _arrays(records: list[FitRecord], n_features: int) -> dict[str, np.ndarray]:
     return arrays
 
 
+def write_npz(arrays: Mapping[str, np.ndarray], path) -> None:
+    """Write named arrays as an uncompressed ``.npz`` whose bytes depend on the arrays only.
+
+    ``np.savez`` stamps every entry with the current time; here every zip header field is
+    fixed, so equal arrays give equal files. The file is written under a temporary name and
+    moved into place, so a crash never leaves a truncated file; parents are created.
+    """
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, mode="w", compression=zipfile.ZIP_STORED) as archive:
+        for name, value in arrays.items():
+            entry = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_DATE_TIME)
+            entry.create_system = _ZIP_UNIX_SYSTEM
+            entry.external_attr = _ZIP_FILE_MODE << 16
+            payload = io.BytesIO()
+            # (np.ascontiguousarray would turn a 0-d array into a 1-d one)
+            np.lib.format.write_array(payload, np.asarray(value, order="C"), allow_pickle=False)
+            archive.writestr(entry, payload.getvalue())
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_bytes(buffer.getvalue())
+    os.replace(partial, path)
+
+
 def write_fits(records, path, *, n_features: int) -> None:
     """Write the records of one dataset replicate to ``path`` (parents created).
 
@@ -171,22 +203,7 @@ def write_fits(records, path, *, n_features: int) -> None:
             raise ValueError(
                 f"{record.pair}: coef has shape {record.coef.shape}, expected ({n_features},)"
             )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, mode="w", compression=zipfile.ZIP_STORED) as archive:
-        for name, value in _arrays(records, n_features).items():
-            entry = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_DATE_TIME)
-            entry.create_system = _ZIP_UNIX_SYSTEM
-            entry.external_attr = _ZIP_FILE_MODE << 16
-            payload = io.BytesIO()
-            # (np.ascontiguousarray would turn a 0-d array into a 1-d one)
-            np.lib.format.write_array(payload, np.asarray(value, order="C"), allow_pickle=False)
-            archive.writestr(entry, payload.getvalue())
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # a crash mid-write must not leave a truncated store under the final name
-    partial = path.with_name(path.name + ".tmp")
-    partial.write_bytes(buffer.getvalue())
-    os.replace(partial, path)
+    write_npz(_arrays(records, n_features), path)
 
 
 def _record(stored: Mapping[str, np.ndarray], index: int) -> FitRecord:
