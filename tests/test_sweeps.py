@@ -1,5 +1,5 @@
 """Tests of sweeps: the config expands a sweep into datasets, refuses bad sweeps, and the report's
-"Sweeps" section (normbench.report.sweeps) draws and describes them."""
+"Sweeps" section (normbench.report.sections.sweeps) draws and describes them."""
 
 import json
 from pathlib import Path
