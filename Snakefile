@@ -50,6 +50,7 @@ include: "workflow/rules/datasets.smk"
 include: "workflow/rules/fit.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/findings.smk"
+include: "workflow/rules/explain.smk"
 include: "workflow/rules/report.smk"
 # Dataset rules besides the simulator (see config/README.md, "Adding a dataset"); add yours here.
 include: "workflow/rules/diabetes.smk"

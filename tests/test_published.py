@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from normbench.report.published import (
+from normbench.report.figures import published_figure
+from normbench.report.sections.published import (
     COMPARISON_COLUMNS,
     compare_published,
     ordering_rows,
     parse_pair,
-    published_figure,
 )
 from normbench.study.config import ConfigError, validate_config
 
@@ -81,11 +81,11 @@ def test_ordering_rows_compare_the_rankings():
     assert row["dataset"] == "a" and row["same"] is None  # l1+l1 has no result of ours
     complete = table[table["n"] > 0]
     (row,) = ordering_rows(complete)
-    assert row["published_order"] == "l2 / l1 < l2 / l2"
-    assert row["our_order"] == "l2 / l1 < l2 / l2" and row["same"] is True
+    assert row["published_order"] == "l2+l1 < l2+l2"
+    assert row["our_order"] == "l2+l1 < l2+l2" and row["same"] is True
     only_a = complete[complete["dataset"] == "a"]
     (row,) = ordering_rows(only_a.assign(published=only_a["published"].to_numpy()[::-1]))
-    assert row["published_order"] == "l2 / l2 < l2 / l1" and row["same"] is False
+    assert row["published_order"] == "l2+l2 < l2+l1" and row["same"] is False
 
 
 def test_published_figure_draws_one_point_per_finished_number():

@@ -3,6 +3,7 @@ import json
 import math
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -47,7 +48,16 @@ CONFIG = {
     "seed": 1,
     "replicates": N_REPLICATES,
     "models": {"losses": list(LOSSES), "penalties": list(PENALTIES)},
-    "cv": {"folds": 5, "n_lams": 30, "l1_ratios": [0.2, 0.5, 0.8], "rule": "min"},
+    # the cv section as validation leaves it (the report reads the validated config)
+    "cv": {
+        "folds": 5,
+        "n_lams": 30,
+        "eps": 1e-3,
+        "l1_ratios": [0.2, 0.5, 0.8],
+        "rule": "min",
+        "criterion": "own_loss",
+        "huber_multiplier": 1.345,
+    },
     "datasets": {
         name: {
             "generator": "simulate",
@@ -155,6 +165,67 @@ def _oracle_table(datasets):
     return pd.DataFrame(rows)
 
 
+def _study_files(tmp_path, config, metrics):
+    """What the workflow writes for the report, for the simulated datasets of ``config``.
+
+    Every replicate's dataset file and JSON sidecar, a fits store of replicate 1 holding the
+    lasso-penalty fits of ``metrics`` (refitted at their lam and delta) and the explain files.
+    Returns ``(datasets_dir, explain_files)``.
+    """
+    from normbench.data.simulate import simulate_to_file
+    from normbench.estimators import PenalizedRegressor
+    from normbench.study.explain import explain_dataset, path_dataset
+    from normbench.study.store_fits import FitRecord, write_fits
+
+    folder, simulated = tmp_path / "datasets", tmp_path / "simulated"
+    explain_files = []
+    for name, entry in config["datasets"].items():
+        rows = metrics[(metrics.dataset == name) & (metrics.replicate == 1)]
+        if entry.get("generator", "simulate") != "simulate" or rows.empty:
+            continue
+        for replicate in sorted(set(metrics.loc[metrics.dataset == name, "replicate"])):
+            path = simulated / name / f"rep{replicate}.npz"
+            simulate_to_file(
+                entry, base_seed=config["seed"], dataset=name, replicate=replicate, path=path
+            )
+            sidecar = folder / name / path.with_suffix(".json").name
+            if not sidecar.exists():  # a test's own sidecar wins
+                sidecar.parent.mkdir(parents=True, exist_ok=True)
+                sidecar.write_bytes(path.with_suffix(".json").read_bytes())
+        data = np.load(simulated / name / "rep1.npz")
+        records = []
+        for row in rows[(rows.penalty == "l1") & (rows.status == "ok")].itertuples():
+            delta = float(row.delta) if np.isfinite(row.delta) and row.delta > 0 else None
+            model = PenalizedRegressor(loss=row.loss, penalty="l1", lam=row.lam, delta=delta)
+            model.fit(data["X_train"], data["y_train"])
+            records.append(
+                FitRecord(
+                    loss=row.loss,
+                    penalty="l1",
+                    status="ok",
+                    coef=model.coef_,
+                    intercept=model.intercept_,
+                    cv_lams=np.array([[row.lam]]),
+                    cv_l1_ratios=np.array([np.nan]),
+                    cv_mean=np.array([[np.nan]]),
+                    cv_se=np.array([[np.nan]]),
+                )
+            )
+        write_fits(records, tmp_path / "fits" / f"{name}.npz", n_features=data["X_train"].shape[1])
+        out = tmp_path / "explain" / f"{name}.npz"
+        explain_dataset(
+            simulated / name / "rep1.npz",
+            tmp_path / "fits" / f"{name}.npz",
+            sorted((folder / name).glob("*.json")),
+            entry=entry,
+            cv=config["cv"],
+            paths=name == path_dataset(config),
+            out=out,
+        )
+        explain_files.append(out)
+    return folder, explain_files
+
+
 def _build(
     tmp_path,
     name="report.html",
@@ -172,9 +243,11 @@ def _build(
     write_table(metrics, tmp_path / f"{name}.metrics.csv")
     write_table(timings, tmp_path / f"{name}.timings.csv")
     output = tmp_path / "out" / name
-    # hermetic by default: no sidecars, no benchmark files from the working directory
+    # hermetic: the study's files made here, no benchmark files from the working directory
+    datasets_dir, explain_files = _study_files(tmp_path, config, metrics)
     options = {
-        "datasets_dir": tmp_path / "no-datasets",
+        "datasets_dir": datasets_dir,
+        "explain_files": explain_files,
         "benchmarks_dir": tmp_path / "no-benchmarks",
         **(report_kwargs or {}),
     }
@@ -258,9 +331,9 @@ def test_report_lists_failures_with_messages(report_html):
 
 
 _RISK_EFFECT = re.compile(
-    r"lowest median risk: (?P<pair>[a-z0-9]+ / [a-z0-9]+) \((?P<value>[\d.]+)\)"
-    r"(?P<baseline_note>, the baseline itself; next: (?P<next>[a-z0-9]+ / [a-z0-9]+) \([\d.]+\))?"
-    r", (?P<effect>[+-][\d.]+)% vs l2 / l1 \((?P<base>[\d.]+); relative difference of medians, "
+    r"lowest median risk: (?P<pair>[a-z0-9]+\+[a-z0-9]+) \((?P<value>[\d.]+)\)"
+    r"(?P<baseline_note>, the baseline itself; next: (?P<next>[a-z0-9]+\+[a-z0-9]+) \([\d.]+\))?"
+    r", (?P<effect>[+-][\d.]+)% vs l2\+l1 \((?P<base>[\d.]+); relative difference of medians, "
     r"paired 95% bootstrap CI (?P<low>[+-][\d.]+)% to (?P<high>[+-][\d.]+)% over "
     r"(?P<n>\d+) replicate"
 )
@@ -274,8 +347,8 @@ def _median_of(metrics, dataset, pair, column="risk"):
 
 def test_report_summary_names_best_pairs(report_html):
     sentence = _summary_item(report_html, "alpha")
-    assert "lowest median risk: huber / elasticnet (0.1" in sentence
-    assert "highest median F1: l1 / l1 (0.9" in sentence
+    assert "lowest median risk: huber+elasticnet (0.1" in sentence
+    assert "highest median F1: l1+l1 (0.9" in sentence
     assert "1 of 36 fits did not succeed" in sentence
     # effect size against squared loss + lasso, from the same synthetic tables
     metrics, _ = _synthetic_tables()
@@ -302,13 +375,13 @@ def test_report_summary_follows_the_data(tmp_path):
         failures=False,
     )
     sentence = _summary_item(html_text, "alpha")
-    assert "lowest median risk: l2 / l1 (" in sentence
-    assert "highest median F1: huber / none (" in sentence
-    assert "huber / elasticnet" not in sentence
+    assert "lowest median risk: l2+l1 (" in sentence
+    assert "highest median F1: huber+none (" in sentence
+    assert "huber+elasticnet" not in sentence
     match = _RISK_EFFECT.search(sentence)
     assert match, sentence
-    assert match["baseline_note"] and match["next"] == "l2 / none"
-    assert float(match["effect"]) > 800  # l2 / none's risk is ~10 times the baseline's
+    assert match["baseline_note"] and match["next"] == "l2+none"
+    assert float(match["effect"]) > 800  # l2+none's risk is ~10 times the baseline's
     assert "All 36 fits converged." in html_text
 
 
@@ -396,11 +469,11 @@ def test_report_relative_risk_from_sidecars(variant_html):
     risk = metrics[(metrics.dataset == "beta") & (metrics.loss == "huber")]
     risk = risk[risk.penalty == "elasticnet"]["risk"]
     noise = SIDECAR_NOISE_SCALE**2
-    cells = _row_cells(beta, "huber / elasticnet")
+    cells = _row_cells(beta, "huber+elasticnet")
     assert cells[2] == format_value(float((risk / SIDECAR_SIGNAL).median()))
     assert cells[3] == format_value(float((1 - (risk + noise) / (SIDECAR_SIGNAL + noise)).median()))
     # the baseline's ratio to itself is 1
-    assert _row_cells(beta, "l2 / l1")[1] == "1"
+    assert _row_cells(beta, "l2+l1")[1] == "1"
 
 
 def test_report_relative_risk_needs_variances(variant_html, report_html):
@@ -411,11 +484,11 @@ def test_report_relative_risk_needs_variances(variant_html, report_html):
     # without risk, the summary falls back to the test error
     sentence = _summary_item(variant_html, "alpha")
     assert "lowest median risk: n/a (no noise-free signal); lowest median test_mse: " in sentence
-    assert "huber / elasticnet (1.1" in sentence and "vs l2 / l1 (3.0" in sentence
+    assert "huber+elasticnet (1.1" in sentence and "vs l2+l1 (3.0" in sentence
     assert "highest median F1: n/a" in sentence
-    # simulated datasets without files: variances re-derived from the configuration
+    # simulated datasets: variances from their sidecars
     error = _section_text(report_html, "error")
-    assert "re-simulated from the configuration" in error
+    assert "Values:\nsidecar." in error
     assert "RR and PVE are not shown" not in error
     # alpha has neither RR nor group figures; beta's skewed noise adds the intercepts
     assert variant_html.count("<img ") == 2 * FIGURES_PER_DATASET - 2 + GLOBAL_FIGURES + 1
@@ -479,7 +552,9 @@ def test_report_without_git(tmp_path, monkeypatch):
     assert "not available" in html_text
     assert "1970-01-01 00:00:00 UTC" in html_text
     assert 'id="grid-alpha"' not in html_text
-    assert html_text.count("<img ") == FIGURES_PER_DATASET + GLOBAL_FIGURES
+    # no sidecars (relative risk) and no explain files (paths, ROC, residuals) on this command
+    assert html_text.count("<img ") == FIGURES_PER_DATASET + GLOBAL_FIGURES - 4
+    assert "could not be drawn: no explain file" in html_text
     assert "least squares on the true support" not in html_text  # no --oracle: no oracle
 
 
@@ -589,7 +664,7 @@ def test_replicate_distributions_orders_pairs_loss_major():
     figure = replicate_distributions(metrics, "alpha", "risk")
     ax = figure.axes[0]
     labels = [label.get_text() for label in ax.get_yticklabels()]
-    assert labels == [f"{loss} / {penalty}" for loss in LOSSES for penalty in PENALTIES]
+    assert labels == [f"{loss}+{penalty}" for loss in LOSSES for penalty in PENALTIES]
     assert ax.get_xscale() == "log"  # every risk is positive
 
 
@@ -650,7 +725,7 @@ def test_interaction_plot_one_line_per_loss():
     ax = visible[0]
     assert [line.get_label() for line in ax.get_lines()] == list(LOSSES)
     assert ax.get_yscale() == "log"
-    # synthetic risk of (loss i, penalty j) is about 1 + 3 i + j (huber / elasticnet: 0.1)
+    # synthetic risk of (loss i, penalty j) is about 1 + 3 i + j (huber+elasticnet: 0.1)
     l1_line = ax.get_lines()[1].get_ydata()
     np.testing.assert_allclose(l1_line, [4, 5, 6, 7], rtol=0.06)
     with pytest.raises(ValueError, match="at least one dataset"):
@@ -676,7 +751,7 @@ def test_loss_functions_match_the_objective():
 def test_report_penalty_section(report_html):
     from normbench.data.simulate import dataset_seed, simulate
     from normbench.models.paths import coefficient_paths, support_roc
-    from normbench.report.build import _penalty_section
+    from normbench.report.sections.penalty import render as penalty_section
 
     penalty = _section_text(report_html, "penalty")
     # L1/L2 balls, coefficient paths and ROC curves, all embedded
@@ -684,7 +759,7 @@ def test_report_penalty_section(report_html):
     assert penalty.count("<img ") == 3
     assert '<h3 id="penalty-alpha">' in penalty
     assert 'href="#penalty"' in report_html
-    # the AUCs shown are support_roc's on replicate 1 of alpha, re-simulated
+    # the AUCs shown are support_roc's on replicate 1 of alpha, drawn again here
     params = {**CONFIG["datasets"]["alpha"], "n_test": 1}
     data = simulate(params, dataset_seed(CONFIG["seed"], "alpha", 1))
     for name in ("l1", "l2", "elasticnet"):
@@ -696,8 +771,8 @@ def test_report_penalty_section(report_html):
         assert shown and shown.group(1) == format_value(auc), name
         assert _row_cells(penalty, name)[0] == format_value(auc)
     # no simulated dataset: a note instead of the paths
-    ctx = {"config": {"datasets": {"alpha": {"generator": "custom_rule"}}}, "datasets": ["alpha"]}
-    section = _penalty_section(ctx)
+    config = {"datasets": {"alpha": {"generator": "custom_rule"}}}
+    section = penalty_section(SimpleNamespace(config=config, all_datasets=["alpha"]))
     assert "No dataset of this run is simulated" in section
     assert section.count("<img ") == 1  # the L1/L2 balls only
 
@@ -741,19 +816,19 @@ def test_report_group_recovery(report_html):
     assert "the elastic-net fits hit a true group in 9 of 9 fits" in sentence
     assert "median share 0.8" in sentence
     assert "as its grouping effect predicts" in sentence
-    # beta: huber / l1 did not converge on one replicate, so 8 lasso fits count
+    # beta: huber+l1 did not converge on one replicate, so 8 lasso fits count
     beta = re.search(r'<p id="groups-beta">(.*?)</p>', sparsity).group(1)
     assert "the lasso (l1) fits hit a true group in 8 of 8 fits" in beta
     assert alpha.count("<img ") == 3  # TPR/FPR, F1 and the within-group share
     assert 'alt="within-group selected share for alpha"' in alpha
     # the medians table: ..., F1, group hit, group frac, whole
     assert "<th>group frac</th>" in alpha
-    assert _row_cells(alpha, "l2 / l1")[-3:] == ["1", "0.3", "0"]
-    assert _row_cells(alpha, "l2 / l2")[-3:] == ["1", "1", "1"]
+    assert _row_cells(alpha, "l2+l1")[-3:] == ["1", "0.3", "0"]
+    assert _row_cells(alpha, "l2+l2")[-3:] == ["1", "1", "1"]
 
 
 def test_report_group_sentence_cases():
-    from normbench.report.build import _group_sentence
+    from normbench.report.prose import group_sentence
 
     rows = []
     for penalty, hit, frac, whole in (("l1", 0.0, math.nan, math.nan), ("elasticnet", 1, 1, 1)):
@@ -771,7 +846,7 @@ def test_report_group_sentence_cases():
                 }
             )
     config = {"datasets": {"d": {"design": {"kind": "independent"}}}}
-    sentence = _group_sentence({"metrics": pd.DataFrame(rows), "config": config}, "d")
+    sentence = group_sentence(SimpleNamespace(metrics=pd.DataFrame(rows), config=config), "d")
     assert sentence.startswith("On d, the lasso (l1) fits hit a true group in 0 of 2 fits")
     assert "elastic-net fits hit a true group in 2 of 2 fits" in sentence
     assert "keep on average 100% of their hit groups whole" in sentence
@@ -822,17 +897,17 @@ def test_report_oracle_reference(report_html):
 
 
 def test_oracle_table_needs_its_columns(tmp_path):
-    from normbench.report.build import _read_oracle
+    from normbench.report.context import read_oracle
 
     pd.DataFrame({"dataset": ["a"], "replicate": [1], "status": ["ok"]}).to_csv(
         tmp_path / "o.csv", index=False
     )
     with pytest.raises(ValueError, match=r"o.csv: oracle table lacks column\(s\)"):
-        _read_oracle(tmp_path / "o.csv", pd.DataFrame())
+        read_oracle(tmp_path / "o.csv", pd.DataFrame())
 
 
 def test_read_benchmarks_reads_exactly_the_given_files(tmp_path):
-    from normbench.report.build import _read_benchmarks
+    from normbench.report.context import read_benchmarks
 
     line = "s\th:m:s\tmax_rss\tmax_vms\n{}\t0:00:01\t{}\t1.0\n"
     for rule, seconds, rss in (("fit_models", 2.0, 100.0), ("stale_rule", 9.0, 900.0)):
@@ -842,16 +917,16 @@ def test_read_benchmarks_reads_exactly_the_given_files(tmp_path):
     outside = tmp_path / "aggregate_results.tsv"
     outside.write_text(line.format(1.0, 50.0))
     given = [tmp_path / "bench" / "fit_models" / "d" / "rep1.tsv", outside]
-    jobs = _read_benchmarks(tmp_path / "bench", given)
+    jobs = read_benchmarks(tmp_path / "bench", given)
     assert jobs.to_dict("list") == {
         "rule": ["fit_models", "aggregate_results"],
         "s": [2.0, 1.0],
         "max_rss": [100.0, 50.0],
     }
     # without a list, every file under the directory
-    assert sorted(_read_benchmarks(tmp_path / "bench")["rule"]) == ["fit_models", "stale_rule"]
+    assert sorted(read_benchmarks(tmp_path / "bench")["rule"]) == ["fit_models", "stale_rule"]
     with pytest.raises(ValueError, match="benchmark file"):
-        _read_benchmarks(tmp_path / "bench", [tmp_path / "missing.tsv"])
+        read_benchmarks(tmp_path / "bench", [tmp_path / "missing.tsv"])
 
 
 def test_interaction_plot_reference_lines():
@@ -869,8 +944,9 @@ def test_interaction_plot_reference_lines():
 
 
 def test_large_studies_draw_a_readable_few_datasets_one_by_one():
-    from normbench.report.build import _MAX_DETAIL_DATASETS, _detail_datasets, _omitted_note
+    from normbench.report.sections.summary import _omitted_note
     from normbench.study.config import validate_config
+    from normbench.study.explain import MAX_DETAIL_DATASETS, detail_datasets
 
     schema = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
     values = [0.1 * k for k in range(1, 16)]
@@ -885,14 +961,14 @@ def test_large_studies_draw_a_readable_few_datasets_one_by_one():
         schema,
     )
     names = list(config["datasets"])
-    assert len(names) == 17 > _MAX_DETAIL_DATASETS
+    assert len(names) == 17 > MAX_DETAIL_DATASETS
     middle = names[1 + len(values) // 2]
-    assert _detail_datasets(names, config) == ["plain", middle, "other"]
-    note = _omitted_note({"all_datasets": names, "datasets": ["plain", middle, "other"]})
+    assert detail_datasets(names, config) == ["plain", middle, "other"]
+    note = _omitted_note(SimpleNamespace(all_datasets=names, datasets=["plain", middle, "other"]))
     assert "This study has 17 datasets" in note and "show 3 of them" in note
     # a small study is drawn in full, sweep members included
-    assert _detail_datasets(names[:5], config) == names[:5]
-    assert _omitted_note({"all_datasets": names[:5], "datasets": names[:5]}) == ""
+    assert detail_datasets(names[:5], config) == names[:5]
+    assert _omitted_note(SimpleNamespace(all_datasets=names[:5], datasets=names[:5])) == ""
 
 
 def test_report_residuals_of_the_losses(report_html):
@@ -955,7 +1031,7 @@ def test_cli_validates_the_config_and_writes_report_and_figures(tmp_path, capsys
 
 
 def test_which_matters_says_neither_when_both_shares_are_small():
-    from normbench.report.build import _which_matters
+    from normbench.report.prose import _which_matters
 
     assert _which_matters(0.02, 0.40).startswith("the choice of penalty matters more than the")
     assert "loss accounts for 30% and the penalty for 10%" in _which_matters(0.30, 0.10)

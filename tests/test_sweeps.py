@@ -1,15 +1,17 @@
 """Tests of sweeps: the config expands a sweep into datasets, refuses bad sweeps, and the report's
-"Sweeps" section (normbench.report.sweeps) draws and describes them."""
+"Sweeps" section (normbench.report.sections.sweeps) draws and describes them."""
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from normbench.data.simulate import dataset_seed, simulate, simulate_to_file
-from normbench.report.sweeps import describe_sweep, sweep_table, sweeps_section
+from normbench.report.sections.sweeps import describe_sweep, sweep_table
+from normbench.report.sections.sweeps import render as sweeps_section
 from normbench.study.config import (
     ConfigError,
     dataset_names,
@@ -237,7 +239,7 @@ PENALTIES = ("none", "l1", "l2", "elasticnet")
 
 
 def _sweep_metrics():
-    """Metrics of a 3-value sweep: every pair's risk grows with p, l2 / none the fastest."""
+    """Metrics of a 3-value sweep: every pair's risk grows with p, l2+none the fastest."""
     rows = []
     for value, p in enumerate((50, 100, 200)):
         dataset = f"grow__p_{p}"
@@ -271,7 +273,7 @@ def _ctx(metrics):
         {"datasets": {"grow": {"n_train": 20, "sweep": {"param": "p", "values": [50, 100, 200]}}}},
         SCHEMA,
     )
-    return {"metrics": metrics, "config": config}
+    return SimpleNamespace(metrics=metrics, config=config)
 
 
 def test_sweep_table_gives_median_and_quartiles_per_pair_and_value():
@@ -298,26 +300,26 @@ def test_the_sentence_names_the_pair_that_degrades_fastest_and_the_best_pairs():
     datasets = {50: "grow__p_50", 100: "grow__p_100", 200: "grow__p_200"}
     table = sweep_table(_sweep_metrics(), datasets, "risk")
     sentence = describe_sweep(table, "p", "risk")
-    assert sentence.startswith("From p = 50 to 200, l2 / none degrades fastest: its median risk")
+    assert sentence.startswith("From p = 50 to 200, l2+none degrades fastest: its median risk")
     assert "(×7)" in sentence  # (1 + 3 * 2) / (1 + 3 * 0)
-    assert "The best median risk is reached by l2 / l1 at p = 50" in sentence
-    assert "and by l2 / l1 at p = 200" in sentence
+    assert "The best median risk is reached by l2+l1 at p = 50" in sentence
+    assert "and by l2+l1 at p = 200" in sentence
 
 
 def test_sweeps_section_draws_every_metric_with_a_sentence_and_a_table():
     html = sweeps_section(_ctx(_sweep_metrics()))
-    assert html.startswith('<section id="sweeps">')
+    assert html.startswith("<p>Each sweep below")
     assert '<h3 id="sweep-grow">grow: p</h3>' in html
     # relative risk replaces risk; PVE, test MSE / MAE, F1 and nonzeros follow
     assert html.count("data:image/png;base64,") == 6
     for name in ("relative risk", "proportion of variance explained", "test MSE", "test MAE"):
         assert f"{name} (" in html
     assert "F1 of the support" in html and "number of nonzero coefficients" in html
-    assert "l2 / none degrades fastest" in html
+    assert "l2+none degrades fastest" in html
     assert "<th>best pair (relative risk)</th>" in html and "<td>grow__p_200</td>" in html
 
 
 def test_sweeps_section_without_sweeps_says_so():
-    ctx = {"metrics": _sweep_metrics(), "config": {"datasets": {"a": {"n_train": 20}}}}
+    ctx = SimpleNamespace(metrics=_sweep_metrics(), config={"datasets": {"a": {"n_train": 20}}})
     html = sweeps_section(ctx)
     assert "This study has no sweep" in html and "<img" not in html

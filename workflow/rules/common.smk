@@ -5,6 +5,7 @@ import re
 from snakemake.io import strip_wildcard_constraints
 
 from normbench.study.config import dataset_names
+from normbench.study.explain import EXPLAIN_REPLICATE, detail_datasets, path_dataset
 
 DATASET_NPZ = "results/datasets/{dataset}/rep{replicate}.npz"
 DATASET_JSON = "results/datasets/{dataset}/rep{replicate}.json"
@@ -12,8 +13,11 @@ DATASET_JSON = "results/datasets/{dataset}/rep{replicate}.json"
 DATASETS_DIR = "results/datasets"
 BENCHMARKS_DIR = "logs/benchmarks"
 FIT_CSV = "results/fits/{dataset}/rep{replicate}.csv"
+# the fits store: coefficients, hyperparameters and CV curves of every pair (study/store_fits.py)
+FITS_NPZ = "results/fits/{dataset}/rep{replicate}.npz"
 TIMING_CSV = "results/timings/{dataset}/rep{replicate}.csv"
 ORACLE_CSV = "results/oracle/{dataset}/rep{replicate}.csv"
+EXPLAIN_NPZ = "results/explain/{dataset}.npz"
 
 
 wildcard_constraints:
@@ -58,6 +62,34 @@ def oracle_csvs(wildcards):
     return per_replicate_files(ORACLE_CSV)
 
 
+def explained_datasets():
+    """The datasets the report draws one by one: each has an explain job."""
+    return detail_datasets(dataset_names(config), config)
+
+
+def explain_files(wildcards):
+    return expand(EXPLAIN_NPZ, dataset=explained_datasets())
+
+
+def explain_dataset_file(wildcards):
+    """The replicate of a dataset that rule explain explains."""
+    return DATASET_NPZ.format(dataset=wildcards.dataset, replicate=EXPLAIN_REPLICATE)
+
+
+def explain_fits_file(wildcards):
+    return FITS_NPZ.format(dataset=wildcards.dataset, replicate=EXPLAIN_REPLICATE)
+
+
+def dataset_replicate_sidecars(wildcards):
+    """The JSON sidecars of every replicate of one dataset."""
+    return expand(DATASET_JSON, dataset=wildcards.dataset, replicate=replicate_numbers())
+
+
+def draws_paths(wildcards):
+    """Whether this dataset's explain job computes the coefficient paths (one dataset does)."""
+    return wildcards.dataset == path_dataset(config)
+
+
 def dataset_rule_names():
     """Names of the rules that write dataset files (the built-in simulator and users' rules)."""
     return [each.name for each in workflow.rules if _writes_datasets(each)]
@@ -100,4 +132,5 @@ def report_benchmarks(wildcards):
     datasets = dataset_names(config)
     files += _rule_benchmarks(rules.fit_models, datasets)
     files += _rule_benchmarks(rules.aggregate_results, datasets)
+    files += _rule_benchmarks(rules.explain, explained_datasets())
     return list(dict.fromkeys(files))

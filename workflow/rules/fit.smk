@@ -9,6 +9,8 @@ rule fit_models:
     output:
         metrics=FIT_CSV,
         timings=TIMING_CSV,
+        # what every pair chose and learnt, so later metrics and figures need no refit
+        fits=FITS_NPZ,
         # the oracle (least squares on the true support): a reference for the report, not a
         # model of the study, so a table of its own; made here to spare a job start per replicate
         oracle=ORACLE_CSV,

@@ -9,6 +9,7 @@ rule build_report:
         timings="results/timings.csv",
         oracle="results/oracle.csv",
         sidecars=dataset_sidecars,
+        explain=explain_files,
         benchmarks=report_benchmarks,
     output:
         html=report(

@@ -17,6 +17,7 @@ def main(snakemake):
         benchmarks_dir=snakemake.params.benchmarks_dir,
         # exactly the declared inputs, not whatever else lies under benchmarks_dir
         benchmark_files=list(snakemake.input.benchmarks),
+        explain_files=list(snakemake.input.explain),
     )
 
 

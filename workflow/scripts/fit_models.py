@@ -16,6 +16,7 @@ def main(snakemake):
         base_seed=snakemake.params.seed,
         metrics_out=snakemake.output.metrics,
         timings_out=snakemake.output.timings,
+        fits_out=snakemake.output.fits,
     )
     fit_oracle(
         snakemake.input.npz,

@@ -417,6 +417,9 @@ class PenalizedRegressorCV(_LinearModel):
             ses.append(errors.std(axis=0, ddof=1) / np.sqrt(len(folds)))
             not_converged += failures
         self.lams_, self.cv_mean_, self.cv_se_ = np.array(grids), np.array(means), np.array(ses)
+        # the (delta, l1_ratio) of each row of the CV curves; nan where it does not apply
+        self.cv_deltas_ = np.array([np.nan if d is None else d for d, _ in combinations], float)
+        self.cv_l1_ratios_ = np.array([np.nan if r is None else r for _, r in combinations], float)
         self.n_cv_not_converged_ = not_converged
         # on a tie, the reference delta (its factor nearest 1) and the first l1_ratio
         preferred = 0

@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from normbench.report.figures import format_value
+from normbench.report.figures.common import format_value
 
 __all__ = ["esc", "html_cell", "html_figure", "html_section", "html_table", "is_number"]
 
@@ -63,3 +63,77 @@ def html_figure(figure, caption, alt):
 
 def html_section(section_id, title, body):
     return f'<section id="{esc(section_id)}">\n<h2>{esc(title)}</h2>\n{body}\n</section>'
+
+
+STYLE = """
+:root { color-scheme: light; }
+body { margin: 0; background: #ffffff; color: #1f2328; line-height: 1.5;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+  "Noto Sans", "Liberation Sans", sans-serif; }
+main { max-width: 1120px; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
+h1 { font-size: 1.9rem; margin: 0.5rem 0 0.25rem; }
+h2 { font-size: 1.45rem; margin-top: 2.5rem; padding-bottom: 0.3rem;
+  border-bottom: 1px solid #d0d7de; }
+h3 { font-size: 1.1rem; margin-top: 1.6rem; }
+.subtitle { color: #57606a; margin-top: 0; }
+nav { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px;
+  padding: 0.6rem 1rem; margin: 1rem 0; font-size: 0.92rem; }
+nav a { margin-right: 1rem; color: #0969da; text-decoration: none; white-space: nowrap; }
+nav a:hover { text-decoration: underline; }
+.formula { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  background: #f6f8fa; padding: 0.5rem 0.8rem; border-radius: 6px; display: inline-block; }
+.table-wrap { overflow-x: auto; }
+table { border-collapse: collapse; font-size: 0.88rem; margin: 0.75rem 0; }
+th, td { padding: 0.3rem 0.65rem; border-bottom: 1px solid #d0d7de; text-align: left;
+  vertical-align: top; }
+th { background: #eaeef2; font-weight: 600; }
+tbody tr:nth-child(even) { background: #f6f8fa; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.figure-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr));
+  gap: 1rem 1.5rem; }
+figure { margin: 1rem 0; }
+figure img { max-width: 100%; height: auto; display: block; }
+figcaption { font-size: 0.85rem; color: #57606a; margin-top: 0.3rem; }
+pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 0.8rem;
+  overflow-x: auto; font-size: 0.85rem; }
+details { margin: 1rem 0; }
+summary { cursor: pointer; color: #0969da; }
+.ok { color: #1a7f37; }
+.warn { color: #9a6700; }
+p.lead { font-size: 1.05rem; }
+ul.findings li { margin-bottom: 0.45rem; }
+.note { color: #57606a; font-size: 0.9rem; }
+"""
+
+
+def anchor(prefix, dataset):
+    """The id of a dataset's part of a section, e.g. ``grid-gaussian``."""
+    return f"{prefix}-{dataset}"
+
+
+def page(title, subtitle, sections):
+    """The whole document: ``sections`` is a list of ``(id, nav, heading, body)`` in page order.
+
+    The navigation links exactly the sections given, so a section is in the navigation when,
+    and only when, it is on the page.
+    """
+    navigation = " ".join(f'<a href="#{esc(id_)}">{esc(nav)}</a>' for id_, nav, _, _ in sections)
+    body = "\n".join(html_section(id_, heading, text) for id_, _, heading, text in sections)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(title)}</title>
+<style>{STYLE}</style>
+</head>
+<body>
+<main>
+<h1>{esc(title)}</h1>
+<p class="subtitle">{subtitle}</p>
+<nav>{navigation}</nav>
+{body}
+</main>
+</body>
+</html>
+"""

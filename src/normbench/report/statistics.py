@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from normbench.study.store import LOSS_ORDER, PENALTY_ORDER, order_names
+from normbench.study.store import LOSSES, PENALTIES, ok_fits, order_names
 
 __all__ = [
     "AnovaResult",
@@ -37,7 +37,7 @@ _KEYS = ["dataset", "replicate", "loss", "penalty"]
 
 
 def _ok(metrics):
-    return metrics[metrics["status"] == "ok"]
+    return ok_fits(metrics)
 
 
 def paired_values(metrics, dataset, pair, baseline, metric):
@@ -176,8 +176,8 @@ def paired_comparisons(metrics, dataset, reference, *, metric="risk", alpha=0.05
     from statsmodels.stats.multitest import multipletests
 
     rows = metrics[metrics["dataset"] == dataset]
-    losses = order_names(rows["loss"], LOSS_ORDER)
-    penalties = order_names(rows["penalty"], PENALTY_ORDER)
+    losses = order_names(rows["loss"], LOSSES)
+    penalties = order_names(rows["penalty"], PENALTIES)
     present = set(zip(rows["loss"], rows["penalty"], strict=True))
     records = []
     for loss in losses:

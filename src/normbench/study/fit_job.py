@@ -23,6 +23,7 @@ from normbench.models.cv import grid_edge
 from normbench.models.estimators import PenalizedRegressorCV
 from normbench.study.metrics import evaluate
 from normbench.study.store import METRICS_COLUMNS, TIMINGS_COLUMNS, write_table
+from normbench.study.store_fits import failed_record, fit_record, write_fits
 
 #: spawn key of the fold-split stream, apart from the simulator's streams of the same seed
 CV_STREAM = 1000
@@ -80,8 +81,11 @@ def tuning_edges(est) -> dict:
     }
 
 
-def fit_pair(data, *, loss, penalty, cv, seed, delta=None) -> dict:
-    """Fit one pair with CV and evaluate it; never raises for a failing fit."""
+def fit_pair(data, *, loss, penalty, cv, seed, delta=None, fits=None) -> dict:
+    """Fit one pair with CV and evaluate it; never raises for a failing fit.
+
+    ``fits``, a list, receives the pair's :class:`~normbench.study.store_fits.FitRecord`.
+    """
     row = {
         "loss": loss,
         "penalty": penalty,
@@ -91,16 +95,22 @@ def fit_pair(data, *, loss, penalty, cv, seed, delta=None) -> dict:
     try:
         est = make_cv_estimator(loss, penalty, cv, seed, delta).fit(data.X_train, data.y_train)
     except Exception as error:  # noqa: BLE001 - a failure is a result to record, not to hide
-        return {**row, "status": "failed", "message": f"{type(error).__name__}: {error}"}
+        message = f"{type(error).__name__}: {error}"
+        if fits is not None:
+            fits.append(failed_record(loss, penalty, message))
+        return {**row, "status": "failed", "message": message}
     notes = []
     if not est.converged_:
         notes.append(f"final fit: {est.solver_message_}")
     if est.n_cv_not_converged_:
         notes.append(f"{est.n_cv_not_converged_} CV fits did not converge")
+    status, message = ("ok" if est.converged_ else "not_converged"), "; ".join(notes)
+    if fits is not None:
+        fits.append(fit_record(est, status=status, message=message))
     return {
         **row,
-        "status": "ok" if est.converged_ else "not_converged",
-        "message": "; ".join(notes),
+        "status": status,
+        "message": message,
         "lam": est.lam_,
         "l1_ratio": est.l1_ratio_,
         "delta": est.delta_,
@@ -121,6 +131,7 @@ def fit_dataset(
     base_seed: int,
     metrics_out,
     timings_out,
+    fits_out=None,
     progress=sys.stdout,
 ) -> None:
     """Fit all pairs of ``models`` on one dataset file and write its metrics and timings.
@@ -134,6 +145,8 @@ def fit_dataset(
     cv : mapping, the config's ``cv`` section with defaults filled.
     base_seed : int
     metrics_out, timings_out : paths of the two CSV files written.
+    fits_out : path, optional
+        Where to write the fits store of this replicate (:mod:`normbench.study.store_fits`).
     progress : file-like or None
         Receives one line per pair as it finishes.
     """
@@ -141,7 +154,7 @@ def fit_dataset(
     settings = {**cv, "standardize": models.get("standardize", True)}
     seed = cv_seed(base_seed, dataset, replicate)
     pairs = [(loss, penalty) for loss in models["losses"] for penalty in models["penalties"]]
-    rows, timings = [], []
+    rows, timings, fits = [], [], []
     huber_delta = None
     # one BLAS thread: results must not depend on the machine's thread pools
     with threadpool_limits(limits=1):
@@ -156,7 +169,9 @@ def fit_dataset(
                 except Exception:  # noqa: BLE001 - each Huber pair then reports the error itself
                     huber_delta = None
             delta = huber_delta if loss == "huber" else None
-            row = fit_pair(data, loss=loss, penalty=penalty, cv=settings, seed=seed, delta=delta)
+            row = fit_pair(
+                data, loss=loss, penalty=penalty, cv=settings, seed=seed, delta=delta, fits=fits
+            )
             seconds = time.perf_counter() - start
             rows.append({"dataset": dataset, "replicate": replicate, **row})
             timings.append(
@@ -177,3 +192,5 @@ def fit_dataset(
                 )
     write_table(pd.DataFrame(rows, columns=list(METRICS_COLUMNS)), metrics_out)
     write_table(pd.DataFrame(timings, columns=list(TIMINGS_COLUMNS)), timings_out)
+    if fits_out is not None:
+        write_fits(fits, fits_out, n_features=data.X_train.shape[1])

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from normbench.study.metrics import LATER_METRIC_NAMES, METRIC_NAMES
-from normbench.vocab import LOSSES, PENALTIES, order_names
+from normbench.vocab import LOSSES, PENALTIES, STATUS_OK, order_names
 
 __all__ = [
     "LOSS_ORDER",
@@ -23,6 +23,8 @@ __all__ = [
     "SUMMARY_METRICS",
     "TIMINGS_COLUMNS",
     "collect",
+    "is_ok",
+    "ok_fits",
     "order_names",
     "read_table",
     "sort_results",
@@ -80,6 +82,16 @@ _TEXT_COLUMNS = (
     "delta_at_edge",
 )
 _FLOAT_FORMAT = "%.10g"
+
+
+def is_ok(frame):
+    """Boolean mask of the rows of a results table whose fit is ``ok`` (a clean fit)."""
+    return frame["status"] == STATUS_OK
+
+
+def ok_fits(frame):
+    """The rows of a results table whose fit is ``ok``; the others are reported, not used."""
+    return frame[is_ok(frame)]
 
 
 def _rank(series, canonical):
@@ -250,16 +262,16 @@ def summarize(metrics):
     rows = []
     groups = metrics.groupby(list(_GROUP_COLUMNS), sort=False, dropna=False)
     for (dataset, loss, penalty), group in groups:
-        is_ok = group["status"] == "ok"
+        ok = is_ok(group)
         row = {
             "dataset": dataset,
             "loss": loss,
             "penalty": penalty,
-            "n_ok": int(is_ok.sum()),
-            "n_failed": int((~is_ok).sum()),
+            "n_ok": int(ok.sum()),
+            "n_failed": int((~ok).sum()),
         }
         for metric in SUMMARY_METRICS:
-            median, q25, q75 = _quartiles(group.loc[is_ok, metric])
+            median, q25, q75 = _quartiles(group.loc[ok, metric])
             row[f"{metric}_median"] = median
             row[f"{metric}_q25"] = q25
             row[f"{metric}_q75"] = q75

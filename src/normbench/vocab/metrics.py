@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["METRICS", "Metric", "metric"]
+__all__ = ["DERIVED_METRICS", "METRICS", "Metric", "metric"]
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,34 @@ METRICS: dict[str, Metric] = {
 }
 
 
+#: Columns the report derives from ``metrics.csv`` and the datasets' sidecars; an entry of
+#: :data:`METRICS` of the same name wins over these.
+DERIVED_METRICS: dict[str, Metric] = {
+    each.name: each
+    for each in (
+        Metric(
+            "risk_ratio",
+            "risk / baseline",
+            "risk divided by the baseline pair's risk on the same replicate",
+            log_scale=True,
+        ),
+        Metric(
+            "relative_risk",
+            "relative risk",
+            "risk / Var(x'β): 0 is perfect, 1 is the risk of the null model",
+            log_scale=True,
+        ),
+        Metric(
+            "pve",
+            "PVE",
+            "proportion of variance explained, 1 − (risk + σ²) / (Var(x'β) + σ²)",
+            better="higher",
+        ),
+        Metric("intercept", "intercept", "fitted intercept", better=None),
+    )
+}
+
+
 def metric(name: str) -> Metric:
     """The registry entry of ``name``; a column the registry does not know gets a neutral one."""
-    return METRICS.get(name) or Metric(name, name, name, better=None)
+    return METRICS.get(name) or DERIVED_METRICS.get(name) or Metric(name, name, name, better=None)

@@ -8,9 +8,11 @@ every key metric, the median over replicates of each loss x penalty pair against
 with its interquartile band, and writes one generated sentence per sweep: which pair's error grows
 (or shrinks) the most along the sweep, and which pair is best at either end.
 
-Only :func:`sweeps_section` is used by :mod:`normbench.report.build`; :func:`sweep_table` and
+Only :func:`render` is used by :mod:`normbench.report.build`; :func:`sweep_table` and
 :func:`describe_sweep` are the computations behind it.
 """
+
+from __future__ import annotations
 
 import math
 from collections.abc import Mapping
@@ -18,33 +20,19 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from normbench.report.figures import (
-    HIGHER_IS_BETTER,
-    LOWER_IS_BETTER,
-    _new_figure,
-    _penalty_palette,
-    format_value,
-    pair_label,
-)
-from normbench.report.html import esc, html_figure, html_section, html_table
+from normbench.report.figures import sweep_figure
+from normbench.report.figures.common import format_value, metric_info, pair_label
+from normbench.report.figures.sweeps import SWEEP_LABELS
+from normbench.report.html import esc, html_figure, html_table
 from normbench.study.config import sweeps
-from normbench.study.store import LOSS_ORDER, PENALTY_ORDER, order_names
-
-__all__ = ["SWEEP_METRICS", "describe_sweep", "sweep_figure", "sweep_table", "sweeps_section"]
+from normbench.study.store import is_ok
 
 #: Metrics drawn against the swept value, in this order; those without a finite value are left
 #: out (relative risk and PVE need the signal and noise variance of a simulated dataset, risk
 #: and F1 the true coefficients). ``relative_risk`` replaces ``risk`` when both are available.
 SWEEP_METRICS = ("relative_risk", "risk", "pve", "test_mse", "test_mae", "f1", "n_nonzero")
-_METRIC_NAMES = {
-    "relative_risk": "relative risk",
-    "risk": "risk",
-    "pve": "proportion of variance explained",
-    "test_mse": "test MSE",
-    "test_mae": "test MAE",
-    "f1": "F1 of the support",
-    "n_nonzero": "number of nonzero coefficients",
-}
+
+
 _METRIC_DEFINITIONS = {
     "relative_risk": "risk / Var(x'β): 0 is perfect, 1 is the risk of predicting 0",
     "risk": "mean((f̂ − f)²) over the test points",
@@ -54,9 +42,6 @@ _METRIC_DEFINITIONS = {
     "f1": "of the selected support against the true one",
     "n_nonzero": "at the CV choice",
 }
-_RISK_LIKE = frozenset({"relative_risk", "risk", "test_mse", "test_mae"})
-# A swept axis spanning at least this ratio (all values > 0) is drawn on a log scale.
-_LOG_AXIS_RATIO = 10.0
 
 
 def sweep_table(metrics: pd.DataFrame, datasets: Mapping, metric: str) -> pd.DataFrame:
@@ -79,7 +64,7 @@ def sweep_table(metrics: pd.DataFrame, datasets: Mapping, metric: str) -> pd.Dat
         replicates with a finite value), sorted by value. Failed fits are left out.
     """
     names = {name: value for value, name in datasets.items()}
-    rows = metrics[metrics["dataset"].isin(names) & (metrics["status"] == "ok")]
+    rows = metrics[metrics["dataset"].isin(names) & is_ok(metrics)]
     rows = rows.assign(
         value=rows["dataset"].map(names).astype(float),
         _y=pd.to_numeric(rows[metric], errors="coerce"),
@@ -119,8 +104,8 @@ def describe_sweep(table: pd.DataFrame, param: str, metric: str) -> str:
     if len(values) < 2:
         return ""
     first, last = values[0], values[-1]
-    name = _METRIC_NAMES.get(metric, metric)
-    lower_better = metric not in HIGHER_IS_BETTER
+    name = SWEEP_LABELS.get(metric, metric)
+    lower_better = metric_info(metric).better != "higher"
     ends = table[table["value"].isin([first, last])].pivot_table(
         index=["loss", "penalty"], columns="value", values="median"
     )
@@ -130,7 +115,7 @@ def describe_sweep(table: pd.DataFrame, param: str, metric: str) -> str:
         start, stop = ends[first].to_numpy(float), ends[last].to_numpy(float)
         # Ratios for positive error-like metrics (they span orders of magnitude), differences
         # otherwise (F1, PVE can be 0 or negative).
-        use_ratio = metric in _RISK_LIKE and bool(np.all(start > 0) and np.all(stop > 0))
+        use_ratio = metric_info(metric).log_scale and bool(np.all(start > 0) and np.all(stop > 0))
         change = stop / start if use_ratio else stop - start
         worsening = np.log(change) if use_ratio else change
         if not lower_better:
@@ -164,60 +149,8 @@ def describe_sweep(table: pd.DataFrame, param: str, metric: str) -> str:
     return " ".join(sentences)
 
 
-def sweep_figure(table: pd.DataFrame, param: str, metric: str):
-    """Median (line) and interquartile band of each pair against the swept value.
-
-    One panel per loss, one colour per penalty (the report's fixed penalty colours). The swept
-    axis is logarithmic when every value is positive and they span a factor of 10 or more; the
-    metric axis when it is an error and every quartile is positive.
-
-    Parameters
-    ----------
-    table : DataFrame
-        From :func:`sweep_table`.
-    param : str
-        The swept parameter (x-axis label).
-    metric : str
-        The metric (y-axis label).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    losses = order_names(table["loss"], LOSS_ORDER)
-    penalties = order_names(table["penalty"], PENALTY_ORDER)
-    palette = _penalty_palette(penalties)
-    figure = _new_figure((3.6 * len(losses) + 0.8, 3.3))
-    axes = figure.subplots(1, len(losses), sharey=True, squeeze=False)[0]
-    values = table["value"].to_numpy(float)
-    log_x = bool(
-        values.size and values.min() > 0 and values.max() / values.min() >= _LOG_AXIS_RATIO
-    )
-    log_y = metric in _RISK_LIKE and bool((table["q1"] > 0).all())
-    for axis, loss in zip(axes, losses, strict=True):
-        for penalty in penalties:
-            rows = table[(table["loss"] == loss) & (table["penalty"] == penalty)]
-            if rows.empty:
-                continue
-            colour = palette[penalty]
-            axis.fill_between(rows["value"], rows["q1"], rows["q3"], color=colour, alpha=0.18, lw=0)
-            axis.plot(
-                rows["value"], rows["median"], marker="o", ms=3.5, color=colour, label=penalty
-            )
-        axis.set_title(f"loss {loss}")
-        axis.set_xlabel(param)
-        if log_x:
-            axis.set_xscale("log")
-        if log_y:
-            axis.set_yscale("log")
-        axis.grid(True, alpha=0.3)
-    axes[0].set_ylabel(_METRIC_NAMES.get(metric, metric))
-    axes[-1].legend(title="penalty", fontsize="small", title_fontsize="small", loc="best")
-    return figure
-
-
 def _metrics_to_draw(metrics, names):
-    rows = metrics[metrics["dataset"].isin(names) & (metrics["status"] == "ok")]
+    rows = metrics[metrics["dataset"].isin(names) & is_ok(metrics)]
     present = []
     for metric in SWEEP_METRICS:
         if metric not in rows:
@@ -230,7 +163,7 @@ def _metrics_to_draw(metrics, names):
     return present
 
 
-def sweeps_section(ctx: Mapping) -> str:
+def render(ctx):
     """HTML of the report's "Sweeps" section (a short note when the study has no sweep).
 
     Parameters
@@ -243,8 +176,8 @@ def sweeps_section(ctx: Mapping) -> str:
     -------
     str
     """
-    found = sweeps(ctx["config"])
-    metrics = ctx["metrics"]
+    found = sweeps(ctx.config)
+    metrics = ctx.metrics
     if not found:
         body = (
             '<p class="note">This study has no sweep. A dataset entry with '
@@ -252,7 +185,7 @@ def sweeps_section(ctx: Mapping) -> str:
             "value, and this section then draws every metric against the swept value "
             "(config/README.md, “Sweeps”).</p>"
         )
-        return html_section("sweeps", "Sweeps", body)
+        return body
     parts = [
         "<p>Each sweep below is one dataset entry of the configuration whose parameter takes "
         "several values; each value is a dataset of its own (named "
@@ -280,29 +213,29 @@ def sweeps_section(ctx: Mapping) -> str:
                 continue
             direction = (
                 "lower is better"
-                if metric in LOWER_IS_BETTER
+                if metric_info(metric).better == "lower"
                 else "higher is better"
-                if metric in HIGHER_IS_BETTER
+                if metric_info(metric).better == "higher"
                 else None
             )
-            caption = f"{_METRIC_NAMES[metric]} ({_METRIC_DEFINITIONS[metric]}) against {param}"
+            caption = f"{SWEEP_LABELS[metric]} ({_METRIC_DEFINITIONS[metric]}) against {param}"
             caption += f"; {direction}." if direction else "."
             figures.append(
                 html_figure(
                     sweep_figure(table, param, metric),
                     caption,
-                    f"{_METRIC_NAMES[metric]} against {param} for sweep {name}",
+                    f"{SWEEP_LABELS[metric]} against {param} for sweep {name}",
                 )
             )
         parts.append('<div class="figure-grid">' + "\n".join(figures) + "</div>")
         parts.append(_best_table(metrics, datasets, param, first))
-    return html_section("sweeps", "Sweeps", "\n".join(parts))
+    return "\n".join(parts)
 
 
 def _best_table(metrics, datasets, param, metric):
     """Best pair per swept value by the first metric, with its median and the replicates."""
     table = sweep_table(metrics, datasets, metric)
-    lower_better = metric not in HIGHER_IS_BETTER
+    lower_better = metric_info(metric).better != "higher"
     rows = []
     for value, dataset in datasets.items():
         at = table[table["value"] == float(value)]
@@ -312,5 +245,5 @@ def _best_table(metrics, datasets, param, metric):
         winner = at.loc[at["median"].idxmin() if lower_better else at["median"].idxmax()]
         label = pair_label(winner["loss"], winner["penalty"])
         rows.append((value, dataset, label, float(winner["median"]), int(winner["n"])))
-    headers = [param, "dataset", f"best pair ({_METRIC_NAMES[metric]})", "median", "replicates"]
+    headers = [param, "dataset", f"best pair ({SWEEP_LABELS[metric]})", "median", "replicates"]
     return html_table(headers, rows)

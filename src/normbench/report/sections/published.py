@@ -24,15 +24,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from normbench.report.figures import _new_figure, _penalty_palette, pair_label
-
-__all__ = [
-    "COMPARISON_COLUMNS",
-    "compare_published",
-    "ordering_rows",
-    "parse_pair",
-    "published_figure",
-]
+from normbench.report.figures import published_figure
+from normbench.report.figures.common import pair_label
+from normbench.report.html import esc, html_figure, html_table
+from normbench.study.store import ok_fits
 
 #: Columns of the table returned by :func:`compare_published`.
 COMPARISON_COLUMNS = (
@@ -48,6 +43,7 @@ COMPARISON_COLUMNS = (
     "n",
     "ratio",
 )
+
 
 _STATISTICS = {"median": np.median, "mean": np.mean}
 
@@ -96,7 +92,7 @@ def compare_published(
         ``ratio`` (ours / published) are NaN where we have no finished replicate of that model;
         ``n`` counts the replicates used.
     """
-    ok = metrics[metrics["status"] == "ok"]
+    ok = ok_fits(metrics)
     rng = np.random.default_rng(seed)
     rows = []
     for table in published:
@@ -173,52 +169,72 @@ def ordering_rows(comparison: pd.DataFrame, labels: Mapping | None = None) -> li
     return rows
 
 
-def published_figure(comparison: pd.DataFrame, labels: Mapping | None = None):
-    """Ours against the paper's, one point per number, log axes, with the factor-2 band.
-
-    Points on the diagonal reproduce the paper; the shaded band is "within a factor of two".
-    Error bars are plus or minus one bootstrap standard error of our statistic.
-    """
-    done = comparison.dropna(subset=["ours"])
-    done = done[(done["ours"] > 0) & (done["published"] > 0)]
-    figure = _new_figure((6.4, 5.4))
-    axis = figure.add_subplot()
-    if done.empty:
-        axis.text(0.5, 0.5, "no finished results to compare", ha="center", va="center")
-        axis.set_axis_off()
-        return figure
-    low = float(min(done["ours"].min(), done["published"].min())) / 1.6
-    high = float(max(done["ours"].max(), done["published"].max())) * 1.6
-    line = np.geomspace(low, high, 50)
-    axis.fill_between(line, line / 2, line * 2, color="0.92", label="within a factor of 2")
-    axis.plot(line, line, color="0.45", linewidth=1, label="ours = published")
-    markers = "osD^vP*X"
-    models = list(dict.fromkeys(zip(done["loss"], done["penalty"], strict=True)))
-    palette = _penalty_palette(list(dict.fromkeys(done["penalty"])))
-    datasets = list(dict.fromkeys(done["dataset"]))
-    for row in done.itertuples():
-        axis.errorbar(
-            row.published,
-            row.ours,
-            yerr=0.0 if math.isnan(row.se) else row.se,
-            fmt=markers[datasets.index(row.dataset) % len(markers)],
-            color=palette[row.penalty],
-            markersize=7,
-            capsize=2,
+def render(ctx):
+    """Ours beside a paper's numbers (config key ``published``); absent when there are none."""
+    published = ctx.config.get("published") or []
+    if not published:
+        return None
+    comparison = compare_published(ctx.metrics, published, n_boot=ctx.n_boot, seed=ctx.seed)
+    parts = [
+        "<p>Numbers from the literature next to this run's. <em>Ours</em> is the same statistic "
+        "(median or mean over the finished replicates) of the same column of the results table; "
+        "<em>SE</em> is its bootstrap standard error, <em>ratio</em> ours / published. The "
+        "study's config states how its design follows the paper and where it departs.</p>"
+    ]
+    for source, table in comparison.groupby("source", sort=False):
+        parts.append(f"<h3>{esc(source)}</h3>")
+        within_two = table["ratio"].between(0.5, 2.0)
+        parts.append(
+            f"<p>{int(within_two.sum())} of {len(table)} numbers are within a factor of two of "
+            f"the paper's (ratio between 0.5 and 2).</p>"
         )
-    for model in models:
-        name = (labels or {}).get(model) or pair_label(*model)
-        axis.plot([], [], "s", color=palette[model[1]], label=name)
-    for index, dataset in enumerate(datasets):
-        axis.plot([], [], markers[index % len(markers)], color="0.3", label=dataset)
-    axis.set(
-        xscale="log",
-        yscale="log",
-        xlim=(low, high),
-        ylim=(low, high),
-        xlabel=f"published ({done['statistic'].iloc[0]} {done['metric'].iloc[0]})",
-        ylabel=f"ours ({done['statistic'].iloc[0]} ± bootstrap SE)",
-        title="Published results reproduced",
+        parts.append(
+            html_table(
+                ["dataset", "model", "metric", "published", "ours", "SE", "replicates", "ratio"],
+                [
+                    [
+                        row.dataset,
+                        pair_label(row.loss, row.penalty),
+                        f"{row.statistic} {row.metric}",
+                        row.published,
+                        row.ours,
+                        row.se,
+                        row.n,
+                        row.ratio,
+                    ]
+                    for row in table.itertuples()
+                ],
+            )
+        )
+        orders = ordering_rows(table)
+        if orders:
+            parts.append(
+                "<p>Ranking of the models within each dataset, lowest first: "
+                f"{sum(bool(row['same']) for row in orders)} of {len(orders)} datasets rank them "
+                "as the paper does.</p>"
+            )
+            parts.append(
+                html_table(
+                    ["dataset", "published ranking", "our ranking", "same"],
+                    [
+                        [
+                            row["dataset"],
+                            row["published_order"],
+                            row["our_order"],
+                            "n/a" if row["same"] is None else ("yes" if row["same"] else "no"),
+                        ]
+                        for row in orders
+                    ],
+                )
+            )
+    figure = published_figure(comparison)
+    parts.append(
+        html_figure(
+            figure,
+            "Ours against the published numbers (log axes). On the diagonal we reproduce the "
+            "paper; the grey band is within a factor of two. Bars: plus or minus one bootstrap "
+            "standard error of our statistic. Colour: penalty; marker: dataset.",
+            "Scatter plot of our results against the published ones",
+        )
     )
-    axis.legend(fontsize=8, loc="upper left", frameon=False)
-    return figure
+    return "\n".join(parts)

@@ -1,0 +1,311 @@
+"""The report's context: everything it reads, read once, typed."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from normbench.study.explain import detail_datasets, read_explain
+from normbench.study.store import is_ok, ok_fits, read_table, sort_results, summarize
+
+#: The natural reference pair: squared loss with the lasso penalty.
+BASELINE = ("l2", "l1")
+
+
+N_BOOT = 2000
+
+
+BOOT_SEED = 0
+
+
+_ORACLE_NUMBERS = ("risk", "test_mse", "test_mae")
+
+
+GROUP_METRICS = ("group_hit", "group_frac", "group_whole")
+
+
+def plain(value):
+    """Convert a config (possibly with numpy scalars or Mapping subclasses) to plain YAML types."""
+    if isinstance(value, Mapping):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def dataset_order(metrics, config):
+    """Datasets with results: config order first, then any others alphabetically."""
+    present = set(metrics["dataset"])
+    configured = [name for name in (config.get("datasets") or {}) if name in present]
+    return configured + sorted(present.difference(configured))
+
+
+def replicate_info(metrics, datasets_dir):
+    """Signal variance Var(x'β) and noise scale σ per dataset replicate, from the JSON sidecars.
+
+    A replicate whose sidecar is absent or lacks the two numbers (a real dataset) is left out:
+    the report then shows a note instead of the relative risk and the PVE. Returns a DataFrame
+    with columns ``dataset``, ``replicate``, ``signal_variance``, ``noise_scale``, ``source``.
+    """
+    records = []
+    pairs = metrics[["dataset", "replicate"]].drop_duplicates()
+    for dataset, replicate in zip(pairs["dataset"], pairs["replicate"], strict=True):
+        if datasets_dir is None:
+            break
+        sidecar = Path(datasets_dir) / dataset / f"rep{int(replicate)}.json"
+        try:
+            info = json.loads(sidecar.read_text(encoding="utf-8"))
+            signal, scale = float(info["signal_variance"]), float(info["noise_scale"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if math.isfinite(signal) and signal > 0 and math.isfinite(scale) and scale > 0:
+            records.append((dataset, int(replicate), signal, scale, "sidecar"))
+    columns = ["dataset", "replicate", "signal_variance", "noise_scale", "source"]
+    return pd.DataFrame(records, columns=columns)
+
+
+def derived_columns(metrics, info, baseline):
+    """Add ``risk_ratio`` (to the baseline of the same replicate), ``relative_risk`` and
+    ``pve`` (Hastie, Tibshirani & Tibshirani 2020) to the metrics table."""
+    frame = metrics.copy()
+    risk = pd.to_numeric(frame["risk"], errors="coerce")
+    frame["risk"] = risk
+    ok = is_ok(frame)
+    is_base = ok & (frame["loss"] == baseline[0]) & (frame["penalty"] == baseline[1])
+    base = frame[is_base].set_index(["dataset", "replicate"])["risk"]
+    base = base[~base.index.duplicated()]
+    keys = pd.MultiIndex.from_frame(frame[["dataset", "replicate"]])
+    reference = base.reindex(keys).to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["risk_ratio"] = np.where(reference > 0, risk.to_numpy(float) / reference, np.nan)
+    signal, noise = variances(frame, info)
+    values = risk.to_numpy(dtype=float)
+    frame["relative_risk"] = values / signal
+    frame["pve"] = 1.0 - (values + noise) / (signal + noise)
+    return frame
+
+
+def variances(frame, info):
+    """Var(x'β) and σ² aligned with the rows of ``frame`` (``nan`` where unknown)."""
+    if info.empty:
+        missing = np.full(len(frame), np.nan)
+        return missing, missing.copy()
+    joined = frame[["dataset", "replicate"]].merge(
+        info.assign(replicate=info["replicate"].astype(frame["replicate"].dtype)),
+        on=["dataset", "replicate"],
+        how="left",
+    )
+    signal = joined["signal_variance"].to_numpy(dtype=float)
+    return signal, joined["noise_scale"].to_numpy(dtype=float) ** 2
+
+
+def read_oracle(oracle_csv, info):
+    """The oracle table with ``relative_risk``, or None without one (see normbench.study.oracle)."""
+    if oracle_csv is None:
+        return None
+    oracle = sort_results(read_table(oracle_csv))
+    missing = [c for c in ("dataset", "replicate", "status", *_ORACLE_NUMBERS) if c not in oracle]
+    if missing:
+        raise ValueError(f"{oracle_csv}: oracle table lacks column(s) {missing}")
+    for column in (*_ORACLE_NUMBERS, "n_support"):
+        if column in oracle:
+            oracle[column] = pd.to_numeric(oracle[column], errors="coerce")
+    signal, _ = variances(oracle, info)
+    oracle["relative_risk"] = oracle["risk"].to_numpy(dtype=float) / signal
+    return oracle
+
+
+def oracle_stats(ctx, dataset):
+    """Medians of the oracle's metrics on one dataset, or None without an oracle table.
+
+    Returns a dict with ``n_ok``, ``n_rows``, ``message`` (why it does not apply, from the
+    first such row), the medians of risk, test_mse, test_mae, relative_risk and n_support, and
+    the risk quartiles; medians are over the replicates where the oracle applies.
+    """
+    oracle = ctx.oracle
+    if oracle is None:
+        return None
+    rows = oracle[oracle["dataset"] == dataset]
+    if rows.empty:
+        return None
+    ok = ok_fits(rows)
+    reasons = rows.loc[~is_ok(rows), "message"] if "message" in rows else []
+    stats = {
+        "n_ok": len(ok),
+        "n_rows": len(rows),
+        "message": next((str(m) for m in reasons if isinstance(m, str) and m), ""),
+    }
+    for column in (*_ORACLE_NUMBERS, "relative_risk", "n_support"):
+        values = ok[column].to_numpy(dtype=float) if column in ok else np.array([])
+        values = values[np.isfinite(values)]
+        stats[column] = float(np.median(values)) if values.size else math.nan
+        if column == "risk":
+            stats["risk_q25"], stats["risk_q75"] = (
+                (float(np.quantile(values, 0.25)), float(np.quantile(values, 0.75)))
+                if values.size
+                else (math.nan, math.nan)
+            )
+    return stats
+
+
+def read_benchmarks(benchmarks_dir, files=None):
+    """Snakemake ``benchmark:`` TSV files: one row per job.
+
+    ``files`` lists the files to read (the workflow passes the report rule's inputs); without
+    it every ``*.tsv`` under ``benchmarks_dir`` is read. The rule is the first directory below
+    ``benchmarks_dir`` (``logs/benchmarks/<rule>/...``) or the file name for files directly in
+    it (or outside it). Returns columns ``rule``, ``s`` and ``max_rss`` (MB); an empty frame
+    when nothing usable is found.
+    """
+    columns = ["rule", "s", "max_rss"]
+    root = Path(benchmarks_dir) if benchmarks_dir is not None else None
+    if files is not None:
+        paths = [Path(path) for path in files]
+        absent = [str(path) for path in paths if not path.is_file()]
+        if absent:
+            raise ValueError(f"benchmark file(s) not found: {absent[:5]}")
+    elif root is not None and root.is_dir():
+        paths = sorted(root.rglob("*.tsv"))
+    else:
+        return pd.DataFrame(columns=columns)
+    frames = []
+    for path in paths:
+        try:
+            table = pd.read_csv(path, sep="\t")
+        except (OSError, ValueError, pd.errors.ParserError):
+            continue
+        if not {"s", "max_rss"}.issubset(table.columns):
+            continue
+        inside = root is not None and path.is_relative_to(root)
+        relative = path.relative_to(root) if inside else Path(path.name)
+        rule = relative.parts[0] if len(relative.parts) > 1 else path.stem
+        frames.append(
+            pd.DataFrame(
+                {
+                    "rule": rule,
+                    "s": pd.to_numeric(table["s"], errors="coerce"),
+                    "max_rss": pd.to_numeric(table["max_rss"], errors="coerce"),
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything the report reads, read once: built by :func:`build_context`.
+
+    Attributes
+    ----------
+    metrics : pandas.DataFrame
+        ``results/metrics.csv`` with the derived columns ``risk_ratio`` (to the baseline on the
+        same replicate), ``relative_risk`` and ``pve``.
+    timings : pandas.DataFrame
+        ``results/timings.csv``.
+    summary : pandas.DataFrame
+        Medians and quartiles per pair (:func:`normbench.study.store.summarize`).
+    all_datasets : list of str
+        Every dataset with results, config order first: the pooled analyses use them all.
+    datasets : list of str
+        The datasets drawn one by one (:func:`normbench.study.explain.detail_datasets`).
+    config : Mapping
+        The validated configuration (defaults filled, sweeps expanded).
+    info : pandas.DataFrame
+        Signal variance and noise scale per replicate (:func:`replicate_info`).
+    oracle : pandas.DataFrame or None
+        ``results/oracle.csv`` with ``relative_risk``; None without one.
+    explanations : dict
+        ``{dataset: Explanation}`` from ``results/explain/{dataset}.npz``.
+    benchmarks : pandas.DataFrame
+        Snakemake's benchmark files: ``rule``, ``s``, ``max_rss``.
+    benchmarks_dir : path or None
+        Where they were looked for (named in a note when there are none).
+    baseline : tuple of (loss, penalty)
+    n_boot, seed : int
+        Bootstrap resamples and seed of the effect-size intervals.
+    """
+
+    metrics: pd.DataFrame
+    timings: pd.DataFrame
+    summary: pd.DataFrame
+    all_datasets: list
+    datasets: list
+    config: Mapping
+    info: pd.DataFrame
+    oracle: pd.DataFrame | None = None
+    explanations: dict = field(default_factory=dict)
+    benchmarks: pd.DataFrame = field(default_factory=lambda: read_benchmarks(None))
+    benchmarks_dir: object = None
+    baseline: tuple = BASELINE
+    n_boot: int = N_BOOT
+    seed: int = BOOT_SEED
+
+    def rows(self, dataset, *, ok=False):
+        """The metrics rows of ``dataset``; only the fits that are ok with ``ok=True``."""
+        rows = self.metrics[self.metrics["dataset"] == dataset]
+        return ok_fits(rows) if ok else rows
+
+    def dataset_entry(self, dataset) -> Mapping:
+        """The configuration entry of ``dataset`` (empty for one the config does not name)."""
+        return (self.config.get("datasets") or {}).get(dataset) or {}
+
+
+def _read_explanations(files) -> dict:
+    """``{dataset: Explanation}`` from explain files named ``<dataset>.npz``."""
+    return {Path(path).stem: read_explain(path) for path in files or ()}
+
+
+def build_context(
+    *,
+    metrics_csv,
+    timings_csv,
+    config: Mapping,
+    oracle_csv=None,
+    datasets_dir=None,
+    explain_files=None,
+    benchmarks_dir=None,
+    benchmark_files=None,
+    baseline=BASELINE,
+    n_boot=N_BOOT,
+    seed=BOOT_SEED,
+) -> ReportContext:
+    """Read every input of the report once (see :func:`normbench.report.build.build_report`)."""
+    metrics = sort_results(read_table(metrics_csv))
+    timings = sort_results(read_table(timings_csv))
+    missing = [c for c in ("loss", "penalty", "fit_seconds") if c not in timings]
+    if missing:
+        raise ValueError(f"{timings_csv}: timings table lacks column(s) {missing}")
+    # tables written before a column existed still make a report, with that column missing
+    for column in ("intercept", *GROUP_METRICS):
+        if column not in metrics:
+            metrics[column] = np.nan
+    datasets = dataset_order(metrics, config)
+    baseline = tuple(baseline)
+    info = replicate_info(metrics, datasets_dir)
+    return ReportContext(
+        metrics=derived_columns(metrics, info, baseline),
+        timings=timings,
+        summary=summarize(metrics),
+        # the pooled analyses use every dataset; the sections drawn per dataset, a readable few
+        all_datasets=datasets,
+        datasets=detail_datasets(datasets, config),
+        config=config,
+        info=info,
+        oracle=read_oracle(oracle_csv, info),
+        explanations=_read_explanations(explain_files),
+        benchmarks=read_benchmarks(benchmarks_dir, benchmark_files),
+        benchmarks_dir=benchmarks_dir,
+        baseline=baseline,
+        n_boot=int(n_boot),
+        seed=int(seed),
+    )

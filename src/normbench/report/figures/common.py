@@ -1,0 +1,151 @@
+"""What every figure of the report shares: a canvas, number formatting, colours, markers
+and the order of the pairs."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+import seaborn as sns
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import (
+    FuncFormatter,
+    LogLocator,
+    NullFormatter,
+)
+
+from normbench.study.store import ok_fits
+from normbench.vocab import metric, ordered_pairs, pair_key
+
+LOSS_COLOURS = {"l2": "#0072b2", "l1": "#d55e00", "huber": "#009e73"}
+
+
+REFERENCE_STYLES = (("#d62728", "--"), ("#555555", ":"), ("#9467bd", "-."))
+
+
+# Ratio max/min above which a heatmap of a risk-like metric switches to a log colour scale.
+LOG_COLOUR_RATIO = 20.0
+
+
+_LOSS_MARKERS = {"l2": "o", "l1": "s", "huber": "^"}
+
+
+_EXTRA_MARKERS = ("D", "v", "P", "X", "*")
+
+
+MISSING_TEXT_COLOUR = "#555555"
+
+
+BEST_OUTLINE_COLOUR = "#d62728"
+
+
+# Matplotlib 3.10 replaced boxplot(vert=False) by orientation="horizontal".
+HORIZONTAL_BOXES = (
+    {"orientation": "horizontal"}
+    if tuple(int(part) for part in matplotlib.__version__.split(".")[:2]) >= (3, 10)
+    else {"vert": False}
+)
+
+
+def new_figure(figsize):
+    """A figure on its own Agg canvas, independent of pyplot's state."""
+    figure = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def format_value(value):
+    """Format a metric value for an annotation or a table cell.
+
+    Parameters
+    ----------
+    value : float or None
+
+    Returns
+    -------
+    text : str
+        ``"n/a"`` for a missing value, integers without decimals, three significant digits
+        otherwise (scientific notation below 1e-3 or from 1e5).
+
+    Examples
+    --------
+    >>> [format_value(v) for v in (float("nan"), 12.0, 0.12345, 123.4, 2.5e-5)]
+    ['n/a', '12', '0.123', '123', '2.50e-05']
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    value = float(value)
+    if math.isnan(value):
+        return "n/a"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    magnitude = abs(value)
+    if value == round(value) and magnitude < 1e5:
+        return str(int(value))
+    if magnitude >= 1e5 or magnitude < 1e-3:
+        return f"{value:.2e}"
+    if magnitude >= 100:
+        return f"{value:.0f}"
+    return f"{value:.3g}"
+
+
+def pair_label(loss, penalty):
+    """The one spelling of a pair, ``loss+penalty`` (:func:`normbench.vocab.pair_key`)."""
+    return pair_key(loss, penalty)
+
+
+def penalty_palette(penalties):
+    """Fixed colour per penalty: canonical penalties keep their colour whatever is present."""
+    colours = sns.color_palette("colorblind", 10)
+    fixed = {"none": colours[7], "l1": colours[0], "l2": colours[1], "elasticnet": colours[2]}
+    spare = [colours[i] for i in (4, 5, 6, 8, 9, 3)]
+    extras = [name for name in penalties if name not in fixed]
+    palette = {name: fixed[name] for name in penalties if name in fixed}
+    for index, name in enumerate(extras):
+        palette[name] = spare[index % len(spare)]
+    return palette
+
+
+def loss_marker(loss, losses):
+    if loss in _LOSS_MARKERS:
+        return _LOSS_MARKERS[loss]
+    extras = [name for name in losses if name not in _LOSS_MARKERS]
+    return _EXTRA_MARKERS[extras.index(loss) % len(_EXTRA_MARKERS)]
+
+
+def rows_of(table, dataset):
+    rows = table[table["dataset"] == dataset]
+    if rows.empty:
+        raise ValueError(f"no rows for dataset {dataset!r}")
+    return rows
+
+
+def ok_rows_of(metrics, dataset):
+    """Rows of one dataset whose fit succeeded; other rows are reported in the failures table."""
+    rows = rows_of(metrics, dataset)
+    return ok_fits(rows)
+
+
+def pair_order(rows):
+    """Pairs present in ``rows``, loss-major, each in its natural order."""
+    return ordered_pairs(zip(rows["loss"], rows["penalty"], strict=True))
+
+
+def metric_info(name):
+    """The registry entry of a metric or of a column the report derives (normbench.vocab)."""
+    return metric(name)
+
+
+def text_colour(rgba):
+    """Black or white, whichever reads better on a cell of colour ``rgba``."""
+    red, green, blue = rgba[:3]
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return "black" if luminance > 0.5 else "white"
+
+
+def plain_log_ticks(axis):
+    """Ticks at 1, 2, 5 x 10^k labelled as plain numbers on a log axis."""
+    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v)))
+    axis.set_minor_formatter(NullFormatter())

@@ -1,0 +1,233 @@
+"""Medians over the loss x penalty grid: heatmaps and interaction plots."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import LogNorm, Normalize
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import (
+    FuncFormatter,
+    LogLocator,
+    NullFormatter,
+)
+
+from normbench.report.figures.common import (
+    BEST_OUTLINE_COLOUR,
+    LOG_COLOUR_RATIO,
+    LOSS_COLOURS,
+    MISSING_TEXT_COLOUR,
+    format_value,
+    loss_marker,
+    metric_info,
+    new_figure,
+    ok_rows_of,
+    plain_log_ticks,
+    rows_of,
+    text_colour,
+)
+from normbench.vocab import LOSSES, PENALTIES, order_names
+
+
+def heatmap_grid(summary, dataset, metric, *, title=None):
+    """Heatmap of a median metric over the loss x penalty grid of one dataset.
+
+    Rows are the losses (``l2, l1, huber``), columns the penalties (``none, l1, l2,
+    elasticnet``); names outside these sets are appended. Each cell is annotated with the
+    median (``"n/a"`` when the pair has no value). Colours run from worse to better (bright is
+    better) for metrics with a direction, and the best cell(s) are outlined in red; a metric
+    without a direction (``n_nonzero``) gets a neutral colour map and no outline.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Output of :func:`normbench.study.store.summarize`.
+    dataset : str
+        Dataset to draw.
+    metric : str
+        A metric of :data:`normbench.study.store.SUMMARY_METRICS`; column ``f"{metric}_median"``
+        is drawn.
+    title : str, optional
+        Axes title; defaults to ``"<dataset>: median <metric>"``.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``summary`` has no row for ``dataset`` or no column for ``metric``.
+    """
+    column = f"{metric}_median"
+    if column not in summary:
+        raise ValueError(f"summary has no column {column!r}")
+    rows = rows_of(summary, dataset)
+    losses = list(LOSSES) + [n for n in order_names(rows["loss"], ()) if n not in LOSSES]
+    penalties = list(PENALTIES) + [
+        n for n in order_names(rows["penalty"], ()) if n not in PENALTIES
+    ]
+    grid = (
+        rows.set_index(["loss", "penalty"])[column]
+        .astype(float)
+        .unstack("penalty")
+        .reindex(index=losses, columns=penalties)
+    )
+    values = grid.to_numpy()
+    finite = np.isfinite(values)
+    direction = metric_info(metric).direction
+
+    if metric_info(metric).better == "lower":
+        cmap = "viridis_r"
+    elif metric_info(metric).better == "higher":
+        cmap = "viridis"
+    else:
+        cmap = "Blues"
+    norm = Normalize(vmin=0.0, vmax=1.0)
+    if finite.any():
+        low, high = values[finite].min(), values[finite].max()
+        use_log = metric_info(metric).log_scale and low > 0 and high / low > LOG_COLOUR_RATIO
+        norm = LogNorm(vmin=low, vmax=high) if use_log else Normalize(vmin=low, vmax=high)
+
+    figure = new_figure((1.5 * len(penalties) + 1.6, 0.75 * len(losses) + 1.2))
+    ax = figure.add_subplot()
+    ax.set_facecolor("#eeeeee")  # cells without a value show the background
+    mesh = ax.pcolormesh(
+        np.ma.masked_invalid(values), cmap=cmap, norm=norm, edgecolors="white", linewidth=1.0
+    )
+    label = f"median {metric}" + (f" ({direction})" if direction else "")
+    colorbar = figure.colorbar(mesh, ax=ax, label=label)
+    if isinstance(norm, LogNorm):
+        # Plain numbers read faster than 4x10^-1 next to the plain cell annotations.
+        colorbar.ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        colorbar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v)))
+        colorbar.ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlim(0, len(penalties))
+    ax.set_ylim(len(losses), 0)  # first loss on top, like a table
+    ax.set_xticks(np.arange(len(penalties)) + 0.5, penalties)
+    ax.set_yticks(np.arange(len(losses)) + 0.5, losses)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    for i, loss in enumerate(losses):
+        for j, penalty in enumerate(penalties):
+            value = grid.loc[loss, penalty]
+            colour = (
+                text_colour(mesh.cmap(mesh.norm(value))) if finite[i, j] else MISSING_TEXT_COLOUR
+            )
+            ax.text(
+                j + 0.5,
+                i + 0.5,
+                format_value(value),
+                ha="center",
+                va="center",
+                color=colour,
+                fontsize=11,
+            )
+    if direction and finite.any():
+        best = (
+            values[finite].min() if metric_info(metric).better == "lower" else values[finite].max()
+        )
+        for i, j in zip(*np.nonzero(finite & (values == best)), strict=True):
+            ax.add_patch(
+                Rectangle(
+                    (j, i),
+                    1,
+                    1,
+                    fill=False,
+                    edgecolor=BEST_OUTLINE_COLOUR,
+                    linewidth=3,
+                    clip_on=False,
+                )
+            )
+    ax.set_xlabel("penalty")
+    ax.set_ylabel("loss")
+    ax.tick_params(axis="both", length=0)
+    ax.set_title(title if title is not None else f"{dataset}: median {metric}")
+    return figure
+
+
+def interaction_plot(metrics, datasets, metric="risk", *, references=None, reference_label=None):
+    """Median of a metric per penalty, one line per loss, one panel per dataset.
+
+    The classic two-way interaction plot: if the loss and the penalty acted independently
+    (additively on the log scale) the lines of the losses would be parallel. Only successful
+    fits with a positive value enter the medians; the y axis is logarithmic.
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+    datasets : sequence of str
+        Datasets to draw, one panel each, in this order.
+    metric : str
+        A positive metric, ``risk`` by default.
+    references : mapping of str to float, optional
+        A horizontal reference level per dataset (e.g. the oracle's median risk), drawn as a
+        dashed black line in that dataset's panel; datasets without a finite, positive value
+        get none.
+    reference_label : str, optional
+        The legend entry of the reference lines.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``datasets`` is empty.
+    """
+    datasets = list(datasets)
+    if not datasets:
+        raise ValueError("interaction_plot needs at least one dataset")
+    n_cols = min(len(datasets), 4)
+    n_rows = math.ceil(len(datasets) / n_cols)
+    figure = new_figure((3.1 * n_cols + 1.2, 3.0 * n_rows + 0.4))
+    axes = figure.subplots(n_rows, n_cols, squeeze=False)
+    for ax in axes.flat[len(datasets) :]:
+        ax.set_visible(False)
+    for ax, dataset in zip(axes.flat, datasets, strict=False):
+        rows = ok_rows_of(metrics, dataset)
+        values = pd.to_numeric(rows[metric], errors="coerce")
+        rows = rows.assign(_value=values)[np.isfinite(values) & (values > 0)]
+        penalties = order_names(rows_of(metrics, dataset)["penalty"], PENALTIES)
+        losses = order_names(rows_of(metrics, dataset)["loss"], LOSSES)
+        medians = rows.groupby(["loss", "penalty"])["_value"].median()
+        for index, loss in enumerate(losses):
+            ys = [medians.get((loss, penalty), np.nan) for penalty in penalties]
+            ax.plot(
+                range(len(penalties)),
+                ys,
+                marker=loss_marker(loss, losses),
+                color=LOSS_COLOURS.get(loss, f"C{index + 3}"),
+                label=loss,
+                linewidth=1.6,
+                markersize=7,
+                markeredgecolor="black",
+                markeredgewidth=0.6,
+            )
+        level = (references or {}).get(dataset)
+        has_reference = level is not None and math.isfinite(level) and level > 0
+        if has_reference:
+            ax.axhline(level, color="black", linestyle="--", linewidth=1.2, label=reference_label)
+        ax.set_xticks(range(len(penalties)), penalties)
+        ax.set_xlim(-0.3, len(penalties) - 0.7)
+        if len(medians) or has_reference:
+            ax.set_yscale("log")
+            plain_log_ticks(ax.yaxis)
+        ax.grid(alpha=0.3)
+        ax.set_title(dataset)
+        ax.set_xlabel("penalty")
+    for ax in axes[:, 0]:
+        ax.set_ylabel(f"median {metric} (log axis)")
+    # every panel may lack a line (a loss without values, a dataset without a reference)
+    legend = {}
+    for ax in axes.flat[: len(datasets)]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault(label, handle)
+    figure.legend(
+        list(legend.values()), list(legend), title="loss", loc="outside right upper", fontsize=9
+    )
+    figure.suptitle(f"Median {metric}: parallel lines = no loss x penalty interaction")
+    return figure

@@ -1,0 +1,172 @@
+"""Support recovery: TPR against FPR at the CV choice, and ROC curves along the path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.ticker import (
+    FixedLocator,
+    FuncFormatter,
+    NullLocator,
+)
+
+from normbench.report.figures.common import (
+    MISSING_TEXT_COLOUR,
+    format_value,
+    loss_marker,
+    new_figure,
+    ok_rows_of,
+    pair_order,
+    penalty_palette,
+    rows_of,
+)
+from normbench.vocab import LOSSES, PENALTIES, order_names
+
+
+def tpr_fpr_scatter(metrics, dataset):
+    """Mean true-positive rate against mean false-positive rate per pair of one dataset.
+
+    Support recovery at the hyperparameters chosen by cross-validation: the ideal point is
+    the top-left corner (all true features, no false ones). Colour encodes the penalty,
+    marker shape the loss. The FPR axis is symmetric-log (linear below 0.01) so that sparse
+    models, whose FPR is tiny, remain distinguishable from dense ones at FPR = 1.
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        A metrics table; only ``status == "ok"`` rows are averaged.
+    dataset : str
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``metrics`` has no row for ``dataset``.
+    """
+    order = pair_order(rows_of(metrics, dataset))
+    losses = order_names([loss for loss, _ in order], LOSSES)
+    penalties = order_names([penalty for _, penalty in order], PENALTIES)
+    palette = penalty_palette(penalties)
+    rows = ok_rows_of(metrics, dataset)
+    means = (
+        rows.assign(tpr=pd.to_numeric(rows["tpr"]), fpr=pd.to_numeric(rows["fpr"]))
+        .groupby(["loss", "penalty"])[["tpr", "fpr"]]
+        .mean()
+    )
+
+    figure = new_figure((6.4, 4.6))
+    ax = figure.add_subplot()
+    drawn = 0
+    for loss, penalty in order:
+        if (loss, penalty) not in means.index:
+            continue
+        tpr, fpr = means.loc[(loss, penalty), ["tpr", "fpr"]]
+        if not (np.isfinite(tpr) and np.isfinite(fpr)):
+            continue
+        ax.scatter(
+            fpr,
+            tpr,
+            marker=loss_marker(loss, losses),
+            s=80,
+            color=palette[penalty],
+            edgecolors="black",
+            linewidths=0.7,
+            alpha=0.9,
+            zorder=3,
+        )
+        drawn += 1
+    if drawn == 0:
+        ax.text(
+            0.5,
+            0.5,
+            "no TPR/FPR values to show\n(no true coefficients or no successful fit)",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            color=MISSING_TEXT_COLOUR,
+        )
+    ax.set_xscale("symlog", linthresh=0.01)
+    ax.set_xlim(-0.002, 1.3)
+    ax.xaxis.set_major_locator(FixedLocator([0.0, 0.01, 0.03, 0.1, 0.3, 1.0]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v)))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_ylim(-0.04, 1.04)
+    ax.set_xlabel("mean false-positive rate (symlog axis)")
+    ax.set_ylabel("mean true-positive rate")
+    ax.grid(alpha=0.3)
+    loss_handles = [
+        Line2D(
+            [],
+            [],
+            linestyle="",
+            marker=loss_marker(loss, losses),
+            color="0.4",
+            markeredgecolor="black",
+            markersize=8,
+            label=loss,
+        )
+        for loss in losses
+    ]
+    penalty_handles = [
+        Line2D(
+            [],
+            [],
+            linestyle="",
+            marker="o",
+            color=palette[penalty],
+            markeredgecolor="black",
+            markersize=8,
+            label=penalty,
+        )
+        for penalty in penalties
+    ]
+    first = ax.legend(
+        handles=loss_handles, title="loss", loc="lower right", fontsize=8, title_fontsize=9
+    )
+    ax.add_artist(first)
+    ax.legend(
+        handles=penalty_handles, title="penalty", loc="center right", fontsize=8, title_fontsize=9
+    )
+    ax.set_title(f"{dataset}: support recovery at the CV choice")
+    return figure
+
+
+def support_roc_curves(curves):
+    """Support-recovery ROC curves, one per penalty, with the AUC in the legend.
+
+    Parameters
+    ----------
+    curves : mapping of str to (fpr, tpr, auc)
+        Label (a penalty name, coloured like everywhere else) to the output of
+        the explain job (:mod:`normbench.study.explain`).
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    figure = new_figure((5.2, 4.6))
+    ax = figure.subplots()
+    palette = penalty_palette(list(curves))
+    for label, (fpr, tpr, auc) in curves.items():
+        ax.plot(
+            fpr,
+            tpr,
+            color=palette[label],
+            linewidth=2.0,
+            marker="o",
+            markersize=2.5,
+            label=f"{label} (AUC {format_value(auc)})",
+        )
+    ax.plot([0, 1], [0, 1], color="0.6", linestyle=":", linewidth=1, label="chance")
+    ax.set_xlim(-0.01, 1.01)
+    ax.set_ylim(-0.01, 1.01)
+    ax.set_xlabel("false-positive rate")
+    ax.set_ylabel("true-positive rate")
+    ax.set_title("support recovery along the path")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    return figure

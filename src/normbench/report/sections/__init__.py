@@ -1,0 +1,70 @@
+"""The report's sections: one ordered registry, from which both the page and its navigation come.
+
+Each section is a module of this package with a ``render(ctx)`` function that takes the
+:class:`~normbench.report.context.ReportContext` and returns the section's HTML body, or None
+when the section has nothing to show (then it is neither on the page nor in the navigation).
+To add a section, write its module and add one :class:`Section` line below, in page order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from normbench.report.sections import (
+    cost,
+    error,
+    failures,
+    grid,
+    loss,
+    penalty,
+    provenance,
+    published,
+    scenarios,
+    sparsity,
+    statistics,
+    summary,
+    sweeps,
+)
+
+__all__ = ["SECTIONS", "Section"]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the report.
+
+    Attributes
+    ----------
+    id : str
+        Its HTML id, the target of its navigation link.
+    nav : str
+        Its short name in the navigation bar.
+    title : str
+        Its heading.
+    render : callable
+        ``render(ctx) -> str | None``: the body, or None for no section.
+    """
+
+    id: str
+    nav: str
+    title: str
+    render: Callable
+
+
+#: The sections in page order.
+SECTIONS = (
+    Section("summary", "Summary", "Summary", summary.render),
+    Section("published", "Published results", "Published results", published.render),
+    Section("scenarios", "Models and scenarios", "Models and scenarios", scenarios.render),
+    Section("grid", "Grid", "The loss × penalty grid", grid.render),
+    Section("error", "Out-of-sample error", "Out-of-sample error", error.render),
+    Section("sparsity", "Sparsity", "Sparsity recovery", sparsity.render),
+    Section("penalty", "How the penalty acts", "How the penalty acts", penalty.render),
+    Section("loss", "How the loss acts", "How the loss acts", loss.render),
+    Section("sweeps", "Sweeps", "Sweeps", sweeps.render),
+    Section("statistics", "Statistics", "Statistics", statistics.render),
+    Section("failures", "Failures", "Failures", failures.render),
+    Section("cost", "Cost", "Cost", cost.render),
+    Section("provenance", "Provenance", "Provenance", provenance.render),
+)

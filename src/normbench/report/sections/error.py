@@ -1,0 +1,105 @@
+"""Out-of-sample error: paired risk ratios, relative risk and PVE."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from normbench.report.context import oracle_stats
+from normbench.report.figures import replicate_distributions
+from normbench.report.figures.common import format_value, pair_label
+from normbench.report.html import anchor, esc, html_figure
+from normbench.report.tables import medians_table
+
+
+def render(ctx):
+    metrics, datasets, baseline = ctx.metrics, ctx.datasets, ctx.baseline
+    base_label = pair_label(*baseline)
+    info = ctx.info
+    sources = sorted(set(info["source"])) if not info.empty else []
+    parts = [
+        f"""<p><b>Paired ratios.</b> All pairs are fitted to the same replicates, so each
+replicate's risk is divided by the risk of the baseline {esc(base_label)} on the same replicate:
+a ratio below 1 beats the baseline on that draw of the data. Ratios remove the
+replicate-to-replicate variation that the raw risks share, so they show differences that the raw
+boxes hide.</p>
+<p><b>Relative risk and proportion of variance explained</b> (Hastie, Tibshirani &amp;
+Tibshirani, 2020): RR = risk / Var(x'β), where 0 is perfect and 1 is the null model that
+predicts the mean; PVE = 1 − (risk + σ²) / (Var(x'β) + σ²), the share of the variance of a new
+response explained, whose best possible value is the signal-to-noise ratio over one plus it.
+σ² is the simulator's nominal noise variance (Var(x'β) / snr); for heavy-tailed noise it is
+the variance of the Gaussian with the same interquartile range. Values:
+{esc(", ".join(sources) if sources else "not available")}.</p>"""
+    ]
+    for dataset in datasets:
+        heading_id = anchor("error", dataset)
+        figures = [
+            html_figure(
+                replicate_distributions(
+                    metrics,
+                    dataset,
+                    "risk_ratio",
+                    reference_lines={f"{base_label} (baseline)": 1.0},
+                    log_scale=True,
+                    xlabel=f"risk / risk of {base_label} on the same replicate (log axis)",
+                    title=f"{dataset}: risk relative to {base_label}, per replicate",
+                ),
+                f"Each point is one replicate's risk divided by that replicate's {base_label} "
+                "risk; boxes show quartiles. Left of the dashed line: better than the baseline.",
+                f"paired risk ratios for {dataset}",
+            )
+        ]
+        has_info = np.isfinite(
+            metrics.loc[metrics["dataset"] == dataset, "relative_risk"].to_numpy(dtype=float)
+        ).any()
+        if has_info:
+            rr_lines = {"null model (RR = 1)": 1.0}
+            oracle = oracle_stats(ctx, dataset)
+            if oracle is not None and math.isfinite(oracle["relative_risk"]):
+                rr_lines[f"oracle, median ({format_value(oracle['relative_risk'])})"] = oracle[
+                    "relative_risk"
+                ]
+            figures.append(
+                html_figure(
+                    replicate_distributions(
+                        metrics,
+                        dataset,
+                        "relative_risk",
+                        reference_lines=rr_lines,
+                        log_scale=True,
+                        xlabel="relative risk = risk / Var(x'β) (log axis, lower is better)",
+                        title=f"{dataset}: relative risk per replicate",
+                    ),
+                    "Relative risk of every replicate: 1 is the null model, 0 a perfect fit."
+                    + (
+                        " The dotted line is the median relative risk of the oracle (least "
+                        "squares on the true support)."
+                        if len(rr_lines) > 1
+                        else ""
+                    ),
+                    f"relative risk for {dataset}",
+                )
+            )
+            table = medians_table(
+                metrics,
+                dataset,
+                ("risk", "risk_ratio", "relative_risk", "pve"),
+                ["risk", f"risk / {base_label}", "RR", "PVE"],
+            )
+            note = ""
+        else:
+            table = medians_table(
+                metrics, dataset, ("risk", "risk_ratio"), ["risk", f"risk / {base_label}"]
+            )
+            note = (
+                '<p class="note">RR and PVE are not shown: the signal and noise variances of '
+                "this dataset are unknown (no JSON sidecar with signal_variance and "
+                "noise_scale, and not a simulated dataset of the configuration).</p>"
+            )
+        parts.append(
+            f'<h3 id="{esc(heading_id)}">{esc(dataset)}</h3>\n'
+            f'<div class="figure-grid">\n{chr(10).join(figures)}\n</div>\n{note}\n'
+            f"<details open><summary>Medians per pair</summary>\n{table}\n</details>"
+        )
+    return "\n".join(parts)

@@ -1,0 +1,173 @@
+"""The loss x penalty grid: heatmaps of medians, the interaction plot, the oracle."""
+
+from __future__ import annotations
+
+import math
+
+from normbench.report.context import oracle_stats
+from normbench.report.figures import heatmap_grid, interaction_plot
+from normbench.report.figures.common import format_value, pair_label
+from normbench.report.html import anchor, esc, html_figure, html_table
+from normbench.report.prose import describe_params, oracle_note, signal_note
+from normbench.report.tables import pair_medians
+from normbench.study.store import is_ok
+
+_GRID_METRICS = ("risk", "test_mse", "test_mae", "f1", "n_nonzero")
+
+
+ORACLE_LABEL = "oracle (least squares on the true support)"
+
+
+_HEATMAP_CAPTIONS = {
+    "risk": "Median noise-free risk mean((f̂ − f)²) over the test points: how far the fitted "
+    "function is from the true signal. Lower is better; the best cell is outlined in red.",
+    "test_mse": "Median test mean squared error against the noisy responses (risk plus noise "
+    "variance, so heavy-tailed noise inflates it for every pair). Lower is better.",
+    "test_mae": "Median test mean absolute error against the noisy responses: less sensitive "
+    "than test_mse to a few huge test residuals. Lower is better.",
+    "f1": "Median F1 score of the selected support {j : ŵⱼ ≠ 0} against the true support. "
+    "Higher is better; dense estimators (none, l2) select every feature.",
+    "n_nonzero": "Median number of non-zero coefficients at the CV choice.",
+}
+
+
+def render(ctx):
+    metrics, summary, datasets = ctx.metrics, ctx.summary, ctx.datasets
+    config = ctx.config
+    oracle_levels = {
+        dataset: stats["risk"]
+        for dataset in datasets
+        if (stats := oracle_stats(ctx, dataset)) is not None
+    }
+    oracle_caption = (
+        " The dashed black line is the median risk of the oracle, least squares on the true "
+        "support: what knowing the support is worth to least squares. It is a floor under "
+        "light-tailed noise; under heavy-tailed or contaminated noise a robust loss can go "
+        "below it, since least squares itself is hurt by the outliers."
+        if any(math.isfinite(level) for level in oracle_levels.values())
+        else ""
+    )
+    interaction = html_figure(
+        interaction_plot(
+            metrics,
+            datasets,
+            "risk",
+            references=oracle_levels,
+            reference_label=ORACLE_LABEL,
+        ),
+        "Median risk per penalty (x axis), one line per loss, one panel per scenario. "
+        "Parallel lines mean the loss and the penalty act independently (no interaction); the "
+        "vertical spread between lines is the effect of the loss, the slope along a line the "
+        "effect of the penalty." + oracle_caption,
+        "interaction plot of median risk",
+    )
+    links = " · ".join(
+        f'<a href="#{esc(anchor("grid", dataset))}">{esc(dataset)}</a>' for dataset in datasets
+    )
+    parts = [
+        "<p>Medians over replicates of every metric on the 3 × 4 grid of losses (rows) and "
+        "penalties (columns). Scenarios: " + links + "</p>",
+        interaction,
+    ]
+    for dataset in datasets:
+        params = (config.get("datasets") or {}).get(dataset) or {}
+        true_support = (params.get("coef") or {}).get("n_nonzero")
+        n_not_ok = int((~is_ok(ctx.rows(dataset))).sum())
+        heatmaps = []
+        for metric in _GRID_METRICS:
+            caption = _HEATMAP_CAPTIONS[metric]
+            if metric == "n_nonzero" and true_support is not None:
+                caption += f" The true support has {true_support} features."
+            if metric == "risk":
+                caption += " " + signal_note(ctx, dataset)
+                caption += " " + oracle_note(ctx, dataset)
+            figure = heatmap_grid(summary, dataset, metric, title=f"{dataset}: median {metric}")
+            heatmaps.append(
+                html_figure(figure, caption, f"heatmap of median {metric} for {dataset}")
+            )
+        status_note = (
+            f" {n_not_ok} fit(s) did not succeed and are left out of the medians; see "
+            '<a href="#failures">Failures</a>.'
+            if n_not_ok
+            else " Every fit succeeded."
+        )
+        n_replicates = metrics[metrics["dataset"] == dataset]["replicate"].nunique()
+        parts.append(
+            f'<h3 id="{esc(anchor("grid", dataset))}">{esc(dataset)}</h3>\n'
+            f"<p>{esc(n_replicates)} replicate(s); noise: "
+            f"{esc(describe_params(params.get('noise')))}.{status_note}</p>\n"
+            f'<div class="figure-grid">\n{chr(10).join(heatmaps)}\n</div>\n'
+            + _median_table(summary, metrics, dataset, oracle_stats(ctx, dataset))
+        )
+    body = "\n".join(parts)
+    return body
+
+
+def _median_table(summary, metrics, dataset, oracle=None):
+    rows = summary[summary["dataset"] == dataset]
+    hyper = pair_medians(metrics, dataset, ("lam", "l1_ratio", "delta"))
+    table_rows = []
+    for row in rows.itertuples(index=False):
+        chosen = [
+            hyper.loc[(row.loss, row.penalty), column]
+            if (row.loss, row.penalty) in hyper.index
+            else math.nan
+            for column in ("lam", "l1_ratio", "delta")
+        ]
+        table_rows.append(
+            (
+                pair_label(row.loss, row.penalty),
+                row.n_ok,
+                row.n_failed,
+                row.risk_median,
+                f"{format_value(row.risk_q25)} – {format_value(row.risk_q75)}",
+                row.test_mse_median,
+                row.test_mae_median,
+                row.f1_median,
+                row.n_nonzero_median,
+                *chosen,
+            )
+        )
+    if oracle is not None:
+        # n_not_ok counts the replicates where the oracle does not apply; n_nonzero is s
+        table_rows.append(
+            (
+                ORACLE_LABEL,
+                oracle["n_ok"],
+                oracle["n_rows"] - oracle["n_ok"],
+                oracle["risk"],
+                f"{format_value(oracle['risk_q25'])} – {format_value(oracle['risk_q75'])}",
+                oracle["test_mse"],
+                oracle["test_mae"],
+                math.nan,
+                oracle["n_support"],
+                math.nan,
+                math.nan,
+                math.nan,
+            )
+        )
+    headers = [
+        "loss / penalty",
+        "n_ok",
+        "n_not_ok",
+        "risk",
+        "risk IQR",
+        "test_mse",
+        "test_mae",
+        "F1",
+        "n_nonzero",
+        "λ",
+        "l1_ratio",
+        "δ",
+    ]
+    note = (
+        f'<p class="note">Last row: the {esc(ORACLE_LABEL)}, a reference, not a model of the '
+        "study; n_ok counts the replicates where it applies and n_nonzero is the size of the "
+        "true support.</p>\n"
+        if oracle is not None
+        else ""
+    )
+    return (
+        "<details><summary>Table of medians (successful fits) and median chosen "
+        f"hyperparameters</summary>\n{html_table(headers, table_rows)}\n{note}</details>"
+    )

@@ -1,0 +1,173 @@
+"""How the loss acts: loss shapes, training residuals, intercepts under skewed noise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from normbench.report.figures import (
+    exact_zero_share,
+    loss_functions,
+    replicate_distributions,
+    residual_distributions,
+)
+from normbench.report.figures.common import format_value
+from normbench.report.html import anchor, esc, html_figure, html_table
+from normbench.report.prose import intercept_sentence
+from normbench.study.explain import EXPLAIN_REPLICATE
+from normbench.study.store import is_ok
+from normbench.vocab import parse_pair
+
+#: Most datasets whose residuals are drawn (one panel each).
+_RESIDUAL_MAX_DATASETS = 6
+
+
+def _residual_penalty(ctx):
+    """The penalty held fixed while the loss varies: the baseline's, else the first penalised."""
+    penalties = list(ctx.metrics["penalty"].unique())
+    if ctx.baseline[1] in penalties:
+        return ctx.baseline[1]
+    penalised = [name for name in penalties if name != "none"]
+    return penalised[0] if penalised else None
+
+
+def _training_residuals(ctx, penalty):
+    """``{dataset: {loss: residuals}}`` of the fits with ``penalty``, from the explain files.
+
+    At most :data:`_RESIDUAL_MAX_DATASETS` datasets, each with at least two losses.
+    """
+    residuals = {}
+    for dataset in ctx.datasets:
+        if len(residuals) == _RESIDUAL_MAX_DATASETS or penalty is None:
+            break
+        explanation = ctx.explanations.get(dataset)
+        if explanation is None:
+            continue
+        found = {}
+        for pair, values in explanation.residuals.items():
+            loss, fitted_penalty = parse_pair(pair)
+            if fitted_penalty == penalty:
+                found[loss] = values
+        if len(found) >= 2:
+            residuals[dataset] = found
+    return residuals
+
+
+def _residuals_part(ctx):
+    """Figure and table: how the three losses leave the training residuals, penalty fixed."""
+    penalty = _residual_penalty(ctx)
+    residuals = _training_residuals(ctx, penalty)
+    if not residuals:
+        return (
+            '<p class="note">No dataset with explained fits of at least two losses with the '
+            "same penalty, so the residual distributions are not drawn.</p>"
+        )
+    rows = []
+    for dataset, by_loss in residuals.items():
+        scale = max(float(np.abs(values).max()) for values in by_loss.values())
+        for loss, values in by_loss.items():
+            magnitude = np.abs(values)
+            rows.append(
+                (
+                    dataset,
+                    loss,
+                    f"{100 * exact_zero_share(values, scale):.0f}%",
+                    float(np.median(magnitude)),
+                    float(magnitude.max()),
+                )
+            )
+    figure = html_figure(
+        residual_distributions(residuals, title_suffix=f" (penalty {penalty})"),
+        f"Training residuals of replicate {EXPLAIN_REPLICATE}, each loss fitted with penalty "
+        f"{penalty} at the lam (and delta) its cross-validation chose. Absolute loss fits a "
+        "subset of the points exactly (its residuals there are 0: it is a median-type "
+        "estimator); squared loss spreads every large residual over the fit; Huber is quadratic "
+        "inside ±delta and absolute beyond.",
+        "distributions of training residuals per loss",
+    )
+    return (
+        f'<h3 id="residuals">Residuals of the fits (penalty {esc(penalty)} held fixed)</h3>\n'
+        + figure
+        + html_table(["dataset", "loss", "exactly 0", "median |r|", "max |r|"], rows)
+    )
+
+
+def _loss_shape_parts(ctx):
+    """The loss shapes at the median chosen delta, and the training residuals."""
+    metrics = ctx.metrics
+    huber = metrics[(metrics["loss"] == "huber") & is_ok(metrics)]
+    deltas = pd.to_numeric(huber["delta"], errors="coerce").to_numpy(dtype=float)
+    deltas = deltas[np.isfinite(deltas) & (deltas > 0)]
+    if deltas.size:
+        delta = float(np.median(deltas))
+        delta_text = (
+            f"δ = {format_value(delta)}, the median δ chosen over {deltas.size} Huber fits "
+            f"(range {format_value(float(deltas.min()))} – {format_value(float(deltas.max()))})"
+        )
+    else:
+        delta = 1.0
+        delta_text = "δ = 1 (no Huber fit recorded a δ in this run)"
+    figure = html_figure(
+        loss_functions(delta),
+        f"The three losses (left) and their derivatives (right), with {delta_text}. The "
+        "derivative is the weight a residual carries in the estimating equation: unbounded "
+        "for l2 (one outlier can move the fit arbitrarily), bounded by 1 for l1 and by δ for "
+        "Huber (quadratic near zero, linear beyond ±δ, dotted lines).",
+        "loss functions and their derivatives",
+    )
+    return [
+        "<p>The loss decides how residuals are weighted, and hence what the fit estimates: "
+        "squared loss the conditional mean, absolute loss the conditional median, Huber a "
+        "compromise that behaves like squared loss for small residuals and like absolute loss "
+        "for large ones.</p>",
+        figure,
+        _residuals_part(ctx),
+    ]
+
+
+def _skewed_parts(ctx):
+    """The intercepts of the skewed-noise datasets against the noise's mean and median."""
+    metrics, datasets, config = ctx.metrics, ctx.datasets, ctx.config
+    parts = []
+    configured = config.get("datasets") or {}
+    skewed = [
+        dataset
+        for dataset in datasets
+        if ((configured.get(dataset) or {}).get("noise") or {}).get("family") == "skewed"
+    ]
+    if not skewed:
+        parts.append(
+            '<p class="note">No scenario has skewed noise (noise.family: skewed), so the '
+            "comparison of mean and median intercepts is not shown.</p>"
+        )
+    for dataset in skewed:
+        explanation = ctx.explanations.get(dataset)
+        noise_median = explanation.noise_median if explanation is not None else None
+        references = {"noise mean (0)": 0.0}
+        if noise_median is not None:
+            references[f"noise median ({format_value(noise_median)})"] = noise_median
+        sentence = intercept_sentence(metrics, dataset, noise_median)
+        figure = html_figure(
+            replicate_distributions(
+                metrics,
+                dataset,
+                "intercept",
+                reference_lines=references,
+                log_scale=False,
+                xlabel="fitted intercept b̂",
+                title=f"{dataset}: fitted intercepts (skewed noise)",
+            ),
+            "Fitted intercept of every replicate per pair. The true regression function has "
+            "intercept 0 and the noise is a centred log-normal: mean 0, median below 0. With "
+            "penalty none (p ≥ n) all losses give the same interpolant.",
+            f"intercepts for {dataset}",
+        )
+        parts.append(
+            f'<h3 id="{esc(anchor("loss", dataset))}">Skewed noise: {esc(dataset)}</h3>\n'
+            f'<p id="intercepts-{esc(dataset)}">{esc(sentence)}</p>\n{figure}'
+        )
+    return parts
+
+
+def render(ctx):
+    return "\n".join(_loss_shape_parts(ctx) + _skewed_parts(ctx))

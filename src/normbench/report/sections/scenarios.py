@@ -1,0 +1,97 @@
+"""Models and scenarios: the objective, the losses and penalties, tuning, the datasets."""
+
+from __future__ import annotations
+
+from normbench.report.html import esc, html_table
+from normbench.report.prose import describe_params
+from normbench.vocab import LOSSES, PENALTIES, order_names
+
+_LOSS_DEFINITIONS = {
+    "l2": "r² / 2 (least squares)",
+    "l1": "|r| (least absolute deviations, median regression)",
+    "huber": "r² / 2 if |r| ≤ δ, else δ·|r| − δ² / 2",
+}
+
+
+_PENALTY_DEFINITIONS = {
+    "none": "0 (no regularisation)",
+    "l1": "‖w‖₁ (lasso)",
+    "l2": "‖w‖₂² / 2 (ridge)",
+    "elasticnet": "α·‖w‖₁ + (1 − α)·‖w‖₂² / 2, α = l1_ratio",
+}
+
+
+def render(ctx):
+    config, datasets = ctx.config, ctx.datasets
+    models = config.get("models") or {}
+    summary = ctx.summary
+    losses = order_names(models.get("losses") or summary["loss"], LOSSES)
+    penalties = order_names(models.get("penalties") or summary["penalty"], PENALTIES)
+    cv = config["cv"]  # the validated config: the schema fills the defaults
+    standardize = models.get("standardize", True)
+    loss_rows = [(name, _LOSS_DEFINITIONS.get(name, "user-defined")) for name in losses]
+    penalty_rows = [(name, _PENALTY_DEFINITIONS.get(name, "user-defined")) for name in penalties]
+    rule = (
+        "the λ with the smallest mean CV error"
+        if cv["rule"] == "min"
+        else "the largest λ whose mean CV error is within one standard error of the smallest"
+    )
+    criterion = {
+        "own_loss": "each model's own loss on the held-out folds",
+        "mse": "mean squared error on the held-out folds",
+        "mae": "mean absolute error on the held-out folds",
+    }.get(cv["criterion"], str(cv["criterion"]))
+    ratios = ", ".join(str(ratio) for ratio in cv["l1_ratios"])
+    scaling = (
+        "Features are standardised on the training data inside the estimator and coefficients "
+        "are reported on the original scale."
+        if standardize
+        else "Features are used as given (models.standardize is false)."
+    )
+    configured = config.get("datasets") or {}
+    rows = []
+    for dataset in datasets:
+        params = configured.get(dataset) or {}
+        rows.append(
+            (
+                dataset,
+                params.get("generator", "simulate" if params else "n/a"),
+                params.get("n_train"),
+                params.get("n_test"),
+                params.get("p"),
+                describe_params(params.get("design")),
+                describe_params(params.get("coef")),
+                describe_params(params.get("noise")),
+            )
+        )
+    headers = ["dataset", "generator", "n_train", "n_test", "p", "design", "coef", "noise"]
+    body = f"""
+<p>Every model is one loss combined with one penalty, fitted by minimising over the intercept
+<i>b</i> (never penalised) and the coefficients <i>w</i>:</p>
+<p class="formula">(1/n) Σᵢ loss(yᵢ − b − xᵢ·w) + λ · penalty(w)</p>
+<p>The study crosses {len(losses)} losses with {len(penalties)} penalties
+({len(losses) * len(penalties)} pairs):</p>
+<div class="figure-grid">
+{html_table(["loss", "loss(r), r = residual"], loss_rows)}
+{html_table(["penalty", "penalty(w)"], penalty_rows)}
+</div>
+<p><b>Tuning.</b> Hyperparameters are chosen on each training split by {esc(cv["folds"])}-fold
+cross-validation, scored by {esc(criterion)}. λ runs over a geometric grid of
+{esc(cv["n_lams"])} values from a data-driven λ<sub>max</sub> down to
+{esc(cv["eps"])} · λ<sub>max</sub>, and the rule <code>{esc(cv["rule"])}</code> picks
+{esc(rule)}. For the elastic net, l1_ratio is tuned jointly with λ over {{{esc(ratios)}}}.
+Huber's δ is data-driven: {esc(cv["huber_multiplier"])} × a robust scale estimate of the
+residuals; the value chosen for each fit is recorded in the <code>delta</code> column.
+{esc(scaling)}</p>
+<p><b>No penalty.</b> When p ≥ n every loss can be driven to zero by interpolating the training
+data, so the minimiser is not unique; the penalty <code>none</code> then denotes the
+minimum-‖w‖₂ interpolant (the limit of the ridge path as λ → 0), which is the same estimator
+for all three losses. When n &gt; p it is the ordinary M-estimator (OLS, least absolute
+deviations, Huber regression).</p>
+<h3>Scenarios</h3>
+<p>Generator parameters of each dataset, from the configuration; every dataset is
+drawn {esc(config.get("replicates", "n/a"))} times (replicates) with seeds derived
+from the base seed {esc(config.get("seed", "n/a"))} and the dataset name.</p>
+{html_table(headers, rows)}
+"""
+    return body

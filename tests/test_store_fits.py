@@ -1,0 +1,134 @@
+"""The fits store: written by the fit job, read back, and enough to recompute the metrics."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from normbench.data.contract import read_dataset
+from normbench.data.simulate import DEFAULT_PARAMS, simulate_to_file
+from normbench.study.fit_job import fit_dataset
+from normbench.study.store import read_table
+from normbench.study.store_fits import FitRecord, read_fits, write_fits
+
+PARAMS = {
+    **DEFAULT_PARAMS,
+    "n_train": 30,
+    "n_test": 40,
+    "p": 20,
+    "design": {"kind": "block", "rho": 0.5, "group_size": 5, "n_groups": 3},
+    "coef": {**DEFAULT_PARAMS["coef"], "n_nonzero": 4},
+}
+CV = {
+    "folds": 3,
+    "n_lams": 4,
+    "eps": 1e-2,
+    "l1_ratios": [0.3, 0.7],
+    "rule": "min",
+    "criterion": "own_loss",
+    "huber_multiplier": 1.345,
+}
+MODELS = {"losses": ["l2", "l1", "huber"], "penalties": ["none", "l1", "l2", "elasticnet"]}
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    """One replicate fitted by the fit job: (dataset path, metrics table, fits store path)."""
+    folder = tmp_path_factory.mktemp("fits")
+    dataset = folder / "rep1.npz"
+    simulate_to_file(PARAMS, base_seed=5, dataset="toy", replicate=1, path=dataset)
+    fit_dataset(
+        dataset,
+        dataset="toy",
+        replicate=1,
+        models=MODELS,
+        cv=CV,
+        base_seed=5,
+        metrics_out=folder / "rep1.csv",
+        timings_out=folder / "timings.csv",
+        fits_out=folder / "rep1-fits.npz",
+        progress=None,
+    )
+    return dataset, read_table(folder / "rep1.csv"), folder / "rep1-fits.npz"
+
+
+def test_risk_recomputed_from_the_store_matches_metrics_csv(fitted):
+    dataset_path, metrics, store = fitted
+    data = read_dataset(dataset_path)
+    fits = read_fits(store)
+    assert len(fits) == len(metrics) == 12
+    for row in metrics.itertuples(index=False):
+        record = fits[f"{row.loss}+{row.penalty}"]
+        assert record.status == row.status
+        risk = float(np.mean((data.X_test @ record.coef + record.intercept - data.f_test) ** 2))
+        # metrics.csv keeps 10 significant digits
+        assert risk == pytest.approx(row.risk, rel=1e-9, abs=1e-300)
+        assert int(np.count_nonzero(record.coef)) == row.n_nonzero
+
+
+def test_hyperparameters_and_cv_curves_are_those_of_the_table(fitted):
+    _, metrics, store = fitted
+    fits = read_fits(store)
+    for row in metrics.itertuples(index=False):
+        record = fits[f"{row.loss}+{row.penalty}"]
+        for column in ("lam", "l1_ratio", "delta", "intercept"):
+            expected, stored = getattr(row, column), getattr(record, column)
+            if pd.isna(expected):
+                assert math.isnan(stored), (record.pair, column)
+            else:
+                assert stored == pytest.approx(expected, rel=1e-9), (record.pair, column)
+        ratios = CV["l1_ratios"] if row.penalty == "elasticnet" else [np.nan]
+        deltas = np.unique(record.cv_deltas) if row.loss == "huber" else [np.nan]
+        n_lams = 1 if row.penalty == "none" else CV["n_lams"]
+        assert record.cv_lams.shape == record.cv_mean.shape == record.cv_se.shape
+        assert record.cv_lams.shape == (len(ratios) * len(deltas), n_lams)
+        # one row per (delta, l1_ratio), deltas outer
+        expected_ratios = np.tile(np.asarray(ratios, dtype=float), len(deltas))
+        np.testing.assert_array_equal(record.cv_l1_ratios, expected_ratios)
+        if row.loss == "huber":
+            assert record.delta in record.cv_deltas
+        # the chosen point is on the grid, and its mean CV score is the table's cv_score
+        if row.penalty != "none":
+            at = np.isclose(record.cv_lams, record.lam, rtol=1e-12)
+            assert at.sum() >= 1
+            assert record.cv_mean[at].min() == pytest.approx(row.cv_score, rel=1e-9)
+
+
+def test_store_bytes_are_reproducible_and_failures_are_kept(tmp_path):
+    coef = np.array([0.0, 1.5, 0.0, -2.0])
+    records = [
+        FitRecord(
+            loss="l2",
+            penalty="l1",
+            status="ok",
+            coef=coef,
+            intercept=0.25,
+            lam=0.1,
+            cv_lams=np.array([[1.0, 0.1]]),
+            cv_l1_ratios=np.array([np.nan]),
+            cv_mean=np.array([[2.0, 1.0]]),
+            cv_se=np.array([[0.1, 0.2]]),
+        ),
+        FitRecord(loss="l1", penalty="l1", status="failed", message="ValueError: boom"),
+    ]
+    first, second = tmp_path / "a.npz", tmp_path / "b.npz"
+    write_fits(records, first, n_features=4)
+    write_fits(records, second, n_features=4)
+    assert first.read_bytes() == second.read_bytes()
+    fits = read_fits(first)
+    np.testing.assert_array_equal(fits["l2+l1"].coef, coef)
+    with np.load(first) as archive:  # stored sparse: the two nonzeros only
+        np.testing.assert_array_equal(archive["coef_index"], [1, 3])
+    failed = fits["l1+l1"]
+    assert failed.status == "failed" and failed.message == "ValueError: boom"
+    assert failed.coef is None and math.isnan(failed.lam)
+    with pytest.raises(ValueError, match="no coefficients"):
+        failed.predict(np.ones((1, 4)))
+
+
+def test_a_file_that_is_not_a_store_is_named(tmp_path):
+    path = tmp_path / "not-a-store.npz"
+    np.savez(path, x=np.ones(2))
+    with pytest.raises(ValueError, match="not-a-store.npz.*lacks"):
+        read_fits(path)
