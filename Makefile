@@ -3,7 +3,7 @@
 #   make run                          # default study (config/config.yaml) -> reports/report.html
 #   make run CONFIG=config/quick.yaml # another study
 #   make quick                        # first look in a few minutes
-#   make test                         # lint, format check, snakemake --lint, pytest
+#   make test                         # lint, format check, import layers, snakemake --lint, pytest
 #   make clean                        # remove generated results, logs and the report
 
 CORES ?= 2
@@ -41,6 +41,7 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/snakemake --lint $(CONFIG_OPTION)
 	$(BIN)/pytest
