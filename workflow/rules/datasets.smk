@@ -1,5 +1,5 @@
 # Datasets: one .npz (+ .json sidecar) per dataset and replicate, following the data contract of
-# DESIGN.md section 2. This rule makes the datasets whose generator is "simulate"; a user's rule
+# docs/design.md §2. This rule makes the datasets whose generator is "simulate"; a user's rule
 # writes the same paths for its own datasets (config/README.md, "Adding a dataset").
 
 
