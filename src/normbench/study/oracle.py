@@ -8,9 +8,9 @@ the least-squares oracle under outliers without beating what its own loss could 
 support. An oracle is a floor of what knowing the support buys, not of what is achievable: it
 still estimates its coefficients from the same n noisy points (``risk ≈ σ² (s + 1) / n`` for
 least squares with gaussian noise) and a fit that shrinks can beat it. It is not a model of the
-study, so it is not a row of the metrics table (docs/design.md §3): one job per dataset replicate writes
-``results/oracle/<dataset>/rep<k>.csv``, one row per loss, and the aggregation concatenates them
-into ``results/oracle.csv``, which the report reads.
+study, so it is not a row of the metrics table (docs/design.md §3): the fit job of each dataset
+replicate writes ``results/oracle/<dataset>/rep<k>.csv``, one row per loss, and the aggregation
+concatenates them into ``results/oracle.csv``, which the report reads.
 
 It applies where the dataset has true coefficients (``coef``) and the training set has more
 points than the true support has features (``n_train > s``, so that the intercept and the
