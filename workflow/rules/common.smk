@@ -46,6 +46,15 @@ def per_replicate_files(pattern):
     return expand(pattern, dataset=dataset_names(config), replicate=replicate_numbers())
 
 
+def job_identities():
+    """[dataset, replicate] of every fit job, in the order of per_replicate_files."""
+    return [
+        [dataset, replicate]
+        for dataset in dataset_names(config)
+        for replicate in replicate_numbers()
+    ]
+
+
 def fit_csvs(wildcards):
     return per_replicate_files(FIT_CSV)
 
@@ -59,8 +68,15 @@ def oracle_csvs(wildcards):
 
 
 def dataset_rule_names():
-    """Names of the rules that write dataset files (the built-in simulator and users' rules)."""
-    return [each.name for each in workflow.rules if _writes_datasets(each)]
+    """Names of the users' dataset rules: the rules that write dataset files, but the simulator's.
+
+    The simulator's rule is not a generator a config may name: its datasets say `simulate`.
+    """
+    return [
+        each.name
+        for each in workflow.rules
+        if _writes_datasets(each) and each.name != "simulate_dataset"
+    ]
 
 
 def _writes_datasets(each):
