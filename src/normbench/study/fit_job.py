@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from normbench.data.contract import read_dataset
+from normbench.data.contract import DatasetError, read_dataset
 from normbench.data.simulate import dataset_seed
 from normbench.models.estimators import PenalizedRegressorCV
 from normbench.study.metrics import evaluate
@@ -109,7 +109,15 @@ def fit_dataset(
     progress : file-like or None
         Receives one line per pair as it finishes.
     """
-    data = read_dataset(dataset_path, min_train=cv["folds"])
+    try:
+        data = read_dataset(dataset_path, min_train=cv["folds"])
+    except DatasetError as error:
+        # One refused dataset must not sink the study (snakemake --keep-going): its models
+        # become `failed` rows with the reason, which the aggregation and report carry on.
+        _write_refused_dataset(error, dataset, replicate, models, metrics_out, timings_out)
+        if progress is not None:
+            print(f"{dataset} rep{replicate}: dataset refused: {error}", file=progress, flush=True)
+        return
     settings = {**cv, "standardize": models.get("standardize", True)}
     seed = cv_seed(base_seed, dataset, replicate)
     pairs = [(loss, penalty) for loss in models["losses"] for penalty in models["penalties"]]
@@ -148,4 +156,18 @@ def fit_dataset(
                     flush=True,
                 )
     write_table(pd.DataFrame(rows, columns=list(METRICS_COLUMNS)), metrics_out)
+    write_table(pd.DataFrame(timings, columns=list(TIMINGS_COLUMNS)), timings_out)
+
+
+def _write_refused_dataset(error, dataset, replicate, models, metrics_out, timings_out) -> None:
+    """One ``failed`` row per model (and a zero timing) for a dataset the contract refused."""
+    identity = [
+        {"dataset": dataset, "replicate": replicate, "loss": loss, "penalty": penalty}
+        for loss in models["losses"]
+        for penalty in models["penalties"]
+    ]
+    message = f"dataset refused: {error}"
+    rows = [{**each, "status": "failed", "message": message} for each in identity]
+    write_table(pd.DataFrame(rows, columns=list(METRICS_COLUMNS)), metrics_out)
+    timings = [{**each, "fit_seconds": 0.0} for each in identity]
     write_table(pd.DataFrame(timings, columns=list(TIMINGS_COLUMNS)), timings_out)

@@ -21,7 +21,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from normbench.data.contract import read_dataset
+from normbench.data.contract import DatasetError, read_dataset
 from normbench.study.metrics import evaluate
 from normbench.study.store import write_table
 
@@ -143,6 +143,12 @@ def fit_oracle(dataset_path, *, dataset, replicate, out):
     out : path
         CSV file written with :func:`normbench.study.store.write_table`.
     """
-    data = read_dataset(dataset_path)
-    row = oracle_row(data, dataset=dataset, replicate=replicate)
+    try:
+        data = read_dataset(dataset_path)
+    except DatasetError as error:
+        # the fit job records the refused dataset as failed rows; the oracle has nothing to fit
+        row = {**dict.fromkeys(ORACLE_COLUMNS, math.nan), "dataset": dataset}
+        row.update(replicate=int(replicate), status="not_applicable", message=f"{error}")
+    else:
+        row = oracle_row(data, dataset=dataset, replicate=replicate)
     write_table(pd.DataFrame([row], columns=list(ORACLE_COLUMNS)), out)
