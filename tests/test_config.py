@@ -698,3 +698,15 @@ def test_snakemake_reports_a_broken_default_config_with_line_and_column(tmp_path
     assert result.returncode != 0
     assert "config/config.yaml', line 4, column 1 is not valid YAML" in output
     assert "Traceback" not in output
+
+
+def test_limits_given_on_the_command_line_are_read_as_numbers():
+    # Snakemake's --config "limits={p: 200000}" hands nested values over as text.
+    config = _set(_minimal(), ("datasets", "toy", "p"), 150_000)
+    config["limits"] = {"p": "200000", "dataset_gib": "40.0"}
+    assert validate_config(config, SCHEMA)["limits"]["p"] == 200_000
+    config["limits"] = {"p": "lots"}
+    with pytest.raises(
+        ConfigError, match=r"'limits\.p': 'lots' is not allowed; must be an integer"
+    ):
+        validate_config(config, SCHEMA)

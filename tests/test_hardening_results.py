@@ -198,4 +198,3 @@ def test_an_interrupted_write_keeps_the_previous_file(tmp_path, monkeypatch):
         write_table(_fit_rows(seed=9), path)
     assert path.read_bytes() == before
     assert [each.name for each in tmp_path.iterdir()] == ["rep1.csv"]
-

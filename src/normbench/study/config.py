@@ -30,6 +30,7 @@ from normbench.study.config_checks import (
     check_published,
     check_relations,
     check_sweep_lengths,
+    limits_from_command_line,
 )
 from normbench.study.config_checks import key_path as _key_path
 
@@ -231,7 +232,8 @@ def validate_config(config: Mapping, schema_path: str | PathLike) -> dict:
             f"a config must be a mapping of keys to values, not {type(config).__name__}."
         )
     schema = load_schema(schema_path)
-    check_finite(_plain(config))
+    config = limits_from_command_line(_plain(config))
+    check_finite(config)
     check_dataset_names(config.get("datasets"))
     filled = copy.deepcopy(_plain(config))
     validator = _defaults_filling_validator(schema)(schema)

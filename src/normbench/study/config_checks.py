@@ -23,6 +23,7 @@ __all__ = [
     "check_limits",
     "check_published",
     "check_relations",
+    "limits_from_command_line",
 ]
 
 SIMULATE = "simulate"
@@ -155,6 +156,26 @@ def _limit_error(key: str, value: Any, limit: str, why: str) -> ConfigError:
         f'on the command line (--config "limits={{{limit.split()[0]}: ...}}"); see '
         "config/README.md, 'Limits'."
     )
+
+
+def limits_from_command_line(config: Mapping) -> Mapping:
+    """``config`` with number-like text under ``limits`` read as numbers.
+
+    Snakemake reads ``--config "limits={p: 200000}"`` with YAML's base loader, which leaves
+    every nested value as text ('200000'); this makes that documented override work. Other
+    keys are left alone, so elsewhere text still fails the schema with a clear message.
+    """
+    limits = config.get("limits")
+    if not isinstance(limits, Mapping):
+        return config
+    converted = {}
+    for key, value in limits.items():
+        if isinstance(value, str) and re.fullmatch(r"\d+", value.strip()):
+            value = int(value)
+        elif isinstance(value, str) and re.fullmatch(r"\d*\.\d+(e[-+]?\d+)?", value.strip()):
+            value = float(value)
+        converted[key] = value
+    return {**config, "limits": converted}
 
 
 def check_limits(config: Mapping) -> None:
