@@ -68,9 +68,9 @@ def oracle_csvs(wildcards):
 
 
 def dataset_rule_names():
-    """Names of the users' dataset rules: the rules that write dataset files, but the simulator's.
+    """Names of the users' dataset rules (those writing dataset files), the simulator's excepted.
 
-    The simulator's rule is not a generator a config may name: its datasets say `simulate`.
+    A config names the simulator as `simulate`, never by the name of its rule.
     """
     return [
         each.name
