@@ -21,11 +21,21 @@ from normbench.study.config import (
     validate_config,
 )
 
+DEFAULT_CONFIG = "config/config.yaml"
+
 # A config file given on the command line replaces the default study instead of being merged
 # into it (Snakemake's default), so that `--configfile config/test.yaml` runs exactly that study.
 if not workflow.config_settings.configfiles:
+    # Read it with our reader first: a syntax error then names the file, line and column,
+    # where Snakemake's reader only says "not valid JSON or YAML". (A --configfile is read by
+    # Snakemake before this file runs; `python -m normbench.study.check_config FILE` checks it.)
+    if Path(DEFAULT_CONFIG).exists():
+        try:
+            load_yaml(DEFAULT_CONFIG)
+        except ConfigError as err:
+            sys.exit(f"normbench: {err}")
 
-    configfile: "config/config.yaml"
+    configfile: DEFAULT_CONFIG
 
 
 try:

@@ -1,7 +1,10 @@
 """Tests of normbench.study.config: the schema, its defaults and the error messages users see."""
 
 import copy
+import math
+import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -36,7 +39,7 @@ def test_schema_is_a_valid_json_schema():
 @pytest.mark.parametrize("name", CONFIGS)
 def test_shipped_configs_validate(name):
     config = validate_config(load_yaml(REPO / "config" / name), SCHEMA)
-    assert set(config) == {"seed", "replicates", "models", "cv", "datasets"}
+    assert set(config) == {"seed", "replicates", "models", "cv", "datasets", "limits"}
     assert config["models"]["losses"] == ["l2", "l1", "huber"]
     assert config["models"]["penalties"] == ["none", "l1", "l2", "elasticnet"]
     generators = {"simulate", "semisynthetic"} if name == "quick.yaml" else {"simulate"}
@@ -289,8 +292,24 @@ def test_check_dataset_rules():
     [
         ("datasets:\n  toy:\n    noise: {df: -1}\n", "datasets.toy.noise.df"),
         ("seed: 1\ndatasets:\n  toy: {}\nseed: 2\n", "duplicate key 'seed'"),
+        ("cv: {eps: .nan}\ndatasets:\n  toy: {}\n", "'cv.eps': .nan is not allowed"),
+        ("datasets:\n  1: {}\n", "'datasets.1': YAML reads the dataset name 1 as a number"),
+        ("datasets:\n  run_00000000000000000000: {}\n", "PeriodicWildcardError"),
+        ("datasets:\n  toy: {p: 1000000000}\n", "limit of p = 100000"),
+        (
+            "datasets:\n  toy: {generator: simulate_dataset}\n",
+            "rules: load_diabetes, semisynthetic)",
+        ),
     ],
-    ids=["out_of_range", "duplicate_key"],
+    ids=[
+        "out_of_range",
+        "duplicate_key",
+        "nan",
+        "integer_name",
+        "periodic_name",
+        "too_large",
+        "simulator_rule_is_no_generator",
+    ],
 )
 def test_snakemake_stops_with_a_clean_message(tmp_path, text, expected):
     bad = tmp_path / "bad.yaml"
@@ -477,3 +496,225 @@ def test_beta_type_keeps_n_nonzero_as_s():
         "beta_type": 5,
         "n_nonzero": 10,
     }
+
+
+# --------------------------------------------- issue 15: NaN and infinity, limits, names, YAML
+
+
+def _numeric_key_paths(schema, node=None, where=()):
+    """Every key path of the schema where a number is allowed (lists as their first item)."""
+    node = schema if node is None else node
+    while "$ref" in node:
+        node = schema["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+    found = []
+    if node.get("type") in ("integer", "number"):
+        found.append(where)
+    if node.get("type") == "array" and isinstance(node.get("items"), dict):
+        found += _numeric_key_paths(schema, node["items"], (*where, 0))
+    for key, child in node.get("properties", {}).items():
+        found += _numeric_key_paths(schema, child, (*where, key))
+    for branch in ("then", "else"):
+        if branch in node:
+            found += _numeric_key_paths(schema, node[branch], where)
+    if isinstance(node.get("additionalProperties"), dict):
+        name = "toy" if where == ("datasets",) else "x"
+        found += _numeric_key_paths(schema, node["additionalProperties"], (*where, name))
+    return list(dict.fromkeys(found))
+
+
+NUMERIC_KEYS = _numeric_key_paths(load_schema(SCHEMA))
+
+
+def _set_path(config, path, value):
+    node = config
+    for key, following in zip(path[:-1], path[1:], strict=True):
+        if isinstance(node, list):
+            node = node[key]
+            continue
+        default = [{}] if isinstance(following, int) else {}
+        if not isinstance(node.get(key), dict | list):
+            node[key] = default
+        node = node[key]
+    if isinstance(node, list):
+        node[path[-1]] = value
+    else:
+        node[path[-1]] = value
+    return config
+
+
+def _key_text(path):
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)[1:]
+
+
+def test_every_numeric_key_of_the_schema_is_covered():
+    # The walk must reach the nested and variant keys the issue found unchecked.
+    texts = {_key_text(path) for path in NUMERIC_KEYS}
+    for expected in (
+        "seed",
+        "cv.eps",
+        "cv.huber_multiplier",
+        "cv.l1_ratios[0]",
+        "datasets.toy.noise.snr",
+        "datasets.toy.noise.sigma",
+        "datasets.toy.noise.df",
+        "datasets.toy.design.rho",
+        "datasets.toy.coef.amplitude",
+        "datasets.toy.coef.values[0]",
+        "datasets.toy.sweep.value",
+        "limits.p",
+        "published[0].values.x.x",
+    ):
+        assert expected in texts
+
+
+@pytest.mark.parametrize("spelled", [".nan", ".inf", "-.inf"])
+@pytest.mark.parametrize("path", NUMERIC_KEYS, ids=_key_text)
+def test_nan_and_infinity_are_refused_at_every_numeric_key(path, spelled):
+    value = {".nan": math.nan, ".inf": math.inf, "-.inf": -math.inf}[spelled]
+    config = _set_path(_minimal(), path, value)
+    with pytest.raises(ConfigError) as info:
+        validate_config(config, SCHEMA)
+    message = str(info.value)
+    assert f"config key '{_key_text(path)}': {spelled} is not allowed" in message
+    assert "must be finite" in message
+
+
+def test_nan_in_a_sweep_and_in_yaml_text_is_refused(tmp_path):
+    path = tmp_path / "nan.yaml"
+    path.write_text("datasets:\n  s:\n    sweep: {param: noise.snr, values: [1.0, .nan]}\n")
+    with pytest.raises(ConfigError, match=r"datasets\.s\.sweep\.values\[1\]': \.nan"):
+        validate_config(load_yaml(path), SCHEMA)
+
+
+def test_users_free_form_params_may_hold_any_number():
+    config = {"datasets": {"real": {"generator": "load_real", "params": {"clip": math.inf}}}}
+    assert validate_config(config, SCHEMA)["datasets"]["real"]["params"]["clip"] == math.inf
+
+
+# (key path, value over the default limit, the limit's key, words of the reason)
+OVER_LIMITS = [
+    (("replicates",), 100_000, "replicates", "fit job"),
+    (("datasets", "toy", "p"), 1_000_000_000, "p", "memory"),
+    (("datasets", "toy", "n_train"), 100_000_000, "n_train", "memory"),
+    (("datasets", "toy", "n_test"), 100_000_000, "n_test", "memory"),
+    (("cv", "n_lams"), 1_000_000_000, "n_lams", "lam grid"),
+    (("cv", "folds"), 200, "folds", "once per fold"),
+    (("cv", "l1_ratios"), [k / 100 for k in range(1, 101)], "l1_ratios", "per l1_ratio"),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "limit", "why"), OVER_LIMITS, ids=[case[2] for case in OVER_LIMITS]
+)
+def test_sizes_above_the_limits_are_refused_and_the_limit_can_be_lifted(path, value, limit, why):
+    config = _set(_minimal(), path, value)
+    config["datasets"]["toy"]["n_train"] = max(config["datasets"]["toy"]["n_train"], 300)
+    with pytest.raises(ConfigError) as info:
+        validate_config(config, SCHEMA)
+    message = str(info.value)
+    assert f"config key '{'.'.join(path)}'" in message and f"limit of {limit} = " in message
+    assert why in message and "limits" in message and "config/README.md" in message
+    # Lifting the limit on purpose (in the config or with --config) lets it through.
+    lifted = {
+        limit: value if isinstance(value, int) else len(value),
+        "dataset_gib": 1.0e9,
+        "jobs": 10**9,
+    }
+    if limit in ("p", "n_train", "n_test"):
+        lifted.update(p=10**10, n_train=10**10, n_test=10**10)
+    validate_config({**config, "limits": lifted}, SCHEMA)
+
+
+def test_memory_jobs_datasets_and_sweep_lengths_have_limits():
+    wide = _set(_minimal(), ("datasets", "toy"), {"n_train": 20_000, "n_test": 20_000, "p": 30_000})
+    with pytest.raises(ConfigError, match=r"dataset_gib = 2\.0 GiB.*8\.9 GiB per replicate"):
+        validate_config(wide, SCHEMA)
+    many = {"replicates": 900, "datasets": {f"d{k}": {"n_train": 20, "p": 30} for k in range(30)}}
+    with pytest.raises(ConfigError, match=r"limit of jobs = 20000.*27000 fit jobs"):
+        validate_config(many, SCHEMA)
+    sweep = _set(
+        _minimal(), ("datasets", "toy", "sweep"), {"param": "p", "values": list(range(20, 221))}
+    )
+    with pytest.raises(
+        ConfigError, match=r"datasets\.toy\.sweep\.values.*201 values.*sweep_values"
+    ):
+        validate_config(sweep, SCHEMA)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (1, ["datasets.1", "as a number, not text", "quote it ('1')"]),
+        (True, ["as true or false"]),
+        ("a" * 101, ["101 characters", "at most 100"]),
+        ("run_00000000000000000000", ["'0' repeated 20 times", "PeriodicWildcardError"]),
+        ("ab" * 20, ["'ab' repeated 20 times"]),
+    ],
+    ids=["integer", "boolean", "too_long", "periodic", "periodic_pair"],
+)
+def test_unsafe_dataset_names_are_refused_with_the_reason(name, expected):
+    with pytest.raises(ConfigError) as info:
+        validate_config({"datasets": {name: {"n_train": 20, "p": 30}}}, SCHEMA)
+    for fragment in expected:
+        assert fragment in str(info.value)
+
+
+def test_names_made_by_a_sweep_are_checked_too():
+    name = "a_long_sweep_name_" * 5 + "abc"  # 93 characters, then __snr_1p0
+    config = {"datasets": {name: {"sweep": {"param": "noise.snr", "values": [1.0]}}}}
+    with pytest.raises(ConfigError, match="at most 100"):
+        validate_config(config, SCHEMA)
+
+
+def test_yaml_syntax_errors_name_file_line_and_column(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("seed: 1\ndatasets:\n  toy: {p: 3\n  bad: [\n")
+    with pytest.raises(ConfigError) as info:
+        load_yaml(broken)
+    assert f"config file '{broken}', line 4, column 6 is not valid YAML" in str(info.value)
+
+
+def test_check_config_command_reads_files_as_the_workflow_does(tmp_path, capsys):
+    from normbench.study.check_config import main
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("datasets:\n  toy:\n    p: 3\n   n_train: 4\n")
+    assert main([str(broken)]) == 1
+    assert "line 4, column" in capsys.readouterr().err
+    assert main([str(REPO / "config" / "test.yaml")]) == 0
+    assert "4 dataset(s) x 2 replicate(s)" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(snakemake_executable() is None, reason="snakemake is not installed")
+def test_snakemake_reports_a_broken_default_config_with_line_and_column(tmp_path):
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    for part in ("Snakefile", "workflow", "config"):
+        source = REPO / part
+        copy_tree = shutil.copytree if source.is_dir() else shutil.copy
+        copy_tree(source, checkout / part)
+    (checkout / "config" / "config.yaml").write_text("seed: 1\ndatasets:\n  toy: {p: 3\n")
+    result = subprocess.run(
+        [snakemake_executable(), "-n", "--cores", "1", "-s", str(checkout / "Snakefile")]
+        + ["--directory", str(checkout)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "config/config.yaml', line 4, column 1 is not valid YAML" in output
+    assert "Traceback" not in output
+
+
+def test_limits_given_on_the_command_line_are_read_as_numbers():
+    # Snakemake's --config "limits={p: 200000}" hands nested values over as text.
+    config = _set(_minimal(), ("datasets", "toy", "p"), 150_000)
+    config["limits"] = {"p": "200000", "dataset_gib": "40.0"}
+    assert validate_config(config, SCHEMA)["limits"]["p"] == 200_000
+    config["limits"] = {"p": "lots"}
+    with pytest.raises(
+        ConfigError, match=r"'limits\.p': 'lots' is not allowed; must be an integer"
+    ):
+        validate_config(config, SCHEMA)

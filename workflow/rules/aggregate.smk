@@ -15,6 +15,8 @@ rule aggregate_results:
             category="Results",
         ),
         timings="results/timings.csv",
+        # the normbench version and commit that ran (never those of the study folder)
+        provenance="results/provenance.json",
         oracle=report(
             "results/oracle.csv",
             caption="../report/oracle.rst",
@@ -26,5 +28,10 @@ rule aggregate_results:
         "logs/benchmarks/aggregate_results.tsv"
     conda:
         "../envs/normbench.yaml"
+    params:
+        # what each per-job file must hold (its dataset, replicate and models), checked
+        jobs=job_identities(),
+        models=config["models"],
+        source_dir=workflow.basedir,
     script:
         "../scripts/aggregate_results.py"

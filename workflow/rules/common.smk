@@ -50,6 +50,15 @@ def per_replicate_files(pattern):
     return expand(pattern, dataset=dataset_names(config), replicate=replicate_numbers())
 
 
+def job_identities():
+    """[dataset, replicate] of every fit job, in the order of per_replicate_files."""
+    return [
+        [dataset, replicate]
+        for dataset in dataset_names(config)
+        for replicate in replicate_numbers()
+    ]
+
+
 def fit_csvs(wildcards):
     return per_replicate_files(FIT_CSV)
 
@@ -91,8 +100,15 @@ def draws_paths(wildcards):
 
 
 def dataset_rule_names():
-    """Names of the rules that write dataset files (the built-in simulator and users' rules)."""
-    return [each.name for each in workflow.rules if _writes_datasets(each)]
+    """Names of the users' dataset rules (those writing dataset files), the simulator's excepted.
+
+    A config names the simulator as `simulate`, never by the name of its rule.
+    """
+    return [
+        each.name
+        for each in workflow.rules
+        if _writes_datasets(each) and each.name != "simulate_dataset"
+    ]
 
 
 def _writes_datasets(each):

@@ -55,10 +55,15 @@ def run_job(main: Callable, snakemake) -> None:
         saved = [os.dup(1), os.dup(2)]
         os.dup2(log.fileno(), 1)
         os.dup2(log.fileno(), 2)
+        failure = None
         try:
             main(snakemake)
+        except Exception as error:
+            # The traceback goes to the log only; the console gets one line (below).
+            traceback.print_exc(file=log)
+            failure = error
         except BaseException:
-            # Keep the traceback in the log too; Snakemake points the user there.
+            # Ctrl-C and the like: keep the traceback in the log, and let it through.
             traceback.print_exc(file=log)
             raise
         finally:
@@ -66,3 +71,15 @@ def run_job(main: Callable, snakemake) -> None:
             for fd, copy in zip((1, 2), saved, strict=True):
                 os.dup2(copy, fd)
                 os.close(copy)
+    if failure is not None:
+        sys.exit(failure_line(snakemake, failure))
+
+
+def failure_line(snakemake, error: BaseException) -> str:
+    """One line for the console: the job, its log file and the reason it failed."""
+    wildcards = ", ".join(f"{name}={value}" for name, value in snakemake.wildcards.items())
+    job = f"{snakemake.rule} ({wildcards})" if wildcards else snakemake.rule
+    reason = " ".join(f"{type(error).__name__}: {error}".split())
+    if len(reason) > 2000:
+        reason = reason[:2000] + " ..."
+    return f"normbench: job {job} failed: {reason} [traceback in {snakemake.log[0]}]"

@@ -1,14 +1,32 @@
-"""Job script of rule aggregate_results: the metrics, timings and oracle tables."""
+"""Job script of rule aggregate_results: the metrics, timings and oracle tables, checked.
+
+Every per-job file is checked against the results contract first (normbench.study.job_tables);
+a damaged one fails the aggregation with its name and the problem. The code's provenance is
+recorded beside the tables.
+"""
 
 from _normbench_job import run_job
 
 
 def main(snakemake):
-    from normbench.study.store import collect, write_table
+    from pathlib import Path
 
-    write_table(collect(snakemake.input.metrics), snakemake.output.metrics)
-    write_table(collect(snakemake.input.timings), snakemake.output.timings)
-    write_table(collect(snakemake.input.oracle), snakemake.output.oracle)
+    from normbench.study.job_tables import FITS, ORACLE, TIMINGS, JobIdentity, collect_checked
+    from normbench.study.provenance import write_provenance
+    from normbench.study.store import write_table
+
+    models = tuple(
+        (loss, penalty)
+        for loss in snakemake.params.models["losses"]
+        for penalty in snakemake.params.models["penalties"]
+    )
+    jobs = [
+        JobIdentity(dataset, int(replicate), models) for dataset, replicate in snakemake.params.jobs
+    ]
+    for contract, name in ((FITS, "metrics"), (TIMINGS, "timings"), (ORACLE, "oracle")):
+        table = collect_checked(snakemake.input[name], contract, jobs)
+        write_table(table, snakemake.output[name])
+    write_provenance(Path(snakemake.params.source_dir), snakemake.output.provenance)
 
 
 run_job(main, snakemake)  # noqa: F821 (`snakemake` is defined by Snakemake's script preamble)

@@ -12,7 +12,7 @@ that name the offending key path and what would be accepted.
 import copy
 import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,19 @@ from typing import Any
 import jsonschema
 import yaml
 
-from normbench.study.metrics import METRIC_NAMES
+from normbench.study.config_checks import (
+    SIMULATE,
+    ConfigError,
+    check_dataset_names,
+    check_dataset_rules,
+    check_finite,
+    check_limits,
+    check_published,
+    check_relations,
+    check_sweep_lengths,
+    limits_from_command_line,
+)
+from normbench.study.config_checks import key_path as _key_path
 
 __all__ = [
     "ConfigError",
@@ -33,7 +45,6 @@ __all__ = [
     "validate_config",
 ]
 
-SIMULATE = "simulate"
 #: Joins a sweep's name to the swept parameter and value in the names of its datasets.
 SWEEP_SEPARATOR = "__"
 
@@ -58,14 +69,6 @@ _REPLACES = {
     "beta_type": ("placement", "amplitude", "signs"),
     "sigma": ("snr",),
 }
-
-
-class ConfigError(ValueError):
-    """A study configuration is malformed.
-
-    The message is one paragraph meant for the person who wrote the config:
-    it names the key path (``datasets.heavy_tails.noise.df``) and what is allowed.
-    """
 
 
 # --------------------------------------------------------------------------- YAML
@@ -105,6 +108,11 @@ def load_yaml(path: str | PathLike) -> Any:
         if node is not None:
             _refuse_duplicate_keys(node, (), path)
         return loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = ": ".join(str(part) for part in (err.context, err.problem) if part)
+        raise ConfigError(f"config file '{path}'{where} is not valid YAML: {problem}.") from None
     except yaml.YAMLError as err:
         raise ConfigError(f"config file '{path}' is not valid YAML: {_one_line(err)}") from None
     finally:
@@ -212,24 +220,27 @@ def validate_config(config: Mapping, schema_path: str | PathLike) -> dict:
     Raises
     ------
     ConfigError
-        On the first problem found, with a message naming the key path and the
-        allowed values or range. Beyond the schema, checks that for every
-        simulated dataset ``coef.n_nonzero <= p`` (or ``coef.values`` holds
-        exactly p numbers), ``design.group_size <= p`` (block and latent_groups
-        designs), ``n_groups * group_size <= p`` (latent_groups), that
-        ``design.feature_scale: latent`` comes with a block or latent_groups
-        design and ``rho > 0``, and that ``cv.folds <= n_train``.
+        On the first problem found, naming the key path and what is allowed. Beyond
+        the schema (:mod:`normbench.study.config_checks`): NaN and infinity anywhere but
+        in users' ``params``; unsafe dataset names; studies above the ``limits``; for
+        simulated datasets ``coef.n_nonzero <= p`` (or exactly p ``coef.values``),
+        ``design.group_size <= p``, ``n_groups * group_size <= p``, ``feature_scale:
+        latent`` only with a latent factor and ``rho > 0``; and ``cv.folds <= n_train``.
     """
     if not isinstance(config, Mapping):
         raise ConfigError(
             f"a config must be a mapping of keys to values, not {type(config).__name__}."
         )
     schema = load_schema(schema_path)
+    config = limits_from_command_line(_plain(config))
+    check_finite(config)
+    check_dataset_names(config.get("datasets"))
     filled = copy.deepcopy(_plain(config))
     validator = _defaults_filling_validator(schema)(schema)
     error = next(iter(validator.iter_errors(filled)), None)
     if error is not None:
         raise ConfigError(_describe(error))
+    check_sweep_lengths(filled, filled["limits"])
     expanded = _expand_sweeps(_plain(config), schema)
     if expanded is not None:
         # Validate the concrete datasets again from the user's entries (not the filled ones), so
@@ -238,8 +249,11 @@ def validate_config(config: Mapping, schema_path: str | PathLike) -> dict:
         error = next(iter(validator.iter_errors(filled)), None)
         if error is not None:
             raise ConfigError(_describe(error) + _sweep_origin(error, filled))
-    _check_relations(filled)
-    _check_published(filled)
+    # Names made by sweeps (name__param_value) must be as safe as the names users write.
+    check_dataset_names(filled["datasets"])
+    check_limits(filled)
+    check_relations(filled)
+    check_published(filled)
     return filled
 
 
@@ -253,16 +267,6 @@ def _plain(value: Any) -> Any:
 
 
 # ----------------------------------------------------------------- error messages
-
-
-def _key_path(parts: Iterable) -> str:
-    text = ""
-    for part in parts:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text
 
 
 def _show(value: Any) -> str:
@@ -555,99 +559,6 @@ def _sweep_origin(error: jsonschema.ValidationError, config: Mapping) -> str:
     )
 
 
-# ---------------------------------------------------------- relations between keys
-
-
-def _too_large(key: str, value: int, limit_text: str) -> ConfigError:
-    return ConfigError(f"config key '{key}': {value} is not allowed; must be <= {limit_text}.")
-
-
-def _check_relations(config: Mapping) -> None:
-    for name, entry in config["datasets"].items():
-        if entry["generator"] != SIMULATE:
-            continue
-        try:
-            _check_entry(name, entry, config["cv"]["folds"])
-        except ConfigError as err:
-            member = entry.get("sweep")
-            if isinstance(member, Mapping) and "value" in member:
-                raise ConfigError(
-                    f"{str(err)[:-1]} (dataset {name} is {member['param']} = {member['value']} "
-                    f"of the sweep datasets.{member['name']}.sweep)."
-                ) from None
-            raise
-
-
-def _check_entry(name: str, entry: Mapping, folds: int) -> None:
-    """Relations between the keys of one simulated dataset (raises ConfigError)."""
-    p = entry["p"]
-    prefix = f"datasets.{name}"
-    if "values" in entry["coef"]:
-        given = len(entry["coef"]["values"])
-        if given != p:
-            raise ConfigError(
-                f"config key '{prefix}.coef.values': {given} values are not allowed; must be "
-                f"exactly p ({p}), one coefficient per feature."
-            )
-    elif entry["coef"]["n_nonzero"] > p:
-        raise _too_large(f"{prefix}.coef.n_nonzero", entry["coef"]["n_nonzero"], f"p ({p})")
-    design = entry["design"]
-    if design.get("feature_scale") == "latent":
-        if design["kind"] not in ("block", "latent_groups"):
-            raise ConfigError(
-                f"config key '{prefix}.design.feature_scale': 'latent' is not allowed with "
-                f"design.kind {design['kind']!r}; it needs a latent factor (block or "
-                f"latent_groups)."
-            )
-        if design["rho"] == 0:
-            raise ConfigError(
-                f"config key '{prefix}.design.rho': 0 is not allowed with feature_scale "
-                f"'latent'; must be > 0."
-            )
-    if design["kind"] in ("block", "latent_groups") and design["group_size"] > p:
-        raise _too_large(f"{prefix}.design.group_size", design["group_size"], f"p ({p})")
-    if design["kind"] == "latent_groups":
-        grouped = design["n_groups"] * design["group_size"]
-        if grouped > p:
-            raise ConfigError(
-                f"config key '{prefix}.design.n_groups': {design['n_groups']} groups of "
-                f"{design['group_size']} features need {grouped} features; must be "
-                f"<= p ({p}) in total (n_groups * group_size <= p)."
-            )
-    if folds > entry["n_train"]:
-        raise _too_large(
-            "cv.folds",
-            folds,
-            f"n_train of every dataset ({prefix}.n_train = {entry['n_train']})",
-        )
-
-
-def _check_published(config: Mapping) -> None:
-    """Published results must name a metric, datasets and models of this study."""
-    losses, penalties = config["models"]["losses"], config["models"]["penalties"]
-    for index, table in enumerate(config.get("published", [])):
-        prefix = f"published[{index}]"
-        if table["metric"] not in METRIC_NAMES:
-            raise ConfigError(
-                f"config key '{prefix}.metric': {table['metric']!r} is not allowed; must be one "
-                f"of {', '.join(METRIC_NAMES)}."
-            )
-        for dataset, models in table["values"].items():
-            if dataset not in config["datasets"]:
-                raise ConfigError(
-                    f"config key '{prefix}.values.{dataset}': {dataset!r} is not allowed; must be "
-                    f"a dataset of this study ({', '.join(config['datasets'])})."
-                )
-            for pair in models:
-                loss, _, penalty = pair.partition("+")
-                if loss not in losses or penalty not in penalties:
-                    raise ConfigError(
-                        f"config key '{prefix}.values.{dataset}.{pair}': {pair!r} is not allowed; "
-                        f"must be a model of this study (losses {', '.join(losses)}; penalties "
-                        f"{', '.join(penalties)})."
-                    )
-
-
 # ------------------------------------------------------------- dataset generators
 
 
@@ -671,28 +582,3 @@ def dataset_names(config: Mapping, generator: str | None = None) -> list[str]:
         for name, entry in config["datasets"].items()
         if generator is None or entry.get("generator", SIMULATE) == generator
     ]
-
-
-def check_dataset_rules(config: Mapping, rule_names: Sequence[str]) -> None:
-    """Check that every dataset generator other than ``simulate`` names a rule.
-
-    Parameters
-    ----------
-    config : mapping
-        A validated configuration.
-    rule_names : sequence of str
-        The rules the workflow defines.
-
-    Raises
-    ------
-    ConfigError
-        If a dataset names a generator for which no rule exists.
-    """
-    for name, entry in config["datasets"].items():
-        generator = entry.get("generator", SIMULATE)
-        if generator != SIMULATE and generator not in rule_names:
-            raise ConfigError(
-                f"config key 'datasets.{name}.generator': {generator!r} is not allowed; must be "
-                f"'simulate' or the name of a dataset rule the workflow includes (rules: "
-                f"{', '.join(sorted(rule_names))}). See config/README.md, 'Adding a dataset'."
-            )

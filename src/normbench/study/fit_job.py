@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from normbench.data.contract import read_dataset
+from normbench.data.contract import DatasetError, read_dataset
 from normbench.data.simulate import dataset_seed
 from normbench.models.cv import grid_edge
 from normbench.models.estimators import PenalizedRegressorCV
@@ -150,7 +150,22 @@ def fit_dataset(
     progress : file-like or None
         Receives one line per pair as it finishes.
     """
-    data = read_dataset(dataset_path, min_train=cv["folds"])
+    try:
+        data = read_dataset(dataset_path, min_train=cv["folds"])
+    except DatasetError as error:
+        # One refused dataset must not sink the study (snakemake --keep-going): its models
+        # become `failed` rows with the reason, which the aggregation and report carry on.
+        _write_refused_dataset(error, dataset, replicate, models, metrics_out, timings_out)
+        if fits_out is not None:
+            refused = [
+                failed_record(loss, penalty, f"dataset refused: {error}")
+                for loss in models["losses"]
+                for penalty in models["penalties"]
+            ]
+            write_fits(refused, fits_out, n_features=0)
+        if progress is not None:
+            print(f"{dataset} rep{replicate}: dataset refused: {error}", file=progress, flush=True)
+        return
     settings = {**cv, "standardize": models.get("standardize", True)}
     seed = cv_seed(base_seed, dataset, replicate)
     pairs = [(loss, penalty) for loss in models["losses"] for penalty in models["penalties"]]
@@ -194,3 +209,17 @@ def fit_dataset(
     write_table(pd.DataFrame(timings, columns=list(TIMINGS_COLUMNS)), timings_out)
     if fits_out is not None:
         write_fits(fits, fits_out, n_features=data.X_train.shape[1])
+
+
+def _write_refused_dataset(error, dataset, replicate, models, metrics_out, timings_out) -> None:
+    """One ``failed`` row per model (and a zero timing) for a dataset the contract refused."""
+    identity = [
+        {"dataset": dataset, "replicate": replicate, "loss": loss, "penalty": penalty}
+        for loss in models["losses"]
+        for penalty in models["penalties"]
+    ]
+    message = f"dataset refused: {error}"
+    rows = [{**each, "status": "failed", "message": message} for each in identity]
+    write_table(pd.DataFrame(rows, columns=list(METRICS_COLUMNS)), metrics_out)
+    timings = [{**each, "fit_seconds": 0.0} for each in identity]
+    write_table(pd.DataFrame(timings, columns=list(TIMINGS_COLUMNS)), timings_out)

@@ -26,7 +26,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from normbench.data.contract import read_dataset
+from normbench.data.contract import DatasetError, read_dataset
 from normbench.models.cv import robust_scale
 from normbench.models.estimators import HUBER_EFFICIENCY_CONSTANT, PenalizedRegressor
 from normbench.study.metrics import evaluate
@@ -212,6 +212,21 @@ def fit_oracle(dataset_path, *, dataset, replicate, out):
     out : path
         CSV file written with :func:`normbench.study.store.write_table`.
     """
-    data = read_dataset(dataset_path)
-    rows = oracle_rows(data, dataset=dataset, replicate=replicate)
+    try:
+        data = read_dataset(dataset_path)
+    except DatasetError as error:
+        # the fit job records the refused dataset as failed rows; the oracles have nothing to fit
+        rows = [
+            {
+                **dict.fromkeys(ORACLE_COLUMNS, math.nan),
+                "dataset": dataset,
+                "replicate": int(replicate),
+                "loss": loss,
+                "status": "not_applicable",
+                "message": f"{error}",
+            }
+            for loss in ORACLE_LOSSES
+        ]
+    else:
+        rows = oracle_rows(data, dataset=dataset, replicate=replicate)
     write_table(pd.DataFrame(rows, columns=list(ORACLE_COLUMNS)), out)

@@ -6,7 +6,10 @@ with losses and penalties in their natural order rather than alphabetically, so 
 same results give the same bytes whatever order the jobs finished in.
 """
 
+import contextlib
 import math
+import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +24,7 @@ __all__ = [
     "METRICS_COLUMNS",
     "PENALTY_ORDER",
     "SUMMARY_METRICS",
+    "TEXT_COLUMNS",
     "TIMINGS_COLUMNS",
     "collect",
     "is_ok",
@@ -29,6 +33,7 @@ __all__ = [
     "read_table",
     "sort_results",
     "summarize",
+    "write_atomically",
     "write_table",
 ]
 
@@ -71,7 +76,8 @@ _GROUP_COLUMNS = ("dataset", "loss", "penalty")
 _KNOWN_COLUMNS = tuple(dict.fromkeys(METRICS_COLUMNS + TIMINGS_COLUMNS))
 # Only empty fields (and explicit NaN spellings) are missing: a dataset called "NA" stays a name.
 _NA_VALUES = ["", "nan", "NaN"]
-_TEXT_COLUMNS = (
+#: Columns read as text, never as numbers.
+TEXT_COLUMNS = (
     "dataset",
     "loss",
     "penalty",
@@ -153,7 +159,7 @@ def read_table(path):
     path = Path(path)
     if path.stat().st_size == 0:
         raise ValueError(f"{path}: empty CSV file (no header, no rows)")
-    text_dtypes = {column: "str" for column in _TEXT_COLUMNS}
+    text_dtypes = {column: "str" for column in TEXT_COLUMNS}
     df = pd.read_csv(path, dtype=text_dtypes, keep_default_na=False, na_values=_NA_VALUES)
     if df.empty:
         raise ValueError(f"{path}: CSV file has a header but no rows")
@@ -204,7 +210,8 @@ def write_table(df, path):
     Rows are sorted with :func:`sort_results`; known columns come in their canonical order
     (:data:`METRICS_COLUMNS`, then ``fit_seconds``), other columns after them in their given
     order; floats are written with ``'%.10g'``, missing values as empty fields, lines end
-    with ``'\\n'`` and the file is UTF-8. Parent directories are created.
+    with ``'\\n'`` and the file is UTF-8. The file is replaced atomically
+    (:func:`write_atomically`), so it is never seen half-written. Parent directories are created.
 
     Parameters
     ----------
@@ -214,9 +221,40 @@ def write_table(df, path):
     path = Path(path)
     table = sort_results(df)[_ordered_columns(list(df.columns))]
     text = table.to_csv(index=False, float_format=_FLOAT_FORMAT, na_rep="", lineterminator="\n")
-    path.parent.mkdir(parents=True, exist_ok=True)
     # Bytes, not text mode, so no platform newline translation can creep in.
-    path.write_bytes(text.encode("utf-8"))
+    write_atomically(path, text.encode("utf-8"))
+
+
+def write_atomically(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a part.
+
+    The bytes go to a temporary file in the same folder (so the rename stays on one file
+    system), are flushed to disk, and :func:`os.replace` then swaps it in. A job killed
+    mid-write leaves at most a stray ``.<name>.*.tmp`` file, never a cut result that the
+    aggregation would read. Parent directories are created.
+
+    Parameters
+    ----------
+    path : str or path-like
+    data : bytes
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        # mkstemp creates the file readable by its owner only; give it the usual permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
 
 
 def _quartiles(values):

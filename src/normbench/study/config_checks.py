@@ -1,0 +1,388 @@
+"""Checks of a study configuration beyond its JSON schema.
+
+A JSON schema cannot say that a number must be finite (every bound is false for NaN, so
+``.nan`` passes ``minimum: 0``), how large a study may grow before a typo costs gigabytes
+or minutes, which dataset names trip Snakemake, or how keys relate (``n_nonzero <= p``).
+:func:`normbench.study.config.validate_config` runs these checks around the schema; each
+raises :class:`ConfigError` naming the key path, the value and why it is refused.
+"""
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from normbench.study.metrics import METRIC_NAMES
+
+__all__ = [
+    "MAX_NAME_LENGTH",
+    "ConfigError",
+    "check_dataset_names",
+    "check_dataset_rules",
+    "check_finite",
+    "check_limits",
+    "check_published",
+    "check_relations",
+    "limits_from_command_line",
+]
+
+SIMULATE = "simulate"
+
+#: Longest dataset name: names become folder and file names, which file systems limit to
+#: 255 bytes, and Snakemake's log and benchmark paths add to it.
+MAX_NAME_LENGTH = 100
+# Snakemake refuses a wildcard value whose end repeats one substring 20 or more times (it
+# takes it for a rule feeding itself: PeriodicWildcardError); refuse such names up front.
+_PERIODIC_END = re.compile(r"(.+?)\1{19,}$")
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+# Free-form settings of a user's dataset rule: the schema does not look inside, nor do we.
+_FREE_FORM = "params"
+
+
+class ConfigError(ValueError):
+    """A study configuration is malformed.
+
+    The message is one paragraph meant for the person who wrote the config:
+    it names the key path (``datasets.heavy_tails.noise.df``) and what is allowed.
+    """
+
+
+def key_path(parts: Iterable) -> str:
+    """``("datasets", "toy", "coef", "values", 2)`` as ``datasets.toy.coef.values[2]``."""
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+# ------------------------------------------------------------------- finite numbers
+
+
+def check_finite(config: Any, where: tuple = ()) -> None:
+    """Refuse NaN and infinity anywhere in the config (outside users' free-form ``params``).
+
+    YAML reads ``.nan``, ``.inf`` and ``-.inf`` as floats, and every JSON-schema bound is
+    false for NaN, so without this check ``cv.eps: .nan`` turns every lasso into the null
+    model and ``huber_multiplier: .inf`` Huber into least squares, silently.
+
+    Parameters
+    ----------
+    config : object
+        The configuration as read from YAML, before defaults are filled.
+    where : tuple
+        Key path of ``config`` inside the whole configuration (for recursion).
+
+    Raises
+    ------
+    ConfigError
+        Naming the first key path that holds a NaN or an infinity.
+    """
+    if isinstance(config, float) and not math.isfinite(config):
+        spelled = ".nan" if math.isnan(config) else (".inf" if config > 0 else "-.inf")
+        raise ConfigError(
+            f"config key '{key_path(where)}': {spelled} is not allowed; numbers must be finite "
+            "(YAML reads .nan and .inf as numbers, but no setting of a study can be one)."
+        )
+    if isinstance(config, Mapping):
+        for key, value in config.items():
+            if not (len(where) == 2 and where[0] == "datasets" and key == _FREE_FORM):
+                check_finite(value, (*where, key))
+    elif isinstance(config, list | tuple):
+        for index, value in enumerate(config):
+            check_finite(value, (*where, index))
+
+
+# -------------------------------------------------------------------- dataset names
+
+
+def check_dataset_names(datasets: Any) -> None:
+    """Refuse dataset names that are not text, too long, or that Snakemake would trip on.
+
+    A name becomes the ``{dataset}`` wildcard, a folder and part of file names, so it must
+    be text (YAML reads ``1:`` as the number 1), of letters, digits and underscores, at most
+    :data:`MAX_NAME_LENGTH` characters, and must not end in one piece repeated 20 times
+    (``run_00000000000000000000``), which Snakemake takes for a rule feeding itself.
+
+    Parameters
+    ----------
+    datasets : object
+        The ``datasets`` mapping of a config (anything else is left to the schema).
+
+    Raises
+    ------
+    ConfigError
+        Naming the dataset and the reason.
+    """
+    if not isinstance(datasets, Mapping):
+        return
+    for name in datasets:
+        where = f"config key 'datasets.{name}'"
+        if not isinstance(name, str):
+            kind = "true or false" if isinstance(name, bool) else "a number"
+            raise ConfigError(
+                f"{where}: YAML reads the dataset name {name!r} as {kind}, not text; names "
+                f"are text of letters, digits and underscores: quote it ('{name}') or, better, "
+                f"start it with a letter (e.g. d{name})."
+            )
+        if len(name) > MAX_NAME_LENGTH:
+            raise ConfigError(
+                f"config key 'datasets.{name[:20]}...': a dataset name of {len(name)} characters "
+                f"is not allowed; must be at most {MAX_NAME_LENGTH} (it becomes folder and file "
+                "names, which file systems limit)."
+            )
+        if _SAFE_NAME.match(name) and _PERIODIC_END.search(name):
+            piece = _PERIODIC_END.search(name).group(1)
+            raise ConfigError(
+                f"{where}: the name ends in {piece!r} repeated 20 times or more, which Snakemake "
+                "refuses as a wildcard value (it takes it for a rule that feeds itself, a "
+                "PeriodicWildcardError); shorten the repeated part, e.g. run_0 instead of "
+                "run_00000000000000000000."
+            )
+
+
+# ------------------------------------------------------------------------- limits
+
+# (limit key, how to read the configured values, what the limit protects against)
+_GIB = 2.0**30
+
+
+def _limit_error(key: str, value: Any, limit: str, why: str) -> ConfigError:
+    return ConfigError(
+        f"config key '{key}': {value} is above the limit of {limit}; {why}. To run it on "
+        f"purpose, raise the limit in the config (e.g. limits: {{{limit.split()[0]}: ...}}) or "
+        f'on the command line (--config "limits={{{limit.split()[0]}: ...}}"); see '
+        "config/README.md, 'Limits'."
+    )
+
+
+def limits_from_command_line(config: Mapping) -> Mapping:
+    """``config`` with number-like text under ``limits`` read as numbers.
+
+    Snakemake reads ``--config "limits={p: 200000}"`` with YAML's base loader, which leaves
+    every nested value as text ('200000'); this makes that documented override work. Other
+    keys are left alone, so elsewhere text still fails the schema with a clear message.
+    """
+    limits = config.get("limits")
+    if not isinstance(limits, Mapping):
+        return config
+    converted = {}
+    for key, value in limits.items():
+        if isinstance(value, str) and re.fullmatch(r"\d+", value.strip()):
+            value = int(value)
+        elif isinstance(value, str) and re.fullmatch(r"\d*\.\d+(e[-+]?\d+)?", value.strip()):
+            value = float(value)
+        converted[key] = value
+    return {**config, "limits": converted}
+
+
+def check_limits(config: Mapping) -> None:
+    """Refuse studies larger than the config's ``limits`` (a typo, most likely).
+
+    Checked after the schema filled the defaults and sweeps were expanded: the number of
+    replicates, datasets and jobs (datasets x replicates), ``cv.n_lams``, ``cv.folds``, the
+    number of ``cv.l1_ratios``, and per simulated dataset ``p``, ``n_train``, ``n_test`` and
+    the memory of its two design matrices. Sweep lengths are checked before expansion by
+    :func:`check_sweep_lengths`.
+
+    Parameters
+    ----------
+    config : mapping
+        A validated configuration with its ``limits`` filled.
+
+    Raises
+    ------
+    ConfigError
+        Naming the key, the value, the limit and why the limit exists.
+    """
+    limits = config["limits"]
+    n_datasets = len(config["datasets"])
+    n_jobs = n_datasets * config["replicates"]
+    scalars = (
+        ("replicates", config["replicates"], "replicates", "each is a fit job per dataset"),
+        ("datasets", n_datasets, "datasets", "each dataset adds a fit job per replicate"),
+        (
+            "replicates",
+            n_jobs,
+            "jobs",
+            f"{n_datasets} datasets x {config['replicates']} replicates are {n_jobs} fit jobs, "
+            "and Snakemake builds the whole DAG before the first one starts",
+        ),
+        (
+            "cv.n_lams",
+            config["cv"]["n_lams"],
+            "n_lams",
+            "every model fits the whole lam grid per fold",
+        ),
+        ("cv.folds", config["cv"]["folds"], "folds", "every model is fitted once per fold"),
+        (
+            "cv.l1_ratios",
+            len(config["cv"]["l1_ratios"]),
+            "l1_ratios",
+            "the elastic net fits a lam grid per l1_ratio",
+        ),
+    )
+    for key, value, limit_key, why in scalars:
+        if value > limits[limit_key]:
+            raise _limit_error(key, value, f"{limit_key} = {limits[limit_key]}", why)
+    for name, entry in config["datasets"].items():
+        if entry.get("generator", SIMULATE) == SIMULATE:
+            _check_dataset_size(f"datasets.{name}", entry, limits)
+
+
+def _check_dataset_size(prefix: str, entry: Mapping, limits: Mapping) -> None:
+    for key, what in (("p", "features"), ("n_train", "training points"), ("n_test", "test points")):
+        if entry[key] > limits[key]:
+            raise _limit_error(
+                f"{prefix}.{key}",
+                entry[key],
+                f"{key} = {limits[key]} {what}",
+                "each replicate holds its data in memory, and the solvers' work grows with it",
+            )
+    gib = (entry["n_train"] + entry["n_test"]) * entry["p"] * 8 / _GIB
+    if gib > limits["dataset_gib"]:
+        raise _limit_error(
+            f"{prefix}.p",
+            entry["p"],
+            f"dataset_gib = {limits['dataset_gib']} GiB",
+            f"(n_train + n_test) x p = ({entry['n_train']} + {entry['n_test']}) x {entry['p']} "
+            f"numbers take {gib:.1f} GiB per replicate, in every job that reads it",
+        )
+
+
+def check_sweep_lengths(config: Mapping, limits: Mapping) -> None:
+    """Refuse a sweep with more values than ``limits.sweep_values`` (before expansion)."""
+    for name, entry in config["datasets"].items():
+        request = entry.get("sweep") if isinstance(entry, Mapping) else None
+        if not isinstance(request, Mapping) or "value" in request:
+            continue
+        values = request.get("values")
+        if isinstance(values, list) and len(values) > limits["sweep_values"]:
+            raise _limit_error(
+                f"datasets.{name}.sweep.values",
+                f"a list of {len(values)} values",
+                f"sweep_values = {limits['sweep_values']}",
+                "each value becomes a dataset with its own fit jobs",
+            )
+
+
+# ---------------------------------------------------------- relations between keys
+
+
+def too_large(key: str, value: int, limit_text: str) -> ConfigError:
+    return ConfigError(f"config key '{key}': {value} is not allowed; must be <= {limit_text}.")
+
+
+def check_relations(config: Mapping) -> None:
+    """Relations between keys that a schema cannot say (see :func:`validate_config`)."""
+    for name, entry in config["datasets"].items():
+        if entry["generator"] != SIMULATE:
+            continue
+        try:
+            _check_entry(name, entry, config["cv"]["folds"])
+        except ConfigError as err:
+            member = entry.get("sweep")
+            if isinstance(member, Mapping) and "value" in member:
+                raise ConfigError(
+                    f"{str(err)[:-1]} (dataset {name} is {member['param']} = {member['value']} "
+                    f"of the sweep datasets.{member['name']}.sweep)."
+                ) from None
+            raise
+
+
+def _check_entry(name: str, entry: Mapping, folds: int) -> None:
+    """Relations between the keys of one simulated dataset (raises ConfigError)."""
+    p = entry["p"]
+    prefix = f"datasets.{name}"
+    if "values" in entry["coef"]:
+        given = len(entry["coef"]["values"])
+        if given != p:
+            raise ConfigError(
+                f"config key '{prefix}.coef.values': {given} values are not allowed; must be "
+                f"exactly p ({p}), one coefficient per feature."
+            )
+    elif entry["coef"]["n_nonzero"] > p:
+        raise too_large(f"{prefix}.coef.n_nonzero", entry["coef"]["n_nonzero"], f"p ({p})")
+    design = entry["design"]
+    if design.get("feature_scale") == "latent":
+        if design["kind"] not in ("block", "latent_groups"):
+            raise ConfigError(
+                f"config key '{prefix}.design.feature_scale': 'latent' is not allowed with "
+                f"design.kind {design['kind']!r}; it needs a latent factor (block or "
+                f"latent_groups)."
+            )
+        if design["rho"] == 0:
+            raise ConfigError(
+                f"config key '{prefix}.design.rho': 0 is not allowed with feature_scale "
+                f"'latent'; must be > 0."
+            )
+    if design["kind"] in ("block", "latent_groups") and design["group_size"] > p:
+        raise too_large(f"{prefix}.design.group_size", design["group_size"], f"p ({p})")
+    if design["kind"] == "latent_groups":
+        grouped = design["n_groups"] * design["group_size"]
+        if grouped > p:
+            raise ConfigError(
+                f"config key '{prefix}.design.n_groups': {design['n_groups']} groups of "
+                f"{design['group_size']} features need {grouped} features; must be "
+                f"<= p ({p}) in total (n_groups * group_size <= p)."
+            )
+    if folds > entry["n_train"]:
+        raise too_large(
+            "cv.folds",
+            folds,
+            f"n_train of every dataset ({prefix}.n_train = {entry['n_train']})",
+        )
+
+
+def check_published(config: Mapping) -> None:
+    """Published results must name a metric, datasets and models of this study."""
+    losses, penalties = config["models"]["losses"], config["models"]["penalties"]
+    for index, table in enumerate(config.get("published", [])):
+        prefix = f"published[{index}]"
+        if table["metric"] not in METRIC_NAMES:
+            raise ConfigError(
+                f"config key '{prefix}.metric': {table['metric']!r} is not allowed; must be one "
+                f"of {', '.join(METRIC_NAMES)}."
+            )
+        for dataset, models in table["values"].items():
+            if dataset not in config["datasets"]:
+                raise ConfigError(
+                    f"config key '{prefix}.values.{dataset}': {dataset!r} is not allowed; must be "
+                    f"a dataset of this study ({', '.join(config['datasets'])})."
+                )
+            for pair in models:
+                loss, _, penalty = pair.partition("+")
+                if loss not in losses or penalty not in penalties:
+                    raise ConfigError(
+                        f"config key '{prefix}.values.{dataset}.{pair}': {pair!r} is not allowed; "
+                        f"must be a model of this study (losses {', '.join(losses)}; penalties "
+                        f"{', '.join(penalties)})."
+                    )
+
+
+def check_dataset_rules(config: Mapping, rule_names: Sequence[str]) -> None:
+    """Check that every dataset generator other than ``simulate`` names a rule.
+
+    Parameters
+    ----------
+    config : mapping
+        A validated configuration.
+    rule_names : sequence of str
+        The users' dataset rules the workflow includes (the rules that write dataset files,
+        the simulator's own rule excepted: its datasets say ``simulate``).
+
+    Raises
+    ------
+    ConfigError
+        If a dataset names a generator for which no rule exists.
+    """
+    for name, entry in config["datasets"].items():
+        generator = entry.get("generator", SIMULATE)
+        if generator != SIMULATE and generator not in rule_names:
+            raise ConfigError(
+                f"config key 'datasets.{name}.generator': {generator!r} is not allowed; must be "
+                f"'simulate' or the name of a dataset rule the workflow includes (rules: "
+                f"{', '.join(sorted(rule_names))}). See config/README.md, 'Adding a dataset'."
+            )
