@@ -173,7 +173,9 @@ def _join(names):
 
 
 def _times(value):
-    """An effect as a factor: ``0.31×``."""
+    """An effect as a factor: ``0.31×`` (an unbounded interval end is ``∞``)."""
+    if math.isinf(value) and value > 0:
+        return "∞"
     return f"{value:.2g}×" if math.isfinite(value) else "n/a"
 
 

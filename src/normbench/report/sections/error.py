@@ -15,7 +15,7 @@ from normbench.report.tables import medians_table
 
 
 def render(ctx):
-    metrics, datasets, baseline = ctx.display, ctx.datasets, ctx.baseline
+    datasets, baseline = ctx.datasets, ctx.baseline
     base_label = pair_label(*baseline)
     info = ctx.info
     sources = sorted(set(info["source"])) if not info.empty else []
@@ -36,76 +36,81 @@ Var(x'β) / (Var(x'β) + σ²); the empirical PVE beside it is 1 − test MSE / 
 needs no truth. Both are columns of <code>results/metrics.csv</code>. Signal variances:
 {esc(", ".join(sources) if sources else "not available")}.</p>"""
     ]
-    for dataset in datasets:
-        heading_id = anchor("error", dataset)
-        figures = [
+    parts += [_dataset_part(ctx, dataset) for dataset in datasets]
+    return "\n".join(parts)
+
+
+def _dataset_part(ctx, dataset):
+    """Figures and table of medians of one dataset."""
+    metrics, base_label = ctx.display, pair_label(*ctx.baseline)
+    heading_id = anchor("error", dataset)
+    figures = [
+        html_figure(
+            replicate_distributions(
+                metrics,
+                dataset,
+                "risk_ratio",
+                reference_lines={f"{base_label} (baseline)": 1.0},
+                log_scale=True,
+                xlabel=f"risk / risk of {base_label} on the same replicate (log axis)",
+                title=f"{dataset}: risk relative to {base_label}, per replicate",
+            ),
+            f"Each point is one replicate's risk divided by that replicate's {base_label} "
+            "risk; boxes show quartiles. Left of the dashed line: better than the baseline.",
+            f"paired risk ratios for {dataset}",
+        )
+    ]
+    has_info = np.isfinite(
+        metrics.loc[metrics["dataset"] == dataset, "relative_risk"].to_numpy(dtype=float)
+    ).any()
+    if has_info:
+        rr_lines = {"null model (RR = 1)": 1.0}
+        for loss in ORACLE_LOSSES:
+            oracle = oracle_stats(ctx, dataset, loss)
+            if oracle is not None and math.isfinite(oracle["relative_risk"]):
+                label = f"{ORACLE_NAMES[loss]} oracle ({format_value(oracle['relative_risk'])})"
+                rr_lines[label] = oracle["relative_risk"]
+        figures.append(
             html_figure(
                 replicate_distributions(
                     metrics,
                     dataset,
-                    "risk_ratio",
-                    reference_lines={f"{base_label} (baseline)": 1.0},
+                    "relative_risk",
+                    reference_lines=rr_lines,
                     log_scale=True,
-                    xlabel=f"risk / risk of {base_label} on the same replicate (log axis)",
-                    title=f"{dataset}: risk relative to {base_label}, per replicate",
+                    xlabel="relative risk = risk / Var(x'β) (log axis, lower is better)",
+                    title=f"{dataset}: relative risk per replicate",
                 ),
-                f"Each point is one replicate's risk divided by that replicate's {base_label} "
-                "risk; boxes show quartiles. Left of the dashed line: better than the baseline.",
-                f"paired risk ratios for {dataset}",
+                "Relative risk of every replicate: 1 is the null model, 0 a perfect fit."
+                + (
+                    " The other lines are the oracles' median relative risks. " + ORACLE_CAPTION
+                    if len(rr_lines) > 1
+                    else ""
+                ),
+                f"relative risk for {dataset}",
             )
-        ]
-        has_info = np.isfinite(
-            metrics.loc[metrics["dataset"] == dataset, "relative_risk"].to_numpy(dtype=float)
-        ).any()
-        if has_info:
-            rr_lines = {"null model (RR = 1)": 1.0}
-            for loss in ORACLE_LOSSES:
-                oracle = oracle_stats(ctx, dataset, loss)
-                if oracle is not None and math.isfinite(oracle["relative_risk"]):
-                    label = f"{ORACLE_NAMES[loss]} oracle ({format_value(oracle['relative_risk'])})"
-                    rr_lines[label] = oracle["relative_risk"]
-            figures.append(
-                html_figure(
-                    replicate_distributions(
-                        metrics,
-                        dataset,
-                        "relative_risk",
-                        reference_lines=rr_lines,
-                        log_scale=True,
-                        xlabel="relative risk = risk / Var(x'β) (log axis, lower is better)",
-                        title=f"{dataset}: relative risk per replicate",
-                    ),
-                    "Relative risk of every replicate: 1 is the null model, 0 a perfect fit."
-                    + (
-                        " The other lines are the oracles' median relative risks. " + ORACLE_CAPTION
-                        if len(rr_lines) > 1
-                        else ""
-                    ),
-                    f"relative risk for {dataset}",
-                )
-            )
-            table = medians_table(
-                metrics,
-                dataset,
-                ("risk", "model_error", "risk_ratio", "relative_risk", "pve", "pve_empirical"),
-                ["risk", "model error", f"risk / {base_label}", "RR", "PVE", "PVE (empirical)"],
-            )
-            note = ""
-        else:
-            table = medians_table(
-                metrics,
-                dataset,
-                ("risk", "risk_ratio", "pve_empirical"),
-                ["risk", f"risk / {base_label}", "PVE (empirical)"],
-            )
-            note = (
-                '<p class="note">RR and PVE are not shown: the signal and noise variances of '
-                "this dataset are unknown (no JSON sidecar with signal_variance and "
-                "noise_scale, and not a simulated dataset of the configuration).</p>"
-            )
-        parts.append(
-            f'<h3 id="{esc(heading_id)}">{esc(dataset)}</h3>\n'
-            f'<div class="figure-grid">\n{chr(10).join(figures)}\n</div>\n{note}\n'
-            f"<details open><summary>Medians per pair</summary>\n{table}\n</details>"
         )
-    return "\n".join(parts)
+        table = medians_table(
+            metrics,
+            dataset,
+            ("risk", "model_error", "risk_ratio", "relative_risk", "pve", "pve_empirical"),
+            ["risk", "model error", f"risk / {base_label}", "RR", "PVE", "PVE (empirical)"],
+        )
+        note = ""
+    else:
+        table = medians_table(
+            metrics,
+            dataset,
+            ("risk", "risk_ratio", "pve_empirical"),
+            ["risk", f"risk / {base_label}", "PVE (empirical)"],
+        )
+        note = (
+            '<p class="note">RR and PVE are not shown: the signal and noise variances of '
+            "this dataset are unknown (no JSON sidecar with signal_variance and "
+            "noise_scale, and not a simulated dataset of the configuration).</p>"
+        )
+    return (
+        f'<h3 id="{esc(heading_id)}">{esc(dataset)}</h3>\n'
+        f'<div class="figure-grid">\n{chr(10).join(figures)}\n</div>\n{note}\n'
+        f"<details open><summary>Medians per pair</summary>\n{table}\n</details>"
+    )
