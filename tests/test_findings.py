@@ -7,7 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from normbench.study.answer import answer_sentences, answer_table
+from normbench.study.answer import (
+    answer_sentences,
+    answer_table,
+    headline_metric,
+    scenario_sentences,
+)
 from normbench.study.findings import (
     FINDINGS_COLUMNS,
     INTERPOLANT,
@@ -157,17 +162,31 @@ def test_a_loss_effect_in_one_scenario_only_is_said_so():
     assert loss.loc["contaminated", "share"] > 0.5
     pooled = answer[answer["dataset"] == "(all)"].set_index("term")
     assert pooled.loc["loss:scenario", "verdict"] == "matters"
-    sentences = answer_sentences(findings_table(metrics), answer)
+    assert set(answer["metric"]) == {"model_error"}  # the headline metric where present
+    findings = findings_table(metrics)
+    sentences = answer_sentences(findings, answer)
+    assert 2 <= len(sentences) <= 4
     text = " ".join(sentences)
     assert "the loss matters only under contaminated" in text
-    assert "under gaussian no difference in risk is detectable" in text
-    assert "l1+l1 beats l2+l1" in text
-    # under gaussian every pair ties: the unbeaten set holds them all; under contaminated, l2's
-    # sparse fits are beaten
-    gaussian = next(s for s in sentences if s.startswith("Under gaussian, no fixed"))
+    assert "under gaussian no difference in model_error is detectable" in text
+    assert "a robust loss (l1 or huber) gives 0.3× the model_error" in text
+    per_scenario = scenario_sentences(findings)
+    assert "l1+l1 is better than l2+l1 (0.3×" in per_scenario["contaminated"]
+    # under gaussian every pair ties: the set tied with the best holds them all; under
+    # contaminated, l2's sparse fits are beaten
+    gaussian = per_scenario["gaussian"].split("Tied with the best")[1]
     assert "l2+l1" in gaussian and "huber+elasticnet" in gaussian
-    contaminated = next(s for s in sentences if s.startswith("Under contaminated, no fixed"))
+    assert "l1+l1 is tied with l2+l1" in per_scenario["gaussian"]
+    contaminated = per_scenario["contaminated"].split("Tied with the best")[1]
     assert "l2+l1" not in contaminated and "l1+l1" in contaminated
+
+
+def test_headline_metric_is_model_error_where_present_else_risk():
+    metrics = _metrics({})
+    assert headline_metric(metrics) == "model_error"
+    assert headline_metric(metrics.assign(model_error=math.nan)) == "risk"
+    assert headline_metric(findings_table(metrics.assign(model_error=math.nan))) == "risk"
+    assert answer_table(metrics, metric_name="risk")["metric"].eq("risk").all()
 
 
 def test_sentences_change_with_the_metrics():

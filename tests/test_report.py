@@ -33,14 +33,16 @@ N_REPLICATES = 3
 FIGURES_PER_DATASET = 10
 # interaction plot (grid), L1/L2 balls, coefficient paths and support ROC (how the penalty
 # acts, on the first simulated dataset), loss functions and training residuals (how the loss
-# acts), fit times (cost)
-GLOBAL_FIGURES = 7
+# acts), fit times (cost), the forest plot of the answer
+GLOBAL_FIGURES = 8
 FAILURE_MESSAGE = "LinAlgError: SVD did not converge <rank 0>"
 # Within-group selected share (group_frac) per penalty, before a per-replicate offset; l1 picks
 # a fifth of a hit group, the elastic net most of it, dense penalties all of it.
 GROUP_FRAC = {"none": 1.0, "l1": 0.2, "l2": 1.0, "elasticnet": 0.7}
 # The oracle (least squares on the true support): alpha applies, beta does not.
 ORACLE_RISKS = (0.05, 0.06, 0.04)
+# Each loss's oracle has its own risks: ORACLE_RISKS times these factors.
+ORACLE_FACTORS = {"l2": 1.0, "l1": 2.0, "huber": 1.5}
 ORACLE_REASON = "n_train = 100 is not larger than the true support (150 features)"
 NOT_CONVERGED_MESSAGE = "coordinate descent stopped at max_iter=1000"
 
@@ -140,28 +142,31 @@ def _synthetic_tables(
 
 
 def _oracle_table(datasets):
-    """Oracle rows: alpha with risks ORACLE_RISKS, beta not applicable."""
+    """Oracle rows, one per loss: alpha with risks ORACLE_RISKS x ORACLE_FACTORS, beta not
+    applicable."""
     rows = []
     for dataset in datasets:
         for replicate in range(N_REPLICATES):
-            applies = dataset == "alpha"
-            risk = ORACLE_RISKS[replicate] if applies else math.nan
-            rows.append(
-                {
-                    "dataset": dataset,
-                    "replicate": replicate,
-                    "status": "ok" if applies else "not_applicable",
-                    "message": "" if applies else ORACLE_REASON,
-                    "n_train": 100,
-                    "p": 1000,
-                    "test_mse": risk + 1.0,
-                    "test_mae": math.sqrt(risk + 1.0),
-                    "risk": risk,
-                    "estimation_error": math.sqrt(risk),
-                    "intercept": 0.0 if applies else math.nan,
-                    "n_support": 10 if applies else 150,
-                }
-            )
+            for loss, factor in ORACLE_FACTORS.items():
+                applies = dataset == "alpha"
+                risk = factor * ORACLE_RISKS[replicate] if applies else math.nan
+                rows.append(
+                    {
+                        "dataset": dataset,
+                        "replicate": replicate,
+                        "loss": loss,
+                        "status": "ok" if applies else "not_applicable",
+                        "message": "" if applies else ORACLE_REASON,
+                        "n_train": 100,
+                        "p": 1000,
+                        "test_mse": risk + 1.0,
+                        "test_mae": math.sqrt(risk + 1.0),
+                        "risk": risk,
+                        "estimation_error": math.sqrt(risk),
+                        "intercept": 0.0 if applies else math.nan,
+                        "n_support": 10 if applies else 150,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -277,6 +282,7 @@ def _summary_item(html_text, dataset):
 
 def test_report_has_every_section_in_order(report_html):
     expected = [
+        '<section id="answer">',
         '<section id="summary">',
         '<section id="scenarios">',
         '<section id="grid">',
@@ -291,9 +297,10 @@ def test_report_has_every_section_in_order(report_html):
         '<section id="penalty">',
         '<h3 id="penalty-alpha">',
         '<section id="loss">',
+        '<section id="tuning">',
         '<section id="statistics">',
-        '<h4 id="statistics-alpha">',
-        '<h4 id="statistics-beta">',
+        '<details id="statistics-alpha">',
+        '<details id="statistics-beta">',
         '<section id="failures">',
         '<section id="cost">',
         '<section id="provenance">',
@@ -330,64 +337,38 @@ def test_report_lists_failures_with_messages(report_html):
     assert "not_converged" in failures and "failed" in failures
 
 
-_RISK_EFFECT = re.compile(
-    r"lowest median risk: (?P<pair>[a-z0-9]+\+[a-z0-9]+) \((?P<value>[\d.]+)\)"
-    r"(?P<baseline_note>, the baseline itself; next: (?P<next>[a-z0-9]+\+[a-z0-9]+) \([\d.]+\))?"
-    r", (?P<effect>[+-][\d.]+)% vs l2\+l1 \((?P<base>[\d.]+); relative difference of medians, "
-    r"paired 95% bootstrap CI (?P<low>[+-][\d.]+)% to (?P<high>[+-][\d.]+)% over "
-    r"(?P<n>\d+) replicate"
-)
-
-
 def _median_of(metrics, dataset, pair, column="risk"):
     rows = metrics[(metrics.dataset == dataset) & (metrics.status == "ok")]
     rows = rows[(rows.loss == pair[0]) & (rows.penalty == pair[1])]
     return float(rows[column].median())
 
 
-def test_report_summary_names_best_pairs(report_html):
+def test_report_summary_comes_from_the_findings(report_html):
     sentence = _summary_item(report_html, "alpha")
-    assert "lowest median risk: huber+elasticnet (0.1" in sentence
-    assert "highest median F1: l1+l1 (0.9" in sentence
-    assert "1 of 36 fits did not succeed" in sentence
-    # effect size against squared loss + lasso, from the same synthetic tables
-    metrics, _ = _synthetic_tables()
-    match = _RISK_EFFECT.search(sentence)
+    # the synthetic tables have no model error: the summary speaks of risk
+    assert sentence.startswith("alpha (risk): ")
+    # huber+l1 has ~4 times l2+l1's risk in every replicate: worse, with its interval
+    match = re.search(r"huber\+l1 is worse than l2\+l1 \(([\d.]+)×, interval ([\d.]+)×", sentence)
     assert match, sentence
-    expected = 100 * (
-        _median_of(metrics, "alpha", ("huber", "elasticnet"))
-        / _median_of(metrics, "alpha", ("l2", "l1"))
-        - 1
+    metrics = _synthetic_tables()[0]
+    alpha = metrics[metrics.dataset == "alpha"].set_index(["loss", "penalty", "replicate"])
+    alpha = alpha.sort_index()
+    ratios = alpha.loc[("huber", "l1"), "risk"] / alpha.loc[("l2", "l1"), "risk"]
+    # printed with two significant digits
+    assert float(match[1]) == pytest.approx(float(np.exp(np.log(ratios).mean())), abs=0.05)
+    assert float(match[2]) > 1.0  # the interval excludes 1
+    assert "Tied with the best" in sentence and "huber+elasticnet" in sentence.split("Tied")[1]
+    assert "Wilcoxon" not in report_html and "bootstrap" not in _section_text(
+        report_html, "summary"
     )
-    assert float(match["effect"]) == pytest.approx(expected, abs=0.05)
-    assert float(match["low"]) <= float(match["effect"]) <= float(match["high"])
-    assert match["n"] == "3"
-    assert "+0." in sentence.split("highest median F1")[1]  # F1: difference of medians
-
-
-def test_report_summary_follows_the_data(tmp_path):
-    # one dataset keeps the test fast; the module fixture covers two
-    html_text = _build(
-        tmp_path,
-        datasets=("alpha",),
-        risk_winner=("l2", "l1"),  # the baseline wins: compared with the runner-up
-        f1_winner=("huber", "none"),
-        failures=False,
-    )
-    sentence = _summary_item(html_text, "alpha")
-    assert "lowest median risk: l2+l1 (" in sentence
-    assert "highest median F1: huber+none (" in sentence
-    assert "huber+elasticnet" not in sentence
-    match = _RISK_EFFECT.search(sentence)
-    assert match, sentence
-    assert match["baseline_note"] and match["next"] == "l2+none"
-    assert float(match["effect"]) > 800  # l2+none's risk is ~10 times the baseline's
-    assert "All 36 fits converged." in html_text
+    assert "Penalty explains" not in report_html
 
 
 def test_report_scenarios_and_provenance(report_html):
     scenarios = report_html[report_html.index('<section id="scenarios">') :]
-    assert "kind=block, group_size=10, rho=0.7" in scenarios
+    # only the parameters of the design kind and the noise family
+    assert "kind=block, rho=0.7, group_size=10<" in scenarios
+    assert "n_groups" not in scenarios
     assert "family=student_t, df=2, snr=3.0" in scenarios
     provenance = report_html[report_html.index('<section id="provenance">') :]
     for package in (
@@ -428,6 +409,8 @@ def variant_html(tmp_path_factory):
     def intercepts(metrics):
         # a user dataset has no noise-free signal and no true coefficients
         real = metrics.dataset == "alpha"
+        # the metrics table's own PVE (from the noise's true variance), read as it is
+        metrics["pve"] = 0.5 - 0.01 * metrics["replicate"]
         unknown = ["risk", "estimation_error", "tpr", "fpr", "precision", "f1"]
         metrics.loc[real, [*unknown, "group_hit", "group_frac", "group_whole"]] = math.nan
         location = {"l2": 0.02, "l1": -1.45, "huber": -0.7}
@@ -468,12 +451,13 @@ def test_report_relative_risk_from_sidecars(variant_html):
     metrics, _ = _synthetic_tables()
     risk = metrics[(metrics.dataset == "beta") & (metrics.loss == "huber")]
     risk = risk[risk.penalty == "elasticnet"]["risk"]
-    noise = SIDECAR_NOISE_SCALE**2
     cells = _row_cells(beta, "huber+elasticnet")
-    assert cells[2] == format_value(float((risk / SIDECAR_SIGNAL).median()))
-    assert cells[3] == format_value(float((1 - (risk + noise) / (SIDECAR_SIGNAL + noise)).median()))
+    # risk, model error, risk / l2+l1, RR, PVE, empirical PVE
+    assert cells[3] == format_value(float((risk / SIDECAR_SIGNAL).median()))
+    assert cells[4] == format_value(0.49)  # metrics.csv's pve, not one from the sidecar's σ
+    assert cells[1] == "n/a"  # no model error in these tables
     # the baseline's ratio to itself is 1
-    assert _row_cells(beta, "l2+l1")[1] == "1"
+    assert _row_cells(beta, "l2+l1")[2] == "1"
 
 
 def test_report_relative_risk_needs_variances(variant_html, report_html):
@@ -481,14 +465,12 @@ def test_report_relative_risk_needs_variances(variant_html, report_html):
     alpha = alpha[alpha.index('<h3 id="error-alpha">') : alpha.index('<h3 id="error-beta">')]
     assert "RR and PVE are not shown" in alpha
     assert alpha.count("<img ") == 1
-    # without risk, the summary falls back to the test error
-    sentence = _summary_item(variant_html, "alpha")
-    assert "lowest median risk: n/a (no noise-free signal); lowest median test_mse: " in sentence
-    assert "huber+elasticnet (1.1" in sentence and "vs l2+l1 (3.0" in sentence
-    assert "highest median F1: n/a" in sentence
+    # without risk, model error or F1 there is no finding, so no summary sentence
+    assert 'id="summary-alpha"' not in variant_html
+    assert _summary_item(variant_html, "beta").startswith("beta (risk)")
     # simulated datasets: variances from their sidecars
     error = _section_text(report_html, "error")
-    assert "Values:\nsidecar." in error
+    assert "Signal variances:\nsidecar." in error
     assert "RR and PVE are not shown" not in error
     # alpha has neither RR nor group figures; beta's skewed noise adds the intercepts
     assert variant_html.count("<img ") == 2 * FIGURES_PER_DATASET - 2 + GLOBAL_FIGURES + 1
@@ -508,14 +490,17 @@ def test_report_intercepts_under_skewed_noise(variant_html, report_html):
 
 def test_report_statistics(report_html):
     statistics = _section_text(report_html, "statistics")
-    assert "log(risk) ~ C(loss) * C(penalty) + C(dataset)" in statistics
-    assert "C(loss):C(penalty)" in statistics
-    # 3 replicates: no Wilcoxon test can reach 0.05, so nothing is significant after Holm
-    assert "On alpha, 0 of 11 pairs have a risk significantly different" in statistics
-    assert "With 3 replicates no comparison can be significant" in statistics
-    lead = re.search(r'<p class="lead">(.*?)</p>', report_html).group(1)
-    assert "the penalty accounts for" in lead and "interaction" in lead
-    assert "between the two sparse penalties (l1, elasticnet) the " in lead
+    # the method, as findings.json states it, and one effect measure: no Holm, no bootstrap
+    assert "geometric mean over replicates of the paired ratio" in statistics
+    assert "Bonferroni across all m = " in statistics
+    assert "Wilcoxon" not in statistics and "Holm" not in statistics
+    assert "no test can be significant" not in report_html
+    # the per-scenario answer (answer.csv) and the findings rows with their verdicts
+    assert "log risk ~ replicate + loss * penalty" in statistics
+    assert _row_cells(statistics, "alpha")[0] == "loss"
+    alpha = statistics[statistics.index('<details id="statistics-alpha">') :]
+    cells = _row_cells(alpha, "risk")
+    assert cells[:2] == ["l1+none", "l2+none"] and cells[-1] in {"better", "worse", "tied"}
 
 
 def test_report_peak_memory(variant_html, report_html):
@@ -860,22 +845,20 @@ def test_report_group_recovery_needs_groups(variant_html):
 
 
 def test_report_oracle_reference(report_html):
-    metrics, _ = _synthetic_tables()
     grid = _section_text(report_html, "grid")
     alpha = grid[grid.index('<h3 id="grid-alpha">') : grid.index('<h3 id="grid-beta">')]
     beta = grid[grid.index('<h3 id="grid-beta">') :]
-    best = _median_of(metrics, "alpha", ("huber", "elasticnet"))
+    # each loss has its own oracle: never their average
     assert (
-        "The oracle, least squares on the true support, has median risk 0.05 over 3 of 3 "
-        f"replicate(s); the best pair&#x27;s median risk is {format_value(best / 0.05)} "
-        "times that." in alpha
+        "median risk: least squares 0.05 (3 of 3 replicates); least absolute deviations 0.1 "
+        "(3 of 3 replicates); Huber 0.075 (3 of 3 replicates)." in alpha
     )
-    assert f"does not apply here: {ORACLE_REASON}." in beta
-    assert "The dashed black line is the median risk of the oracle" in grid
-    # the last row of the table of medians: n_ok, n_not_ok, risk, IQR, test_mse, test_mae, F1,
+    assert f"The oracles do not apply here: {ORACLE_REASON}." in beta
+    # what an oracle is and is not
+    assert "not a bound on what a model can reach" in grid
+    # the last rows of the table of medians: n_ok, n_not_ok, risk, IQR, test_mse, test_mae, F1,
     # n_nonzero (the true support), lam, l1_ratio, delta
-    label = "oracle (least squares on the true support)"
-    assert _row_cells(alpha, label) == [
+    assert _row_cells(alpha, "oracle: least squares") == [
         "3",
         "0",
         "0.05",
@@ -888,18 +871,26 @@ def test_report_oracle_reference(report_html):
         "n/a",
         "n/a",
     ]
-    assert _row_cells(beta, label)[:3] == ["0", "3", "n/a"]
-    assert "(the oracle) has median risk 0.05." in _summary_item(report_html, "alpha")
-    assert "oracle" not in _summary_item(report_html, "beta")
-    # alpha's variances are re-derived from the configuration: the oracle's RR is drawn
+    assert _row_cells(alpha, "oracle: least absolute deviations")[2] == "0.1"
+    assert _row_cells(beta, "oracle: Huber")[:3] == ["0", "3", "n/a"]
+    # the relative risk figure draws each loss's oracle
     error = _section_text(report_html, "error")
-    assert "The dotted line is the median relative risk of the oracle" in error
+    assert "The other lines are the oracles&#x27; median relative risks." in error
+
+
+def test_oracle_table_without_loss_is_least_squares(tmp_path):
+    from normbench.report.context import read_oracle
+
+    pd.DataFrame({"dataset": ["a"], "replicate": [1], "status": ["ok"], "risk": [0.5]}).to_csv(
+        tmp_path / "o.csv", index=False
+    )
+    assert read_oracle(tmp_path / "o.csv", pd.DataFrame())["loss"].tolist() == ["l2"]
 
 
 def test_oracle_table_needs_its_columns(tmp_path):
     from normbench.report.context import read_oracle
 
-    pd.DataFrame({"dataset": ["a"], "replicate": [1], "status": ["ok"]}).to_csv(
+    pd.DataFrame({"dataset": ["a"], "replicate": [1], "loss": ["l2"]}).to_csv(
         tmp_path / "o.csv", index=False
     )
     with pytest.raises(ValueError, match=r"o.csv: oracle table lacks column\(s\)"):
@@ -1030,11 +1021,142 @@ def test_cli_validates_the_config_and_writes_report_and_figures(tmp_path, capsys
     assert len(list(figures.glob("*.png"))) == output.read_text().count("data:image/png;base64,")
 
 
-def test_which_matters_says_neither_when_both_shares_are_small():
-    from normbench.report.prose import _which_matters
+def test_interaction_plot_one_oracle_per_loss():
+    metrics, _ = _synthetic_tables()
+    references = {"alpha": {"l2": 0.05, "l1": 0.1, "huber": math.nan}}
+    figure = interaction_plot(metrics, ["alpha"], references=references, reference_label="oracle")
+    labels = [line.get_label() for line in figure.axes[0].get_lines()]
+    assert labels == [*LOSSES, "oracle: l2", "oracle: l1"]
 
-    assert _which_matters(0.02, 0.40).startswith("the choice of penalty matters more than the")
-    assert "loss accounts for 30% and the penalty for 10%" in _which_matters(0.30, 0.10)
-    assert _which_matters(0.30, 0.10).startswith("the choice of loss matters more")
-    small = _which_matters(0.012, 0.009)
-    assert small.startswith("neither choice explains much") and "loss accounts for 1%" in small
+
+def _context(tmp_path, metrics):
+    """The report's context of a constructed metrics table (no sidecars, explain or oracle)."""
+    from normbench.report.context import build_context
+
+    write_table(metrics, tmp_path / "metrics.csv")
+    timings = metrics[["dataset", "replicate", "loss", "penalty"]].assign(fit_seconds=0.1)
+    write_table(timings, tmp_path / "timings.csv")
+    config = {"seed": 1, "datasets": {}, "cv": CONFIG["cv"]}
+    return build_context(
+        metrics_csv=tmp_path / "metrics.csv", timings_csv=tmp_path / "timings.csv", config=config
+    )
+
+
+def _ten_replicates(factor, *, seed=0):
+    """Risk and model error of 10 replicates x 12 pairs on one dataset; l1+l1 scaled by
+    ``factor``; the three unpenalised fits identical (the interpolant)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for replicate in range(1, 11):
+        base = rng.uniform(1.0, 3.0)
+        for loss in LOSSES:
+            for penalty in PENALTIES:
+                risk = base * (factor if (loss, penalty) == ("l1", "l1") else 1.0)
+                row = dict.fromkeys(METRICS_COLUMNS, math.nan)
+                row.update(
+                    dataset="gauss",
+                    replicate=replicate,
+                    loss=loss,
+                    penalty=penalty,
+                    status="ok",
+                    message="",
+                    risk=risk,
+                    model_error=0.9 * risk,
+                    test_mse=risk + 1.0,
+                    test_mae=1.0,
+                    n_nonzero=5.0,
+                    intercept=0.0,
+                    f1=0.5,
+                    lam=0.1,
+                    lam_at_edge="low" if penalty == "l2" else "interior",
+                )
+                rows.append(row)
+    return pd.DataFrame(rows, columns=list(METRICS_COLUMNS))
+
+
+def test_answer_and_summary_follow_the_metrics(tmp_path):
+    from normbench.report.sections import answer, statistics, summary
+
+    tied = _context(tmp_path / "tied", _ten_replicates(1.0))
+    assert tied.headline == "model_error"
+    text = summary.render(tied)
+    assert "l1+l1 is tied with l2+l1 (1×" in text
+    assert "better" not in text and "worse" not in text
+    first = answer.render(tied)
+    assert "the loss makes no detectable difference to model_error in any scenario" in first
+    assert first.count("<img ") == 1 and "Metric: the model error" in first
+
+    better = _context(tmp_path / "better", _ten_replicates(0.5))
+    text = summary.render(better)
+    assert "l1+l1 is better than l2+l1 (0.5×" in text
+    # the worse l2+l1 is outside the set tied with the best, the better l1+l1 inside it
+    tied_with_best = text.split("Tied with the best")[1]
+    assert "l1+l1" in tied_with_best and "l2+l1," not in tied_with_best
+    assert "better" in statistics.render(better)
+
+
+def test_none_is_one_interpolant_row(tmp_path):
+    ctx = _context(tmp_path, _ten_replicates(1.0))
+    assert ctx.interpolants == {"gauss"}
+    none = ctx.display[ctx.display["penalty"] == "none"]
+    assert set(none["loss"]) == {"any"} and len(none) == 10
+    assert len(ctx.metrics[ctx.metrics["penalty"] == "none"]) == 30  # the failures count all
+    from normbench.report.tables import medians_table
+
+    table = medians_table(ctx.display, "gauss", ("risk",), ["risk"])
+    assert table.count("interpolant (any loss)") == 1 and "l2+none" not in table
+
+
+def test_tuning_counts_edges_and_warns(tmp_path):
+    from normbench.report.sections import tuning
+
+    ctx = _context(tmp_path, _ten_replicates(1.0))
+    counts = tuning.edge_counts(ctx.metrics).set_index(["loss", "penalty"])
+    assert counts.loc[("l2", "l2"), "lam_at_edge_low"] == 10
+    assert counts.loc[("l2", "l1"), "lam_at_edge_low"] == 0
+    text = tuning.render(ctx)
+    assert "gauss, l2+l2: λ at the low edge of its grid in 10 of 10 fits" in text
+    assert "the interpolant wins" in text
+    assert "No fits store was given" in text
+
+
+def test_scenario_descriptions_show_only_what_applies():
+    from normbench.report.prose import describe_design, describe_noise
+
+    noise = {"family": "gaussian", "df": 2.0, "skew": 1.0, "contamination": 0.1, "snr": 3.0}
+    assert describe_noise(noise) == "family=gaussian, snr=3.0"
+    noise.update(family="contaminated", outlier_scale=10.0)
+    assert (
+        describe_noise(noise)
+        == "family=contaminated, contamination=0.1, outlier_scale=10.0, snr=3.0"
+    )
+    design = {"kind": "block", "rho": 0.5, "group_size": 5, "n_groups": 3}
+    assert describe_design(design) == "kind=block, rho=0.5, group_size=5"
+    assert describe_design({**design, "kind": "independent"}) == "kind=independent"
+
+
+def test_forest_plot_rows_and_verdict_colours():
+    from matplotlib.colors import to_hex
+
+    from normbench.report.figures.forest import VERDICT_COLOURS, forest_plot
+
+    findings = pd.DataFrame(
+        {
+            "dataset": ["a", "a", "b"],
+            "metric": "risk",
+            "pair": ["l1+l1", "huber+l1", "l1+l1"],
+            "reference": "l2+l1",
+            "effect": [0.5, 1.0, 2.0],
+            "ci_low": [0.4, 0.8, 1.5],
+            "ci_high": [0.6, math.inf, 2.5],
+            "verdict": ["better", "tied", "worse"],
+        }
+    )
+    rows = [("l1+l1", "l2+l1"), ("huber+l1", "l2+l1")]
+    figure = forest_plot(findings, rows, ["a", "b"], metric_name="risk")
+    first, second = figure.axes[:2]
+    assert [t.get_text() for t in first.get_yticklabels()] == ["l1+l1 / l2+l1", "huber+l1 / l2+l1"]
+    markers = [line for line in first.get_lines() if line.get_marker() == "o"]
+    assert to_hex(markers[0].get_color()) == VERDICT_COLOURS["better"]
+    assert any(line.get_xdata()[0] == 1.0 for line in first.get_lines())  # the line at 1
+    assert figure.get_size_inches()[0] * 100 == 1080  # drawn at the page's content width

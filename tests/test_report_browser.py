@@ -152,5 +152,5 @@ def test_group_and_oracle_content_is_rendered(rendered):
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50
     assert re.search(r'<p id="groups-alpha">On alpha, the lasso \(l1\) fits hit', dom)
     # the oracle: a row of the table of medians and the line of the interaction plot
-    assert "<td>oracle (least squares on the true support)</td>" in dom
-    assert "The dashed black line is the median risk of the oracle" in dom
+    assert "<td>oracle: least squares</td>" in dom
+    assert "The dashed lines are the median risks of the oracles" in dom

@@ -80,6 +80,11 @@ def explain_files(wildcards):
     return expand(EXPLAIN_NPZ, dataset=explained_datasets())
 
 
+def report_fits_files(wildcards):
+    """The fits store files the report reads: replicate 1 of every dataset (its CV curves)."""
+    return expand(FITS_NPZ, dataset=dataset_names(config), replicate=1)
+
+
 def explain_dataset_file(wildcards):
     """The replicate of a dataset that rule explain explains."""
     return DATASET_NPZ.format(dataset=wildcards.dataset, replicate=EXPLAIN_REPLICATE)
@@ -91,7 +96,9 @@ def explain_fits_file(wildcards):
 
 def dataset_replicate_sidecars(wildcards):
     """The JSON sidecars of every replicate of one dataset."""
-    return expand(DATASET_JSON, dataset=wildcards.dataset, replicate=replicate_numbers())
+    return expand(
+        DATASET_JSON, dataset=wildcards.dataset, replicate=replicate_numbers()
+    )
 
 
 def draws_paths(wildcards):

@@ -18,6 +18,9 @@ def main(snakemake):
         # exactly the declared inputs, not whatever else lies under benchmarks_dir
         benchmark_files=list(snakemake.input.benchmarks),
         explain_files=list(snakemake.input.explain),
+        findings_csv=snakemake.input.findings,
+        answer_csv=snakemake.input.answer,
+        fits_files=list(snakemake.input.fits),
     )
 
 

@@ -48,6 +48,9 @@ def build_report(
     benchmarks_dir="logs/benchmarks",
     benchmark_files=None,
     explain_files=None,
+    findings_csv=None,
+    answer_csv=None,
+    fits_files=None,
     figures_dir=None,
     baseline=BASELINE,
     n_boot=N_BOOT,
@@ -88,6 +91,14 @@ def build_report(
         The explain files ``results/explain/{dataset}.npz`` (:mod:`normbench.study.explain`):
         coefficient paths, support ROC curves, training residuals and the skewed noise's
         median. Without them those figures are replaced by notes.
+    findings_csv, answer_csv : str or path-like, optional
+        ``results/findings.csv`` (with its ``findings.json`` beside it) and
+        ``results/answer.csv`` (rule findings): every verdict and generated sentence of the
+        report comes from them. Without them they are computed from the metrics by the same
+        functions (:mod:`normbench.study.findings`, :mod:`normbench.study.answer`).
+    fits_files : sequence of path-like, optional
+        Fits store files ``results/fits/{dataset}/rep{k}.npz`` (one replicate per dataset): the
+        CV curves of the tuning section. Without them that figure is left out.
     baseline : tuple of (loss, penalty), default=("l2", "l1")
         The reference pair of the effect sizes and of the paired ratios.
     n_boot : int, default=2000
@@ -109,6 +120,9 @@ def build_report(
         explain_files=explain_files,
         benchmarks_dir=benchmarks_dir,
         benchmark_files=benchmark_files,
+        findings_csv=findings_csv,
+        answer_csv=answer_csv,
+        fits_files=fits_files,
         baseline=baseline,
         n_boot=n_boot,
         seed=seed,

@@ -11,20 +11,28 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from normbench.report.figures.common import INTERPOLANT_LOSS
+from normbench.study.answer import answer_table, headline_metric
 from normbench.study.explain import detail_datasets, read_explain
+from normbench.study.findings import (
+    ALPHA,
+    BOUNDED_FLOOR,
+    findings_table,
+    interpolant_datasets,
+)
 from normbench.study.store import is_ok, ok_fits, read_table, sort_results, summarize
+from normbench.study.store_fits import read_fits
 
 #: The natural reference pair: squared loss with the lasso penalty.
 BASELINE = ("l2", "l1")
 
 
+#: Bootstrap resamples and seed of the published-results comparison (its standard errors).
 N_BOOT = 2000
-
-
 BOOT_SEED = 0
 
 
-_ORACLE_NUMBERS = ("risk", "test_mse", "test_mae")
+_ORACLE_NUMBERS = ("risk", "test_mse", "test_mae", "model_error", "pve")
 
 
 GROUP_METRICS = ("group_hit", "group_frac", "group_whole")
@@ -73,8 +81,13 @@ def replicate_info(metrics, datasets_dir):
 
 
 def derived_columns(metrics, info, baseline):
-    """Add ``risk_ratio`` (to the baseline of the same replicate), ``relative_risk`` and
-    ``pve`` (Hastie, Tibshirani & Tibshirani 2020) to the metrics table."""
+    """Add ``risk_ratio`` (to the baseline of the same replicate) and ``relative_risk``.
+
+    ``relative_risk`` = risk / Var(x'β) (Hastie, Tibshirani & Tibshirani 2020), with the signal
+    variance from the sidecars. The proportion of variance explained is not derived here: the
+    metrics table's ``pve`` uses the noise's *true* variance (contamination included, missing
+    where it is infinite), which the report cannot know from the sidecar's scale alone.
+    """
     frame = metrics.copy()
     risk = pd.to_numeric(frame["risk"], errors="coerce")
     frame["risk"] = risk
@@ -86,10 +99,24 @@ def derived_columns(metrics, info, baseline):
     reference = base.reindex(keys).to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         frame["risk_ratio"] = np.where(reference > 0, risk.to_numpy(float) / reference, np.nan)
-    signal, noise = variances(frame, info)
-    values = risk.to_numpy(dtype=float)
-    frame["relative_risk"] = values / signal
-    frame["pve"] = 1.0 - (values + noise) / (signal + noise)
+    signal, _ = variances(frame, info)
+    frame["relative_risk"] = risk.to_numpy(dtype=float) / signal
+    for column in ("pve", "pve_empirical", "model_error", "intercept_error"):
+        frame[column] = pd.to_numeric(frame.get(column, np.nan), errors="coerce")
+    return frame
+
+
+def collapse_interpolant(metrics, datasets):
+    """The metrics with the three identical unpenalised fits of ``datasets`` as one row each.
+
+    Where the three losses without penalty give the same minimum-norm interpolant
+    (:func:`normbench.study.findings.interpolant_datasets`), the squared loss's row stands for
+    it with loss :data:`INTERPOLANT_LOSS`, and the other two are dropped: tables and figures then
+    show it once, as :data:`INTERPOLANT_LABEL`.
+    """
+    unpenalised = (metrics["penalty"] == "none") & metrics["dataset"].isin(list(datasets))
+    frame = metrics[~unpenalised | (metrics["loss"] == "l2")].copy()
+    frame.loc[unpenalised & (metrics["loss"] == "l2"), "loss"] = INTERPOLANT_LOSS
     return frame
 
 
@@ -108,32 +135,40 @@ def variances(frame, info):
 
 
 def read_oracle(oracle_csv, info):
-    """The oracle table with ``relative_risk``, or None without one (see normbench.study.oracle)."""
+    """The oracle table with ``relative_risk``, or None without one (see normbench.study.oracle).
+
+    One row per loss per replicate; a table written before the loss-matched oracles (no
+    ``loss`` column) holds least squares only, whose loss is ``l2``.
+    """
     if oracle_csv is None:
         return None
     oracle = sort_results(read_table(oracle_csv))
-    missing = [c for c in ("dataset", "replicate", "status", *_ORACLE_NUMBERS) if c not in oracle]
+    missing = [c for c in ("dataset", "replicate", "status", "risk") if c not in oracle]
     if missing:
         raise ValueError(f"{oracle_csv}: oracle table lacks column(s) {missing}")
+    if "loss" not in oracle:
+        oracle["loss"] = "l2"
     for column in (*_ORACLE_NUMBERS, "n_support"):
-        if column in oracle:
-            oracle[column] = pd.to_numeric(oracle[column], errors="coerce")
+        oracle[column] = pd.to_numeric(oracle.get(column, np.nan), errors="coerce")
     signal, _ = variances(oracle, info)
     oracle["relative_risk"] = oracle["risk"].to_numpy(dtype=float) / signal
     return oracle
 
 
-def oracle_stats(ctx, dataset):
-    """Medians of the oracle's metrics on one dataset, or None without an oracle table.
+def oracle_stats(ctx, dataset, loss="l2"):
+    """Medians of the oracle of one loss on one dataset, or None without that oracle.
 
-    Returns a dict with ``n_ok``, ``n_rows``, ``message`` (why it does not apply, from the
-    first such row), the medians of risk, test_mse, test_mae, relative_risk and n_support, and
-    the risk quartiles; medians are over the replicates where the oracle applies.
+    The oracle of a loss fits that loss, unpenalised, on the true support: the reference of the
+    models of the same loss (least squares for ``l2``, least absolute deviations for ``l1``,
+    Huber for ``huber``). Returns a dict with ``n_ok``, ``n_rows``, ``message`` (why it does not
+    apply, from the first such row), the medians of risk, test_mse, test_mae, model_error, pve,
+    relative_risk and n_support, and the risk quartiles; medians are over the replicates where
+    the oracle applies.
     """
     oracle = ctx.oracle
     if oracle is None:
         return None
-    rows = oracle[oracle["dataset"] == dataset]
+    rows = oracle[(oracle["dataset"] == dataset) & (oracle["loss"] == loss)]
     if rows.empty:
         return None
     ok = ok_fits(rows)
@@ -232,7 +267,21 @@ class ReportContext:
         Where they were looked for (named in a note when there are none).
     baseline : tuple of (loss, penalty)
     n_boot, seed : int
-        Bootstrap resamples and seed of the effect-size intervals.
+        Bootstrap resamples and seed of the published-results comparison.
+    findings : pandas.DataFrame
+        ``results/findings.csv`` (:mod:`normbench.study.findings`): every sentence and verdict
+        of the report comes from it and from ``answer``.
+    method : dict
+        ``results/findings.json``: how the effects, intervals and verdicts were computed.
+    answer : pandas.DataFrame
+        ``results/answer.csv`` (:mod:`normbench.study.answer`).
+    interpolants : set of str
+        Datasets whose three unpenalised fits are the one interpolant.
+    display : pandas.DataFrame
+        ``metrics`` with each such interpolant as one row (:func:`collapse_interpolant`): what
+        the tables and figures of pairs show.
+    fits : dict
+        ``{dataset: {pair: FitRecord}}`` of the fits store files read (one replicate each).
     """
 
     metrics: pd.DataFrame
@@ -249,6 +298,17 @@ class ReportContext:
     baseline: tuple = BASELINE
     n_boot: int = N_BOOT
     seed: int = BOOT_SEED
+    findings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    method: dict = field(default_factory=dict)
+    answer: pd.DataFrame = field(default_factory=pd.DataFrame)
+    interpolants: frozenset = frozenset()
+    display: pd.DataFrame | None = None
+    fits: dict = field(default_factory=dict)
+
+    @property
+    def headline(self) -> str:
+        """The metric of the answer: model_error where the findings have it, else risk."""
+        return headline_metric(self.findings) if len(self.findings) else "risk"
 
     def rows(self, dataset, *, ok=False):
         """The metrics rows of ``dataset``; only the fits that are ok with ``ok=True``."""
@@ -265,6 +325,38 @@ def _read_explanations(files) -> dict:
     return {Path(path).stem: read_explain(path) for path in files or ()}
 
 
+def _read_fits(files) -> dict:
+    """``{dataset: {pair: FitRecord}}`` from fits store files ``<dataset>/rep<k>.npz``.
+
+    The first file of a dataset wins (the workflow declares one replicate per dataset).
+    """
+    fits = {}
+    for path in files or ():
+        fits.setdefault(Path(path).parent.name, read_fits(path))
+    return fits
+
+
+def _findings(metrics, findings_csv, answer_csv):
+    """(findings, method, answer): read from the workflow's files, else computed from metrics.
+
+    Computing them here gives the same tables as rule findings (the same functions on the same
+    metrics), so a report built from the command line without them says the same thing.
+    """
+    if findings_csv is not None:
+        findings = pd.read_csv(findings_csv, keep_default_na=False, na_values=["", "nan"])
+        sidecar = Path(findings_csv).with_suffix(".json")
+        method = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else {}
+    else:
+        findings = findings_table(metrics)
+        tested = int(findings["p_value"].notna().sum()) if len(findings) else 0
+        method = {"alpha": ALPHA, "m": max(1, tested), "bounded_floor": BOUNDED_FLOOR}
+    if answer_csv is not None:
+        answer = pd.read_csv(answer_csv, keep_default_na=False, na_values=["", "nan"])
+    else:
+        answer = answer_table(metrics)
+    return findings, method, answer
+
+
 def build_context(
     *,
     metrics_csv,
@@ -275,6 +367,9 @@ def build_context(
     explain_files=None,
     benchmarks_dir=None,
     benchmark_files=None,
+    findings_csv=None,
+    answer_csv=None,
+    fits_files=None,
     baseline=BASELINE,
     n_boot=N_BOOT,
     seed=BOOT_SEED,
@@ -292,10 +387,14 @@ def build_context(
     datasets = dataset_order(metrics, config)
     baseline = tuple(baseline)
     info = replicate_info(metrics, datasets_dir)
+    findings, method, answer = _findings(metrics, findings_csv, answer_csv)
+    interpolants = frozenset(interpolant_datasets(metrics))
+    derived = derived_columns(metrics, info, baseline)
+    display = collapse_interpolant(derived, interpolants)
     return ReportContext(
-        metrics=derived_columns(metrics, info, baseline),
+        metrics=derived,
         timings=timings,
-        summary=summarize(metrics),
+        summary=summarize(display),
         # the pooled analyses use every dataset; the sections drawn per dataset, a readable few
         all_datasets=datasets,
         datasets=detail_datasets(datasets, config),
@@ -308,4 +407,10 @@ def build_context(
         baseline=baseline,
         n_boot=int(n_boot),
         seed=int(seed),
+        findings=findings,
+        method=method,
+        answer=answer,
+        interpolants=interpolants,
+        display=display,
+        fits=_read_fits(fits_files),
     )

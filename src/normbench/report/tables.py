@@ -8,7 +8,6 @@ import pandas as pd
 
 from normbench.report.figures.common import pair_label
 from normbench.report.html import html_table
-from normbench.report.prose import p_value_text
 from normbench.study.store import is_ok
 from normbench.vocab import ordered_pairs
 
@@ -28,20 +27,3 @@ def medians_table(metrics, dataset, columns, headers):
         values = medians.loc[pair].tolist() if pair in medians.index else [math.nan] * len(columns)
         rows.append((pair_label(*pair), *values))
     return html_table(["loss / penalty", *headers], rows)
-
-
-def anova_rows(result):
-    rows = []
-    for term in result.table.index:
-        row = result.table.loc[term]
-        rows.append(
-            (
-                term,
-                row["df"],
-                row["sum_sq"],
-                f"{100 * row['share']:.1f}%",
-                row["F"] if math.isfinite(row["F"]) else math.nan,
-                p_value_text(row["PR(>F)"]) if math.isfinite(row["PR(>F)"]) else "",
-            )
-        )
-    return rows

@@ -12,6 +12,10 @@ together, ``log metric ~ scenario / replicate + loss * penalty * scenario``, giv
 shares under dataset ``(all)``, with the scenario interactions that a pooled headline must not
 leave out.
 
+The metric is the model error (ŵ − w)ᵀΣ(ŵ − w) where the study has it (:func:`headline_metric`),
+else the risk: the model error compares slopes only, so a loss is not credited or blamed for the
+location it targets (the conditional mean for ``l2``, the median for ``l1``) under skewed noise.
+
 A term's verdict is ``matters`` when its p-value, Bonferroni-corrected across every tested row
 of the table, is below ``alpha``; ``no evidence`` otherwise (which is not a proof of no effect).
 
@@ -35,10 +39,14 @@ __all__ = [
     "SPARSE_PENALTIES",
     "answer_sentences",
     "answer_table",
+    "headline_metric",
+    "scenario_sentences",
 ]
 
 #: Columns of ``results/answer.csv``.
-ANSWER_COLUMNS = ("dataset", "term", "share", "p_value", "verdict")
+ANSWER_COLUMNS = ("dataset", "metric", "term", "share", "p_value", "verdict")
+#: The metrics of the headline, in order of preference (:func:`headline_metric`).
+HEADLINE_METRICS = ("model_error", "risk")
 #: The penalties of the headline model.
 SPARSE_PENALTIES = ("l1", "elasticnet")
 #: The dataset label of the pooled model's rows.
@@ -52,6 +60,31 @@ _TERMS = {
     "C(penalty):C(dataset)": "penalty:scenario",
     "C(loss):C(penalty):C(dataset)": "loss:penalty:scenario",
 }
+
+
+def headline_metric(metrics):
+    """The metric the headline speaks of: the first of :data:`HEADLINE_METRICS` with a value.
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        The metrics table, or the findings table (its ``metric`` column names the metrics).
+
+    Returns
+    -------
+    str
+        ``model_error`` when some fit has a finite positive one (a simulated dataset), else
+        ``risk`` (a real dataset has neither; the sentences then say so through their rows).
+    """
+    for name in HEADLINE_METRICS:
+        if "metric" in metrics and "effect" in metrics:
+            if (metrics["metric"] == name).any():
+                return name
+        elif name in metrics:
+            values = pd.to_numeric(metrics[name], errors="coerce").to_numpy(float)
+            if (np.isfinite(values) & (values > 0)).any():
+                return name
+    return HEADLINE_METRICS[-1]
 
 
 def _model_frame(metrics, metric_name):
@@ -82,15 +115,16 @@ def _anova_shares(frame, formula):
     return shares
 
 
-def answer_table(metrics, *, metric_name="risk", alpha=ALPHA):
+def answer_table(metrics, *, metric_name=None, alpha=ALPHA):
     """Per scenario (and pooled): the shares and verdicts of loss, penalty and their interaction.
 
     Parameters
     ----------
     metrics : pandas.DataFrame
         The metrics table.
-    metric_name : str
-        A positive metric where lower is better (its log is modelled).
+    metric_name : str, optional
+        A positive metric where lower is better (its log is modelled); by default the
+        :func:`headline_metric` of ``metrics``.
     alpha : float
         Family-wise error rate across the table's tests.
 
@@ -100,6 +134,7 @@ def answer_table(metrics, *, metric_name="risk", alpha=ALPHA):
         Columns :data:`ANSWER_COLUMNS`, one row per (dataset, term); a scenario without enough
         fits for the model (two losses, two penalties, residual degrees of freedom) is absent.
     """
+    metric_name = metric_name or headline_metric(metrics)
     frame = _model_frame(metrics, metric_name)
     raw = []
     for dataset, rows in frame.groupby("dataset", sort=True):
@@ -119,6 +154,7 @@ def answer_table(metrics, *, metric_name="risk", alpha=ALPHA):
     records = [
         {
             "dataset": dataset,
+            "metric": metric_name,
             "term": term,
             "share": share,
             "p_value": p_value,
@@ -136,13 +172,41 @@ def _join(names):
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def _times(value):
+    """An effect as a factor: ``0.31×`` (an unbounded interval end is ``∞``)."""
+    if math.isinf(value) and value > 0:
+        return "∞"
+    return f"{value:.2g}×" if math.isfinite(value) else "n/a"
+
+
 def _where(answer, term):
     """(scenarios where ``term`` matters, all scenarios with a verdict on it)."""
     rows = answer[(answer["term"] == term) & (answer["dataset"] != ALL_SCENARIOS)]
     return sorted(rows.loc[rows["verdict"] == "matters", "dataset"]), sorted(rows["dataset"])
 
 
-def _scope_sentence(subject, matters, scenarios, metric_name):
+def _loss_rows(findings, metric_name, datasets=None):
+    """Rows of the loss question (robust loss against l2, same sparse penalty)."""
+    rows = findings[(findings["metric"] == metric_name) & (findings["pair"] != INTERPOLANT)]
+    rows = rows[rows["reference"].isin([pair_key("l2", p) for p in SPARSE_PENALTIES])]
+    rows = rows[
+        rows["pair"].map(lambda pair: parse_pair(pair)[1])
+        == rows["reference"].map(lambda pair: parse_pair(pair)[1])
+    ]
+    return rows if datasets is None else rows[rows["dataset"].isin(datasets)]
+
+
+def _effect_range(rows):
+    """'0.3× to 0.5×' (or one value) over the effects of ``rows``, empty without any."""
+    effects = rows["effect"].to_numpy(float)
+    effects = effects[np.isfinite(effects)]
+    if not effects.size:
+        return ""
+    low, high = float(effects.min()), float(effects.max())
+    return _times(low) if _times(low) == _times(high) else f"{_times(low)} to {_times(high)}"
+
+
+def _scope_sentence(subject, matters, scenarios, metric_name, detail=""):
     if not scenarios:
         return None
     if not matters:
@@ -151,29 +215,41 @@ def _scope_sentence(subject, matters, scenarios, metric_name):
             "in any scenario."
         )
     if len(matters) == len(scenarios):
-        return f"With a sparse penalty, {subject} matters in every scenario ({_join(matters)})."
+        return (
+            f"With a sparse penalty, {subject} matters in every scenario ({_join(matters)})"
+            f"{detail}."
+        )
     others = [s for s in scenarios if s not in matters]
     return (
-        f"With a sparse penalty, {subject} matters only under {_join(matters)}; under "
+        f"With a sparse penalty, {subject} matters only under {_join(matters)}{detail}; under "
         f"{_join(others)} no difference in {metric_name} is detectable."
     )
 
 
-def _robust_loss_sentence(findings, dataset, metric_name):
-    rows = findings[
-        (findings["dataset"] == dataset)
-        & (findings["metric"] == metric_name)
-        & (findings["reference"] == pair_key("l2", "l1"))
-        & (findings["pair"] != INTERPOLANT)
-        & (findings["pair"].str.endswith("+l1"))
-    ]
-    verbs = {"better": "beats", "worse": "loses to", "tied": "ties with"}
-    parts = [
-        f"{row.pair} {verbs.get(row.verdict, row.verdict)} l2+l1 (ratio {row.effect:.2g}, "
-        f"interval {row.ci_low:.2g} to {row.ci_high:.2g})"
-        for row in rows.itertuples()
-    ]
-    return f"Under {dataset}, {metric_name}: {'; '.join(parts)}." if parts else None
+def _loss_detail(findings, datasets, metric_name):
+    """', where a robust loss changes model error 0.3× to 0.5× against l2 (same penalty)'."""
+    span = _effect_range(_loss_rows(findings, metric_name, datasets))
+    if not span:
+        return ""
+    return (
+        f", where a robust loss (l1 or huber) gives {span} the {metric_name} of the squared loss "
+        "with the same penalty"
+    )
+
+
+def _verdict_clause(row):
+    """'l1+l1 is better than l2+l1 (0.5×, interval 0.47× to 0.53×)'."""
+    relation = {
+        "better": "is better than",
+        "worse": "is worse than",
+        "tied": "is tied with",
+    }.get(row.verdict, f"({row.verdict}) against")
+    interval = (
+        f", interval {_times(row.ci_low)} to {_times(row.ci_high)}"
+        if math.isfinite(row.ci_low)
+        else ", no interval"
+    )
+    return f"{row.pair} {relation} {row.reference} ({_times(row.effect)}{interval})"
 
 
 def _unbeaten(findings, dataset, metric_name):
@@ -186,8 +262,41 @@ def _unbeaten(findings, dataset, metric_name):
     return ordered + ([INTERPOLANT] if INTERPOLANT in pairs - beaten else [])
 
 
-def answer_sentences(findings, answer, *, metric_name="risk"):
-    """The report's generated sentences, from the findings and answer tables only.
+def scenario_sentences(findings, *, metric_name=None):
+    """Per scenario, the lasso's robust losses against ``l2+l1`` and the set tied with the best.
+
+    Parameters
+    ----------
+    findings : pandas.DataFrame
+        ``results/findings.csv``.
+    metric_name : str, optional
+        By default the :func:`headline_metric` of the findings.
+
+    Returns
+    -------
+    dict of str to str
+        ``{dataset: sentence}`` in dataset order. The set tied with the best is every pair that
+        no fixed comparison shows beaten: found without testing against a pair picked from the
+        data.
+    """
+    metric_name = metric_name or headline_metric(findings)
+    sentences = {}
+    for dataset in sorted(findings.loc[findings["metric"] == metric_name, "dataset"].unique()):
+        rows = _loss_rows(findings, metric_name, [dataset])
+        rows = rows[rows["reference"] == pair_key("l2", "l1")]
+        parts = [_verdict_clause(row) for row in rows.itertuples()]
+        text = f"{dataset} ({metric_name}): " + ("; ".join(parts) + ". " if parts else "")
+        unbeaten = _unbeaten(findings, dataset, metric_name)
+        if unbeaten:
+            text += (
+                f"Tied with the best (no fixed comparison shows them beaten): {_join(unbeaten)}."
+            )
+        sentences[dataset] = text.strip()
+    return sentences
+
+
+def answer_sentences(findings, answer, *, metric_name=None):
+    """The report's headline sentences (two to four), from the findings and answer tables only.
 
     Parameters
     ----------
@@ -195,35 +304,34 @@ def answer_sentences(findings, answer, *, metric_name="risk"):
         ``results/findings.csv`` (:func:`normbench.study.findings.findings_table`).
     answer : pandas.DataFrame
         ``results/answer.csv`` (:func:`answer_table`).
-    metric_name : str
-        The metric the sentences speak of.
+    metric_name : str, optional
+        The metric the sentences speak of; by default the answer table's (else the findings').
 
     Returns
     -------
     list of str
-        Where the loss matters, where the penalty matters, where they interact; per scenario in
-        which the loss matters, the lasso's robust losses against ``l2+l1``; per scenario, the
-        pairs that no fixed comparison shows beaten (the set tied with the best, found without
-        testing against a pair picked from the data).
+        Where the loss matters (with the range of the robust losses' effects there), where the
+        choice of sparse penalty matters, and where the two interact. The per-scenario details
+        are :func:`scenario_sentences`.
     """
+    if metric_name is None:
+        named = answer["metric"].dropna().unique() if "metric" in answer else []
+        metric_name = str(named[0]) if len(named) else headline_metric(findings)
     sentences = []
-    loss_matters, _ = _where(answer, "loss")
-    for subject, term in (("the loss", "loss"), ("the choice of sparse penalty", "penalty")):
-        sentence = _scope_sentence(subject, *_where(answer, term), metric_name)
-        if sentence:
-            sentences.append(sentence)
+    loss_matters, loss_scenarios = _where(answer, "loss")
+    detail = _loss_detail(findings, loss_matters, metric_name) if loss_matters else ""
+    sentence = _scope_sentence("the loss", loss_matters, loss_scenarios, metric_name, detail)
+    if sentence:
+        sentences.append(sentence)
+    sentence = _scope_sentence(
+        "the choice of sparse penalty (l1 or elasticnet)", *_where(answer, "penalty"), metric_name
+    )
+    if sentence:
+        sentences.append(sentence)
     interact, _ = _where(answer, "loss:penalty")
     if interact:
-        sentences.append(f"The loss and the penalty interact under {_join(interact)}.")
-    for dataset in loss_matters:
-        sentence = _robust_loss_sentence(findings, dataset, metric_name)
-        if sentence:
-            sentences.append(sentence)
-    for dataset in sorted(findings.loc[findings["metric"] == metric_name, "dataset"].unique()):
-        unbeaten = _unbeaten(findings, dataset, metric_name)
-        if unbeaten:
-            sentences.append(
-                f"Under {dataset}, no fixed comparison shows any of these beaten on "
-                f"{metric_name}: {_join(unbeaten)}."
-            )
+        sentences.append(
+            f"The loss and the penalty interact under {_join(interact)}: there the best penalty "
+            "depends on the loss."
+        )
     return sentences

@@ -90,8 +90,17 @@ def format_value(value):
     return f"{value:.3g}"
 
 
+#: The loss of the one row standing for the minimum-norm interpolant shared by the three losses
+#: without penalty (:func:`normbench.report.context.collapse_interpolant`), and its label.
+INTERPOLANT_LOSS = "any"
+INTERPOLANT_LABEL = "interpolant (any loss)"
+
+
 def pair_label(loss, penalty):
-    """The one spelling of a pair, ``loss+penalty`` (:func:`normbench.vocab.pair_key`)."""
+    """The one spelling of a pair, ``loss+penalty`` (:func:`normbench.vocab.pair_key`); the
+    interpolant shared by the three unpenalised losses is :data:`INTERPOLANT_LABEL`."""
+    if loss == INTERPOLANT_LOSS and penalty == "none":
+        return INTERPOLANT_LABEL
     return pair_key(loss, penalty)
 
 

@@ -162,10 +162,10 @@ def interaction_plot(metrics, datasets, metric="risk", *, references=None, refer
         Datasets to draw, one panel each, in this order.
     metric : str
         A positive metric, ``risk`` by default.
-    references : mapping of str to float, optional
+    references : mapping of str to float or to a mapping of loss to float, optional
         A horizontal reference level per dataset (e.g. the oracle's median risk), drawn as a
-        dashed black line in that dataset's panel; datasets without a finite, positive value
-        get none.
+        dashed black line in that dataset's panel, or one level per loss (each loss's oracle),
+        drawn dashed in the loss's colour; levels that are not finite and positive are skipped.
     reference_label : str, optional
         The legend entry of the reference lines.
 
@@ -208,9 +208,16 @@ def interaction_plot(metrics, datasets, metric="risk", *, references=None, refer
                 markeredgewidth=0.6,
             )
         level = (references or {}).get(dataset)
-        has_reference = level is not None and math.isfinite(level) and level > 0
-        if has_reference:
-            ax.axhline(level, color="black", linestyle="--", linewidth=1.2, label=reference_label)
+        # one level per dataset, or one per loss (each loss's own oracle, in the loss's colour)
+        levels = level if isinstance(level, dict) else {None: level}
+        has_reference = False
+        for loss, value in levels.items():
+            if value is None or not math.isfinite(value) or value <= 0:
+                continue
+            has_reference = True
+            colour = "black" if loss is None else LOSS_COLOURS.get(loss, "black")
+            label = reference_label if loss is None else f"{reference_label}: {loss}"
+            ax.axhline(value, color=colour, linestyle="--", linewidth=1.2, label=label)
         ax.set_xticks(range(len(penalties)), penalties)
         ax.set_xlim(-0.3, len(penalties) - 0.7)
         if len(medians) or has_reference:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from normbench.report.sections import (
+    answer,
     cost,
     error,
     failures,
@@ -25,6 +26,7 @@ from normbench.report.sections import (
     statistics,
     summary,
     sweeps,
+    tuning,
 )
 
 __all__ = ["SECTIONS", "Section"]
@@ -54,6 +56,7 @@ class Section:
 
 #: The sections in page order.
 SECTIONS = (
+    Section("answer", "Answer", "The answer", answer.render),
     Section("summary", "Summary", "Summary", summary.render),
     Section("published", "Published results", "Published results", published.render),
     Section("scenarios", "Models and scenarios", "Models and scenarios", scenarios.render),
@@ -63,6 +66,7 @@ SECTIONS = (
     Section("penalty", "How the penalty acts", "How the penalty acts", penalty.render),
     Section("loss", "How the loss acts", "How the loss acts", loss.render),
     Section("sweeps", "Sweeps", "Sweeps", sweeps.render),
+    Section("tuning", "Tuning", "Tuning diagnostics", tuning.render),
     Section("statistics", "Statistics", "Statistics", statistics.render),
     Section("failures", "Failures", "Failures", failures.render),
     Section("cost", "Cost", "Cost", cost.render),

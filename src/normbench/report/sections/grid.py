@@ -8,14 +8,21 @@ from normbench.report.context import oracle_stats
 from normbench.report.figures import heatmap_grid, interaction_plot
 from normbench.report.figures.common import format_value, pair_label
 from normbench.report.html import anchor, esc, html_figure, html_table
-from normbench.report.prose import describe_params, oracle_note, signal_note
+from normbench.report.prose import (
+    ORACLE_CAPTION,
+    ORACLE_LOSSES,
+    ORACLE_NAMES,
+    describe_noise,
+    oracle_note,
+    signal_note,
+)
 from normbench.report.tables import pair_medians
 from normbench.study.store import is_ok
 
 _GRID_METRICS = ("risk", "test_mse", "test_mae", "f1", "n_nonzero")
 
 
-ORACLE_LABEL = "oracle (least squares on the true support)"
+ORACLE_LABEL = "oracle"
 
 
 _HEATMAP_CAPTIONS = {
@@ -32,19 +39,20 @@ _HEATMAP_CAPTIONS = {
 
 
 def render(ctx):
-    metrics, summary, datasets = ctx.metrics, ctx.summary, ctx.datasets
+    metrics, summary, datasets = ctx.display, ctx.summary, ctx.datasets
     config = ctx.config
     oracle_levels = {
-        dataset: stats["risk"]
+        dataset: {
+            loss: stats["risk"]
+            for loss in ORACLE_LOSSES
+            if (stats := oracle_stats(ctx, dataset, loss)) is not None
+        }
         for dataset in datasets
-        if (stats := oracle_stats(ctx, dataset)) is not None
     }
     oracle_caption = (
-        " The dashed black line is the median risk of the oracle, least squares on the true "
-        "support: what knowing the support is worth to least squares. It is a floor under "
-        "light-tailed noise; under heavy-tailed or contaminated noise a robust loss can go "
-        "below it, since least squares itself is hurt by the outliers."
-        if any(math.isfinite(level) for level in oracle_levels.values())
+        " The dashed lines are the median risks of the oracles, each in the colour of its "
+        "loss. " + ORACLE_CAPTION
+        if any(math.isfinite(v) for levels in oracle_levels.values() for v in levels.values())
         else ""
     )
     interaction = html_figure(
@@ -58,7 +66,8 @@ def render(ctx):
         "Median risk per penalty (x axis), one line per loss, one panel per scenario. "
         "Parallel lines mean the loss and the penalty act independently (no interaction); the "
         "vertical spread between lines is the effect of the loss, the slope along a line the "
-        "effect of the penalty." + oracle_caption,
+        "effect of the penalty. Where the three unpenalised fits are the same interpolant it is "
+        "one point, loss 'any'." + oracle_caption,
         "interaction plot of median risk",
     )
     links = " · ".join(
@@ -95,15 +104,21 @@ def render(ctx):
         parts.append(
             f'<h3 id="{esc(anchor("grid", dataset))}">{esc(dataset)}</h3>\n'
             f"<p>{esc(n_replicates)} replicate(s); noise: "
-            f"{esc(describe_params(params.get('noise')))}.{status_note}</p>\n"
+            f"{esc(describe_noise(params.get('noise')))}.{status_note}</p>\n"
             f'<div class="figure-grid">\n{chr(10).join(heatmaps)}\n</div>\n'
-            + _median_table(summary, metrics, dataset, oracle_stats(ctx, dataset))
+            + _median_table(summary, metrics, dataset, _oracles(ctx, dataset))
         )
     body = "\n".join(parts)
     return body
 
 
-def _median_table(summary, metrics, dataset, oracle=None):
+def _oracles(ctx, dataset):
+    """``{loss: oracle_stats}`` of the oracles of one dataset (each loss's own)."""
+    found = {loss: oracle_stats(ctx, dataset, loss) for loss in ORACLE_LOSSES}
+    return {loss: stats for loss, stats in found.items() if stats is not None}
+
+
+def _median_table(summary, metrics, dataset, oracles=None):
     rows = summary[summary["dataset"] == dataset]
     hyper = pair_medians(metrics, dataset, ("lam", "l1_ratio", "delta"))
     table_rows = []
@@ -128,11 +143,11 @@ def _median_table(summary, metrics, dataset, oracle=None):
                 *chosen,
             )
         )
-    if oracle is not None:
+    for loss, oracle in (oracles or {}).items():
         # n_not_ok counts the replicates where the oracle does not apply; n_nonzero is s
         table_rows.append(
             (
-                ORACLE_LABEL,
+                f"{ORACLE_LABEL}: {ORACLE_NAMES[loss]}",
                 oracle["n_ok"],
                 oracle["n_rows"] - oracle["n_ok"],
                 oracle["risk"],
@@ -161,10 +176,10 @@ def _median_table(summary, metrics, dataset, oracle=None):
         "δ",
     ]
     note = (
-        f'<p class="note">Last row: the {esc(ORACLE_LABEL)}, a reference, not a model of the '
-        "study; n_ok counts the replicates where it applies and n_nonzero is the size of the "
-        "true support.</p>\n"
-        if oracle is not None
+        '<p class="note">Last rows: the oracles, references, not models of the study; n_ok '
+        "counts the replicates where one applies and n_nonzero is the size of the true "
+        f"support. {esc(ORACLE_CAPTION)}</p>\n"
+        if oracles
         else ""
     )
     return (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from normbench.report.html import esc, html_table
-from normbench.report.prose import describe_params
+from normbench.report.prose import describe_design, describe_noise, describe_params
 from normbench.vocab import LOSSES, PENALTIES, order_names
 
 _LOSS_DEFINITIONS = {
@@ -42,6 +42,7 @@ def render(ctx):
         "mae": "mean absolute error on the held-out folds",
     }.get(cv["criterion"], str(cv["criterion"]))
     ratios = ", ".join(str(ratio) for ratio in cv["l1_ratios"])
+    factors = ", ".join(str(factor) for factor in cv.get("delta_factors", [1.0]))
     scaling = (
         "Features are standardised on the training data inside the estimator and coefficients "
         "are reported on the original scale."
@@ -59,9 +60,9 @@ def render(ctx):
                 params.get("n_train"),
                 params.get("n_test"),
                 params.get("p"),
-                describe_params(params.get("design")),
+                describe_design(params.get("design")),
                 describe_params(params.get("coef")),
-                describe_params(params.get("noise")),
+                describe_noise(params.get("noise")),
             )
         )
     headers = ["dataset", "generator", "n_train", "n_test", "p", "design", "coef", "noise"]
@@ -80,8 +81,10 @@ cross-validation, scored by {esc(criterion)}. λ runs over a geometric grid of
 {esc(cv["n_lams"])} values from a data-driven λ<sub>max</sub> down to
 {esc(cv["eps"])} · λ<sub>max</sub>, and the rule <code>{esc(cv["rule"])}</code> picks
 {esc(rule)}. For the elastic net, l1_ratio is tuned jointly with λ over {{{esc(ratios)}}}.
-Huber's δ is data-driven: {esc(cv["huber_multiplier"])} × a robust scale estimate of the
-residuals; the value chosen for each fit is recorded in the <code>delta</code> column.
+Huber's δ is tuned by CV jointly with λ over the multiples {{{esc(factors)}}} of a reference
+δ = {esc(cv["huber_multiplier"])} × the normalised MAD of a pilot lasso's out-of-fold residuals;
+the value chosen for each fit is recorded in the <code>delta</code> column (see
+<a href="#tuning">Tuning</a> for δ against the noise scale).
 {esc(scaling)}</p>
 <p><b>No penalty.</b> When p ≥ n every loss can be driven to zero by interpolating the training
 data, so the minimiser is not unique; the penalty <code>none</code> then denotes the

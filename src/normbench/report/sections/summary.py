@@ -1,10 +1,9 @@
-"""Summary: the answer to 'loss or penalty?' and one sentence per scenario."""
+"""Summary: per scenario, what the fixed comparisons say (from results/findings.csv only)."""
 
 from __future__ import annotations
 
-from normbench.report.figures.common import pair_label
 from normbench.report.html import esc
-from normbench.report.prose import headline, scenario_sentence
+from normbench.study.answer import scenario_sentences
 from normbench.study.explain import MAX_DETAIL_DATASETS
 
 
@@ -16,31 +15,41 @@ def _omitted_note(ctx):
         f'<p class="note">This study has {len(ctx.all_datasets)} datasets; the sections drawn '
         f"dataset by dataset show {len(ctx.datasets)} of them "
         f"({esc(', '.join(ctx.datasets))}): every dataset outside a sweep and the middle "
-        f"member of each sweep, at most {MAX_DETAIL_DATASETS}. The pooled analyses (this "
-        "summary's first sentences, the ANOVA) use all of them, the "
-        '<a href="#sweeps">Sweeps</a> '
-        "section draws every sweep member, and <code>results/metrics.csv</code> has every fit.</p>"
+        f"member of each sweep, at most {MAX_DETAIL_DATASETS}. The answer, this summary and "
+        'the findings use all of them, the <a href="#sweeps">Sweeps</a> section draws every '
+        "sweep member, and <code>results/metrics.csv</code> has every fit.</p>"
+    )
+
+
+def _failures_note(ctx):
+    metrics = ctx.metrics
+    failed = metrics["status"].astype(str) != "ok"
+    if not failed.any():
+        return ""
+    return (
+        f'<p class="note">{int(failed.sum())} of {len(metrics)} fits did not succeed; a '
+        "comparison uses the replicates where both of its fits did (see "
+        '<a href="#failures">Failures</a>).</p>'
     )
 
 
 def render(ctx):
-    sentences = "\n".join(
-        f'<li id="summary-{esc(dataset)}">{esc(scenario_sentence(ctx, dataset))}</li>'
-        for dataset in ctx.datasets
+    if ctx.findings is None or ctx.findings.empty:
+        return None
+    sentences = scenario_sentences(ctx.findings, metric_name=ctx.headline)
+    order = [d for d in ctx.all_datasets if d in sentences]
+    items = "\n".join(
+        f'<li id="summary-{esc(dataset)}">{esc(sentences[dataset])}</li>' for dataset in order
     )
-    baseline = pair_label(*ctx.baseline)
-    body = f"""
-{headline(ctx)}
-{_omitted_note(ctx)}
-<p><b>Per scenario</b> (medians over successful replicates; the effect is the relative
-difference of the medians of risk, or the difference of the medians of F1, against the baseline
-{esc(baseline)}, with a 95% percentile bootstrap interval from {esc(ctx.n_boot)} paired
-resamples of the replicates):</p>
+    return f"""
+<p><b>Per scenario</b>, the lasso's robust losses against the squared loss with the lasso
+(paired ratio, geometric mean over replicates, with its corrected interval) and the pairs
+that no fixed comparison shows beaten: the set tied with the best.</p>
 <ul class="findings">
-{sentences}
+{items}
 </ul>
-<p class="note">A headline, not a verdict: the <a href="#statistics">Statistics</a> section
-tests every pair against the best one, and <a href="#error">Out-of-sample error</a> shows the
-spread across replicates.</p>
+{_omitted_note(ctx)}
+{_failures_note(ctx)}
+<p class="note">Every sentence here is a row of <code>results/findings.csv</code>; the
+<a href="#statistics">Statistics</a> section lists them all.</p>
 """
-    return body

@@ -1,0 +1,179 @@
+"""Tuning diagnostics: where the tuned values landed on their grids, the CV curves, Huber's δ."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from normbench.report.figures.common import format_value, pair_label
+from normbench.report.figures.tuning import cv_curves
+from normbench.report.html import esc, html_figure, html_table
+from normbench.study.store import ok_fits
+from normbench.vocab import ordered_pairs, pair_key
+
+#: Share of a pair's fits on a grid edge above which the report warns.
+EDGE_WARNING_SHARE = 0.2
+_EDGE_COLUMNS = {"lam_at_edge": "λ", "l1_ratio_at_edge": "l1_ratio", "delta_at_edge": "δ"}
+
+
+def edge_counts(metrics):
+    """Per (dataset, loss, penalty): fits, and for each tuned value its low and high edge hits.
+
+    Returns a DataFrame with ``dataset, loss, penalty, n`` and ``<column>_low``,
+    ``<column>_high`` for each ``*_at_edge`` column present.
+    """
+    rows = ok_fits(metrics)
+    columns = [c for c in _EDGE_COLUMNS if c in rows]
+    records = []
+    for (dataset, loss, penalty), group in rows.groupby(["dataset", "loss", "penalty"], sort=False):
+        record = {"dataset": dataset, "loss": loss, "penalty": penalty, "n": len(group)}
+        for column in columns:
+            values = group[column].astype(str)
+            record[f"{column}_low"] = int((values == "low").sum())
+            record[f"{column}_high"] = int((values == "high").sum())
+        records.append(record)
+    return pd.DataFrame(records)
+
+
+def _warnings(counts, datasets):
+    """Sentences for every pair on an edge in more than EDGE_WARNING_SHARE of its fits."""
+    sentences = []
+    for row in counts.itertuples(index=False):
+        if row.dataset not in datasets:
+            continue
+        for column, name in _EDGE_COLUMNS.items():
+            for edge in ("low", "high"):
+                hits = getattr(row, f"{column}_{edge}", 0)
+                if not hits or hits <= EDGE_WARNING_SHARE * row.n:
+                    continue
+                text = (
+                    f"{row.dataset}, {pair_label(row.loss, row.penalty)}: {name} at the {edge} "
+                    f"edge of its grid in {hits} of {row.n} fits"
+                )
+                if column == "lam_at_edge" and edge == "low" and row.penalty == "l2":
+                    text += " (ridge at its least regularised: the interpolant wins)"
+                elif column == "lam_at_edge" and edge == "high" and row.penalty != "l2":
+                    text += " (λ_max: the null model)"
+                sentences.append(text + ".")
+    return sentences
+
+
+def _edge_table(counts, dataset):
+    rows = counts[counts["dataset"] == dataset]
+    by_pair = {(r.loss, r.penalty): r for r in rows.itertuples(index=False)}
+    columns = [c for c in _EDGE_COLUMNS if f"{c}_low" in rows]
+    table = []
+    for pair in ordered_pairs(by_pair):
+        row = by_pair[pair]
+        cells = [f"{getattr(row, c + '_low')} / {getattr(row, c + '_high')}" for c in columns]
+        table.append((pair_label(*pair), row.n, *cells))
+    headers = ["loss / penalty", "fits", *[f"{_EDGE_COLUMNS[c]} low / high" for c in columns]]
+    return html_table(headers, table)
+
+
+def _delta_rows(ctx):
+    """Per scenario: Huber's chosen δ over the noise scale σ and the δ factor chosen."""
+    huber = ok_fits(ctx.metrics[ctx.metrics["loss"] == "huber"])
+    info = ctx.info.set_index(["dataset", "replicate"])["noise_scale"] if len(ctx.info) else None
+    factors = sorted(float(f) for f in ctx.config.get("cv", {}).get("delta_factors", [1.0]))
+    rows = []
+    for dataset in ctx.all_datasets:
+        group = huber[(huber["dataset"] == dataset) & (huber["penalty"] != "none")]
+        delta = pd.to_numeric(group["delta"], errors="coerce").to_numpy(float)
+        ratio = math.nan
+        if info is not None and len(group):
+            keys = pd.MultiIndex.from_frame(group[["dataset", "replicate"]])
+            sigma = info[~info.index.duplicated()].reindex(keys).to_numpy(float)
+            values = delta / sigma
+            ratio = float(np.nanmedian(values)) if np.isfinite(values).any() else math.nan
+        chosen = _chosen_factors(ctx.fits.get(dataset, {}), factors)
+        edge = group["delta_at_edge"].astype(str) if "delta_at_edge" in group else pd.Series([])
+        rows.append(
+            (
+                dataset,
+                len(group),
+                float(np.nanmedian(delta)) if np.isfinite(delta).any() else math.nan,
+                ratio,
+                chosen or "n/a",
+                f"{int((edge == 'low').sum())} / {int((edge == 'high').sum())}",
+            )
+        )
+    return rows
+
+
+def _chosen_factors(fits, factors):
+    """'l1: ×1, elasticnet: ×2' from the fits store's delta grids (replicate 1)."""
+    parts = []
+    for pair, record in sorted(fits.items()):
+        if not pair.startswith("huber+") or record.cv_deltas is None:
+            continue
+        grid = np.unique(np.asarray(record.cv_deltas, float))
+        grid = grid[np.isfinite(grid)]
+        if grid.size != len(factors) or not math.isfinite(record.delta):
+            continue
+        index = int(np.argmin(np.abs(grid - record.delta)))
+        parts.append(f"{pair.split('+', 1)[1]}: ×{format_value(factors[index])}")
+    return ", ".join(parts)
+
+
+def _curves(ctx):
+    dataset = next((d for d in ctx.datasets if d in ctx.fits), None)
+    if dataset is None:
+        return '<p class="note">No fits store was given, so the CV curves are not drawn.</p>'
+    fits = ctx.fits[dataset]
+    pairs = [
+        pair_key(*pair)
+        for pair in ordered_pairs(tuple(key.split("+", 1)) for key in fits)
+        if pair[1] != "none"
+    ]
+    figure = cv_curves(fits, pairs, title=f"{dataset}, replicate 1: cross-validation curves")
+    if figure is None:
+        return '<p class="note">The fits store holds no CV curve to draw.</p>'
+    return html_figure(
+        figure,
+        "Mean held-out score over the folds (line) ± one standard error (band) against λ, for "
+        "the chosen l1_ratio and δ; the solid line is the λ chosen, the dotted one the largest "
+        "λ within one standard error of the minimum. A minimum at the left or right end of the "
+        "grid is a grid edge.",
+        f"cross-validation curves for {dataset}",
+    )
+
+
+def render(ctx):
+    counts = edge_counts(ctx.metrics)
+    if counts.empty or len(counts.columns) <= 4:
+        return None
+    warnings = _warnings(counts, set(ctx.all_datasets))
+    share = f"{100 * EDGE_WARNING_SHARE:.0f}%"
+    parts = [
+        "<p>Each fit records whether its tuned λ, l1_ratio and δ landed on the lowest or "
+        "highest value of its grid (<code>*_at_edge</code> in <code>results/metrics.csv</code>)"
+        ": there the grid may have cut off the CV minimum. For λ, low is the least "
+        "regularised fit and high is λ_max (for a sparse penalty, the null model).</p>",
+        (
+            f'<p class="warn"><b>On a grid edge in more than {share} of the fits:</b></p>\n<ul>'
+            + "".join(f"<li>{esc(s)}</li>" for s in warnings)
+            + "</ul>"
+            if warnings
+            else f'<p class="ok">No pair is on a grid edge in more than {share} of its fits.</p>'
+        ),
+    ]
+    for dataset in ctx.datasets:
+        parts.append(
+            f"<details><summary>{esc(dataset)}: edge hits per pair</summary>\n"
+            + _edge_table(counts, dataset)
+            + "\n</details>"
+        )
+    parts.append(
+        "<h3>Huber's δ</h3>\n<p>The δ chosen by CV over the noise scale σ of the simulator "
+        "(from the dataset sidecars; 1.345 σ gives 95% efficiency under Gaussian noise), the "
+        "factor of the reference δ chosen in replicate 1, and the fits at the grid's ends.</p>"
+        + html_table(
+            ["dataset", "Huber fits", "median δ", "median δ / σ", "factor (rep 1)", "low / high"],
+            _delta_rows(ctx),
+        )
+    )
+    parts.append("<h3>Cross-validation curves</h3>\n" + _curves(ctx))
+    return "\n".join(parts)
