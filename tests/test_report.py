@@ -1160,3 +1160,27 @@ def test_forest_plot_rows_and_verdict_colours():
     assert to_hex(markers[0].get_color()) == VERDICT_COLOURS["better"]
     assert any(line.get_xdata()[0] == 1.0 for line in first.get_lines())  # the line at 1
     assert figure.get_size_inches()[0] * 100 == 1080  # drawn at the page's content width
+
+
+def test_slope_sentence_compares_losses_by_model_error_from_the_findings():
+    from normbench.report.prose import slope_sentence
+
+    findings = pd.DataFrame(
+        [
+            ("skew", "model_error", "l1+l1", "l2+l1", 0.5, 0.3, 0.8, 0.001, 0.01, 10, "better"),
+            ("skew", "model_error", "huber+l1", "l2+l1", 1.0, 0.8, 1.3, 0.9, 1.0, 10, "tied"),
+            # another metric, another dataset and a penalty comparison are not about the loss
+            ("skew", "risk", "l1+l1", "l2+l1", 0.4, 0.2, 0.7, 0.001, 0.01, 10, "better"),
+            ("other", "model_error", "l1+l1", "l2+l1", 2.0, 1.5, 3.0, 0.001, 0.01, 10, "worse"),
+            ("skew", "model_error", "l1+l2", "l1+l1", 2.0, 1.5, 3.0, 0.001, 0.01, 10, "worse"),
+        ],
+        columns=[
+            "dataset", "metric", "pair", "reference", "effect", "ci_low", "ci_high",
+            "p_value", "p_adjusted", "n_replicates", "verdict",
+        ],
+    )  # fmt: skip
+    sentence = slope_sentence(findings, "skew")
+    assert "l1+l1 better than l2+l1 (effect 0.5" in sentence
+    assert "huber+l1 tied with l2+l1" in sentence
+    assert "l1+l2" not in sentence and "worse" not in sentence
+    assert slope_sentence(findings, "absent") is None

@@ -233,3 +233,30 @@ def intercept_sentence(metrics, dataset, noise_median):
             "blur the difference)."
         )
     return text
+
+
+def slope_sentence(findings, dataset):
+    """The losses compared by model_error on one dataset, from its findings rows.
+
+    model_error = (b̂ − b)ᵀΣ(b̂ − b) leaves the intercept out, so it compares the slopes of
+    losses that target different locations (mean, median) on an equal footing.
+    """
+    if findings is None or findings.empty:
+        return None
+    rows = findings[
+        (findings["dataset"] == dataset)
+        & (findings["metric"] == "model_error")
+        & (findings["pair"].str.partition("+")[2] == findings["reference"].str.partition("+")[2])
+    ]
+    if rows.empty:
+        return None
+    clauses = [
+        f"{row.pair} {'tied with' if row.verdict == 'tied' else row.verdict + ' than'} "
+        f"{row.reference} (effect {format_value(row.effect)}, interval "
+        f"{format_value(row.ci_low)} to {format_value(row.ci_high)})"
+        for row in rows.itertuples(index=False)
+    ]
+    return (
+        "Compared by model error, which leaves the intercept out and so measures the slopes "
+        "alone, whatever location each loss targets: " + "; ".join(clauses) + "."
+    )

@@ -13,7 +13,7 @@ from normbench.report.figures import (
 )
 from normbench.report.figures.common import format_value
 from normbench.report.html import anchor, esc, html_figure, html_table
-from normbench.report.prose import intercept_sentence
+from normbench.report.prose import intercept_sentence, slope_sentence
 from normbench.study.explain import EXPLAIN_REPLICATE
 from normbench.study.store import is_ok
 from normbench.vocab import parse_pair
@@ -162,9 +162,12 @@ def _skewed_parts(ctx):
             "penalty none (p ≥ n) all losses give the same interpolant.",
             f"intercepts for {dataset}",
         )
+        slopes = slope_sentence(ctx.findings, dataset)
         parts.append(
             f'<h3 id="{esc(anchor("loss", dataset))}">Skewed noise: {esc(dataset)}</h3>\n'
-            f'<p id="intercepts-{esc(dataset)}">{esc(sentence)}</p>\n{figure}'
+            f'<p id="intercepts-{esc(dataset)}">{esc(sentence)}</p>\n'
+            + (f'<p id="slopes-{esc(dataset)}">{esc(slopes)}</p>\n' if slopes else "")
+            + figure
         )
     return parts
 
