@@ -245,6 +245,9 @@ def _simulate(
     params: Mapping[str, Any], seed: np.random.SeedSequence | int
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     resolved = _resolve_params(params)
+    if params.get("n_validation") is not None:
+        # recorded only when given: the sidecars of datasets without one are unchanged
+        resolved["n_validation"] = _check_int(params["n_validation"], "n_validation", minimum=1)
     seed = _as_seed_sequence(seed)
     design, coef_params, noise = resolved["design"], resolved["coef"], resolved["noise"]
 
@@ -341,9 +344,6 @@ def _resolve_params(params: Mapping[str, Any]) -> dict[str, Any]:
     resolved["n_train"] = _check_int(resolved["n_train"], "n_train", minimum=2)
     resolved["n_test"] = _check_int(resolved["n_test"], "n_test", minimum=1)
     p = resolved["p"] = _check_int(resolved["p"], "p", minimum=1)
-    if params.get("n_validation") is not None:
-        # recorded only when given: the sidecars of datasets without one are unchanged
-        resolved["n_validation"] = _check_int(params["n_validation"], "n_validation", minimum=1)
 
     design = resolved["design"]
     design["kind"] = check_choice("design.kind", design["kind"], DESIGN_KINDS)
