@@ -94,8 +94,10 @@ def test_defaults_are_filled_at_every_level():
         "losses": ["l2", "l1", "huber"],
         "penalties": ["none", "l1", "l2", "elasticnet"],
         "standardize": True,
+        "elasticnet_rescale": False,
     }
     assert config["cv"] == {
+        "method": "kfold",
         "folds": 5,
         "n_lams": 30,
         "eps": 0.001,

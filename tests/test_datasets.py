@@ -28,6 +28,9 @@ def _arrays(n=5, m=3, p=4):
         "coef": coef,
         "f_test": X_test @ coef,
         "groups": np.array([0, 0, 1, -1])[:p],
+        # an independent validation set (cv.method: validation), optional like the three above
+        "X_val": rng.standard_normal((2, p)),
+        "y_val": rng.standard_normal(2),
     }
 
 
@@ -245,3 +248,41 @@ def test_float32_and_int32_groups_are_accepted(tmp_path):
     }
     path = _save_raw(tmp_path / "d.npz", arrays)
     assert read_dataset(path).X_train.dtype == np.float32
+
+
+# ------------------------------------------------------------------ the optional validation set
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda a: {k: v for k, v in a.items() if k != "y_val"}, "'y_val' is missing"),
+        (lambda a: {k: v for k, v in a.items() if k != "X_val"}, "'X_val' is missing"),
+        (lambda a: {**a, "X_val": a["X_val"][:, :2]}, "'X_val' has 2 columns"),
+        (lambda a: {**a, "y_val": a["y_val"][:1]}, "'y_val' has 1 entries"),
+        (lambda a: {**a, "X_val": a["X_val"][:0], "y_val": a["y_val"][:0]}, "'X_val' has no rows"),
+        (lambda a: {**a, "y_val": np.array([0.0, np.inf])}, "'y_val' contains 1 non-finite"),
+        (lambda a: {**a, "X_val": a["X_val"].astype(int)}, "'X_val' must have a floating"),
+        (lambda a: {**a, "y_val": a["y_val"][:, None]}, "'y_val' must be 1-D"),
+    ],
+)
+def test_validation_arrays_are_checked_like_the_others(tmp_path, change, problem):
+    path = _save_raw(tmp_path / "bad.npz", change(_arrays()))
+    with pytest.raises(DatasetError, match=problem) as err:
+        read_dataset(path)
+    assert str(err.value).startswith(str(path))
+
+
+def test_validation_set_round_trips_and_is_optional(tmp_path):
+    arrays = _arrays()
+    write_dataset(tmp_path / "with.npz", arrays, {})
+    with_val = read_dataset(tmp_path / "with.npz")
+    np.testing.assert_array_equal(with_val.X_val, arrays["X_val"])
+    assert with_val.n_validation == 2
+    without = {k: v for k, v in arrays.items() if k not in ("X_val", "y_val")}
+    write_dataset(tmp_path / "without.npz", without, {})
+    plain = read_dataset(tmp_path / "without.npz")
+    assert plain.X_val is None and plain.y_val is None and plain.n_validation == 0
+    # the new arrays are stored after the old ones: a file without them keeps its bytes
+    with zipfile.ZipFile(tmp_path / "with.npz") as archive:
+        assert archive.namelist()[-2:] == ["X_val.npy", "y_val.npy"]

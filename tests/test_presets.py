@@ -72,7 +72,12 @@ def test_zou_hastie_preset_has_the_four_examples(zou_hastie):
     assert list(zou_hastie["datasets"]) == [case[0] for case in EXAMPLES]
     assert zou_hastie["replicates"] == 50
     assert all(entry["generator"] == "simulate" for entry in zou_hastie["datasets"].values())
-    assert zou_hastie["cv"]["folds"] == 5
+    # the paper's protocol: tuned on an independent validation set as large as the training set
+    assert zou_hastie["cv"]["method"] == "validation"
+    for name, n_train, *_ in EXAMPLES:
+        assert zou_hastie["datasets"][name]["n_validation"] == n_train
+    # Table 2 is least squares, with both the naive and the rescaled elastic net
+    assert zou_hastie["models"]["losses"] == ["l2"] and zou_hastie["models"]["elasticnet_rescale"]
 
 
 @pytest.mark.parametrize(
@@ -113,9 +118,29 @@ def test_zou_hastie_example4_groups_are_z_plus_small_noise(zou_hastie):
 
 def test_zou_hastie_preset_carries_table_2(zou_hastie):
     (table,) = zou_hastie["published"]
-    assert table["metric"] == "risk" and table["statistic"] == "median"
-    assert table["values"]["zh_example3"] == {"l2+l1": 65.0, "l2+elasticnet": 56.6, "l2+l2": 39.5}
+    assert table["metric"] == "model_error" and table["statistic"] == "median"
+    assert table["band"] == [0.65, 1.35]
+    # lasso, elastic net (the paper's, rescaled), ridge, naive elastic net
+    rows = {
+        "l2+l1": [3.06, 3.87, 65.0, 46.6],
+        "l2+elasticnet_rescaled": [2.51, 3.16, 56.6, 34.5],
+        "l2+l2": [4.49, 2.84, 39.5, 64.5],
+        "l2+elasticnet": [5.70, 2.73, 41.0, 45.9],
+    }
     assert set(table["values"]) == {case[0] for case in EXAMPLES}
+    for index, (name, *_) in enumerate(EXAMPLES):
+        assert table["values"][name] == {pair: values[index] for pair, values in rows.items()}
+    # every declared ordering is the paper's own: its numbers follow each chain
+    for dataset, chains in table["orderings"].items():
+        for chain in [chains] if isinstance(chains, str) else chains:
+            numbers = [table["values"][dataset][pair.strip()] for pair in chain.split("<")]
+            assert numbers == sorted(numbers), chain
+
+
+def test_hastie_preset_tunes_on_a_validation_set_of_n(hastie):
+    assert hastie["cv"]["method"] == "validation"
+    for entry in hastie["datasets"].values():
+        assert entry["n_validation"] == entry["n_train"]
 
 
 # --------------------------------------------------------- Hastie, Tibshirani & Tibshirani (2020)

@@ -11,6 +11,7 @@ from _normbench_job import run_job
 def main(snakemake):
     from pathlib import Path
 
+    from normbench.study.config import study_penalties
     from normbench.study.job_tables import FITS, ORACLE, TIMINGS, JobIdentity, collect_checked
     from normbench.study.provenance import write_provenance
     from normbench.study.store import write_table
@@ -18,7 +19,7 @@ def main(snakemake):
     models = tuple(
         (loss, penalty)
         for loss in snakemake.params.models["losses"]
-        for penalty in snakemake.params.models["penalties"]
+        for penalty in study_penalties(snakemake.params.models)
     )
     jobs = [
         JobIdentity(dataset, int(replicate), models) for dataset, replicate in snakemake.params.jobs

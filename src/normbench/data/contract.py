@@ -32,10 +32,15 @@ __all__ = [
 ]
 
 REQUIRED_ARRAYS = ("X_train", "y_train", "X_test", "y_test")
-OPTIONAL_ARRAYS = ("coef", "f_test", "groups")
+OPTIONAL_ARRAYS = ("coef", "f_test", "groups", "X_val", "y_val")
+#: Arrays that come together or not at all: an independent validation set for tuning
+#: (``cv.method: validation``), drawn like the training set and disjoint from it and the test set.
+PAIRED_ARRAYS = (("X_val", "y_val"),)
 
+# The order of the archive's entries: new optional arrays go last, so that the files of datasets
+# without them keep their bytes.
 _KNOWN_ARRAYS = REQUIRED_ARRAYS + OPTIONAL_ARRAYS
-_FLOAT_ARRAYS = ("X_train", "y_train", "X_test", "y_test", "coef", "f_test")
+_FLOAT_ARRAYS = ("X_train", "y_train", "X_test", "y_test", "coef", "f_test", "X_val", "y_val")
 # The earliest date a zip header can store; any fixed value makes the bytes reproducible.
 _ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 _ZIP_UNIX_SYSTEM = 3
@@ -69,6 +74,11 @@ class Dataset:
         Noise-free signal at ``X_test``, when known.
     groups : ndarray of shape (p,) or None
         Integer group label per feature, when known.
+    X_val : ndarray of shape (n_validation, p) or None
+        Validation design, independent of the training and test data: when present, tuning may
+        choose the hyperparameters on it instead of by K-fold CV on the training data.
+    y_val : ndarray of shape (n_validation,) or None
+        Validation response (with noise); present exactly when ``X_val`` is.
     metadata : dict
         Content of the JSON sidecar (empty when there is none).
     path : str
@@ -82,6 +92,8 @@ class Dataset:
     coef: np.ndarray | None = None
     f_test: np.ndarray | None = None
     groups: np.ndarray | None = None
+    X_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
     metadata: dict = field(default_factory=dict)
     path: str = ""
 
@@ -94,6 +106,11 @@ class Dataset:
     def n_test(self) -> int:
         """Number of test observations."""
         return self.X_test.shape[0]
+
+    @property
+    def n_validation(self) -> int:
+        """Number of validation observations (0 without a validation set)."""
+        return 0 if self.X_val is None else self.X_val.shape[0]
 
     @property
     def n_features(self) -> int:
@@ -264,6 +281,7 @@ def _validate_arrays(
         )
     if n_test < 1:
         raise DatasetError(f"{path}: array 'X_test' has no rows (at least 1 needed)")
+    _check_validation_set(path, arrays, p)
     expected_length = {"coef": p, "groups": p, "f_test": n_test}
     for name, length in expected_length.items():
         if name in arrays and arrays[name].shape != (length,):
@@ -280,6 +298,32 @@ def _validate_arrays(
                 f"value(s) (NaN or inf), the first at index {first}"
             )
     return {name: arrays.get(name) for name in _KNOWN_ARRAYS}
+
+
+def _check_validation_set(path: Path, arrays: Mapping[str, np.ndarray], p: int) -> None:
+    """The optional validation set: both arrays or neither, ``p`` columns, matching lengths."""
+    for pair in PAIRED_ARRAYS:
+        present = [name for name in pair if name in arrays]
+        if present and len(present) != len(pair):
+            missing = next(name for name in pair if name not in arrays)
+            raise DatasetError(
+                f"{path}: array '{present[0]}' is present but '{missing}' is missing; "
+                f"{' and '.join(repr(name) for name in pair)} come together"
+            )
+    if "X_val" not in arrays:
+        return
+    X_val, y_val = arrays["X_val"], arrays["y_val"]
+    if X_val.shape[1] != p:
+        raise DatasetError(
+            f"{path}: array 'X_val' has {X_val.shape[1]} columns but 'X_train' has {p}"
+        )
+    if X_val.shape[0] < 1:
+        raise DatasetError(f"{path}: array 'X_val' has no rows (at least 1 needed)")
+    if y_val.shape[0] != X_val.shape[0]:
+        raise DatasetError(
+            f"{path}: array 'y_val' has {y_val.shape[0]} entries but 'X_val' has "
+            f"{X_val.shape[0]} rows"
+        )
 
 
 def _read_sidecar(path: Path) -> dict[str, Any]:

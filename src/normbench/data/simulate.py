@@ -88,6 +88,8 @@ DEFAULT_PARAMS: dict[str, Any] = {
 #   coef.beta_type        1, 2, 3 or 5 (BETA_TYPES), with n_nonzero as s; excludes placement,
 #                         amplitude and signs
 #   noise.sigma           the noise scale itself; excludes noise.snr
+#   n_validation          (top level) size of an independent validation set, X_val / y_val,
+#                         drawn from its own streams (for cv.method: validation)
 OPTIONAL_PARAMS: dict[str, tuple[str, ...]] = {
     "design": ("feature_scale",),
     "coef": ("values", "beta_type"),
@@ -103,6 +105,10 @@ _STREAM_TRAIN_DESIGN = 1
 _STREAM_TRAIN_NOISE = 2
 _STREAM_TEST_DESIGN = 3
 _STREAM_TEST_NOISE = 4
+# The optional validation set (``n_validation``) has streams of its own, so that drawing it
+# leaves the training and test data of a replicate unchanged.
+_STREAM_VALIDATION_DESIGN = 5
+_STREAM_VALIDATION_NOISE = 6
 
 _NAME_WORDS = 4  # 32-bit words of the dataset name's SHA-256 digest that enter the seed
 
@@ -158,7 +164,8 @@ def simulate(
         Missing keys take their defaults; unknown keys are refused. ``generator`` is ignored.
         The keys of ``OPTIONAL_PARAMS`` have no default: ``coef.values`` (p numbers, instead of
         ``n_nonzero``, ``placement``, ``amplitude`` and ``signs``), ``noise.sigma`` (> 0,
-        instead of ``snr``) and ``design.feature_scale`` (``unit`` or ``latent``).
+        instead of ``snr``) and ``design.feature_scale`` (``unit`` or ``latent``). With
+        ``n_validation`` (a positive integer) an independent validation set is drawn too.
     seed : numpy.random.SeedSequence or int
         Source of all randomness, usually from :func:`dataset_seed`. It is not consumed: the
         same seed always gives the same data.
@@ -169,7 +176,10 @@ def simulate(
         ``X_train`` (n_train, p), ``y_train`` (n_train,), ``X_test`` (n_test, p),
         ``y_test`` (n_test,), ``coef`` (p,), ``f_test`` (n_test,) = ``X_test @ coef`` (the
         noise-free conditional mean; the conditional median for noise without a mean) and
-        ``groups`` (p,), the integer group label of each feature (-1: in no group).
+        ``groups`` (p,), the integer group label of each feature (-1: in no group); with
+        ``n_validation``, also ``X_val`` (n_validation, p) and ``y_val`` (n_validation,), drawn
+        like the training data from child streams of their own (the other arrays are the same
+        with or without them).
 
     Raises
     ------
@@ -235,6 +245,9 @@ def _simulate(
     params: Mapping[str, Any], seed: np.random.SeedSequence | int
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     resolved = _resolve_params(params)
+    if params.get("n_validation") is not None:
+        # recorded only when given: the sidecars of datasets without one are unchanged
+        resolved["n_validation"] = _check_int(params["n_validation"], "n_validation", minimum=1)
     seed = _as_seed_sequence(seed)
     design, coef_params, noise = resolved["design"], resolved["coef"], resolved["noise"]
 
@@ -273,6 +286,16 @@ def _simulate(
         "f_test": f_test,
         "groups": groups,
     }
+    if "n_validation" in resolved:
+        # the papers' protocol: tuning on an independent sample of the training population
+        X_val = _sample_design(
+            _child_rng(seed, _STREAM_VALIDATION_DESIGN), resolved["n_validation"], groups, design
+        )
+        validation_noise = _sample_noise(
+            _child_rng(seed, _STREAM_VALIDATION_NOISE), resolved["n_validation"], noise_scale, noise
+        )
+        arrays["X_val"] = X_val
+        arrays["y_val"] = _linear_predictor(X_val, coef) + validation_noise
     info = {
         "params": resolved,
         "noise_scale": noise_scale,
@@ -289,7 +312,7 @@ def _resolve_params(params: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(params, Mapping):
         raise ValueError(f"params must be a mapping, got {type(params).__name__}")
     # `sweep` is the record that config validation writes into each dataset of a sweep.
-    _refuse_unknown(params, {**DEFAULT_PARAMS, "sweep": None}, "")
+    _refuse_unknown(params, {**DEFAULT_PARAMS, "sweep": None, "n_validation": None}, "")
     resolved: dict[str, Any] = {}
     for section in ("design", "coef", "noise"):
         given = params.get(section) or {}

@@ -1,10 +1,17 @@
-"""Cross-validation pieces: the ``lam`` grid, seeded folds, held-out criteria, selection rules.
+"""Cross-validation pieces: the ``lam`` grid, seeded folds or a validation set, held-out
+criteria, selection rules.
 
 The grid follows glmnet: ``n_lams`` values spaced evenly on the log scale, from ``lam_max``
 (the smallest ``lam`` at which every coefficient is zero, for penalties with an L1 part) down to
 ``eps * lam_max``.  A pure L2 penalty never zeroes coefficients, so its grid is centred on the
 lasso's ``lam_max``: from ``lam_max / eps`` down to ``eps * lam_max`` (six decades with the
 default ``eps=1e-3``), which reaches both the null model and the minimum-norm interpolant.
+
+Two tuning methods share the rest of the machinery (:data:`METHODS`): ``kfold`` splits the
+training data into seeded folds; ``validation`` scores the path fitted on the whole training set
+on an independent validation set (Zou & Hastie 2005; Hastie, Tibshirani & Tibshirani 2020).  Both
+are expressed as (train, held-out) index pairs, the validation set stacked below the training data
+(:func:`validation_split`), so that one loop scores either.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ from normbench.models.objective import make_loss, null_gradient_score
 
 CRITERIA = ("own_loss", "mse", "mae")
 RULES = ("min", "1se")
+#: Tuning methods: K-fold CV on the training data, or an independent validation set.
+METHODS = ("kfold", "validation")
 MAD_TO_SD = 1.482602218505602  # 1 / Phi^{-1}(3/4): the MAD of a gaussian times this is its sd
 
 
@@ -54,10 +63,25 @@ def kfold_indices(n, folds, seed):
     ]
 
 
-def heldout_error(y_true, y_pred, *, criterion, loss, delta=None):
-    """Mean held-out error; ``own_loss`` scores each model with its own loss function.
+def validation_split(n_train, n_validation):
+    """The one (train, held-out) index pair of validation-set tuning.
 
-    ``y_pred`` may be 2-D (one column per ``lam``); the mean runs over observations.
+    The indices refer to the training data with the validation set stacked below it
+    (``np.vstack([X, X_val])``): the model is fitted on the first ``n_train`` rows and scored on
+    the ``n_validation`` rows after them.
+    """
+    if n_train < 1 or n_validation < 1:
+        raise ValueError(
+            f"validation tuning needs training and validation observations, got n_train={n_train}"
+            f" and n_validation={n_validation}"
+        )
+    return [(np.arange(n_train), np.arange(n_train, n_train + n_validation))]
+
+
+def pointwise_error(y_true, y_pred, *, criterion, loss, delta=None):
+    """Held-out error of each observation (rows) for each prediction column.
+
+    ``y_pred`` may be 2-D (one column per ``lam``); see :func:`heldout_error` for the criteria.
     """
     residuals = np.asarray(y_true)[:, None] - np.atleast_2d(np.asarray(y_pred).T).T
     if criterion == "mse":
@@ -68,7 +92,15 @@ def heldout_error(y_true, y_pred, *, criterion, loss, delta=None):
         values = make_loss(loss, delta).value(residuals)
     else:
         raise ValueError(f"unknown criterion {criterion!r}; allowed: {', '.join(CRITERIA)}")
-    return values.mean(axis=0)
+    return values
+
+
+def heldout_error(y_true, y_pred, *, criterion, loss, delta=None):
+    """Mean held-out error; ``own_loss`` scores each model with its own loss function.
+
+    ``y_pred`` may be 2-D (one column per ``lam``); the mean runs over observations.
+    """
+    return pointwise_error(y_true, y_pred, criterion=criterion, loss=loss, delta=delta).mean(axis=0)
 
 
 def select_index(mean, se, *, rule):

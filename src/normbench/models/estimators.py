@@ -23,13 +23,27 @@ Huber's ``delta`` is data-driven, never a bare constant:
   held-out errors are comparable. The default ``delta_factors=(1.0,)`` keeps the reference.
 
 The chosen value is stored in ``delta_``.
+
+Zou & Hastie's elastic net (``elasticnet_rescale=True``, ``penalty="elasticnet"`` only) is the
+naive solution above multiplied by ``1 + lam2`` (:func:`rescale_elastic_net`); the default is the
+naive elastic net.  :class:`PenalizedRegressorCV` then tunes the rescaled estimator itself.
+
+Tuning is K-fold CV on the training data (``cv=5``) or, as in Zou & Hastie (2005) and Hastie,
+Tibshirani & Tibshirani (2020), an independent validation set (``cv="validation"`` with
+``fit(X, y, X_val=..., y_val=...)``): every candidate is fitted on the training data and scored
+on the validation set, and the chosen one is the fit on the training data.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_is_fitted,
+    check_random_state,
+    validate_data,
+)
 
 from normbench.models.cv import (
     CRITERIA,
@@ -38,11 +52,14 @@ from normbench.models.cv import (
     heldout_error,
     kfold_indices,
     lam_grid,
+    pointwise_error,
     robust_scale,
     select_combination,
+    validation_split,
 )
 from normbench.models.objective import LOSSES, PENALTIES, make_penalty, objective_value
 from normbench.models.paths import Standardizer, penalized_path
+from normbench.models.rescale import rescale_elastic_net
 from normbench.models.result import SolverOptions
 from normbench.vocab.pairs import check_choice
 
@@ -56,8 +73,15 @@ def _store(estimator, params):
             setattr(estimator, name, value)
 
 
-def _fit_path(X, y, *, loss, penalty, lams, l1_ratio, delta, standardize, options):
-    """Solve one pair along ``lams`` on raw ``X``; coefficients come back on the original scale."""
+#: The ``cv`` value of validation-set tuning (any integer is a number of folds).
+VALIDATION = "validation"
+
+
+def _fit_path(X, y, *, loss, penalty, lams, l1_ratio, delta, standardize, options, rescale=False):
+    """Solve one pair along ``lams`` on raw ``X``; coefficients come back on the original scale.
+
+    With ``rescale`` (elastic net only) they are Zou & Hastie's (:func:`rescale_elastic_net`).
+    """
     path = penalized_path(
         X,
         y,
@@ -69,7 +93,16 @@ def _fit_path(X, y, *, loss, penalty, lams, l1_ratio, delta, standardize, option
         standardize=standardize,
         options=options,
     )
-    return path.coefs, path.intercepts, path.solved, path.standardizer
+    coefs, intercepts = path.coefs, path.intercepts
+    if rescale and penalty == "elasticnet":
+        coefs, intercepts = rescale_elastic_net(
+            coefs,
+            intercepts,
+            lams=lams,
+            l1_ratio=l1_ratio,
+            feature_mean=path.standardizer.mean,
+        )
+    return coefs, intercepts, path.solved, path.standardizer
 
 
 class _LinearModel(RegressorMixin, BaseEstimator):
@@ -91,6 +124,12 @@ class _LinearModel(RegressorMixin, BaseEstimator):
             raise ValueError(f"tol must be a positive number, got {self.tol!r}")
         if not (isinstance(self.max_iter, int | np.integer) and self.max_iter >= 1):
             raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}")
+        if self.elasticnet_rescale not in (True, False):
+            raise ValueError(f"elasticnet_rescale must be a bool, got {self.elasticnet_rescale!r}")
+        if self.elasticnet_rescale and self.penalty != "elasticnet":
+            raise ValueError(
+                f"elasticnet_rescale applies to penalty='elasticnet' only, got {self.penalty!r}"
+            )
 
     def _options(self):
         return SolverOptions(tol=self.tol, max_iter=self.max_iter)
@@ -127,6 +166,10 @@ class PenalizedRegressor(_LinearModel):
         Relative tolerance of the solver's optimality certificate.
     max_iter : int, default=100_000
         Iteration limit; a fit that reaches it is marked ``converged_ = False``.
+    elasticnet_rescale : bool, default=False
+        Return Zou & Hastie's elastic net, the naive solution times ``1 + lam * (1 - l1_ratio)``
+        (:func:`rescale_elastic_net`); ``penalty="elasticnet"`` only.  :meth:`objective` is still
+        the naive problem's objective, which the rescaled coefficients do not minimise.
 
     Attributes
     ----------
@@ -165,6 +208,7 @@ class PenalizedRegressor(_LinearModel):
         standardize=True,
         tol=1e-6,
         max_iter=100_000,
+        elasticnet_rescale=False,
     ):
         _store(self, locals())
 
@@ -197,6 +241,7 @@ class PenalizedRegressor(_LinearModel):
             delta=self.delta_,
             standardize=self.standardize,
             options=self._options(),
+            rescale=self.elasticnet_rescale,
         )
         return self._keep_last(coefs, intercepts, path)
 
@@ -236,7 +281,8 @@ class PenalizedRegressor(_LinearModel):
 
 
 class PenalizedRegressorCV(_LinearModel):
-    """:class:`PenalizedRegressor` with ``lam`` (and ``l1_ratio``, ``delta``) tuned by K-fold CV.
+    """:class:`PenalizedRegressor` with ``lam`` (and ``l1_ratio``, ``delta``) tuned by K-fold CV
+    or on a validation set.
 
     ``lam`` runs over a decreasing log grid (:func:`normbench.models.cv.lam_grid`) solved as a
     warm-started path on every fold; elastic net also runs over ``l1_ratios``.  Each model is
@@ -244,12 +290,19 @@ class PenalizedRegressorCV(_LinearModel):
     ``mae``; ``rule="min"`` takes the minimum mean error, ``rule="1se"`` the largest ``lam``
     within one standard error of it.  The final model is refitted on all the data.
 
+    With ``cv="validation"``, :meth:`fit` takes an independent validation set ``X_val, y_val``:
+    each path is fitted once on the training data and scored on the validation set (the mean
+    error over its observations, with the standard error of that mean for ``rule="1se"``); the
+    chosen fit is the training-data fit at the chosen point.  Huber's reference ``delta`` then
+    comes from the pilot lasso's validation residuals.
+
     Parameters
     ----------
-    loss, penalty, standardize, tol, max_iter
-        As in :class:`PenalizedRegressor`.
-    cv : int, default=5
-        Number of folds.
+    loss, penalty, standardize, tol, max_iter, elasticnet_rescale
+        As in :class:`PenalizedRegressor`; with ``elasticnet_rescale`` the rescaled estimator is
+        the one tuned.
+    cv : int or "validation", default=5
+        Number of folds, or ``"validation"`` to tune on the validation set given to :meth:`fit`.
     n_lams : int, default=30
     eps : float, default=1e-3
         ``lam_min / lam_max``.
@@ -277,7 +330,8 @@ class PenalizedRegressorCV(_LinearModel):
     lams_ : ndarray of shape (n_deltas * n_l1_ratios, n_lams)
         One grid per (delta, l1_ratio) combination, deltas outermost.
     cv_mean_, cv_se_ : ndarray of shape (n_deltas * n_l1_ratios, n_lams)
-        Mean held-out error across folds and its standard error, in the rows of ``lams_``.
+        Mean held-out error across folds (validation: across validation observations) and its
+        standard error, in the rows of ``lams_``.
     best_score_ : float
         Mean held-out error at the chosen point.
     converged_ : bool
@@ -306,10 +360,46 @@ class PenalizedRegressorCV(_LinearModel):
         random_state=None,
         tol=1e-6,
         max_iter=100_000,
+        elasticnet_rescale=False,
     ):
         _store(self, locals())
 
     _choices = {**_LinearModel._choices, "rule": RULES, "criterion": CRITERIA}
+
+    def _check_params(self):
+        super()._check_params()
+        by_folds = isinstance(self.cv, int | np.integer) and not isinstance(self.cv, bool)
+        if not (self.cv == VALIDATION or (by_folds and self.cv >= 2)):
+            raise ValueError(
+                f"cv must be a number of folds >= 2 or {VALIDATION!r}, got {self.cv!r}"
+            )
+
+    def _heldout_design(self, X, y, X_val, y_val):
+        """Data and (train, held-out) index pairs of the tuning method.
+
+        Returns ``(X_all, y_all, splits, pointwise)``: for K-fold, the training data and its
+        folds, scored fold by fold; for validation, the training data with the validation set
+        stacked below it and the one split of :func:`normbench.models.cv.validation_split`,
+        scored observation by observation (``pointwise``) so that the mean is the validation
+        error and the spread gives its standard error.
+        """
+        if self.cv != VALIDATION:
+            if X_val is not None or y_val is not None:
+                raise ValueError("X_val and y_val are used only with cv='validation'")
+            return X, y, kfold_indices(len(y), self.cv, self._seed()), False
+        if X_val is None or y_val is None:
+            raise ValueError("cv='validation' needs a validation set: fit(X, y, X_val=, y_val=)")
+        X_val = check_array(X_val, dtype=np.float64, input_name="X_val")
+        y_val = check_array(y_val, ensure_2d=False, dtype=np.float64, input_name="y_val")
+        if X_val.shape[1] != X.shape[1]:
+            raise ValueError(f"X_val has {X_val.shape[1]} features but X has {X.shape[1]}")
+        if y_val.ndim != 1 or len(y_val) != len(X_val):
+            raise ValueError(
+                f"y_val must be 1-D with one value per row of X_val ({len(X_val)}), "
+                f"got shape {y_val.shape}"
+            )
+        splits = validation_split(len(y), len(y_val))
+        return np.vstack([X, X_val]), np.concatenate([y, y_val]), splits, True
 
     def _seed(self):
         if self.random_state is None:
@@ -335,15 +425,28 @@ class PenalizedRegressorCV(_LinearModel):
         )
 
     def _cross_validate(
-        self, X, y, folds, *, loss, penalty, lams, l1_ratio, delta, score_delta=None
+        self,
+        X,
+        y,
+        folds,
+        *,
+        loss,
+        penalty,
+        lams,
+        l1_ratio,
+        delta,
+        score_delta=None,
+        pointwise=False,
     ):
-        """Held-out errors (folds x lams) and out-of-fold predictions (n x lams).
+        """Held-out errors (folds x lams) and held-out predictions (n x lams).
 
         ``score_delta`` is the Huber threshold of the ``own_loss`` criterion (default ``delta``).
+        With ``pointwise`` (validation-set tuning, one split) the error rows are the held-out
+        observations' own errors.  Rows of ``predictions`` never held out stay NaN.
         """
         score_delta = delta if score_delta is None else score_delta
-        errors = np.empty((len(folds), len(lams)))
-        predictions = np.empty((len(y), len(lams)))
+        rows = [] if pointwise else np.empty((len(folds), len(lams)))
+        predictions = np.full((len(y), len(lams)), np.nan)
         not_converged = 0
         for k, (train, test) in enumerate(folds):
             coefs, intercepts, path, _ = _fit_path(
@@ -356,41 +459,60 @@ class PenalizedRegressorCV(_LinearModel):
                 delta=delta,
                 standardize=self.standardize,
                 options=self._options(),
+                rescale=self.elasticnet_rescale,
             )
             fold_predictions = X[test] @ coefs.T + intercepts
             predictions[test] = fold_predictions
-            errors[k] = heldout_error(
-                y[test], fold_predictions, criterion=self.criterion, loss=loss, delta=score_delta
-            )
+            scoring = {"criterion": self.criterion, "loss": loss, "delta": score_delta}
+            if pointwise:
+                rows.append(pointwise_error(y[test], fold_predictions, **scoring))
+            else:
+                rows[k] = heldout_error(y[test], fold_predictions, **scoring)
             not_converged += int((~path.converged).sum())
+        errors = np.vstack(rows) if pointwise else rows
         return errors, predictions, not_converged
 
-    def select_delta(self, X, y):
+    def select_delta(self, X, y, X_val=None, y_val=None):
         """Huber threshold the ``delta=None`` rule picks on ``(X, y)`` with this CV's folds.
 
-        ``huber_multiplier`` times the normalised MAD of the out-of-fold residuals of a pilot
-        lasso (squared loss) tuned on the same folds.  Exposed so that a caller fitting several
-        Huber models on the same data computes the pilot once and passes ``delta`` explicitly.
+        ``huber_multiplier`` times the normalised MAD of the out-of-fold residuals (validation
+        residuals with ``cv="validation"``) of a pilot lasso (squared loss) tuned on the same
+        folds.  Exposed so that a caller fitting several Huber models on the same data computes
+        the pilot once and passes ``delta`` explicitly.
         """
+        self._check_params()
         X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
-        return self._pilot_delta(X, y, kfold_indices(len(y), self.cv, self._seed()))
+        return self._pilot_delta(*self._heldout_design(X, y, X_val, y_val))
 
-    def _pilot_delta(self, X, y, folds):
-        lams = self._grid(X, y, "l2", "l1", 1.0, None)
+    def _pilot_delta(self, X, y, folds, pointwise=False):
+        n_train = len(folds[0][0]) if pointwise else len(y)
+        lams = self._grid(X[:n_train], y[:n_train], "l2", "l1", 1.0, None)
         errors, predictions, _ = self._cross_validate(
-            X, y, folds, loss="l2", penalty="l1", lams=lams, l1_ratio=1.0, delta=None
+            X,
+            y,
+            folds,
+            loss="l2",
+            penalty="l1",
+            lams=lams,
+            l1_ratio=1.0,
+            delta=None,
+            pointwise=pointwise,
         )
         best = int(np.argmin(errors.mean(axis=0)))
-        scale = robust_scale(y - predictions[:, best])
+        heldout = np.sort(np.concatenate([test for _, test in folds]))
+        scale = robust_scale(y[heldout] - predictions[heldout, best])
         return self.huber_multiplier * (scale if scale > 0 else 1.0)
 
-    def fit(self, X, y):
+    def fit(self, X, y, X_val=None, y_val=None):
+        """Tune on K folds of ``(X, y)`` or on ``(X_val, y_val)``; keep the fit on ``(X, y)``."""
         self._check_params()
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
-        folds = kfold_indices(len(y), self.cv, self._seed())
+        X_all, y_all, folds, pointwise = self._heldout_design(X, y, X_val, y_val)
         if self.loss == "huber":
             reference = (
-                float(self.delta) if self.delta is not None else self._pilot_delta(X, y, folds)
+                float(self.delta)
+                if self.delta is not None
+                else self._pilot_delta(X_all, y_all, folds, pointwise)
             )
             self.deltas_ = delta_grid(reference, self.delta_factors)
         else:
@@ -402,8 +524,8 @@ class PenalizedRegressorCV(_LinearModel):
         for delta, ratio in combinations:
             lams = self._grid(X, y, self.loss, self.penalty, ratio, delta)
             errors, _, failures = self._cross_validate(
-                X,
-                y,
+                X_all,
+                y_all,
                 folds,
                 loss=self.loss,
                 penalty=self.penalty,
@@ -411,10 +533,12 @@ class PenalizedRegressorCV(_LinearModel):
                 l1_ratio=ratio,
                 delta=delta,
                 score_delta=reference,
+                pointwise=pointwise,
             )
             grids.append(lams)
             means.append(errors.mean(axis=0))
-            ses.append(errors.std(axis=0, ddof=1) / np.sqrt(len(folds)))
+            # rows: folds (K-fold) or validation observations
+            ses.append(errors.std(axis=0, ddof=1) / np.sqrt(len(errors)))
             not_converged += failures
         self.lams_, self.cv_mean_, self.cv_se_ = np.array(grids), np.array(means), np.array(ses)
         # the (delta, l1_ratio) of each row of the CV curves; nan where it does not apply
@@ -445,6 +569,7 @@ class PenalizedRegressorCV(_LinearModel):
             delta=self.delta_,
             standardize=self.standardize,
             options=self._options(),
+            rescale=self.elasticnet_rescale,
         )
         return self._keep_last(coefs, intercepts, path)
 
@@ -460,4 +585,5 @@ class PenalizedRegressorCV(_LinearModel):
             standardize=self.standardize,
             tol=self.tol,
             max_iter=self.max_iter,
+            elasticnet_rescale=self.elasticnet_rescale,
         )

@@ -146,7 +146,10 @@ def answer_table(metrics, *, metric_name=None, alpha=ALPHA):
             continue
         for term, (share, p_value) in _anova_shares(rows, formula).items():
             raw.append((dataset, term, share, p_value))
-    if frame["dataset"].nunique() > 1:
+    # as per scenario: the pooled ANOVA needs two losses and two penalties (a one-loss study,
+    # e.g. a least-squares preset, has no loss term to test)
+    crossed = frame["loss"].nunique() > 1 and frame["penalty"].nunique() > 1
+    if frame["dataset"].nunique() > 1 and crossed:
         formula = "log_value ~ C(dataset) / C(replicate) + C(loss) * C(penalty) * C(dataset)"
         for term, (share, p_value) in _anova_shares(frame, formula).items():
             raw.append((ALL_SCENARIOS, term, share, p_value))

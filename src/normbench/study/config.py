@@ -21,6 +21,7 @@ import jsonschema
 import yaml
 
 from normbench.study.config_checks import (
+    RESCALED_ELASTICNET,
     SIMULATE,
     ConfigError,
     check_dataset_names,
@@ -31,10 +32,12 @@ from normbench.study.config_checks import (
     check_relations,
     check_sweep_lengths,
     limits_from_command_line,
+    study_penalties,
 )
 from normbench.study.config_checks import key_path as _key_path
 
 __all__ = [
+    "RESCALED_ELASTICNET",
     "ConfigError",
     "check_dataset_rules",
     "dataset_names",
@@ -42,6 +45,7 @@ __all__ = [
     "load_yaml",
     "sweep_dataset_name",
     "sweeps",
+    "study_penalties",
     "validate_config",
 ]
 

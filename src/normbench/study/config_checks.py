@@ -27,6 +27,19 @@ __all__ = [
 ]
 
 SIMULATE = "simulate"
+#: The study's name of Zou & Hastie's elastic net (models.elasticnet_rescale): a penalty column
+#: value of the results, fitted as penalty "elasticnet" with the rescaling.
+RESCALED_ELASTICNET = "elasticnet_rescaled"
+
+
+def study_penalties(models: Mapping) -> list[str]:
+    """The penalty names of a study's results: ``models.penalties``, then
+    :data:`RESCALED_ELASTICNET` when ``models.elasticnet_rescale`` is set."""
+    penalties = list(models["penalties"])
+    if models.get("elasticnet_rescale"):
+        penalties.append(RESCALED_ELASTICNET)
+    return penalties
+
 
 #: Longest dataset name: names become folder and file names, which file systems limit to
 #: 255 bytes, and Snakemake's log and benchmark paths add to it.
@@ -277,11 +290,17 @@ def too_large(key: str, value: int, limit_text: str) -> ConfigError:
 
 def check_relations(config: Mapping) -> None:
     """Relations between keys that a schema cannot say (see :func:`validate_config`)."""
+    by_validation = config["cv"]["method"] == "validation"
+    # the folds must fit in n_train only when there are folds
+    folds = 2 if by_validation else config["cv"]["folds"]
     for name, entry in config["datasets"].items():
         if entry["generator"] != SIMULATE:
             continue
+        if by_validation and "n_validation" not in entry:
+            # the simulator draws the validation set (cv.n_validation, else the papers' n_train)
+            entry["n_validation"] = config["cv"].get("n_validation", entry["n_train"])
         try:
-            _check_entry(name, entry, config["cv"]["folds"])
+            _check_entry(name, entry, folds)
         except ConfigError as err:
             member = entry.get("sweep")
             if isinstance(member, Mapping) and "value" in member:
@@ -338,9 +357,10 @@ def _check_entry(name: str, entry: Mapping, folds: int) -> None:
 
 def check_published(config: Mapping) -> None:
     """Published results must name a metric, datasets and models of this study."""
-    losses, penalties = config["models"]["losses"], config["models"]["penalties"]
+    losses, penalties = config["models"]["losses"], study_penalties(config["models"])
     for index, table in enumerate(config.get("published", [])):
         prefix = f"published[{index}]"
+        _check_bands_and_orderings(table, prefix)
         if table["metric"] not in METRIC_NAMES:
             raise ConfigError(
                 f"config key '{prefix}.metric': {table['metric']!r} is not allowed; must be one "
@@ -360,6 +380,25 @@ def check_published(config: Mapping) -> None:
                         f"must be a model of this study (losses {', '.join(losses)}; penalties "
                         f"{', '.join(penalties)})."
                     )
+
+
+def _check_bands_and_orderings(table: Mapping, prefix: str) -> None:
+    """A table's per-number bands and orderings must name its published numbers."""
+    named = {dataset: list(models) for dataset, models in table.get("bands", {}).items()}
+    for dataset, chains in table.get("orderings", {}).items():
+        chains = [chains] if isinstance(chains, str) else chains
+        named.setdefault(dataset, []).extend(
+            model.strip() for chain in chains for model in chain.split("<")
+        )
+    for dataset, models in named.items():
+        published = list(table["values"].get(dataset, {}))
+        unknown = [model for model in models if model not in published]
+        if unknown:
+            raise ConfigError(
+                f"config key '{prefix}': {unknown[0]!r} of dataset {dataset!r} in bands or "
+                f"orderings is not allowed; must be a published value of that dataset "
+                f"({', '.join(published) or 'none'})."
+            )
 
 
 def check_dataset_rules(config: Mapping, rule_names: Sequence[str]) -> None:

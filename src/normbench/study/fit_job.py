@@ -5,6 +5,10 @@ share of the work.  All pairs share the same folds, so their cross-validation er
 metrics are paired across the twelve models.  A pair that raises is recorded as a ``failed`` row
 with its error and the other pairs go on; a pair whose final fit misses its optimality
 certificate is recorded as ``not_converged`` with the solver's message, its metrics kept.
+
+With ``cv.method: validation`` every pair is tuned on the dataset file's validation set
+(``X_val``, ``y_val``) and fitted on its training set; with ``models.elasticnet_rescale`` each
+loss also gets Zou & Hastie's elastic net, penalty ``elasticnet_rescaled`` in the results.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from normbench.data.contract import DatasetError, read_dataset
 from normbench.data.simulate import dataset_seed
 from normbench.models.cv import grid_edge
 from normbench.models.estimators import PenalizedRegressorCV
+from normbench.study.config import RESCALED_ELASTICNET, study_penalties
 from normbench.study.metrics import evaluate
 from normbench.study.store import METRICS_COLUMNS, TIMINGS_COLUMNS, write_table
 from normbench.study.store_fits import failed_record, fit_record, write_fits
@@ -38,12 +43,18 @@ def cv_seed(base_seed: int, dataset: str, replicate: int) -> np.random.SeedSeque
 def make_cv_estimator(
     loss: str, penalty: str, cv: Mapping, seed, delta=None
 ) -> PenalizedRegressorCV:
-    """The CV estimator of one pair from the config's ``cv`` section."""
+    """The CV estimator of one pair from the config's ``cv`` section.
+
+    ``penalty`` is a results name: ``elasticnet_rescaled`` is the elastic net with
+    ``elasticnet_rescale=True``.
+    """
+    rescaled = penalty == RESCALED_ELASTICNET
     return PenalizedRegressorCV(
         delta=delta,
         loss=loss,
-        penalty=penalty,
-        cv=cv["folds"],
+        penalty="elasticnet" if rescaled else penalty,
+        elasticnet_rescale=rescaled,
+        cv="validation" if by_validation(cv) else cv["folds"],
         n_lams=cv["n_lams"],
         eps=cv["eps"],
         l1_ratios=tuple(cv["l1_ratios"]),
@@ -54,6 +65,18 @@ def make_cv_estimator(
         random_state=seed,
         standardize=cv.get("standardize", True),
     )
+
+
+def by_validation(cv: Mapping) -> bool:
+    """Whether the config's ``cv`` section tunes on a validation set (else K-fold)."""
+    return cv.get("method", "kfold") == "validation"
+
+
+def validation_set(data, cv: Mapping) -> dict:
+    """``fit`` keyword arguments with the dataset's validation set, under validation tuning."""
+    if not by_validation(cv):
+        return {}
+    return {"X_val": data.X_val, "y_val": data.y_val}
 
 
 def tuning_edges(est) -> dict:
@@ -93,7 +116,9 @@ def fit_pair(data, *, loss, penalty, cv, seed, delta=None, fits=None) -> dict:
         "p": data.X_train.shape[1],
     }
     try:
-        est = make_cv_estimator(loss, penalty, cv, seed, delta).fit(data.X_train, data.y_train)
+        est = make_cv_estimator(loss, penalty, cv, seed, delta).fit(
+            data.X_train, data.y_train, **validation_set(data, cv)
+        )
     except Exception as error:  # noqa: BLE001 - a failure is a result to record, not to hide
         message = f"{type(error).__name__}: {error}"
         if fits is not None:
@@ -141,7 +166,8 @@ def fit_dataset(
     dataset_path : path
         A dataset file in the standard format (:mod:`normbench.data.contract`).
     dataset, replicate : identity of the file, used for the rows and the fold seed.
-    models : mapping with ``losses`` and ``penalties`` lists (and optional ``standardize``).
+    models : mapping with ``losses`` and ``penalties`` lists (and optional ``standardize`` and
+        ``elasticnet_rescale``).
     cv : mapping, the config's ``cv`` section with defaults filled.
     base_seed : int
     metrics_out, timings_out : paths of the two CSV files written.
@@ -150,8 +176,15 @@ def fit_dataset(
     progress : file-like or None
         Receives one line per pair as it finishes.
     """
+    by_folds = not by_validation(cv)
     try:
-        data = read_dataset(dataset_path, min_train=cv["folds"])
+        data = read_dataset(dataset_path, min_train=cv["folds"] if by_folds else 2)
+        if not by_folds and data.X_val is None:
+            raise DatasetError(
+                f"{dataset_path}: cv.method is 'validation' but the file has no validation set "
+                "(arrays X_val, y_val); simulated datasets draw one (n_validation), a dataset "
+                "rule must write them"
+            )
     except DatasetError as error:
         # One refused dataset must not sink the study (snakemake --keep-going): its models
         # become `failed` rows with the reason, which the aggregation and report carry on.
@@ -160,7 +193,7 @@ def fit_dataset(
             refused = [
                 failed_record(loss, penalty, f"dataset refused: {error}")
                 for loss in models["losses"]
-                for penalty in models["penalties"]
+                for penalty in study_penalties(models)
             ]
             write_fits(refused, fits_out, n_features=0)
         if progress is not None:
@@ -168,7 +201,7 @@ def fit_dataset(
         return
     settings = {**cv, "standardize": models.get("standardize", True)}
     seed = cv_seed(base_seed, dataset, replicate)
-    pairs = [(loss, penalty) for loss in models["losses"] for penalty in models["penalties"]]
+    pairs = [(loss, penalty) for loss in models["losses"] for penalty in study_penalties(models)]
     rows, timings, fits = [], [], []
     huber_delta = None
     # one BLAS thread: results must not depend on the machine's thread pools
@@ -179,7 +212,7 @@ def fit_dataset(
                 # every Huber pair would run the same pilot on the same folds: run it once
                 try:
                     huber_delta = make_cv_estimator(loss, penalty, settings, seed).select_delta(
-                        data.X_train, data.y_train
+                        data.X_train, data.y_train, **validation_set(data, settings)
                     )
                 except Exception:  # noqa: BLE001 - each Huber pair then reports the error itself
                     huber_delta = None
@@ -216,7 +249,7 @@ def _write_refused_dataset(error, dataset, replicate, models, metrics_out, timin
     identity = [
         {"dataset": dataset, "replicate": replicate, "loss": loss, "penalty": penalty}
         for loss in models["losses"]
-        for penalty in models["penalties"]
+        for penalty in study_penalties(models)
     ]
     message = f"dataset refused: {error}"
     rows = [{**each, "status": "failed", "message": message} for each in identity]

@@ -1,0 +1,197 @@
+"""A reproduction that checks itself: the published numbers and orderings, pass or fail.
+
+A config's ``published`` tables (``workflow/schemas/config.schema.yaml``) give a paper's numbers,
+each possibly with an allowed band, and the paper's orderings of its models::
+
+    published:
+      - source: "Zou & Hastie (2005), Table 2"
+        metric: model_error
+        statistic: median
+        band: [0.65, 1.35]                    # ours / published, for every number of the table
+        bands: {zh_example3: {l2+l2: [0.5, 1.5]}}    # a number's own band, if it needs one
+        values:
+          zh_example4: {l2+l1: 46.6, l2+elasticnet: 34.5, l2+l2: 64.5}
+        orderings:
+          zh_example4: "l2+elasticnet < l2+l1 < l2+l2"   # lowest first; or a list of chains
+
+:func:`published_check` turns them into one table, :data:`CHECK_COLUMNS`, one row per number
+(``kind = "value"``) and per ordering (``kind = "ordering"``):
+
+value
+    ``pairs`` is the model, ``published`` the paper's number, ``ours`` the same statistic of our
+    replicates (rows with status ``ok``), ``se`` its bootstrap standard error over replicates,
+    ``low``/``high`` the band in the metric's units (``band * published``; empty without a band).
+    It passes when ``low <= ours <= high``; without a band ``pass`` is empty (nothing to check).
+ordering
+    ``pairs`` is the chain, lowest first. ``published`` is the paper's smallest gap between
+    neighbours of the chain, ``ours`` our smallest gap (the statistic of the higher model minus
+    that of the lower one), ``se`` the standard error of that gap by a paired bootstrap over the
+    replicates every model of the chain finished (the models share each replicate's data),
+    ``low = 0``. It passes when every gap is positive, i.e. our statistics follow the chain.
+    The gaps are *not* required to exceed their standard errors: the papers' own orderings rest
+    on 50 or fewer replicates and several of their gaps are within that noise; ``se`` says how
+    firmly ours holds (a gap below about 2 se could reverse with other replicates).
+
+A statistic of no finished replicate is NaN and fails its checks. The bootstrap is seeded, so the
+table has the same bytes on every run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from normbench.vocab import STATUS_OK, parse_pair
+
+__all__ = ["CHECK_COLUMNS", "ordering_chain", "published_check", "write_published_check"]
+
+#: Columns of ``results/published_check.csv``, in order.
+CHECK_COLUMNS = (
+    "source",
+    "kind",
+    "dataset",
+    "pairs",
+    "published",
+    "ours",
+    "se",
+    "low",
+    "high",
+    "pass",
+)
+_STATISTICS = {"median": np.median, "mean": np.mean}
+_ORDER = " < "
+
+
+def ordering_chain(text: str) -> list[str]:
+    """``"l2+elasticnet < l2+l1"`` -> ``["l2+elasticnet", "l2+l1"]`` (lowest first)."""
+    models = [model.strip() for model in str(text).split("<")]
+    if len(models) < 2:
+        raise ValueError(f"an ordering names at least two models joined by '<', got {text!r}")
+    for model in models:
+        parse_pair(model)
+    return models
+
+
+def _replicate_values(metrics: pd.DataFrame, dataset: str, pair: str, metric: str) -> pd.Series:
+    """Our finite values of ``metric`` for one model on one dataset, indexed by replicate."""
+    loss, penalty = parse_pair(pair)
+    rows = metrics[
+        (metrics["dataset"] == dataset)
+        & (metrics["loss"] == loss)
+        & (metrics["penalty"] == penalty)
+        & (metrics["status"] == STATUS_OK)
+    ]
+    values = pd.Series(
+        pd.to_numeric(rows[metric], errors="coerce").to_numpy(dtype=float),
+        index=rows["replicate"].to_numpy(),
+    )
+    return values[np.isfinite(values.to_numpy())].sort_index()
+
+
+def _bootstrap_draws(table: np.ndarray, statistic, n_boot: int, rng) -> np.ndarray:
+    """The statistic of each column over ``n_boot`` resamples of the rows (replicates)."""
+    picks = rng.integers(0, table.shape[0], size=(n_boot, table.shape[0]))
+    return statistic(table[picks], axis=1)
+
+
+def _value_row(values, published, band, statistic, n_boot, rng) -> dict:
+    ours = float(statistic(values)) if values.size else math.nan
+    se = math.nan
+    if values.size >= 2:
+        se = float(np.std(_bootstrap_draws(values[:, None], statistic, n_boot, rng), ddof=1))
+    low = high = math.nan
+    passed = None  # no band: nothing to check
+    if band is not None:
+        low, high = sorted(float(bound) * float(published) for bound in band)
+        passed = bool(low <= ours <= high)
+    return {
+        "published": float(published),
+        "ours": ours,
+        "se": se,
+        "low": low,
+        "high": high,
+        "pass": passed,
+    }
+
+
+def _ordering_row(columns, published_values, statistic, n_boot, rng) -> dict:
+    """The smallest neighbour gap of a chain, ours and the paper's, with its paired SE."""
+    statistics = np.array([statistic(c) if c.size else math.nan for c in columns])
+    gaps = np.diff(statistics)
+    smallest = int(np.argmin(np.where(np.isnan(gaps), -np.inf, gaps)))
+    paired = pd.concat([pd.Series(c.to_numpy(), index=c.index) for c in columns], axis=1)
+    paired = paired.dropna().to_numpy(dtype=float)
+    se = math.nan
+    if paired.shape[0] >= 2:
+        draws = _bootstrap_draws(paired, statistic, n_boot, rng)
+        se = float(np.std(draws[:, smallest + 1] - draws[:, smallest], ddof=1))
+    return {
+        "published": float(np.min(np.diff(published_values))),
+        "ours": float(gaps[smallest]),
+        "se": se,
+        "low": 0.0,
+        "high": math.nan,
+        "pass": bool(np.all(gaps > 0)),
+    }
+
+
+def published_check(
+    metrics: pd.DataFrame, published: Sequence[Mapping], *, n_boot: int = 2000, seed: int = 0
+) -> pd.DataFrame:
+    """Every published number and ordering against our replicates (module docstring).
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        The results table (``results/metrics.csv``).
+    published : sequence of mappings
+        The config's ``published`` tables: ``source``, ``metric``, ``statistic``, ``values`` and
+        optionally ``band``, ``bands`` and ``orderings``.
+    n_boot : int, default=2000
+        Bootstrap resamples of the replicates for the standard errors.
+    seed : int, default=0
+        Seed of the resampling.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`CHECK_COLUMNS`; per table its value rows (in the config's order), then
+        its ordering rows.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for table in published:
+        statistic = _STATISTICS[table.get("statistic", "median")]
+        metric, head = table["metric"], {"source": table["source"]}
+        for dataset, models in table["values"].items():
+            for pair, value in models.items():
+                band = table.get("bands", {}).get(dataset, {}).get(pair, table.get("band"))
+                values = _replicate_values(metrics, dataset, pair, metric).to_numpy()
+                result = _value_row(values, value, band, statistic, n_boot, rng)
+                rows.append({**head, "kind": "value", "dataset": dataset, "pairs": pair, **result})
+        for dataset, chains in table.get("orderings", {}).items():
+            for chain in [chains] if isinstance(chains, str) else chains:
+                models = ordering_chain(chain)
+                columns = [_replicate_values(metrics, dataset, m, metric) for m in models]
+                paper = [float(table["values"][dataset][m]) for m in models]
+                result = _ordering_row(columns, paper, statistic, n_boot, rng)
+                where = {"kind": "ordering", "dataset": dataset, "pairs": _ORDER.join(models)}
+                rows.append({**head, **where, **result})
+    frame = pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
+    frame["pass"] = frame["pass"].astype("object")
+    return frame
+
+
+def write_published_check(check: pd.DataFrame, path) -> None:
+    """Write the table as CSV with deterministic bytes (``%.10g``; an empty field is NaN)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = check[list(CHECK_COLUMNS)].copy()
+    # pass as true / false / empty, not pandas' True / False / None
+    table["pass"] = ["" if pd.isna(flag) else str(bool(flag)).lower() for flag in table["pass"]]
+    text = table.to_csv(index=False, float_format="%.10g", na_rep="", lineterminator="\n")
+    path.write_bytes(text.encode("utf-8"))
