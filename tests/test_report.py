@@ -805,7 +805,9 @@ def test_report_published_section(tmp_path, report_html):
 
 def test_report_group_recovery(report_html):
     sparsity = _section_text(report_html, "sparsity")
-    alpha = sparsity[sparsity.index('<details id="sparsity-alpha">') : sparsity.index("sparsity-beta")]
+    alpha = sparsity[
+        sparsity.index('<details id="sparsity-alpha">') : sparsity.index("sparsity-beta")
+    ]
     sentence = re.search(r'<p id="groups-alpha">(.*?)</p>', alpha).group(1)
     # alpha: l1 fits have group_frac 0.2, 0.3, 0.4 (replicates) for each loss, elastic net
     # 0.7, 0.8, 0.9; none of them keeps its group whole
