@@ -24,8 +24,8 @@ from normbench.vocab import ordered_pairs, pair_key
 __all__ = ["Ranking", "nemenyi_critical_difference", "nemenyi_q", "rank_pairs", "ranking_metric"]
 
 #: The error a pair is ranked by, in order of preference: the model error ||ŵ − w||²_Σ (known on
-#: simulated data), else the test risk.
-RANKING_METRICS = ("model_error", "risk")
+#: simulated data), else the risk, else (no noise-free signal) the test MSE.
+RANKING_METRICS = ("model_error", "risk", "test_mse")
 
 
 def nemenyi_q(n_treatments, alpha=0.05):
@@ -87,7 +87,7 @@ class Ranking:
 
 
 def ranking_metric(rows):
-    """``model_error`` when every successful fit of ``rows`` has one, else ``risk``."""
+    """The first of :data:`RANKING_METRICS` that every successful fit of ``rows`` has."""
     ok = ok_fits(rows)
     for name in RANKING_METRICS:
         if name in ok and len(ok) and np.isfinite(pd.to_numeric(ok[name], errors="coerce")).all():

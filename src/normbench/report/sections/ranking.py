@@ -17,7 +17,7 @@ def _metric_text(ranking):
         return "model error (ŵ − w)ᵀΣ(ŵ − w)"
     if used == ["risk"]:
         return "risk (test error of the fitted function)"
-    return "model error where the scenario is simulated, risk elsewhere"
+    return "model error where the scenario has one, else risk, else test MSE (see the table)"
 
 
 def _test_sentence(ranking):
