@@ -150,14 +150,14 @@ def _name_coincident(ax, points):
         ax.annotate(
             f"{len(names)} pairs here:\n" + "\n".join(names),
             (fpr, tpr),
-            xytext=(-12, -8),
+            xytext=(-40, -60),
             textcoords="offset points",
             ha="right",
             va="top",
             fontsize=8,
             bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "0.6", "alpha": 0.9},
             arrowprops={"arrowstyle": "-", "color": "0.5"},
-            zorder=4,
+            zorder=2,  # under the points: the box must not hide a pair drawn near it
         )
 
 
