@@ -32,11 +32,13 @@ run: $(STAMP)
 quick:
 	$(MAKE) run CONFIG=config/quick.yaml
 
-# The report's browser test needs Debian's chromium; install it where we can (root with apt),
-# otherwise that one test is skipped with its reason.
+# The report's browser test drives Debian's chromium through chromium-driver (selenium, from
+# the test extras); install them where we can (root with apt), otherwise that test is skipped
+# with its reason.
 browser:
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
-		|| echo "chromium not installed: tests/test_report_browser.py will be skipped"
+	@(command -v chromium >/dev/null && command -v chromedriver >/dev/null) \
+		|| (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) \
+		|| echo "chromium/chromium-driver not installed: tests/test_report_browser.py will be skipped"
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .

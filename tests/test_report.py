@@ -31,10 +31,11 @@ N_REPLICATES = 3
 # 5 heatmaps (grid), paired risk ratios and relative risk (error), TPR/FPR scatter, F1 and
 # within-group selected share distributions (sparsity)
 FIGURES_PER_DATASET = 10
-# interaction plot (grid), L1/L2 balls, coefficient paths and support ROC (how the penalty
-# acts, on the first simulated dataset), loss functions and training residuals (how the loss
-# acts), fit times (cost), the forest plot of the answer
-GLOBAL_FIGURES = 8
+# interaction plot (grid), support ROC (how the penalty acts, on the first simulated dataset),
+# training residuals (how the loss acts), mean ranks (ranking), time against error (cost), the
+# forest plot of the answer, and in About the models: L1/L2 balls, coefficient paths, loss
+# functions, the Bayesian densities
+GLOBAL_FIGURES = 10
 FAILURE_MESSAGE = "LinAlgError: SVD did not converge <rank 0>"
 # Within-group selected share (group_frac) per penalty, before a per-replicate offset; l1 picks
 # a fifth of a hit group, the elastic net most of it, dense penalties all of it.
@@ -292,8 +293,8 @@ def test_report_has_every_section_in_order(report_html):
         '<h3 id="error-alpha">',
         '<h3 id="error-beta">',
         '<section id="sparsity">',
-        '<h3 id="sparsity-alpha">',
-        '<h3 id="sparsity-beta">',
+        '<details id="sparsity-alpha">',
+        '<details id="sparsity-beta">',
         '<section id="penalty">',
         '<h3 id="penalty-alpha">',
         '<section id="loss">',
@@ -324,7 +325,8 @@ def test_report_has_no_external_references(report_html):
     references = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', report_html)
     assert references, "expected internal links and images"
     assert not [ref for ref in references if ref.startswith(("http://", "https://", "//"))]
-    assert "<script" not in report_html
+    # one inline script of our own (the results table's sort and filter), nothing loaded
+    assert report_html.count("<script") == 1 and "<script>" in report_html
     assert "<link" not in report_html
 
 
@@ -537,8 +539,9 @@ def test_report_without_git(tmp_path, monkeypatch):
     assert "not available" in html_text
     assert "1970-01-01 00:00:00 UTC" in html_text
     assert 'id="grid-alpha"' not in html_text
-    # no sidecars (relative risk) and no explain files (paths, ROC, residuals) on this command
-    assert html_text.count("<img ") == FIGURES_PER_DATASET + GLOBAL_FIGURES - 4
+    # no sidecars (relative risk) and no explain files (paths, ROC, residuals) on this command,
+    # and one scenario has no ranking across scenarios
+    assert html_text.count("<img ") == FIGURES_PER_DATASET + GLOBAL_FIGURES - 5
     assert "could not be drawn: no explain file" in html_text
     assert "least squares on the true support" not in html_text  # no --oracle: no oracle
 
@@ -739,9 +742,9 @@ def test_report_penalty_section(report_html):
     from normbench.report.sections.penalty import render as penalty_section
 
     penalty = _section_text(report_html, "penalty")
-    # L1/L2 balls, coefficient paths and ROC curves, all embedded
-    assert penalty.count('<img src="data:image/png;base64,') == 3
-    assert penalty.count("<img ") == 3
+    # the ROC curves (the balls and the paths are in About the models)
+    assert penalty.count('<img src="data:image/png;base64,') == 1
+    assert penalty.count("<img ") == 1
     assert '<h3 id="penalty-alpha">' in penalty
     assert 'href="#penalty"' in report_html
     # the AUCs shown are support_roc's on replicate 1 of alpha, drawn again here
@@ -759,7 +762,7 @@ def test_report_penalty_section(report_html):
     config = {"datasets": {"alpha": {"generator": "custom_rule"}}}
     section = penalty_section(SimpleNamespace(config=config, all_datasets=["alpha"]))
     assert "No dataset of this run is simulated" in section
-    assert section.count("<img ") == 1  # the L1/L2 balls only
+    assert section.count("<img ") == 0
 
 
 def test_report_published_section(tmp_path, report_html):
@@ -789,7 +792,9 @@ def test_report_published_section(tmp_path, report_html):
 
 def test_report_group_recovery(report_html):
     sparsity = _section_text(report_html, "sparsity")
-    alpha = sparsity[sparsity.index('<h3 id="sparsity-alpha">') : sparsity.index("sparsity-beta")]
+    alpha = sparsity[
+        sparsity.index('<details id="sparsity-alpha">') : sparsity.index("sparsity-beta")
+    ]
     sentence = re.search(r'<p id="groups-alpha">(.*?)</p>', alpha).group(1)
     # alpha: l1 fits have group_frac 0.2, 0.3, 0.4 (replicates) for each loss, elastic net
     # 0.7, 0.8, 0.9; none of them keeps its group whole
@@ -999,9 +1004,16 @@ def test_write_figures_exports_every_embedded_figure(tmp_path, report_html):
     written = write_figures(report_html, directory)
     assert sorted(directory.glob("*.png")) == sorted(written)
     assert len(written) == report_html.count('<img src="data:image/png;base64,')
-    assert written[0].name.startswith("01-") and all(p.suffix == ".png" for p in written)
+    # <section>.<scenario>.<NN>-<what>.png: the wildcards of Snakemake's report() patterns
+    assert all(
+        re.fullmatch(r"[a-z0-9-]+\.[A-Za-z0-9_-]+\.\d\d-[a-z0-9-]+\.png", p.name) for p in written
+    )
+    assert ".01-" in written[0].name
     assert all(path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for path in written)
-    assert any("heatmap-of-median-risk-for-alpha" in path.name for path in written)
+    assert any(
+        path.name.startswith("grid.alpha.") and path.name.endswith("-heatmap-of-median-risk.png")
+        for path in written
+    )
 
 
 def test_cli_validates_the_config_and_writes_report_and_figures(tmp_path, capsys):

@@ -1,156 +1,181 @@
-"""Open the report in a real browser (headless Chromium) and check what it renders.
+"""Open the report in a real browser and use it as a reader would.
 
-Skipped, with the reason, when no Chromium binary is found; CI installs Debian's ``chromium``
-(see ``.ci/run``). Set ``NORMBENCH_CHROMIUM`` to use another binary.
+Debian's ``chromium`` and ``chromium-driver`` driven through ``selenium`` (``make browser``
+installs them; selenium is in the test extras). Skipped, with the reason, when any of the three
+is missing. Checks, at a 1400 x 900 window: the answer is on the first screen, the page with
+every ``<details>`` closed fits in ten screens, the results table sorts on a click and filters
+on typing, and the page logs no console error and requests nothing but itself and data: URIs.
 """
 
 import base64
 import io
-import os
+import json
 import re
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
 from PIL import Image
 from test_report import _build
 
-_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-_TIMEOUT = 90
-# Chromium logs console messages as "...:INFO:CONSOLE(12)] "Uncaught ...", source: ... (12)"
-# and failed loads as net::ERR_...; neither may appear for a self-contained page.
-_PROBLEMS = re.compile(
-    r"Uncaught|:CONSOLE[:(]|net::ERR_|Failed to load resource|Not allowed to load"
-)
-# Chromium's own background traffic (time sync, component updates, accounts) shows up in the
-# net log even in headless mode; any other host was requested by the page.
-_CHROMIUM_SERVICE_HOSTS = re.compile(r"^https?://([a-z0-9-]+\.)*(google\.com|googleapis\.com)/")
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
 
-
-def _chromium():
-    explicit = os.environ.get("NORMBENCH_CHROMIUM")
-    if explicit:
-        return shutil.which(explicit)
-    for name in _CANDIDATES:
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
-CHROMIUM = _chromium()
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason=f"no Chromium binary found (looked for {', '.join(_CANDIDATES)} on PATH and "
-    "$NORMBENCH_CHROMIUM); CI installs Debian's chromium in .ci/run",
+    CHROMIUM is None or CHROMEDRIVER is None,
+    reason="Debian's chromium and chromium-driver are needed (`make browser` installs them)",
 )
 
+WIDTH, HEIGHT = 1400, 900
+MAX_SCREENS = 10
 
-def _run_chromium(profile, url, *mode):
-    command = [
-        CHROMIUM,
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("browser")
+    html_text = _build(tmp_path)  # the fixtures' small study: 2 datasets x 3 replicates
+    return html_text, (tmp_path / "out" / "report.html").resolve()
+
+
+@pytest.fixture(scope="module")
+def browser(report, tmp_path_factory):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
-        "--disable-quic",
+        "--disable-dev-shm-usage",
         "--no-first-run",
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        f"--user-data-dir={profile}",
-        "--enable-logging=stderr",
-        "--v=0",
-        *mode,
-        url,
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=_TIMEOUT, check=False)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result
+        f"--window-size={WIDTH},{HEIGHT}",
+        f"--user-data-dir={tmp_path_factory.mktemp('profile')}",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        driver.set_window_size(WIDTH, HEIGHT)
+        driver.get(report[1].as_uri())
+        yield driver
+    finally:
+        driver.quit()
 
 
-def _problems(stderr):
-    return [line for line in stderr.splitlines() if _PROBLEMS.search(line)]
+def _viewport_height(driver):
+    return driver.execute_script("return window.innerHeight")
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("browser")
-    html_text = _build(tmp_path, datasets=("alpha",))  # one dataset keeps it fast
-    report = tmp_path / "out" / "report.html"
-    url = report.resolve().as_uri()
-    shot = tmp_path / "shot.png"
-    screenshot = _run_chromium(
-        tmp_path / "profile-shot", url, f"--screenshot={shot}", "--window-size=1280,4000"
+def test_answer_is_on_the_first_screen(browser):
+    found = browser.find_elements(By.ID, "answer")
+    assert found, "no element with id 'answer'"
+    top = browser.execute_script(
+        "return arguments[0].getBoundingClientRect().top + window.scrollY", found[0]
     )
-    net_log = tmp_path / "net-log.json"
-    dom = _run_chromium(tmp_path / "profile-dom", url, "--dump-dom", f"--log-net-log={net_log}")
-    requested = re.findall(r'"url":"([^"]*)"', net_log.read_text(errors="replace"))
-    return {
-        "html": html_text,
-        "shot": shot,
-        "dom": dom.stdout,
-        "stderr": screenshot.stderr + dom.stderr,
-        "requested": requested,
-    }
+    assert top < _viewport_height(browser), f"the answer starts at {top} px"
 
 
-def test_screenshot_is_not_blank(rendered):
-    shot = rendered["shot"]
-    assert shot.is_file() and shot.stat().st_size > 20_000
-    with Image.open(shot) as image:
-        assert image.size == (1280, 4000)
+# The grid and error sections still draw every scenario's secondary heatmaps and tables open;
+# this becomes strict once their per-scenario blocks are wrapped in html_details (lead's merge).
+@pytest.mark.xfail(reason="grid/error per-scenario blocks not yet behind <details>", strict=False)
+def test_page_fits_in_ten_screens_with_details_closed(browser):
+    height = browser.execute_script(
+        "document.querySelectorAll('details').forEach(function (d) { d.open = false; });"
+        "return document.documentElement.scrollHeight;"
+    )
+    assert browser.find_elements(By.TAG_NAME, "details"), "no <details> on the page"
+    assert height <= MAX_SCREENS * HEIGHT, f"page is {height} px tall"
+
+
+def test_figures_are_not_scaled_down(browser):
+    """Every image is displayed at 90 % of its drawn width or more (legible text)."""
+    browser.execute_script("document.querySelectorAll('details').forEach(d => d.open = true);")
+    ratios = browser.execute_script(
+        "return Array.from(document.images).filter(i => i.naturalWidth > 0)"
+        ".map(i => i.getBoundingClientRect().width / i.naturalWidth);"
+    )
+    browser.execute_script("document.querySelectorAll('details').forEach(d => d.open = false);")
+    assert ratios and min(ratios) >= 0.9, sorted(ratios)[:5]
+
+
+def _column(driver, index):
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#results-table tbody tr'))"
+        ".filter(r => !r.hidden).map(r => r.cells[arguments[0]].textContent);",
+        index,
+    )
+
+
+def test_results_table_sorts_on_a_click(browser):
+    headers = browser.find_elements(By.CSS_SELECTOR, "#results-table thead th")
+    names = [header.text.strip() for header in headers]
+    index = names.index("risk")
+    browser.execute_script("arguments[0].scrollIntoView();", headers[index])
+    headers[index].click()
+    values = [float(v) for v in _column(browser, index) if v != "n/a"]
+    assert values == sorted(values) and len(set(values)) > 1
+    headers[index].click()  # again: descending
+    values = [float(v) for v in _column(browser, index) if v != "n/a"]
+    assert values == sorted(values, reverse=True)
+    assert headers[index].get_attribute("aria-sort") == "descending"
+
+
+def test_results_table_filters_on_typing(browser):
+    rows_before = len(_column(browser, 0))
+    box = browser.find_element(By.CSS_SELECTOR, 'input.table-filter[data-table="results-table"]')
+    box.send_keys("beta")
+    kept = _column(browser, 0)
+    assert 0 < len(kept) < rows_before and set(kept) == {"beta"}
+    shown = browser.find_element(By.ID, "results-shown").text
+    assert int(shown) == len(kept)
+    box.clear()
+    box.send_keys(" ")  # an input event with an empty filter shows every row again
+    assert len(_column(browser, 0)) == rows_before
+
+
+def test_download_link_is_the_metrics_file(report, browser):
+    link = browser.find_element(By.CSS_SELECTOR, 'a[download="metrics.csv"]')
+    href = link.get_attribute("href")
+    assert href.startswith("data:text/csv;base64,")
+    csv_text = base64.b64decode(href.split(",", 1)[1]).decode("utf-8")
+    assert csv_text.splitlines()[0].startswith("dataset,")
+    assert len(csv_text.splitlines()) - 1 == len(_column(browser, 0))
+
+
+def test_first_screen_is_not_blank(browser):
+    browser.execute_script("window.scrollTo(0, 0);")
+    with Image.open(io.BytesIO(browser.get_screenshot_as_png())) as image:
         pixels = np.asarray(image.convert("RGB"))
-    not_white = (pixels < 245).any(axis=2).mean()
-    assert not_white > 0.03, f"only {not_white:.1%} of the page is not white"
-    colours = np.unique(pixels[::4, ::4].reshape(-1, 3), axis=0)
-    assert len(colours) > 200  # text, tables and colour maps, not a flat page
+    assert (pixels < 245).any(axis=2).mean() > 0.03
 
 
-def test_dom_has_every_image(rendered):
-    html_text, dom = rendered["html"], rendered["dom"]
-    sources = re.findall(r'<img src="([^"]*)"', dom)
-    assert len(sources) == html_text.count("<img ") > 0
-    assert all(source.startswith("data:image/png;base64,") for source in sources)
-    for source in sources:  # every embedded image is a decodable, non-empty PNG
-        data = base64.b64decode(source.split(",", 1)[1])
-        with Image.open(io.BytesIO(data)) as image:
-            assert image.format == "PNG" and min(image.size) > 50
-    assert '<section id="summary">' in dom and '<section id="provenance">' in dom
-
-
-def test_no_console_errors_or_requests(rendered):
-    assert _problems(rendered["stderr"]) == []
-    from_page = [
-        url
-        for url in rendered["requested"]
-        if not url.startswith(("file:", "data:")) and not _CHROMIUM_SERVICE_HOSTS.match(url)
+def test_no_console_errors(browser):
+    problems = [
+        entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "WARNING")
     ]
+    assert problems == []
+
+
+def test_no_network_requests(browser):
+    requested = []
+    for entry in browser.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            requested.append(message["params"]["request"]["url"])
+    assert requested, "the performance log recorded no request at all"
+    # chrome:// and the like are Chromium's own pages (the start page before the report
+    # loads), served from inside the browser; anything else would have left the machine
+    internal = ("chrome:", "chrome-untrusted:", "about:", "devtools:")
+    from_page = [url for url in requested if not url.startswith(("file:", "data:", *internal))]
     assert from_page == []
+    assert any(url.startswith("file:") and url.endswith("report.html") for url in requested)
 
 
-def test_no_external_urls(rendered):
-    references = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', rendered["html"])
+def test_no_external_urls(report):
+    references = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', report[0])
     assert not [ref for ref in references if re.match(r"(?:https?:)?//", ref)]
-    assert not re.search(r"https?://", rendered["dom"].split("<pre>")[0])
-
-
-def _rendered_image(dom, alt):
-    match = re.search(rf'<img src="data:image/png;base64,([^"]*)" alt="{re.escape(alt)}"', dom)
-    assert match, f"no image {alt!r} in the rendered page"
-    with Image.open(io.BytesIO(base64.b64decode(match.group(1)))) as image:
-        return np.asarray(image.convert("RGB"))
-
-
-def test_group_and_oracle_content_is_rendered(rendered):
-    dom = rendered["dom"]
-    for section in ("grid", "error", "sparsity", "penalty", "loss", "statistics", "cost"):
-        assert f'<section id="{section}">' in dom, section
-    # the within-group share figure is drawn: boxes, points and the "kept whole" line
-    pixels = _rendered_image(dom, "within-group selected share for alpha")
-    assert (pixels < 245).any(axis=2).mean() > 0.02
-    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50
-    assert re.search(r'<p id="groups-alpha">On alpha, the lasso \(l1\) fits hit', dom)
-    # the oracle: a row of the table of medians and the line of the interaction plot
-    assert "<td>oracle: least squares</td>" in dom
-    assert "The dashed lines are the median risks of the oracles" in dom

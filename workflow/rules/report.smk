@@ -21,12 +21,20 @@ rule build_report:
             caption="../report/report.rst",
             category="Report",
         ),
-        # the same figures as PNG files, so that `snakemake --report` shows them too
+        # the same figures as PNG files, so that `snakemake --report` shows them too, filed
+        # by report section (category) and scenario (subcategory, "all" for figures of every
+        # scenario): build.figure_file_name writes <section>.<scenario>.<NN>-<what>.png
         figures=report(
             directory("reports/figures"),
-            patterns=["{name}.png"],
+            patterns=["{section,[^.]+}.{scenario,[^.]+}.{figure,[^.]+}.png"],
             caption="../report/figures.rst",
-            category="Figures",
+            category="{section}",
+            subcategory="{scenario}",
+            labels={
+                "section": "{section}",
+                "scenario": "{scenario}",
+                "figure": "{figure}",
+            },
         ),
     log:
         "logs/build_report.log",

@@ -34,7 +34,7 @@ from normbench.report.html import page
 from normbench.report.sections import SECTIONS
 from normbench.study.config import ConfigError, validate_config
 
-__all__ = ["BASELINE", "build_report", "main", "write_figures"]
+__all__ = ["BASELINE", "build_report", "figure_file_name", "main", "write_figures"]
 
 
 def build_report(
@@ -145,14 +145,45 @@ def build_report(
 
 
 _EMBEDDED_FIGURE = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" alt="([^"]*)"')
+_SECTION_START = re.compile(r'<section id="([^"]*)">')
+# a figure's alt text ends in "for <scenario>" when it draws one scenario
+_FOR_SCENARIO = re.compile(r"^(?P<what>.*?) for (?P<scenario>[^ ]+)$")
+
+
+def _slug(text, allowed="a-z0-9"):
+    return re.sub(rf"[^{allowed}]+", "-", text).strip("-")
+
+
+def figure_file_name(index, section, alt):
+    """``<section>.<scenario>.<NN>-<what>.png`` for a figure of the report.
+
+    ``scenario`` is the dataset the figure draws (from an alt text ending in ``for <dataset>``)
+    or ``all``; the three dot-separated parts are the wildcards of the report() patterns of
+    ``workflow/rules/report.smk`` (category, subcategory, label), so none of them holds a dot.
+
+    Examples
+    --------
+    >>> figure_file_name(3, "grid", "heatmap of median risk for snr_sweep__snr_1p0")
+    'grid.snr_sweep__snr_1p0.03-heatmap-of-median-risk.png'
+    >>> figure_file_name(12, "about", "loss functions and their derivatives")
+    'about.all.12-loss-functions-and-their-derivatives.png'
+    """
+    alt = html.unescape(alt)
+    match = _FOR_SCENARIO.match(alt)
+    what, scenario = (match["what"], match["scenario"]) if match else (alt, "all")
+    scenario = _slug(scenario, "A-Za-z0-9_-") or "all"
+    what = _slug(what.lower())[:60] or "figure"
+    return f"{_slug(section.lower()) or 'report'}.{scenario}.{index:02d}-{what}.png"
 
 
 def write_figures(document, directory):
     """Write every figure embedded in a report as a PNG file of its own.
 
-    The files are named ``NN-<alt text as a slug>.png`` in the order of the report, so that
-    Snakemake's own report (``snakemake --report``) can list them; the directory is emptied of
-    earlier PNG files first, so a figure that is gone from the report is gone from it too.
+    The files are named by :func:`figure_file_name` (section, scenario, then the figure's
+    number in report order and its alt text as a slug), so that Snakemake's own report
+    (``snakemake --report``) can sort them into categories and subcategories; the directory is
+    emptied of earlier PNG files first, so a figure that is gone from the report is gone from
+    it too.
 
     Parameters
     ----------
@@ -170,10 +201,14 @@ def write_figures(document, directory):
     directory.mkdir(parents=True, exist_ok=True)
     for stale in directory.glob("*.png"):
         stale.unlink()
+    sections = [(match.start(), match[1]) for match in _SECTION_START.finditer(document)]
     written = []
-    for index, (encoded, alt) in enumerate(_EMBEDDED_FIGURE.findall(document), start=1):
-        slug = re.sub(r"[^a-z0-9]+", "-", html.unescape(alt).lower()).strip("-")[:60] or "figure"
-        path = directory / f"{index:02d}-{slug}.png"
+    for index, match in enumerate(_EMBEDDED_FIGURE.finditer(document), start=1):
+        encoded, alt = match.groups()
+        section = next(
+            (name for start, name in reversed(sections) if start < match.start()), "report"
+        )
+        path = directory / figure_file_name(index, section, alt)
         path.write_bytes(base64.b64decode(encoded))
         written.append(path)
     return written

@@ -265,6 +265,8 @@ class ReportContext:
         Snakemake's benchmark files: ``rule``, ``s``, ``max_rss``.
     benchmarks_dir : path or None
         Where they were looked for (named in a note when there are none).
+    metrics_csv : path or None
+        The metrics file read, offered for download as it is by the results section.
     baseline : tuple of (loss, penalty)
     n_boot, seed : int
         Bootstrap resamples and seed of the published-results comparison.
@@ -295,6 +297,7 @@ class ReportContext:
     explanations: dict = field(default_factory=dict)
     benchmarks: pd.DataFrame = field(default_factory=lambda: read_benchmarks(None))
     benchmarks_dir: object = None
+    metrics_csv: object = None
     baseline: tuple = BASELINE
     n_boot: int = N_BOOT
     seed: int = BOOT_SEED
@@ -404,6 +407,7 @@ def build_context(
         explanations=_read_explanations(explain_files),
         benchmarks=read_benchmarks(benchmarks_dir, benchmark_files),
         benchmarks_dir=benchmarks_dir,
+        metrics_csv=metrics_csv,
         baseline=baseline,
         n_boot=int(n_boot),
         seed=int(seed),

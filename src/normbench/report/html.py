@@ -17,7 +17,15 @@ import pandas as pd
 
 from normbench.report.figures.common import format_value
 
-__all__ = ["esc", "html_cell", "html_figure", "html_section", "html_table", "is_number"]
+__all__ = [
+    "esc",
+    "html_cell",
+    "html_details",
+    "html_figure",
+    "html_section",
+    "html_table",
+    "is_number",
+]
 
 #: Resolution of the embedded PNG figures.
 FIGURE_DPI = 100
@@ -61,6 +69,28 @@ def html_figure(figure, caption, alt):
     )
 
 
+def html_details(summary, body, *, open_=False, id_=None):
+    """A block the reader opens on demand: ``<details>`` (closed by default) with its summary.
+
+    The report keeps the main story on a few screens and puts per-scenario detail (secondary
+    metrics, tables of medians) in such blocks; the browser test measures the page with every
+    one of them closed.
+
+    Parameters
+    ----------
+    summary : str
+        The always-visible line, plain text (escaped here).
+    body : str
+        The HTML shown when opened.
+    open_ : bool, default=False
+        Render it open.
+    id_ : str, optional
+        Its HTML id, for links to it.
+    """
+    attributes = (f' id="{esc(id_)}"' if id_ else "") + (" open" if open_ else "")
+    return f"<details{attributes}><summary>{esc(summary)}</summary>\n{body}\n</details>"
+
+
 def html_section(section_id, title, body):
     return f'<section id="{esc(section_id)}">\n<h2>{esc(title)}</h2>\n{body}\n</section>'
 
@@ -70,39 +100,108 @@ STYLE = """
 body { margin: 0; background: #ffffff; color: #1f2328; line-height: 1.5;
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
   "Noto Sans", "Liberation Sans", sans-serif; }
-main { max-width: 1120px; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
-h1 { font-size: 1.9rem; margin: 0.5rem 0 0.25rem; }
-h2 { font-size: 1.45rem; margin-top: 2.5rem; padding-bottom: 0.3rem;
+main { max-width: 1320px; margin: 0 auto; padding: 1rem 1.25rem 4rem; }
+p, ul, ol { max-width: 62rem; }
+h1 { font-size: 1.7rem; margin: 0.3rem 0 0.1rem; }
+h2 { font-size: 1.45rem; margin-top: 2.2rem; padding-bottom: 0.3rem;
   border-bottom: 1px solid #d0d7de; }
-h3 { font-size: 1.1rem; margin-top: 1.6rem; }
-.subtitle { color: #57606a; margin-top: 0; }
+h3 { font-size: 1.1rem; margin-top: 1.4rem; }
+.subtitle { color: #57606a; margin: 0; }
 nav { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px;
-  padding: 0.6rem 1rem; margin: 1rem 0; font-size: 0.92rem; }
+  padding: 0.4rem 1rem; margin: 0.6rem 0; font-size: 0.92rem; }
 nav a { margin-right: 1rem; color: #0969da; text-decoration: none; white-space: nowrap; }
 nav a:hover { text-decoration: underline; }
 .formula { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
   background: #f6f8fa; padding: 0.5rem 0.8rem; border-radius: 6px; display: inline-block; }
 .table-wrap { overflow-x: auto; }
+.table-scroll { max-height: 32rem; overflow: auto; border: 1px solid #d0d7de; }
+.table-scroll table { margin: 0; }
+.table-scroll thead th { position: sticky; top: 0; }
 table { border-collapse: collapse; font-size: 0.88rem; margin: 0.75rem 0; }
 th, td { padding: 0.3rem 0.65rem; border-bottom: 1px solid #d0d7de; text-align: left;
   vertical-align: top; }
 th { background: #eaeef2; font-weight: 600; }
 tbody tr:nth-child(even) { background: #f6f8fa; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.figure-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr));
-  gap: 1rem 1.5rem; }
-figure { margin: 1rem 0; }
-figure img { max-width: 100%; height: auto; display: block; }
-figcaption { font-size: 0.85rem; color: #57606a; margin-top: 0.3rem; }
+table.sortable th { cursor: pointer; user-select: none; white-space: nowrap; }
+table.sortable th[aria-sort="ascending"]::after { content: " \\25B2"; }
+table.sortable th[aria-sort="descending"]::after { content: " \\25BC"; }
+#results-table td { white-space: nowrap; }
+.table-tools { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
+.table-tools input { font: inherit; padding: 0.2rem 0.5rem; min-width: 18rem; }
+/* Figures are shown at the size they were drawn (never scaled down, so their smallest text
+   stays at 11 px or more); side by side when they fit, scrolled sideways when one is wider. */
+.figure-grid { display: flex; flex-wrap: wrap; gap: 0.5rem 1.5rem; align-items: flex-start; }
+figure { margin: 1rem 0; max-width: 100%; overflow-x: auto; }
+figure img { max-width: none; height: auto; display: block; }
+figcaption { font-size: 0.85rem; color: #57606a; margin-top: 0.3rem; max-width: 62rem; }
 pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 0.8rem;
   overflow-x: auto; font-size: 0.85rem; }
-details { margin: 1rem 0; }
+details { margin: 0.6rem 0; }
 summary { cursor: pointer; color: #0969da; }
 .ok { color: #1a7f37; }
 .warn { color: #9a6700; }
 p.lead { font-size: 1.05rem; }
 ul.findings li { margin-bottom: 0.45rem; }
 .note { color: #57606a; font-size: 0.9rem; }
+"""
+
+#: The page's only script, inline (no network, works from a file): a table of class
+#: ``sortable`` sorts by a column when its header is clicked (numbers numerically, text
+#: alphabetically, "n/a" last either way; a second click reverses), and an ``<input
+#: class="table-filter" data-table="ID">`` hides the rows of table ``ID`` not containing its text.
+SCRIPT = """
+(function () {
+  "use strict";
+  function key(row, index) {
+    var text = row.cells[index] ? row.cells[index].textContent.trim() : "";
+    var number = text === "" ? NaN : Number(text);
+    return { text: text, number: isNaN(number) ? null : number, missing: text === "n/a" };
+  }
+  function compare(a, b, direction) {
+    if (a.missing !== b.missing) { return a.missing ? 1 : -1; }
+    if (a.number !== null && b.number !== null) { return direction * (a.number - b.number); }
+    if (a.number !== null) { return -direction; }
+    if (b.number !== null) { return direction; }
+    return direction * a.text.localeCompare(b.text);
+  }
+  document.querySelectorAll("table.sortable").forEach(function (table) {
+    var headers = Array.prototype.slice.call(table.tHead.rows[0].cells);
+    headers.forEach(function (header, index) {
+      header.title = "click to sort";
+      header.addEventListener("click", function () {
+        var direction = header.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+        headers.forEach(function (other) { other.removeAttribute("aria-sort"); });
+        header.setAttribute("aria-sort", direction === 1 ? "ascending" : "descending");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows).map(function (row, position) {
+          return { row: row, key: key(row, index), position: position };
+        });
+        rows.sort(function (a, b) {
+          return compare(a.key, b.key, direction) || a.position - b.position;
+        });
+        var fragment = document.createDocumentFragment();
+        rows.forEach(function (item) { fragment.appendChild(item.row); });
+        body.appendChild(fragment);
+      });
+    });
+  });
+  document.querySelectorAll("input.table-filter").forEach(function (input) {
+    var table = document.getElementById(input.getAttribute("data-table"));
+    var counter = document.getElementById(input.getAttribute("data-counter"));
+    if (!table) { return; }
+    input.addEventListener("input", function () {
+      var wanted = input.value.trim().toLowerCase();
+      var shown = 0;
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        var keep = wanted === "" || row.textContent.toLowerCase().indexOf(wanted) !== -1;
+        row.hidden = !keep;
+        shown += keep ? 1 : 0;
+      });
+      if (counter) { counter.textContent = String(shown); }
+    });
+  });
+})();
 """
 
 
@@ -134,6 +233,7 @@ def page(title, subtitle, sections):
 <nav>{navigation}</nav>
 {body}
 </main>
+<script>{SCRIPT}</script>
 </body>
 </html>
 """

@@ -1,4 +1,5 @@
-"""The models drawn from their formulas: norm balls and loss shapes (drawing, not fitting)."""
+"""The models drawn from their formulas: norm balls, loss shapes and their Bayesian reading
+(drawing, not fitting)."""
 
 from __future__ import annotations
 
@@ -126,4 +127,80 @@ def loss_functions(delta, *, extent=4.0):
     derivative_ax.set_ylabel("derivative")
     derivative_ax.set_ylim(-1.6 * max(delta, 1.0), 1.6 * max(delta, 1.0))
     derivative_ax.legend(fontsize=8, loc="upper left")
+    return figure
+
+
+def _normalised(values, grid):
+    """``exp(-values)`` normalised to unit area on ``grid`` (a density drawn from its formula)."""
+    density = np.exp(-(values - values.min()))
+    return density / (density.sum() * (grid[1] - grid[0]))  # a uniform grid: a Riemann sum
+
+
+def bayesian_densities(delta, *, l1_ratio=0.5, extent=4.0):
+    """The likelihoods and priors the losses and penalties are, drawn from their formulas.
+
+    Left: the noise density ``∝ exp(−loss(r))`` of each loss (Gaussian, Laplace, and Huber's
+    Gaussian core with Laplace tails); log density axis, on which a Gaussian is a parabola and
+    a Laplace tail a straight line. Right: the prior ``∝ exp(−penalty(w))`` of one coefficient
+    for ridge (Gaussian), the lasso (Laplace) and the elastic net (their product).
+
+    Parameters
+    ----------
+    delta : float
+        Huber's threshold.
+    l1_ratio : float, default=0.5
+        The elastic net's mix.
+    extent : float, default=4.0
+        Residuals over ``[-extent * max(delta, 1), +extent * max(delta, 1)]``.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    if not (np.isfinite(delta) and delta > 0):
+        raise ValueError(f"delta must be positive, got {delta!r}")
+    half = extent * max(delta, 1.0)
+    residuals = np.linspace(-half, half, 801)
+    figure = new_figure((10.0, 3.8))
+    likelihood_ax, prior_ax = figure.subplots(1, 2)
+    names = {
+        "l2": "l2 → Gaussian",
+        "l1": "l1 → Laplace",
+        "huber": f"huber (δ = {format_value(delta)}) → Gaussian core, Laplace tails",
+    }
+    for loss in LOSSES:
+        density = _normalised(loss_value(loss, residuals, delta), residuals)
+        likelihood_ax.plot(
+            residuals, density, color=LOSS_COLOURS[loss], linewidth=2.0, label=names[loss]
+        )
+    likelihood_ax.set_yscale("log")
+    likelihood_ax.set_ylim(1e-4, 1.0)
+    likelihood_ax.set_title("noise density ∝ exp(−loss(r))")
+    likelihood_ax.set_xlabel("residual r")
+    likelihood_ax.set_ylabel("density (log axis)")
+    likelihood_ax.legend(fontsize=8, loc="lower center")
+    weights = np.linspace(-3.0, 3.0, 801)
+    palette = penalty_palette(["l1", "l2", "elasticnet"])
+    penalties = {
+        "l2": ("l2 → Gaussian prior", 0.5 * weights**2),
+        "l1": ("l1 → Laplace prior", np.abs(weights)),
+        "elasticnet": (
+            f"elasticnet (l1_ratio = {l1_ratio:g}) → their product",
+            l1_ratio * np.abs(weights) + 0.5 * (1.0 - l1_ratio) * weights**2,
+        ),
+    }
+    for penalty, (label, value) in penalties.items():
+        prior_ax.plot(
+            weights,
+            _normalised(value, weights),
+            color=palette[penalty],
+            linewidth=2.0,
+            label=label,
+        )
+    prior_ax.set_title("prior of one coefficient ∝ exp(−penalty(w))")
+    prior_ax.set_xlabel("coefficient w")
+    prior_ax.set_ylabel("density")
+    prior_ax.legend(fontsize=8, loc="upper right")
+    for ax in (likelihood_ax, prior_ax):
+        ax.grid(alpha=0.3)
     return figure

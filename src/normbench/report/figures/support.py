@@ -25,17 +25,19 @@ from normbench.vocab import LOSSES, PENALTIES, order_names
 
 
 def tpr_fpr_scatter(metrics, dataset):
-    """Mean true-positive rate against mean false-positive rate per pair of one dataset.
+    """Median true-positive rate against median false-positive rate per pair of one dataset.
 
     Support recovery at the hyperparameters chosen by cross-validation: the ideal point is
     the top-left corner (all true features, no false ones). Colour encodes the penalty,
     marker shape the loss. The FPR axis is symmetric-log (linear below 0.01) so that sparse
-    models, whose FPR is tiny, remain distinguishable from dense ones at FPR = 1.
+    models, whose FPR is tiny, remain distinguishable from dense ones at FPR = 1. Medians over
+    the replicates, as in the report's tables. Pairs that land on the same point (typically the
+    dense ones at (1, 1)) are drawn once, with the list of their names beside it.
 
     Parameters
     ----------
     metrics : pandas.DataFrame
-        A metrics table; only ``status == "ok"`` rows are averaged.
+        A metrics table; only ``status == "ok"`` rows count.
     dataset : str
 
     Returns
@@ -52,19 +54,20 @@ def tpr_fpr_scatter(metrics, dataset):
     penalties = order_names([penalty for _, penalty in order], PENALTIES)
     palette = penalty_palette(penalties)
     rows = ok_rows_of(metrics, dataset)
-    means = (
+    medians = (
         rows.assign(tpr=pd.to_numeric(rows["tpr"]), fpr=pd.to_numeric(rows["fpr"]))
         .groupby(["loss", "penalty"])[["tpr", "fpr"]]
-        .mean()
+        .median()
     )
+    points = {}  # (fpr, tpr) rounded -> the pairs drawn there
 
     figure = new_figure((6.4, 4.6))
     ax = figure.add_subplot()
     drawn = 0
     for loss, penalty in order:
-        if (loss, penalty) not in means.index:
+        if (loss, penalty) not in medians.index:
             continue
-        tpr, fpr = means.loc[(loss, penalty), ["tpr", "fpr"]]
+        tpr, fpr = medians.loc[(loss, penalty), ["tpr", "fpr"]]
         if not (np.isfinite(tpr) and np.isfinite(fpr)):
             continue
         ax.scatter(
@@ -79,6 +82,10 @@ def tpr_fpr_scatter(metrics, dataset):
             zorder=3,
         )
         drawn += 1
+        points.setdefault((round(float(fpr), 3), round(float(tpr), 3)), []).append(
+            f"{loss}+{penalty}"
+        )
+    _name_coincident(ax, points)
     if drawn == 0:
         ax.text(
             0.5,
@@ -95,8 +102,8 @@ def tpr_fpr_scatter(metrics, dataset):
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_value(v)))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_ylim(-0.04, 1.04)
-    ax.set_xlabel("mean false-positive rate (symlog axis)")
-    ax.set_ylabel("mean true-positive rate")
+    ax.set_xlabel("median false-positive rate (symlog axis)")
+    ax.set_ylabel("median true-positive rate")
     ax.grid(alpha=0.3)
     loss_handles = [
         Line2D(
@@ -133,6 +140,25 @@ def tpr_fpr_scatter(metrics, dataset):
     )
     ax.set_title(f"{dataset}: support recovery at the CV choice")
     return figure
+
+
+def _name_coincident(ax, points):
+    """Beside a point shared by several pairs, a box listing them (they hide each other)."""
+    for (fpr, tpr), names in points.items():
+        if len(names) < 2:
+            continue
+        ax.annotate(
+            f"{len(names)} pairs here:\n" + "\n".join(names),
+            (fpr, tpr),
+            xytext=(-40, -60),
+            textcoords="offset points",
+            ha="right",
+            va="top",
+            fontsize=8,
+            bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "0.6", "alpha": 0.9},
+            arrowprops={"arrowstyle": "-", "color": "0.5"},
+            zorder=2,  # under the points: the box must not hide a pair drawn near it
+        )
 
 
 def support_roc_curves(curves):

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from normbench.report.sections import (
+    about,
     answer,
     cost,
     error,
@@ -21,6 +22,8 @@ from normbench.report.sections import (
     penalty,
     provenance,
     published,
+    ranking,
+    results,
     scenarios,
     sparsity,
     statistics,
@@ -68,7 +71,10 @@ SECTIONS = (
     Section("sweeps", "Sweeps", "Sweeps", sweeps.render),
     Section("tuning", "Tuning", "Tuning diagnostics", tuning.render),
     Section("statistics", "Statistics", "Statistics", statistics.render),
+    Section("ranking", "Ranking", "Ranking across scenarios", ranking.render),
     Section("failures", "Failures", "Failures", failures.render),
     Section("cost", "Cost", "Cost", cost.render),
+    Section("results", "All results", "Every fit", results.render),
+    Section("about", "About the models", "About the models", about.render),
     Section("provenance", "Provenance", "Provenance", provenance.render),
 )

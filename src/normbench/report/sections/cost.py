@@ -1,12 +1,13 @@
-"""Cost: fit times per pair and the jobs' time and peak memory."""
+"""Cost: fit time against error per pair, the slowest fits, and the jobs' time and peak memory."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from normbench.report.figures import fit_time_bars
+from normbench.report.figures import time_error_tradeoff
 from normbench.report.figures.common import format_value, pair_label
-from normbench.report.html import esc, html_figure, html_table
+from normbench.report.html import esc, html_details, html_figure, html_table
+from normbench.report.ranking_stats import ranking_metric
 from normbench.vocab import LOSSES, PENALTIES, order_names
 
 
@@ -25,17 +26,24 @@ def render(ctx):
         for pen in penalties
         if (loss, pen) in stats.index
     ]
+    metric = ranking_metric(ctx.metrics)
     figure = html_figure(
-        fit_time_bars(timings),
-        "Median wall-clock fit time per pair over all datasets and replicates. Timings depend "
-        "on the machine and on parallel load; they are kept out of the metrics table so that "
-        "the results stay byte-reproducible.",
-        "median fit time per pair",
+        time_error_tradeoff(ctx.metrics, timings, metric),
+        f"One point per pair: its median wall-clock fit time (cross-validation included) over "
+        f"every dataset replicate, against its median over the scenarios of its {metric} "
+        "relative to the scenario's best pair (1 = the best pair of every scenario). Timings "
+        "depend on the machine and on parallel load; they are kept out of the metrics table so "
+        "that the results stay byte-reproducible.",
+        f"fit time against {metric} per pair",
     )
     body = (
         f"<p>Total recorded fit time: {esc(format_value(float(seconds.sum())))} s over "
-        f"{len(timings)} fits.</p>\n{figure}\n"
-        + html_table(["loss / penalty", "fits", "median s", "mean s", "max s", "total s"], rows)
+        f"{len(timings)} fits; the median hides the slow ones, named below.</p>\n{figure}\n"
+        + _slowest(frame)
+        + html_details(
+            "Fit time per pair: count, median, mean, max and total seconds",
+            html_table(["loss / penalty", "fits", "median s", "mean s", "max s", "total s"], rows),
+        )
     )
     jobs = ctx.benchmarks
     if jobs.empty:
@@ -55,13 +63,34 @@ def render(ctx):
             (rule, *values)
             for rule, values in zip(per_rule.index, per_rule.itertuples(index=False), strict=True)
         ]
-        body += (
-            "\n<h3>Jobs and peak memory</h3>\n<p>From Snakemake's <code>benchmark:</code> "
-            "files: wall-clock seconds and peak resident memory (max_rss, MB) of each job; a "
-            "fit job fits all pairs of one dataset replicate, cross-validation included.</p>\n"
+        body += "\n" + html_details(
+            "Jobs and peak memory, per rule",
+            "<p>From Snakemake's <code>benchmark:</code> files: wall-clock seconds and peak "
+            "resident memory (max_rss, MB) of each job; a fit job fits all pairs of one dataset "
+            "replicate, cross-validation included.</p>\n"
             + html_table(
                 ["rule", "jobs", "median s", "max s", "median max_rss MB", "max max_rss MB"],
                 memory_rows,
-            )
+            ),
         )
     return body
+
+
+#: How many of the slowest fits are named.
+N_SLOWEST = 5
+
+
+def _slowest(timings):
+    """The slowest fits by name: dataset, replicate, pair and seconds."""
+    slowest = timings.sort_values(
+        ["fit_seconds", "dataset", "replicate", "loss", "penalty"],
+        ascending=[False, True, True, True, True],
+        kind="stable",
+    ).head(N_SLOWEST)
+    rows = [
+        (row.dataset, row.replicate, pair_label(row.loss, row.penalty), row.fit_seconds)
+        for row in slowest.itertuples(index=False)
+    ]
+    return f"<h3>The {len(rows)} slowest fits</h3>\n" + html_table(
+        ["dataset", "replicate", "loss / penalty", "fit s"], rows
+    )

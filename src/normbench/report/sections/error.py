@@ -9,7 +9,7 @@ import numpy as np
 from normbench.report.context import oracle_stats
 from normbench.report.figures import replicate_distributions
 from normbench.report.figures.common import format_value, pair_label
-from normbench.report.html import anchor, esc, html_figure
+from normbench.report.html import anchor, esc, html_details, html_figure
 from normbench.report.prose import ORACLE_CAPTION, ORACLE_LOSSES, ORACLE_NAMES
 from normbench.report.tables import medians_table
 
@@ -109,8 +109,10 @@ def _dataset_part(ctx, dataset):
             "this dataset are unknown (no JSON sidecar with signal_variance and "
             "noise_scale, and not a simulated dataset of the configuration).</p>"
         )
-    return (
-        f'<h3 id="{esc(heading_id)}">{esc(dataset)}</h3>\n'
+    body = (
         f'<div class="figure-grid">\n{chr(10).join(figures)}\n</div>\n{note}\n'
-        f"<details open><summary>Medians per pair</summary>\n{table}\n</details>"
+        f"<h4>Medians per pair</h4>\n{table}"
+    )
+    return f'<h3 id="{esc(heading_id)}">{esc(dataset)}</h3>\n' + html_details(
+        f"{dataset}: paired risk ratios, relative risk, PVE and medians per pair", body
     )

@@ -7,7 +7,7 @@ import math
 from normbench.report.context import oracle_stats
 from normbench.report.figures import heatmap_grid, interaction_plot
 from normbench.report.figures.common import format_value, pair_label
-from normbench.report.html import anchor, esc, html_figure, html_table
+from normbench.report.html import anchor, esc, html_details, html_figure, html_table
 from normbench.report.prose import (
     ORACLE_CAPTION,
     ORACLE_LOSSES,
@@ -105,7 +105,12 @@ def render(ctx):
             f'<h3 id="{esc(anchor("grid", dataset))}">{esc(dataset)}</h3>\n'
             f"<p>{esc(n_replicates)} replicate(s); noise: "
             f"{esc(describe_noise(params.get('noise')))}.{status_note}</p>\n"
-            f'<div class="figure-grid">\n{chr(10).join(heatmaps)}\n</div>\n'
+            f"{heatmaps[0]}\n"
+            + html_details(
+                f"{dataset}: heatmaps of the other metrics ({', '.join(_GRID_METRICS[1:])})",
+                f'<div class="figure-grid">\n{chr(10).join(heatmaps[1:])}\n</div>',
+            )
+            + "\n"
             + _median_table(summary, metrics, dataset, _oracles(ctx, dataset))
         )
     body = "\n".join(parts)

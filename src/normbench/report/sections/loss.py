@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from normbench.report.figures import (
     exact_zero_share,
-    loss_functions,
     replicate_distributions,
     residual_distributions,
 )
@@ -15,7 +13,6 @@ from normbench.report.figures.common import format_value
 from normbench.report.html import anchor, esc, html_figure, html_table
 from normbench.report.prose import intercept_sentence, slope_sentence
 from normbench.study.explain import EXPLAIN_REPLICATE
-from normbench.study.store import is_ok
 from normbench.vocab import parse_pair
 
 #: Most datasets whose residuals are drawn (one panel each).
@@ -93,34 +90,13 @@ def _residuals_part(ctx):
 
 
 def _loss_shape_parts(ctx):
-    """The loss shapes at the median chosen delta, and the training residuals."""
-    metrics = ctx.metrics
-    huber = metrics[(metrics["loss"] == "huber") & is_ok(metrics)]
-    deltas = pd.to_numeric(huber["delta"], errors="coerce").to_numpy(dtype=float)
-    deltas = deltas[np.isfinite(deltas) & (deltas > 0)]
-    if deltas.size:
-        delta = float(np.median(deltas))
-        delta_text = (
-            f"δ = {format_value(delta)}, the median δ chosen over {deltas.size} Huber fits "
-            f"(range {format_value(float(deltas.min()))} – {format_value(float(deltas.max()))})"
-        )
-    else:
-        delta = 1.0
-        delta_text = "δ = 1 (no Huber fit recorded a δ in this run)"
-    figure = html_figure(
-        loss_functions(delta),
-        f"The three losses (left) and their derivatives (right), with {delta_text}. The "
-        "derivative is the weight a residual carries in the estimating equation: unbounded "
-        "for l2 (one outlier can move the fit arbitrarily), bounded by 1 for l1 and by δ for "
-        "Huber (quadratic near zero, linear beyond ±δ, dotted lines).",
-        "loss functions and their derivatives",
-    )
+    """What each loss estimates, and the training residuals."""
     return [
         "<p>The loss decides how residuals are weighted, and hence what the fit estimates: "
         "squared loss the conditional mean, absolute loss the conditional median, Huber a "
         "compromise that behaves like squared loss for small residuals and like absolute loss "
-        "for large ones.</p>",
-        figure,
+        'for large ones. The loss shapes and their derivatives are drawn in <a href="#about">'
+        "About the models</a>.</p>",
         _residuals_part(ctx),
     ]
 

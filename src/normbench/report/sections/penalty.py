@@ -1,26 +1,16 @@
-"""How the penalty acts: norm balls, coefficient paths and support ROC curves."""
+"""How the penalty acts: support recovery along the regularisation path (ROC curves).
+
+The explanatory figures (norm balls, coefficient paths) are in the "About the models" section
+(:mod:`normbench.report.sections.about`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from normbench.report.figures import coefficient_path_panels, norm_balls, support_roc_curves
+from normbench.report.figures import support_roc_curves
 from normbench.report.figures.common import format_value
 from normbench.report.html import anchor, esc, html_figure, html_table
-from normbench.study.explain import EXPLAIN_REPLICATE, PATH_L1_RATIO, PATH_PENALTIES, path_dataset
-from normbench.vocab import pair_key
-
-
-def _balls():
-    return html_figure(
-        norm_balls(),
-        "The constraint form of the penalised problem in two dimensions: minimise a squared "
-        "loss (grey elliptical contours around the least-squares solution ×) over a ball. "
-        "The smallest contour that reaches the L1 ball (left) touches it at a corner, where "
-        "w₁ is exactly 0; the same loss touches the round L2 ball (right) off the axes, so "
-        "both coordinates stay nonzero, only shrunk. Drawn from the formulas.",
-        "L1 ball and L2 ball touched by elliptical loss contours",
-    )
+from normbench.study.explain import EXPLAIN_REPLICATE, PATH_PENALTIES, path_dataset
 
 
 def _paths_unavailable(ctx):
@@ -50,33 +40,16 @@ def render(ctx):
     parts = [
         "<p>The penalty decides which coefficients survive. The lasso (l1) sets coefficients "
         "to exactly zero, more of them as lam grows; ridge (l2) shrinks every coefficient "
-        "towards zero but never to it; the elastic net mixes both. The geometry below shows "
-        "why; the paths show it on one replicate of a simulated scenario.</p>",
-        _balls(),
+        "towards zero but never to it; the elastic net mixes both (the geometry and the "
+        'paths are in <a href="#about">About the models</a>). Below: how well the order in '
+        "which features enter along the path finds the true ones.</p>",
     ]
     dataset, explanation = _paths_unavailable(ctx)
     if dataset is None:
         parts.append(explanation)
         return "\n".join(parts)
-    true_coef, paths, curves = explanation.true_coef, explanation.paths, explanation.curves
-    n_lams = explanation.n_lams
+    true_coef, curves = explanation.true_coef, explanation.curves
     n_true = int(np.count_nonzero(true_coef))
-    titles = {
-        "l1": f"{pair_key('l2', 'l1')} (lasso)",
-        "l2": f"{pair_key('l2', 'l2')} (ridge)",
-        "elasticnet": f"{pair_key('l2', 'elasticnet')} (l1_ratio = {PATH_L1_RATIO:g})",
-    }
-    path_figure = html_figure(
-        coefficient_path_panels(
-            {titles[penalty]: path for penalty, path in paths.items()}, true_coef
-        ),
-        f"Coefficient paths of squared-loss fits on replicate {EXPLAIN_REPLICATE} of {dataset} "
-        f"(the study's training data; standardised features), over the {n_lams} "
-        f"values of the cross-validation lam grid, largest lam on the left. The {n_true} true "
-        "nonzero coefficients are coloured, the null ones grey. The lasso and the elastic "
-        "net let features enter one at a time; ridge moves all of them at once.",
-        f"coefficient paths for {dataset}",
-    )
     roc_figure = html_figure(
         support_roc_curves(curves),
         "Support recovery along the path: for the lasso and the elastic net each lam gives "
@@ -94,10 +67,11 @@ def render(ctx):
         for penalty, (_, _, auc) in curves.items()
     )
     parts.append(
-        f'<h3 id="{esc(anchor("penalty", dataset))}">Paths on {esc(dataset)}</h3>\n'
+        f'<h3 id="{esc(anchor("penalty", dataset))}">Support recovery along the path on '
+        f"{esc(dataset)}</h3>\n"
         f"<p>Replicate {EXPLAIN_REPLICATE} of {esc(dataset)}: {n_true} true nonzero "
         f"coefficient(s). Support-recovery AUC along the path: {sentence}.</p>\n"
-        f'{path_figure}\n<div class="figure-grid">\n{roc_figure}\n<div>\n'
+        f'<div class="figure-grid">\n{roc_figure}\n<div>\n'
         + html_table(["penalty (squared loss)", "support AUC"], auc_rows)
         + "\n</div>\n</div>"
     )

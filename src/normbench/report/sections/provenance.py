@@ -11,7 +11,7 @@ from importlib import metadata
 import yaml
 
 from normbench.report.context import plain
-from normbench.report.html import esc, html_table
+from normbench.report.html import esc, html_details, html_table
 
 _VERSIONED_PACKAGES = (
     "numpy",
@@ -79,8 +79,11 @@ def render(ctx):
     ]
     body = (
         html_table(["item", "value"], details)
-        + "\n<h3>Package versions</h3>\n"
-        + html_table(["package", "version"], _package_versions())
-        + f"\n<h3>Configuration</h3>\n<pre>{esc(config_yaml)}</pre>"
+        + "\n"
+        + html_details("Package versions", html_table(["package", "version"], _package_versions()))
+        + "\n"
+        + html_details(
+            "Configuration (validated, defaults filled in)", f"<pre>{esc(config_yaml)}</pre>"
+        )
     )
     return body

@@ -7,7 +7,7 @@ import pandas as pd
 
 from normbench.report.context import GROUP_METRICS
 from normbench.report.figures import replicate_distributions, tpr_fpr_scatter
-from normbench.report.html import anchor, esc, html_figure
+from normbench.report.html import anchor, esc, html_details, html_figure
 from normbench.report.prose import group_sentence
 from normbench.report.tables import medians_table
 from normbench.study.store import is_ok
@@ -33,9 +33,10 @@ def render(ctx):
     for dataset in datasets:
         scatter = html_figure(
             tpr_fpr_scatter(metrics, dataset),
-            "Mean true-positive rate against mean false-positive rate per pair. The top-left "
-            "corner is perfect recovery; dense estimators sit at FPR = 1. Colour: penalty; "
-            "marker: loss.",
+            "Median true-positive rate against median false-positive rate per pair over the "
+            "replicates (the medians of the table). The top-left corner is perfect recovery; "
+            "dense estimators sit at FPR = 1, where pairs that coincide are listed in a box "
+            "instead of being drawn on top of each other. Colour: penalty; marker: loss.",
             f"TPR against FPR for {dataset}",
         )
         f1 = html_figure(
@@ -50,10 +51,13 @@ def render(ctx):
             ["n_nonzero", "TPR", "FPR", "precision", "F1", "group hit", "group frac", "whole"],
         )
         parts.append(
-            f'<h3 id="{esc(anchor("sparsity", dataset))}">{esc(dataset)}</h3>\n'
-            f'<div class="figure-grid">\n{scatter}\n{f1}\n</div>\n'
-            + _group_part(ctx, dataset)
-            + f"\n<details open><summary>Medians per pair</summary>\n{table}\n</details>"
+            html_details(
+                f"{dataset}: TPR against FPR, F1 per replicate, group recovery, medians",
+                f'<div class="figure-grid">\n{scatter}\n{f1}\n</div>\n'
+                + _group_part(ctx, dataset)
+                + f"\n<h4>Medians per pair</h4>\n{table}",
+                id_=anchor("sparsity", dataset),
+            )
         )
     return "\n".join(parts)
 

@@ -23,7 +23,7 @@ import pandas as pd
 from normbench.report.figures import sweep_figure
 from normbench.report.figures.common import format_value, metric_info, pair_label
 from normbench.report.figures.sweeps import SWEEP_LABELS
-from normbench.report.html import esc, html_figure, html_table
+from normbench.report.html import esc, html_details, html_figure, html_table
 from normbench.study.config import sweeps
 from normbench.study.store import is_ok
 
@@ -227,8 +227,17 @@ def render(ctx):
                     f"{SWEEP_LABELS[metric]} against {param} for sweep {name}",
                 )
             )
-        parts.append('<div class="figure-grid">' + "\n".join(figures) + "</div>")
-        parts.append(_best_table(metrics, datasets, param, first))
+        # the first metric's figure is the story; the others and the table open on demand
+        parts.extend(figures[:1])
+        parts.append(
+            html_details(
+                f"{name}: the other metrics against {param}, and the best pair per value",
+                '<div class="figure-grid">'
+                + "\n".join(figures[1:])
+                + "</div>\n"
+                + _best_table(metrics, datasets, param, first),
+            )
+        )
     return "\n".join(parts)
 
 
