@@ -536,7 +536,7 @@ def test_report_without_git(tmp_path, monkeypatch):
     )
     assert status == 0
     html_text = (tmp_path / "r.html").read_text(encoding="utf-8")
-    assert "not available" in html_text
+    assert "not recorded (no results/provenance.json given)" in html_text
     assert "1970-01-01 00:00:00 UTC" in html_text
     assert 'id="grid-alpha"' not in html_text
     # no sidecars (relative risk) and no explain files (paths, ROC, residuals) on this command,
@@ -1196,3 +1196,24 @@ def test_slope_sentence_compares_losses_by_model_error_from_the_findings():
     assert "huber+l1 tied with l2+l1" in sentence
     assert "l1+l2" not in sentence and "worse" not in sentence
     assert slope_sentence(findings, "absent") is None
+
+
+def test_provenance_comes_from_the_study_record_not_from_git_here(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a folder of no repository: the report must not ask git here
+    metrics, timings = _synthetic_tables()
+    write_table(metrics[metrics.dataset == "beta"], tmp_path / "m.csv")
+    write_table(timings, tmp_path / "t.csv")
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(CONFIG))
+    record = {
+        "version": "9.9.9",
+        "commit": "0123456789abcdef0123456789abcdef01234567",
+        "uncommitted_changes": True,
+        "imported_from": "/somewhere/src/normbench",
+    }
+    (tmp_path / "provenance.json").write_text(json.dumps(record))
+    arguments = ["--metrics", "m.csv", "--timings", "t.csv", "--config", "config.yaml"]
+    arguments += ["--output", "r.html", "--provenance", "provenance.json"]
+    assert main(arguments) == 0
+    provenance = _section_text((tmp_path / "r.html").read_text(encoding="utf-8"), "provenance")
+    assert "0123456789abcdef0123456789abcdef01234567 (with uncommitted changes)" in provenance
+    assert "9.9.9" in provenance and "/somewhere/src/normbench" in provenance

@@ -154,7 +154,7 @@ def test_shipped_sweep_config_is_the_documented_one():
     [
         (
             {"sweep": {"param": "q", "values": [1]}},
-            r"'datasets\.grow\.sweep\.param': 'q' is not allowed; .*: n_train, n_test, p, "
+            r"'datasets\.grow\.sweep\.param': 'q' is not allowed; .*: n_train, n_validation, n_test, p, "
             r"design\.rho.*noise\.snr",
         ),
         (

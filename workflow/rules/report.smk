@@ -8,6 +8,7 @@ rule build_report:
         metrics="results/metrics.csv",
         timings="results/timings.csv",
         oracle="results/oracle.csv",
+        provenance="results/provenance.json",
         findings="results/findings.csv",
         method="results/findings.json",
         answer="results/answer.csv",

@@ -21,6 +21,7 @@ def main(snakemake):
         findings_csv=snakemake.input.findings,
         answer_csv=snakemake.input.answer,
         fits_files=list(snakemake.input.fits),
+        provenance_json=snakemake.input.provenance,
     )
 
 

@@ -51,6 +51,7 @@ def build_report(
     findings_csv=None,
     answer_csv=None,
     fits_files=None,
+    provenance_json=None,
     figures_dir=None,
     baseline=BASELINE,
     n_boot=N_BOOT,
@@ -99,6 +100,10 @@ def build_report(
     fits_files : sequence of path-like, optional
         Fits store files ``results/fits/{dataset}/rep{k}.npz`` (one replicate per dataset): the
         CV curves of the tuning section. Without them that figure is left out.
+    provenance_json : str or path-like, optional
+        ``results/provenance.json`` (rule aggregate_results): the normbench version and the
+        commit of the checkout whose code ran the study. Without it the report says that the
+        code's provenance was not recorded; it never asks git in the study's folder.
     baseline : tuple of (loss, penalty), default=("l2", "l1")
         The reference pair of the effect sizes and of the paired ratios.
     n_boot : int, default=2000
@@ -123,6 +128,7 @@ def build_report(
         findings_csv=findings_csv,
         answer_csv=answer_csv,
         fits_files=fits_files,
+        provenance_json=provenance_json,
         baseline=baseline,
         n_boot=n_boot,
         seed=seed,
@@ -282,6 +288,12 @@ def _parse_args(argv):
         default=Path("logs/benchmarks"),
         help="where Snakemake's benchmark TSV files are (default: logs/benchmarks)",
     )
+    parser.add_argument(
+        "--provenance",
+        type=Path,
+        default=None,
+        help="results/provenance.json: the normbench version and commit that ran the study",
+    )
     return parser.parse_args(argv)
 
 
@@ -309,6 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             datasets_dir=args.datasets_dir,
             benchmarks_dir=args.benchmarks_dir,
             explain_files=args.explain,
+            provenance_json=args.provenance,
             figures_dir=args.figures_dir,
         )
     except (OSError, ValueError) as error:

@@ -304,6 +304,8 @@ class ReportContext:
     findings: pd.DataFrame = field(default_factory=pd.DataFrame)
     method: dict = field(default_factory=dict)
     answer: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: results/provenance.json: the code that ran the study (None when not given)
+    provenance: dict | None = None
     interpolants: frozenset = frozenset()
     display: pd.DataFrame | None = None
     fits: dict = field(default_factory=dict)
@@ -373,6 +375,7 @@ def build_context(
     findings_csv=None,
     answer_csv=None,
     fits_files=None,
+    provenance_json=None,
     baseline=BASELINE,
     n_boot=N_BOOT,
     seed=BOOT_SEED,
@@ -414,6 +417,11 @@ def build_context(
         findings=findings,
         method=method,
         answer=answer,
+        provenance=(
+            json.loads(Path(provenance_json).read_text(encoding="utf-8"))
+            if provenance_json is not None
+            else None
+        ),
         interpolants=interpolants,
         display=display,
         fits=_read_fits(fits_files),

@@ -1,11 +1,10 @@
-"""Provenance: when, from which commit, with which packages and configuration."""
+"""Provenance: when, from which code (results/provenance.json), packages and configuration."""
 
 from __future__ import annotations
 
 import datetime
 import os
 import platform
-import subprocess
 from importlib import metadata
 
 import yaml
@@ -24,27 +23,25 @@ _VERSIONED_PACKAGES = (
 )
 
 
-def _git_commit():
-    """``git rev-parse HEAD`` in the current directory, or None when that does not work."""
-    try:
-        result = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=False
-        )
-        if result.returncode != 0:
-            return None
-        commit = result.stdout.strip()
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-        if status.returncode == 0 and status.stdout.strip():
-            commit += " (with uncommitted changes)"
-        return commit
-    except (OSError, subprocess.SubprocessError):
-        return None
+def _code_rows(provenance):
+    """The code that ran the study, as results/provenance.json recorded it.
+
+    The report never runs git itself: the study's folder may belong to another repository
+    (``--directory``), whose commit says nothing of the code and whose hooks must not run.
+    """
+    if provenance is None:
+        return [("normbench code", "not recorded (no results/provenance.json given)")]
+    commit = provenance.get("commit")
+    if commit and provenance.get("uncommitted_changes"):
+        commit += " (with uncommitted changes)"
+    return [
+        ("normbench version", provenance.get("version") or "unknown"),
+        (
+            "git commit",
+            commit or "not available (the Snakefile's folder is not a git checkout)",
+        ),
+        ("normbench imported from", provenance.get("imported_from") or "unknown"),
+    ]
 
 
 def _generation_time():
@@ -70,10 +67,9 @@ def render(ctx):
     config_yaml = yaml.safe_dump(
         plain(config), sort_keys=False, default_flow_style=False, allow_unicode=True
     )
-    commit = _git_commit()
     details = [
         ("generated (UTC)", _generation_time().strftime("%Y-%m-%d %H:%M:%S UTC")),
-        ("git commit", commit if commit else "not available (not run inside a git checkout)"),
+        *_code_rows(ctx.provenance),
         ("python", f"{platform.python_version()} ({platform.python_implementation()})"),
         ("platform", platform.platform()),
     ]
