@@ -154,8 +154,8 @@ def test_shipped_sweep_config_is_the_documented_one():
     [
         (
             {"sweep": {"param": "q", "values": [1]}},
-            r"'datasets\.grow\.sweep\.param': 'q' is not allowed; .*: n_train, n_validation, n_test, p, "
-            r"design\.rho.*noise\.snr",
+            r"'datasets\.grow\.sweep\.param': 'q' is not allowed; .*: n_train, n_validation, "
+            r"n_test, p, design\.rho.*noise\.snr",
         ),
         (
             {"sweep": {"param": "p", "values": []}},
