@@ -1,4 +1,4 @@
-"""Reading and writing benchmark datasets (DESIGN §2).
+"""Reading and writing benchmark datasets (docs/design.md §2).
 
 A dataset replicate is one ``.npz`` archive holding the arrays of the data contract plus an
 optional JSON sidecar (same stem, ``.json`` suffix) with the generator's parameters and seed.

@@ -41,7 +41,7 @@ __all__ = [
 LOSS_ORDER = LOSSES
 PENALTY_ORDER = PENALTIES
 
-#: Column order of a metrics table (DESIGN §3 and the shared brief).
+#: Column order of a metrics table (docs/design.md §3).
 METRICS_COLUMNS = (
     "dataset",
     "replicate",
