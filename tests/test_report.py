@@ -287,8 +287,8 @@ def test_report_has_every_section_in_order(report_html):
         '<section id="summary">',
         '<section id="scenarios">',
         '<section id="grid">',
-        '<h3 id="grid-alpha">',
-        '<h3 id="grid-beta">',
+        '<details id="grid-alpha">',
+        '<details id="grid-beta">',
         '<section id="error">',
         '<h3 id="error-alpha">',
         '<h3 id="error-beta">',
@@ -851,8 +851,8 @@ def test_report_group_recovery_needs_groups(variant_html):
 
 def test_report_oracle_reference(report_html):
     grid = _section_text(report_html, "grid")
-    alpha = grid[grid.index('<h3 id="grid-alpha">') : grid.index('<h3 id="grid-beta">')]
-    beta = grid[grid.index('<h3 id="grid-beta">') :]
+    alpha = grid[grid.index('<details id="grid-alpha">') : grid.index('<details id="grid-beta">')]
+    beta = grid[grid.index('<details id="grid-beta">') :]
     # each loss has its own oracle: never their average
     assert (
         "median risk: least squares 0.05 (3 of 3 replicates); least absolute deviations 0.1 "

@@ -13,7 +13,7 @@ from normbench.report.figures import (
     norm_balls,
 )
 from normbench.report.figures.common import format_value
-from normbench.report.html import esc, html_figure
+from normbench.report.html import esc, html_details, html_figure
 from normbench.study.explain import EXPLAIN_REPLICATE, PATH_L1_RATIO, path_dataset
 from normbench.study.store import is_ok
 from normbench.vocab import pair_key
@@ -134,13 +134,13 @@ def render(ctx):
         "the loss and the penalty.</p>\n"
         + _OBJECTIVE
         + '\n<h3 id="about-penalties">Penalties: the geometry of sparsity</h3>\n'
-        + balls
+        + html_details("The L1 and L2 balls against the loss contours", balls)
         + "\n"
-        + _paths(ctx)
+        + html_details("Coefficient paths", _paths(ctx))
         + '\n<h3 id="about-losses">Losses: how residuals are weighted</h3>\n'
-        + shapes
+        + html_details("The three losses and their derivatives", shapes)
         + "\n"
         + _BAYES
         + "\n"
-        + densities
+        + html_details("Noise densities and priors: the Bayesian reading drawn", densities)
     )

@@ -101,8 +101,7 @@ def render(ctx):
             else " Every fit succeeded."
         )
         n_replicates = metrics[metrics["dataset"] == dataset]["replicate"].nunique()
-        parts.append(
-            f'<h3 id="{esc(anchor("grid", dataset))}">{esc(dataset)}</h3>\n'
+        block = (
             f"<p>{esc(n_replicates)} replicate(s); noise: "
             f"{esc(describe_noise(params.get('noise')))}.{status_note}</p>\n"
             f"{heatmaps[0]}\n"
@@ -112,6 +111,14 @@ def render(ctx):
             )
             + "\n"
             + _median_table(summary, metrics, dataset, _oracles(ctx, dataset))
+        )
+        # one scenario at a time: the interaction plot above already shows them all
+        parts.append(
+            html_details(
+                f"{dataset}: heatmap of median {_GRID_METRICS[0]}, other metrics, medians",
+                block,
+                id_=anchor("grid", dataset),
+            )
         )
     body = "\n".join(parts)
     return body

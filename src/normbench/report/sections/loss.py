@@ -10,7 +10,7 @@ from normbench.report.figures import (
     residual_distributions,
 )
 from normbench.report.figures.common import format_value
-from normbench.report.html import anchor, esc, html_figure, html_table
+from normbench.report.html import anchor, esc, html_details, html_figure, html_table
 from normbench.report.prose import intercept_sentence, slope_sentence
 from normbench.study.explain import EXPLAIN_REPLICATE
 from normbench.vocab import parse_pair
@@ -84,8 +84,10 @@ def _residuals_part(ctx):
     )
     return (
         f'<h3 id="residuals">Residuals of the fits (penalty {esc(penalty)} held fixed)</h3>\n'
-        + figure
-        + html_table(["dataset", "loss", "exactly 0", "median |r|", "max |r|"], rows)
+        + html_details(
+            "Training residuals per loss: figure and table",
+            figure + html_table(["dataset", "loss", "exactly 0", "median |r|", "max |r|"], rows),
+        )
     )
 
 
@@ -143,7 +145,7 @@ def _skewed_parts(ctx):
             f'<h3 id="{esc(anchor("loss", dataset))}">Skewed noise: {esc(dataset)}</h3>\n'
             f'<p id="intercepts-{esc(dataset)}">{esc(sentence)}</p>\n'
             + (f'<p id="slopes-{esc(dataset)}">{esc(slopes)}</p>\n' if slopes else "")
-            + figure
+            + html_details(f"{dataset}: fitted intercepts per pair", figure)
         )
     return parts
 

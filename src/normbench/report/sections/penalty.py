@@ -9,7 +9,7 @@ import numpy as np
 
 from normbench.report.figures import support_roc_curves
 from normbench.report.figures.common import format_value
-from normbench.report.html import anchor, esc, html_figure, html_table
+from normbench.report.html import anchor, esc, html_details, html_figure, html_table
 from normbench.study.explain import EXPLAIN_REPLICATE, PATH_PENALTIES, path_dataset
 
 
@@ -71,8 +71,11 @@ def render(ctx):
         f"{esc(dataset)}</h3>\n"
         f"<p>Replicate {EXPLAIN_REPLICATE} of {esc(dataset)}: {n_true} true nonzero "
         f"coefficient(s). Support-recovery AUC along the path: {sentence}.</p>\n"
-        f'<div class="figure-grid">\n{roc_figure}\n<div>\n'
-        + html_table(["penalty (squared loss)", "support AUC"], auc_rows)
-        + "\n</div>\n</div>"
+        + html_details(
+            "ROC curves along the path and their AUC",
+            f'<div class="figure-grid">\n{roc_figure}\n<div>\n'
+            + html_table(["penalty (squared loss)", "support AUC"], auc_rows)
+            + "\n</div>\n</div>",
+        )
     )
     return "\n".join(parts)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from normbench.report.html import esc, html_table
+from normbench.report.html import esc, html_details, html_table
 from normbench.report.prose import describe_design, describe_noise, describe_params
 from normbench.vocab import LOSSES, PENALTIES, order_names
 
@@ -95,6 +95,6 @@ deviations, Huber regression).</p>
 <p>Generator parameters of each dataset, from the configuration; every dataset is
 drawn {esc(config.get("replicates", "n/a"))} times (replicates) with seeds derived
 from the base seed {esc(config.get("seed", "n/a"))} and the dataset name.</p>
-{html_table(headers, rows)}
+{html_details(f"Generator parameters of the {len(rows)} dataset(s)", html_table(headers, rows))}
 """
     return body

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from normbench.report.html import anchor, esc, html_table
+from normbench.report.html import anchor, esc, html_details, html_table
 from normbench.report.prose import p_value_text
 from normbench.study.answer import ALL_SCENARIOS
 
@@ -85,7 +85,10 @@ def _answer_table(answer):
         "(<code>scenario / replicate + loss * penalty * scenario</code>). A term "
         "<b>matters</b> when its p-value, Bonferroni-corrected across the table, is below α; "
         "“no evidence” is not a proof of no effect.</p>"
-        + html_table(["dataset", "term", "share", "p", "verdict"], rows)
+        + html_details(
+            "The ANOVA terms per scenario (results/answer.csv)",
+            html_table(["dataset", "term", "share", "p", "verdict"], rows),
+        )
     )
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from normbench.report.figures.common import format_value, pair_label
 from normbench.report.figures.tuning import cv_curves
-from normbench.report.html import esc, html_figure, html_table
+from normbench.report.html import esc, html_details, html_figure, html_table
 from normbench.study.store import ok_fits
 from normbench.vocab import ordered_pairs, pair_key
 
@@ -170,10 +170,23 @@ def render(ctx):
         "<h3>Huber's δ</h3>\n<p>The δ chosen by CV over the noise scale σ of the simulator "
         "(from the dataset sidecars; 1.345 σ gives 95% efficiency under Gaussian noise), the "
         "factor of the reference δ chosen in replicate 1, and the fits at the grid's ends.</p>"
-        + html_table(
-            ["dataset", "Huber fits", "median δ", "median δ / σ", "factor (rep 1)", "low / high"],
-            _delta_rows(ctx),
+        + html_details(
+            "Huber's δ per scenario",
+            html_table(
+                [
+                    "dataset",
+                    "Huber fits",
+                    "median δ",
+                    "median δ / σ",
+                    "factor (rep 1)",
+                    "low / high",
+                ],
+                _delta_rows(ctx),
+            ),
         )
     )
-    parts.append("<h3>Cross-validation curves</h3>\n" + _curves(ctx))
+    parts.append(
+        "<h3>Cross-validation curves</h3>\n"
+        + html_details("The CV curves of one replicate per pair", _curves(ctx))
+    )
     return "\n".join(parts)
