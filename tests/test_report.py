@@ -290,8 +290,8 @@ def test_report_has_every_section_in_order(report_html):
         '<details id="grid-alpha">',
         '<details id="grid-beta">',
         '<section id="error">',
-        '<h3 id="error-alpha">',
-        '<h3 id="error-beta">',
+        '<details id="error-alpha">',
+        '<details id="error-beta">',
         '<section id="sparsity">',
         '<details id="sparsity-alpha">',
         '<details id="sparsity-beta">',
@@ -449,7 +449,7 @@ def _row_cells(html_text, label):
 def test_report_relative_risk_from_sidecars(variant_html):
     error = _section_text(variant_html, "error")
     assert "sidecar" in error
-    beta = error[error.index('<h3 id="error-beta">') :]
+    beta = error[error.index('<details id="error-beta">') :]
     metrics, _ = _synthetic_tables()
     risk = metrics[(metrics.dataset == "beta") & (metrics.loss == "huber")]
     risk = risk[risk.penalty == "elasticnet"]["risk"]
@@ -464,7 +464,9 @@ def test_report_relative_risk_from_sidecars(variant_html):
 
 def test_report_relative_risk_needs_variances(variant_html, report_html):
     alpha = _section_text(variant_html, "error")
-    alpha = alpha[alpha.index('<h3 id="error-alpha">') : alpha.index('<h3 id="error-beta">')]
+    alpha = alpha[
+        alpha.index('<details id="error-alpha">') : alpha.index('<details id="error-beta">')
+    ]
     assert "RR and PVE are not shown" in alpha
     assert alpha.count("<img ") == 1
     # without risk, model error or F1 there is no finding, so no summary sentence

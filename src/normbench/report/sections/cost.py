@@ -38,7 +38,9 @@ def render(ctx):
     )
     body = (
         f"<p>Total recorded fit time: {esc(format_value(float(seconds.sum())))} s over "
-        f"{len(timings)} fits; the median hides the slow ones, named below.</p>\n{figure}\n"
+        f"{len(timings)} fits; the median hides the slow ones, named below.</p>\n"
+        + html_details("Fit time against error, per pair", figure)
+        + "\n"
         + _slowest(frame)
         + html_details(
             "Fit time per pair: count, median, mean, max and total seconds",

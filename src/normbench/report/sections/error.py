@@ -113,6 +113,8 @@ def _dataset_part(ctx, dataset):
         f'<div class="figure-grid">\n{chr(10).join(figures)}\n</div>\n{note}\n'
         f"<h4>Medians per pair</h4>\n{table}"
     )
-    return f'<h3 id="{esc(heading_id)}">{esc(dataset)}</h3>\n' + html_details(
-        f"{dataset}: paired risk ratios, relative risk, PVE and medians per pair", body
+    return html_details(
+        f"{dataset}: paired risk ratios, relative risk, PVE and medians per pair",
+        body,
+        id_=heading_id,
     )

@@ -76,7 +76,7 @@ def render(ctx):
     parts = [
         "<p>Medians over replicates of every metric on the 3 × 4 grid of losses (rows) and "
         "penalties (columns). Scenarios: " + links + "</p>",
-        interaction,
+        html_details("Interaction plot: median risk per penalty, one line per loss", interaction),
     ]
     for dataset in datasets:
         params = (config.get("datasets") or {}).get(dataset) or {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from normbench.report.html import esc
+from normbench.report.html import esc, html_details
 from normbench.study.answer import scenario_sentences
 from normbench.study.explain import MAX_DETAIL_DATASETS
 
@@ -41,13 +41,12 @@ def render(ctx):
     items = "\n".join(
         f'<li id="summary-{esc(dataset)}">{esc(sentences[dataset])}</li>' for dataset in order
     )
+    body = f'<ul class="findings">\n{items}\n</ul>'
     return f"""
 <p><b>Per scenario</b>, the lasso's robust losses against the squared loss with the lasso
 (paired ratio, geometric mean over replicates, with its corrected interval) and the pairs
 that no fixed comparison shows beaten: the set tied with the best.</p>
-<ul class="findings">
-{items}
-</ul>
+{body if len(order) <= 4 else html_details(f"The {len(order)} scenarios, one by one", body)}
 {_omitted_note(ctx)}
 {_failures_note(ctx)}
 <p class="note">Every sentence here is a row of <code>results/findings.csv</code>; the

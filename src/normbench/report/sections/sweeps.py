@@ -227,13 +227,12 @@ def render(ctx):
                     f"{SWEEP_LABELS[metric]} against {param} for sweep {name}",
                 )
             )
-        # the first metric's figure is the story; the others and the table open on demand
-        parts.extend(figures[:1])
+        # the sentence is the story; the figures open on demand
         parts.append(
             html_details(
-                f"{name}: the other metrics against {param}, and the best pair per value",
+                f"{name}: every metric against {param}, and the best pair per value",
                 '<div class="figure-grid">'
-                + "\n".join(figures[1:])
+                + "\n".join(figures)
                 + "</div>\n"
                 + _best_table(metrics, datasets, param, first),
             )

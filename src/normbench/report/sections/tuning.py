@@ -153,19 +153,23 @@ def render(ctx):
         ": there the grid may have cut off the CV minimum. For λ, low is the least "
         "regularised fit and high is λ_max (for a sparse penalty, the null model).</p>",
         (
-            f'<p class="warn"><b>On a grid edge in more than {share} of the fits:</b></p>\n<ul>'
-            + "".join(f"<li>{esc(s)}</li>" for s in warnings)
-            + "</ul>"
+            f'<p class="warn"><b>{len(warnings)} pair(s) and scenario(s) on a grid edge in more '
+            f"than {share} of the fits.</b></p>\n"
+            + html_details(
+                "Which, and which edge",
+                "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in warnings) + "</ul>",
+            )
             if warnings
             else f'<p class="ok">No pair is on a grid edge in more than {share} of its fits.</p>'
         ),
+        html_details(
+            "Edge hits per pair, scenario by scenario",
+            "\n".join(
+                f"<h4>{esc(dataset)}</h4>\n" + _edge_table(counts, dataset)
+                for dataset in ctx.datasets
+            ),
+        ),
     ]
-    for dataset in ctx.datasets:
-        parts.append(
-            f"<details><summary>{esc(dataset)}: edge hits per pair</summary>\n"
-            + _edge_table(counts, dataset)
-            + "\n</details>"
-        )
     parts.append(
         "<h3>Huber's δ</h3>\n<p>The δ chosen by CV over the noise scale σ of the simulator "
         "(from the dataset sidecars; 1.345 σ gives 95% efficiency under Gaussian noise), the "
