@@ -300,8 +300,8 @@ def test_report_has_every_section_in_order(report_html):
         '<section id="loss">',
         '<section id="tuning">',
         '<section id="statistics">',
-        '<details id="statistics-alpha">',
-        '<details id="statistics-beta">',
+        '<h4 id="statistics-alpha">',
+        '<h4 id="statistics-beta">',
         '<section id="failures">',
         '<section id="cost">',
         '<section id="provenance">',
@@ -502,7 +502,7 @@ def test_report_statistics(report_html):
     # the per-scenario answer (answer.csv) and the findings rows with their verdicts
     assert "log risk ~ replicate + loss * penalty" in statistics
     assert _row_cells(statistics, "alpha")[0] == "loss"
-    alpha = statistics[statistics.index('<details id="statistics-alpha">') :]
+    alpha = statistics[statistics.index('<h4 id="statistics-alpha">') :]
     cells = _row_cells(alpha, "risk")
     assert cells[:2] == ["l1+none", "l2+none"] and cells[-1] in {"better", "worse", "tied"}
 

@@ -80,9 +80,6 @@ def test_answer_is_on_the_first_screen(browser):
     assert top < _viewport_height(browser), f"the answer starts at {top} px"
 
 
-# The grid and error sections still draw every scenario's secondary heatmaps and tables open;
-# this becomes strict once their per-scenario blocks are wrapped in html_details (lead's merge).
-@pytest.mark.xfail(reason="grid/error per-scenario blocks not yet behind <details>", strict=False)
 def test_page_fits_in_ten_screens_with_details_closed(browser):
     height = browser.execute_script(
         "document.querySelectorAll('details').forEach(function (d) { d.open = false; });"

@@ -309,7 +309,7 @@ def test_the_sentence_names_the_pair_that_degrades_fastest_and_the_best_pairs():
 def test_sweeps_section_draws_every_metric_with_a_sentence_and_a_table():
     html = sweeps_section(_ctx(_sweep_metrics()))
     assert html.startswith("<p>Each sweep below")
-    assert '<h3 id="sweep-grow">grow: p</h3>' in html
+    assert '<p id="sweep-grow"><b>grow</b>: p ∈' in html
     # relative risk replaces risk; PVE, test MSE / MAE, F1 and nonzeros follow
     assert html.count("data:image/png;base64,") == 6
     for name in ("relative risk", "proportion of variance explained", "test MSE", "test MAE"):

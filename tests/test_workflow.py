@@ -136,7 +136,7 @@ def test_timings_report_logs_and_benchmarks_are_written(first_run):
     assert html.lstrip().lower().startswith("<!doctype html")
     # the sweep of config/test.yaml: its section with figures, and the record in each sidecar
     sweep_part = html.split('<section id="sweeps">', 1)[1].split("</section>", 1)[0]
-    assert '<h3 id="sweep-snr_sweep">' in sweep_part and "data:image/png;base64," in sweep_part
+    assert '<p id="sweep-snr_sweep">' in sweep_part and "data:image/png;base64," in sweep_part
     sidecar = json.loads(
         (first_run / "results/datasets/snr_sweep__snr_4p0/rep1.json").read_text(encoding="utf-8")
     )

@@ -114,7 +114,7 @@ nav a:hover { text-decoration: underline; }
 .formula { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
   background: #f6f8fa; padding: 0.5rem 0.8rem; border-radius: 6px; display: inline-block; }
 .table-wrap { overflow-x: auto; }
-.table-scroll { max-height: 32rem; overflow: auto; border: 1px solid #d0d7de; }
+.table-scroll { max-height: 20rem; overflow: auto; border: 1px solid #d0d7de; }
 .table-scroll table { margin: 0; }
 .table-scroll thead th { position: sticky; top: 0; }
 table { border-collapse: collapse; font-size: 0.88rem; margin: 0.75rem 0; }

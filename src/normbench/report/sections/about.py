@@ -140,7 +140,7 @@ def render(ctx):
         + '\n<h3 id="about-losses">Losses: how residuals are weighted</h3>\n'
         + html_details("The three losses and their derivatives", shapes)
         + "\n"
-        + _BAYES
+        + html_details("The Bayesian reading: likelihoods and priors", _BAYES)
         + "\n"
         + html_details("Noise densities and priors: the Bayesian reading drawn", densities)
     )

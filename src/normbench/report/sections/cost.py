@@ -41,7 +41,7 @@ def render(ctx):
         f"{len(timings)} fits; the median hides the slow ones, named below.</p>\n"
         + html_details("Fit time against error, per pair", figure)
         + "\n"
-        + _slowest(frame)
+        + html_details("The slowest fits, by name", _slowest(frame))
         + html_details(
             "Fit time per pair: count, median, mean, max and total seconds",
             html_table(["loss / penalty", "fits", "median s", "mean s", "max s", "total s"], rows),

@@ -20,7 +20,11 @@ def render(ctx):
     info = ctx.info
     sources = sorted(set(info["source"])) if not info.empty else []
     parts = [
-        f"""<p><b>Paired ratios.</b> All pairs are fitted to the same replicates, so each
+        "<p>Per scenario, the paired risk ratios against the baseline, the relative risk and "
+        "the proportion of variance explained, with a table of medians.</p>",
+        html_details(
+            "What these measures are, and relative to what",
+            f"""<p><b>Paired ratios.</b> All pairs are fitted to the same replicates, so each
 replicate's risk is divided by the risk of the baseline {esc(base_label)} on the same replicate:
 a ratio below 1 beats the baseline on that draw of the data. Ratios remove the
 replicate-to-replicate variation that the raw risks share, so they show differences that the raw
@@ -34,7 +38,8 @@ where 0 is perfect and 1 is the null model that predicts the mean. PVE = 1 − (
 included; empty where it is infinite, Student t with df ≤ 2), whose best possible value is
 Var(x'β) / (Var(x'β) + σ²); the empirical PVE beside it is 1 − test MSE / Var(y_test), which
 needs no truth. Both are columns of <code>results/metrics.csv</code>. Signal variances:
-{esc(", ".join(sources) if sources else "not available")}.</p>"""
+{esc(", ".join(sources) if sources else "not available")}.</p>""",
+        ),
     ]
     parts += [_dataset_part(ctx, dataset) for dataset in datasets]
     return "\n".join(parts)

@@ -142,10 +142,13 @@ def _skewed_parts(ctx):
         )
         slopes = slope_sentence(ctx.findings, dataset)
         parts.append(
-            f'<h3 id="{esc(anchor("loss", dataset))}">Skewed noise: {esc(dataset)}</h3>\n'
-            f'<p id="intercepts-{esc(dataset)}">{esc(sentence)}</p>\n'
-            + (f'<p id="slopes-{esc(dataset)}">{esc(slopes)}</p>\n' if slopes else "")
-            + html_details(f"{dataset}: fitted intercepts per pair", figure)
+            html_details(
+                f"Skewed noise, {dataset}: which location each loss targets, intercepts and slopes",
+                f'<p id="intercepts-{esc(dataset)}">{esc(sentence)}</p>\n'
+                + (f'<p id="slopes-{esc(dataset)}">{esc(slopes)}</p>\n' if slopes else "")
+                + figure,
+                id_=anchor("loss", dataset),
+            )
         )
     return parts
 

@@ -72,7 +72,9 @@ def render(ctx):
     return (
         f"<p>Within each scenario the pairs are ranked by their median {esc(_metric_text(ranking))}"
         " over the replicates (ties share their mean rank); the ranks are then averaged over "
-        f"the scenarios (Demšar 2006). {esc(_test_sentence(ranking))}</p>\n{figure}\n"
+        f"the scenarios (Demšar 2006). {esc(_test_sentence(ranking))}</p>\n"
+        + html_details("Mean ranks with the critical difference", figure)
+        + "\n"
         '<p class="note"><b>Caveats.</b> The scenarios are not a random sample of a population '
         "of regression problems: they were designed, several vary one setting of another, so "
         "they are neither independent nor representative, and the test speaks of these "

@@ -76,6 +76,7 @@ def render(ctx):
 {html_table(["loss", "loss(r), r = residual"], loss_rows)}
 {html_table(["penalty", "penalty(w)"], penalty_rows)}
 </div>
+<details><summary>How each pair is tuned, and what 'none' means when p ≥ n</summary>
 <p><b>Tuning.</b> Hyperparameters are chosen on each training split by {esc(cv["folds"])}-fold
 cross-validation, scored by {esc(criterion)}. λ runs over a geometric grid of
 {esc(cv["n_lams"])} values from a data-driven λ<sub>max</sub> down to
@@ -91,6 +92,7 @@ data, so the minimiser is not unique; the penalty <code>none</code> then denotes
 minimum-‖w‖₂ interpolant (the limit of the ridge path as λ → 0), which is the same estimator
 for all three losses. When n &gt; p it is the ordinary M-estimator (OLS, least absolute
 deviations, Huber regression).</p>
+</details>
 <h3>Scenarios</h3>
 <p>Generator parameters of each dataset, from the configuration; every dataset is
 drawn {esc(config.get("replicates", "n/a"))} times (replicates) with seeds derived

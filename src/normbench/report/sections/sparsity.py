@@ -21,6 +21,7 @@ def render(ctx):
         "FPR = share of null features selected, precision = share of selected features that "
         "are true, F1 = their harmonic mean. Cross-validation tunes for prediction, not for "
         "selection, so a lasso at the CV choice typically selects too many features.</p>",
+        "<details><summary>Group recovery: what the group metrics measure</summary>"
         "<p><b>Groups.</b> Correlated true features compete for the same signal: the lasso "
         "tends to pick one member of such a group and drop the rest, the elastic net's ridge "
         "part to keep them together (the grouping effect of Zou &amp; Hastie, 2005). For each "
@@ -28,7 +29,7 @@ def render(ctx):
         "them. <i>group hit</i> = share of these groups hit; <i>group frac</i> = share of a hit "
         "group's true members selected, averaged over the hit groups; <i>whole</i> = share of "
         "the hit groups with every true member selected. Null members of a group count as "
-        "false positives (FPR), not here.</p>",
+        "false positives (FPR), not here.</p></details>",
     ]
     for dataset in datasets:
         scatter = html_figure(

@@ -96,15 +96,25 @@ def render(ctx):
     findings = ctx.findings
     if findings is None or findings.empty:
         return None
-    parts = [_method(ctx), _answer_table(ctx.answer), "<h3>The findings</h3>"]
+    parts = [
+        "<p>Every verdict of the report is a row of <code>results/findings.csv</code>: a fixed "
+        "comparison, its paired effect and its corrected interval.</p>",
+        html_details("Method: effect, interval, test and multiplicity correction", _method(ctx)),
+        _answer_table(ctx.answer),
+    ]
+    per_scenario = []
     for dataset in [d for d in ctx.all_datasets if d in set(findings["dataset"])]:
         rows = findings[findings["dataset"] == dataset]
         counts = rows["verdict"].value_counts()
         summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("better", "worse", "tied"))
-        parts.append(
-            f'<details id="{esc(anchor("statistics", dataset))}"><summary>{esc(dataset)}: '
-            f"{len(rows)} comparisons ({esc(summary)})</summary>\n"
-            + _findings_table(findings, dataset)
-            + "\n</details>"
+        per_scenario.append(
+            f'<h4 id="{esc(anchor("statistics", dataset))}">{esc(dataset)}: {len(rows)} '
+            f"comparisons ({esc(summary)})</h4>\n" + _findings_table(findings, dataset)
         )
+    parts.append(
+        html_details(
+            f"The findings, scenario by scenario ({len(findings)} rows)",
+            "\n".join(per_scenario),
+        )
+    )
     return "\n".join(parts)

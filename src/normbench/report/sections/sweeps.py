@@ -196,16 +196,18 @@ def render(ctx):
     for name, sweep in found.items():
         param, datasets = sweep["param"], sweep["datasets"]
         present = _metrics_to_draw(metrics, set(datasets.values()))
-        parts.append(f'<h3 id="sweep-{esc(name)}">{esc(name)}: {esc(param)}</h3>')
         shown = ", ".join(format_value(value) for value in datasets)
-        parts.append(f"<p>{esc(param)} ∈ {{{esc(shown)}}}.</p>")
+        parts.append(
+            f'<p id="sweep-{esc(name)}"><b>{esc(name)}</b>: {esc(param)} ∈ {{{esc(shown)}}}.'
+        )
         if not present:
-            parts.append('<p class="note">No successful fit has results for this sweep.</p>')
+            parts.append('</p>\n<p class="note">No successful fit has results for this sweep.</p>')
             continue
         first = present[0]
         sentence = describe_sweep(sweep_table(metrics, datasets, first), param, first)
         if sentence:
-            parts.append(f'<p class="lead">{esc(sentence)}</p>')
+            parts.append(f" {esc(sentence)}")
+        parts.append("</p>")
         figures = []
         for metric in present:
             table = sweep_table(metrics, datasets, metric)
