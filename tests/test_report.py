@@ -1219,3 +1219,23 @@ def test_provenance_comes_from_the_study_record_not_from_git_here(tmp_path, monk
     provenance = _section_text((tmp_path / "r.html").read_text(encoding="utf-8"), "provenance")
     assert "0123456789abcdef0123456789abcdef01234567 (with uncommitted changes)" in provenance
     assert "9.9.9" in provenance and "/somewhere/src/normbench" in provenance
+
+
+def test_published_section_shows_the_reproductions_own_verdicts():
+    from normbench.report.sections.published import _checks
+
+    check = pd.DataFrame(
+        [
+            ("Z&H", "value", "ex1", "l2+l1", 3.06, 2.68, 0.34, 1.99, 4.13, True),
+            ("Z&H", "value", "ex3", "l2+l2", 39.5, 23.1, 1.5, 25.7, 53.3, False),
+            ("Z&H", "value", "ex4", "l2+none", 1.0, 1.1, 0.1, np.nan, np.nan, np.nan),
+            ("Z&H", "ordering", "ex4", "l2+elasticnet < l2+l1", 12.1, 25.3, 4.1, 0, np.nan, True),
+        ],
+        columns=["source", "kind", "dataset", "pairs", "published", "ours", "se", "low", "high",
+                 "pass"],
+    )  # fmt: skip
+    html_text = "\n".join(_checks(check))
+    assert "<b>2 of 3 checks pass</b>" in html_text
+    assert html_text.count("<td>pass</td>") == 2 and html_text.count("<td>FAIL</td>") == 1
+    assert "<td>no band</td>" in html_text
+    assert _checks(None) == [] and _checks(check.iloc[:0]) == []

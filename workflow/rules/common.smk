@@ -137,6 +137,11 @@ def _rule_benchmarks(job_rule, datasets):
     return expand(pattern, dataset=datasets, replicate=replicate_numbers())
 
 
+def published_check_files(wildcards):
+    """The reproduction's check, for a config with published results (else nothing)."""
+    return ["results/published_check.csv"] if config.get("published") else []
+
+
 def report_benchmarks(wildcards):
     """Benchmark files of every job upstream of the report: its memory table reads these.
 

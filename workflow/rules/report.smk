@@ -9,6 +9,7 @@ rule build_report:
         timings="results/timings.csv",
         oracle="results/oracle.csv",
         provenance="results/provenance.json",
+        published_check=published_check_files,
         findings="results/findings.csv",
         method="results/findings.json",
         answer="results/answer.csv",

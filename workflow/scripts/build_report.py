@@ -22,6 +22,7 @@ def main(snakemake):
         answer_csv=snakemake.input.answer,
         fits_files=list(snakemake.input.fits),
         provenance_json=snakemake.input.provenance,
+        published_check_csv=next(iter(snakemake.input.published_check), None),
     )
 
 

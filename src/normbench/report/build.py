@@ -52,6 +52,7 @@ def build_report(
     answer_csv=None,
     fits_files=None,
     provenance_json=None,
+    published_check_csv=None,
     figures_dir=None,
     baseline=BASELINE,
     n_boot=N_BOOT,
@@ -104,6 +105,9 @@ def build_report(
         ``results/provenance.json`` (rule aggregate_results): the normbench version and the
         commit of the checkout whose code ran the study. Without it the report says that the
         code's provenance was not recorded; it never asks git in the study's folder.
+    published_check_csv : str or path-like, optional
+        ``results/published_check.csv`` (rule published_check): pass or fail of every published
+        number and ordering, shown in the Published results section.
     baseline : tuple of (loss, penalty), default=("l2", "l1")
         The reference pair of the effect sizes and of the paired ratios.
     n_boot : int, default=2000
@@ -129,6 +133,7 @@ def build_report(
         answer_csv=answer_csv,
         fits_files=fits_files,
         provenance_json=provenance_json,
+        published_check_csv=published_check_csv,
         baseline=baseline,
         n_boot=n_boot,
         seed=seed,

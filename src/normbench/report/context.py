@@ -306,6 +306,8 @@ class ReportContext:
     answer: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: results/provenance.json: the code that ran the study (None when not given)
     provenance: dict | None = None
+    #: results/published_check.csv: each published number and ordering, pass or fail
+    published_check: pd.DataFrame | None = None
     interpolants: frozenset = frozenset()
     display: pd.DataFrame | None = None
     fits: dict = field(default_factory=dict)
@@ -376,6 +378,7 @@ def build_context(
     answer_csv=None,
     fits_files=None,
     provenance_json=None,
+    published_check_csv=None,
     baseline=BASELINE,
     n_boot=N_BOOT,
     seed=BOOT_SEED,
@@ -417,6 +420,11 @@ def build_context(
         findings=findings,
         method=method,
         answer=answer,
+        published_check=(
+            pd.read_csv(published_check_csv, keep_default_na=False, na_values=["", "nan"])
+            if published_check_csv is not None
+            else None
+        ),
         provenance=(
             json.loads(Path(provenance_json).read_text(encoding="utf-8"))
             if provenance_json is not None

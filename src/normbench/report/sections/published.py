@@ -169,6 +169,37 @@ def ordering_rows(comparison: pd.DataFrame, labels: Mapping | None = None) -> li
     return rows
 
 
+def _pass_text(value) -> str:
+    if isinstance(value, str):
+        value = value.strip().lower() in ("true", "1")
+    elif value is None or (isinstance(value, float) and math.isnan(value)):
+        return "no band"
+    return "pass" if bool(value) else "FAIL"
+
+
+def _checks(check):
+    """The reproduction's own verdicts, from results/published_check.csv."""
+    if check is None or check.empty:
+        return []
+    verdicts = [_pass_text(value) for value in check["pass"]]
+    checked = [v for v in verdicts if v != "no band"]
+    headers = ["source", "kind", "dataset", "pairs", "published", "ours", "SE", "low", "high"]
+    rows = [
+        [*(getattr(row, column) for column in headers[:4]), row.published, row.ours, row.se]
+        + [row.low, row.high, verdict]
+        for row, verdict in zip(check.itertuples(index=False), verdicts, strict=True)
+    ]
+    return [
+        "<h3>Does the reproduction hold?</h3>",
+        f"<p><b>{checked.count('pass')} of {len(checked)} checks pass</b> "
+        "(<code>results/published_check.csv</code>): a number passes when ours lies in its "
+        "allowed band [low, high]; an ordering passes when our statistics follow the paper's "
+        "chain (published and ours are then the smallest gap between neighbours, SE a paired "
+        "bootstrap standard error of ours).</p>",
+        html_table([*headers, "pass"], rows),
+    ]
+
+
 def render(ctx):
     """Ours beside a paper's numbers (config key ``published``); absent when there are none."""
     published = ctx.config.get("published") or []
@@ -181,6 +212,7 @@ def render(ctx):
         "<em>SE</em> is its bootstrap standard error, <em>ratio</em> ours / published. The "
         "study's config states how its design follows the paper and where it departs.</p>"
     ]
+    parts += _checks(ctx.published_check)
     for source, table in comparison.groupby("source", sort=False):
         parts.append(f"<h3>{esc(source)}</h3>")
         within_two = table["ratio"].between(0.5, 2.0)
