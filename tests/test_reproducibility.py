@@ -124,13 +124,16 @@ def test_adding_a_dataset_plans_only_its_jobs(clean_run, tmp_path):
     assert counts == {
         "simulate_dataset": REPLICATES,
         "fit_models": REPLICATES,
+        "explain": 1,
         "aggregate_results": 1,
+        "findings": 1,
         "build_report": 1,
         "all": 1,
     }, out[-3000:]
     planned = re.findall(r"^\s*wildcards: (.*)$", out, flags=re.MULTILINE)
-    assert len(planned) == 2 * REPLICATES  # simulate and fit (with its oracle) jobs of the new one
-    assert all(f"dataset={new}," in wildcards for wildcards in planned), planned
+    # simulate and fit (with its oracle) jobs of the new dataset, and its explain job
+    assert len(planned) == 2 * REPLICATES + 1
+    assert all(re.search(rf"\bdataset={new}(,|$)", wildcards) for wildcards in planned), planned
     for outputs in re.findall(r"^\s*output: (.*)$", out, flags=re.MULTILINE):
         for old in DATASETS:
             assert f"/{old}/" not in outputs, outputs
