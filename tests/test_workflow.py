@@ -104,10 +104,14 @@ def test_metrics_table_has_one_row_per_dataset_replicate_and_model(first_run):
     assert {(row["n_train"], row["p"]) for row in rows} == {("30", "40")}
 
 
-def test_oracle_table_has_one_row_per_dataset_replicate(first_run):
+def test_oracle_table_has_one_row_per_dataset_replicate_and_loss(first_run):
     rows = _rows(first_run / "results" / "oracle.csv")
-    assert [(row["dataset"], row["replicate"]) for row in rows] == [
-        (dataset, replicate) for dataset in sorted(DATASETS) for replicate in REPLICATES
+    # each loss has its own oracle (least squares, LAD, Huber on the true support)
+    assert [(row["dataset"], row["replicate"], row["loss"]) for row in rows] == [
+        (dataset, replicate, loss)
+        for dataset in sorted(DATASETS)
+        for replicate in REPLICATES
+        for loss in LOSSES
     ]
     # 30 training points, 5 true features: least squares on the support always applies
     assert {row["status"] for row in rows} == {"ok"}
@@ -121,8 +125,9 @@ def test_report_shows_groups_and_oracle(first_run):
         # block design, 5 grouped true features: one active group per replicate
         assert f'<p id="groups-{dataset}">On {dataset}, the lasso (l1) fits hit' in html
         assert f'alt="within-group selected share for {dataset}"' in html
-    assert "<td>oracle (least squares on the true support)</td>" in html
-    assert "The dashed black line is the median risk of the oracle" in html
+    for oracle in ("least squares", "least absolute deviations", "Huber"):
+        assert f"<td>oracle: {oracle}</td>" in html
+    assert "The dashed lines are the median risks of the oracles" in html
     # the memory table reads the declared benchmark files of every upstream rule
     for rule in ("simulate_dataset", "fit_models", "aggregate_results"):
         assert f"<tr><td>{rule}</td>" in html
