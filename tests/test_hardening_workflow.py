@@ -13,7 +13,7 @@ from snakemake_cli import snakemake_executable
 from normbench.data.simulate import DEFAULT_PARAMS, simulate_to_file
 from normbench.study.fit_job import fit_dataset
 from normbench.study.job_tables import FITS, ORACLE, TIMINGS, JobIdentity, read_checked
-from normbench.study.oracle import fit_oracle
+from normbench.study.oracle import ORACLE_LOSSES, fit_oracle
 
 REPO = Path(__file__).resolve().parents[1]
 MODELS = {"losses": ["l2", "l1"], "penalties": ["none", "l1"]}
@@ -74,7 +74,8 @@ def test_a_refused_dataset_becomes_failed_rows_that_aggregate(tmp_path, damage):
     assert len(read_checked(out["timings"], TIMINGS, JOB)) == 4
     oracle = read_checked(out["oracle"], ORACLE, JOB)
     # the oracle reads the file without the folds' minimum: too few points is its own reason
-    assert oracle["status"].tolist() == ["not_applicable"]
+    assert oracle["status"].tolist() == ["not_applicable"] * len(ORACLE_LOSSES)
+    assert oracle["loss"].tolist() == list(ORACLE_LOSSES)
 
 
 # ---------------------------------------------------------------------------- workflow
