@@ -1,20 +1,20 @@
-"""Published results beside ours: the comparison table, rankings, figure and config checks."""
+"""Published results beside ours: the section and figure drawn from the check table, and the
+config's checks of ``published``."""
 
+import html
 import math
+import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from normbench.report.figures import published_figure
-from normbench.report.sections.published import (
-    COMPARISON_COLUMNS,
-    compare_published,
-    ordering_rows,
-    parse_pair,
-)
+from normbench.report.sections.published import check_passed, render
 from normbench.study.config import ConfigError, validate_config
+from normbench.study.published_check import published_check, write_published_check
 
 SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -39,62 +39,118 @@ PUBLISHED = [
         "source": "Paper (2000), Table 1",
         "metric": "risk",
         "statistic": "median",
+        # ours / published: a l2+l1 2 / 1, a l2+l2 4 / 8 pass; b l2+l1 3 / 6 is outside its own
+        # band and l1+l1 has no result of ours: both fail
+        "band": [0.5, 2.5],
+        "bands": {"b": {"l2+l1": [0.9, 1.1]}},
         "values": {"a": {"l2+l1": 1.0, "l2+l2": 8.0, "l1+l1": 2.0}, "b": {"l2+l1": 6.0}},
-    }
+        "orderings": {"a": "l2+l1 < l2+l2"},  # ours 2 < 4: holds
+    },
+    # a number without a band is shown, not checked
+    {
+        "source": "Other (2010)",
+        "metric": "risk",
+        "statistic": "mean",
+        "values": {"a": {"l2+l2": 5}},
+    },
 ]
 
 
-def test_parse_pair():
-    assert parse_pair("huber+elasticnet") == ("huber", "elasticnet")
-    with pytest.raises(ValueError, match="loss\\+penalty"):
-        parse_pair("l2-l1")
+def _check_as_written(tmp_path, published=PUBLISHED):
+    """results/published_check.csv as rule published_check writes it and the context reads it."""
+    path = tmp_path / "published_check.csv"
+    write_published_check(published_check(METRICS, published, n_boot=200), path)
+    return pd.read_csv(path, keep_default_na=False, na_values=["", "nan"])
 
 
-def test_compare_published_puts_our_statistic_beside_the_paper():
-    table = compare_published(METRICS, PUBLISHED, n_boot=200, seed=0)
-    assert list(table.columns) == list(COMPARISON_COLUMNS)
-    rows = {(row.dataset, row.loss, row.penalty): row for row in table.itertuples()}
-    lasso = rows[("a", "l2", "l1")]
-    assert (lasso.ours, lasso.n, lasso.published, lasso.ratio) == (2.0, 3, 1.0, 2.0)
-    assert lasso.se > 0
-    ridge = rows[("a", "l2", "l2")]
-    assert (ridge.ours, ridge.n, ridge.ratio, ridge.se) == (4.0, 3, 0.5, 0.0)
-    # a model we did not fit, and a single replicate (no bootstrap error)
-    assert rows[("a", "l1", "l1")].n == 0 and math.isnan(rows[("a", "l1", "l1")].ours)
-    single = rows[("b", "l2", "l1")]
-    assert single.ours == 3.0 and single.n == 1 and math.isnan(single.se)
+def _render(check, published=PUBLISHED):
+    return render(SimpleNamespace(config={"published": published}, published_check=check))
 
 
-def test_compare_published_mean_and_determinism():
-    mean_table = [{**PUBLISHED[0], "statistic": "mean"}]
-    first = compare_published(METRICS, mean_table, n_boot=300, seed=3)
-    assert first.loc[0, "ours"] == pytest.approx(4.0)  # mean of 1, 2, 9
-    # the SE of a mean is close to sd / sqrt(n) and the same seed gives the same numbers
-    values = np.array([1.0, 2.0, 9.0])
-    assert first.loc[0, "se"] == pytest.approx(values.std() / np.sqrt(3), rel=0.25)
-    pd.testing.assert_frame_equal(first, compare_published(METRICS, mean_table, n_boot=300, seed=3))
+def _rows(html_text, first_cell):
+    """The cells of every table row whose first cell is ``first_cell``."""
+    cells = [re.findall(r"<td[^>]*>([^<]*)</td>", row) for row in html_text.split("<tr>")[1:]]
+    return [[html.unescape(cell) for cell in row] for row in cells if row and row[0] == first_cell]
 
 
-def test_ordering_rows_compare_the_rankings():
-    table = compare_published(METRICS, PUBLISHED, n_boot=50)
-    (row,) = ordering_rows(table)  # dataset b has one model: no ranking
-    assert row["dataset"] == "a" and row["same"] is None  # l1+l1 has no result of ours
-    complete = table[table["n"] > 0]
-    (row,) = ordering_rows(complete)
-    assert row["published_order"] == "l2+l1 < l2+l2"
-    assert row["our_order"] == "l2+l1 < l2+l2" and row["same"] is True
-    only_a = complete[complete["dataset"] == "a"]
-    (row,) = ordering_rows(only_a.assign(published=only_a["published"].to_numpy()[::-1]))
-    assert row["published_order"] == "l2+l2 < l2+l1" and row["same"] is False
+def test_check_passed_reads_the_written_and_the_parsed_cells():
+    assert [check_passed(flag) for flag in ("true", "False", "", " 1 ")] == [
+        True,
+        False,
+        None,
+        True,
+    ]
+    assert [check_passed(flag) for flag in (np.True_, False, math.nan, None)] == [
+        True,
+        False,
+        None,
+        None,
+    ]
 
 
-def test_published_figure_draws_one_point_per_finished_number():
-    figure = published_figure(compare_published(METRICS, PUBLISHED, n_boot=50))
+def test_section_shows_the_check_tables_verdicts(tmp_path):
+    section = _render(_check_as_written(tmp_path))
+    # 2 of 4 numbers of the first table and its one ordering; the unbanded number is no check
+    assert "<b>3 of 5 checks pass</b>" in section
+    assert "3 of 5 checks of this table pass" in section
+    assert "No number of this table has a band: they are shown, not checked" in section
+    assert "the median risk of our finished replicates" in section
+    assert "the mean risk of our finished replicates" in section
+    lasso_a, ridge_a, missing, ordering, unbanded = _rows(section, "a")
+    assert lasso_a == ["a", "l2+l1", "1", "2", lasso_a[4], "0.5", "2.5", "pass"]
+    assert float(lasso_a[4]) > 0  # a bootstrap SE of 1, 2, 9
+    assert ridge_a[1:] == ["l2+l2", "8", "4", "0", "4", "20", "pass"]
+    assert missing[1:4] == ["l1+l1", "2", "n/a"] and missing[-1] == "FAIL"
+    assert _rows(section, "b") == [["b", "l2+l1", "6", "3", "n/a", "5.4", "6.6", "FAIL"]]
+    assert ordering[1:4] == ["l2+l1 < l2+l2", "7", "2"] and ordering[-1] == "pass"
+    assert "1 of 1 orderings of the paper's models hold in ours" in section
+    assert unbanded[1:4] == ["l2+l2", "5", "4"] and unbanded[-1] == "no band"
+    assert section.count('<img src="data:image/png;base64,') == 1
+
+
+def test_section_without_the_check_table_says_so_and_computes_nothing():
+    section = _render(None)
+    assert "built without <code>results/published_check.csv</code>" in section
+    assert "no comparison is shown" in section
+    assert "checks pass" not in section and "<img" not in section and "<table" not in section
+    assert render(SimpleNamespace(config={}, published_check=None)) is None
+    empty = _render(pd.DataFrame(columns=["source", "kind", "pass"]))
+    assert "holds no published number" in empty
+
+
+def test_section_reads_a_hand_made_table_with_pandas_booleans():
+    check = pd.DataFrame(
+        [
+            ("Z&H", "value", "ex1", "l2+l1", 3.06, 2.68, 0.34, 1.99, 4.13, True),
+            ("Z&H", "value", "ex3", "l2+l2", 39.5, 23.1, 1.5, 25.7, 53.3, False),
+            ("Z&H", "value", "ex4", "l2+none", 1.0, 1.1, 0.1, np.nan, np.nan, np.nan),
+            ("Z&H", "ordering", "ex4", "l2+elasticnet < l2+l1", 12.1, 25.3, 4.1, 0, np.nan, True),
+        ],
+        columns=["source", "kind", "dataset", "pairs", "published", "ours", "se", "low", "high",
+                 "pass"],
+    )  # fmt: skip
+    section = _render(check, [{"source": "Z&H", "metric": "model_error", "values": {}}])
+    assert "<b>2 of 3 checks pass</b>" in section
+    assert section.count("<td>pass</td>") == 2 and section.count("<td>FAIL</td>") == 1
+    assert section.count("<td>no band</td>") == 1
+
+
+def test_published_figure_draws_the_check_tables_numbers(tmp_path):
+    check = _check_as_written(tmp_path)
+    values = check[check["kind"] == "value"].assign(
+        **{"pass": lambda frame: [check_passed(flag) for flag in frame["pass"]]}
+    )
+    figure = published_figure(values, "median risk")
     (axis,) = figure.axes
     assert axis.get_xscale() == "log" and axis.get_yscale() == "log"
-    # error-bar containers: one per number with a result of ours (3 of 4)
-    assert len(axis.containers) == 3
-    empty = published_figure(compare_published(METRICS.iloc[:0], PUBLISHED, n_boot=50))
+    assert axis.get_xlabel() == "published (median risk)"
+    # one error bar per number with a result of ours: 4 of 5
+    assert len(axis.containers) == 4
+    # the three finished numbers with a band have one grey bar each; b's, outside it, is hollow
+    assert sum(len(c.get_segments()) for c in axis.collections if c.get_linewidth()[0] == 6) == 3
+    hollow = [line for line in axis.lines if line.get_markerfacecolor() == "white"]
+    assert [tuple(line.get_xydata()[0]) for line in hollow if len(line.get_xydata())] == [(6, 3)]
+    empty = published_figure(values.iloc[:0])
     assert "no finished results" in empty.axes[0].texts[0].get_text()
 
 

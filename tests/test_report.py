@@ -22,6 +22,7 @@ from normbench.report.figures import (
     replicate_distributions,
     tpr_fpr_scatter,
 )
+from normbench.study.published_check import published_check, write_published_check
 from normbench.study.store import METRICS_COLUMNS, write_table
 
 LOSSES = ("l2", "l1", "huber")
@@ -773,18 +774,32 @@ def test_report_published_section(tmp_path, report_html):
             "source": "A paper (1999), Table 3",
             "metric": "risk",
             "statistic": "median",
-            # ordinary pairs have risk 1 + 3 i + j (x jitter): l2+l1 ~ 2, l2+l2 ~ 3
+            "band": [0.5, 2.0],
+            # ordinary pairs have risk 1 + 3 i + j (x jitter): l2+l1 ~ 2 and l2+l2 ~ 3 pass
+            # alpha's l2+l1 and beta's l2+l1, not alpha's l2+l2 (band 6 to 24)
             "values": {"alpha": {"l2+l1": 2.0, "l2+l2": 12.0}, "beta": {"l2+l1": 1.5}},
+            "orderings": {"alpha": "l2+l1 < l2+l2"},
         }
     ]
-    html_text = _build(tmp_path, config={**CONFIG, "published": published})
+    config = {**CONFIG, "published": published}
+    # the check table as rule published_check writes it from the same metrics
+    metrics, _ = _synthetic_tables()
+    check_csv = tmp_path / "published_check.csv"
+    write_published_check(
+        published_check(metrics[metrics.dataset.isin(DATASETS)], published), check_csv
+    )
+    html_text = _build(tmp_path, config=config, report_kwargs={"published_check_csv": check_csv})
     section = _section_text(html_text, "published")
     assert "A paper (1999), Table 3" in section
-    assert "2 of 3 numbers are within a factor of two" in section
-    assert "1 of 1 datasets rank them as the paper does" in section
+    assert "<b>3 of 4 checks pass</b>" in section
+    assert section.count("<td>pass</td>") == 3 and section.count("<td>FAIL</td>") == 1
+    assert "1 of 1 orderings of the paper's models hold in ours" in section
     assert section.count('<img src="data:image/png;base64,') == 1
     assert '<a href="#published">' in html_text
     assert html_text.find('<section id="summary">') < html_text.find('<section id="published">')
+    # without the check table the section says so and compares nothing itself
+    alone = _section_text(_build(tmp_path, name="alone.html", config=config), "published")
+    assert "no comparison is shown" in alone and "<table" not in alone
     # without published numbers there is neither the section nor its link
     assert '<section id="published">' not in report_html and "#published" not in report_html
 
@@ -1219,23 +1234,3 @@ def test_provenance_comes_from_the_study_record_not_from_git_here(tmp_path, monk
     provenance = _section_text((tmp_path / "r.html").read_text(encoding="utf-8"), "provenance")
     assert "0123456789abcdef0123456789abcdef01234567 (with uncommitted changes)" in provenance
     assert "9.9.9" in provenance and "/somewhere/src/normbench" in provenance
-
-
-def test_published_section_shows_the_reproductions_own_verdicts():
-    from normbench.report.sections.published import _checks
-
-    check = pd.DataFrame(
-        [
-            ("Z&H", "value", "ex1", "l2+l1", 3.06, 2.68, 0.34, 1.99, 4.13, True),
-            ("Z&H", "value", "ex3", "l2+l2", 39.5, 23.1, 1.5, 25.7, 53.3, False),
-            ("Z&H", "value", "ex4", "l2+none", 1.0, 1.1, 0.1, np.nan, np.nan, np.nan),
-            ("Z&H", "ordering", "ex4", "l2+elasticnet < l2+l1", 12.1, 25.3, 4.1, 0, np.nan, True),
-        ],
-        columns=["source", "kind", "dataset", "pairs", "published", "ours", "se", "low", "high",
-                 "pass"],
-    )  # fmt: skip
-    html_text = "\n".join(_checks(check))
-    assert "<b>2 of 3 checks pass</b>" in html_text
-    assert html_text.count("<td>pass</td>") == 2 and html_text.count("<td>FAIL</td>") == 1
-    assert "<td>no band</td>" in html_text
-    assert _checks(None) == [] and _checks(check.iloc[:0]) == []

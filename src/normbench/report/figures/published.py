@@ -1,23 +1,47 @@
-"""Ours against published numbers."""
+"""Ours against published numbers, from the reproduction's own check table."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from normbench.report.figures.common import new_figure, pair_label, penalty_palette
+from normbench.vocab import parse_pair
+
+_MARKERS = "osD^vP*X"
+_BAND_COLOUR = "0.78"
 
 
-def published_figure(comparison: pd.DataFrame, labels: Mapping | None = None):
-    """Ours against the paper's, one point per number, log axes, with the factor-2 band.
+def _failed(flag) -> bool:
+    """True for a number outside its band (pass False); not for one without a band."""
+    return isinstance(flag, bool | np.bool_) and not flag
 
-    Points on the diagonal reproduce the paper; the shaded band is "within a factor of two".
-    Error bars are plus or minus one bootstrap standard error of our statistic.
+
+def published_figure(values: pd.DataFrame, quantity: str = "the paper's statistic"):
+    """Ours against the paper's, one point per published number, log axes.
+
+    Parameters
+    ----------
+    values : DataFrame
+        The ``kind == "value"`` rows of ``results/published_check.csv``
+        (:mod:`normbench.study.published_check`): ``dataset``, ``pairs`` (one model),
+        ``published``, ``ours``, ``se``, ``low``, ``high`` and ``pass`` (True, False, or None
+        or NaN where the number has no band).
+    quantity : str, default="the paper's statistic"
+        What the numbers are, for the axis labels (e.g. ``"median model_error"``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Points on the diagonal reproduce the paper. Each number's allowed band [low, high] is
+        a grey vertical bar at its published value, so a point passes when it lies on its bar;
+        a hollow marker is a number outside its band. Error bars are plus or minus one
+        bootstrap standard error of ours. Colour: penalty; marker: dataset. Numbers we have no
+        result for, or that are not positive (no place on log axes), are left out.
     """
-    done = comparison.dropna(subset=["ours"])
+    done = values[np.isfinite(values["ours"].to_numpy(dtype=float))]
     done = done[(done["ours"] > 0) & (done["published"] > 0)]
     figure = new_figure((6.4, 5.4))
     axis = figure.add_subplot()
@@ -25,37 +49,45 @@ def published_figure(comparison: pd.DataFrame, labels: Mapping | None = None):
         axis.text(0.5, 0.5, "no finished results to compare", ha="center", va="center")
         axis.set_axis_off()
         return figure
-    low = float(min(done["ours"].min(), done["published"].min())) / 1.6
-    high = float(max(done["ours"].max(), done["published"].max())) * 1.6
+    bounds = pd.concat([done["ours"], done["published"], done["low"], done["high"]])
+    bounds = bounds[np.isfinite(bounds.to_numpy(dtype=float)) & (bounds > 0)]
+    low, high = float(bounds.min()) / 1.6, float(bounds.max()) * 1.6
     line = np.geomspace(low, high, 50)
-    axis.fill_between(line, line / 2, line * 2, color="0.92", label="within a factor of 2")
     axis.plot(line, line, color="0.45", linewidth=1, label="ours = published")
-    markers = "osD^vP*X"
-    models = list(dict.fromkeys(zip(done["loss"], done["penalty"], strict=True)))
-    palette = penalty_palette(list(dict.fromkeys(done["penalty"])))
+    models = [parse_pair(pair) for pair in dict.fromkeys(done["pairs"])]
+    palette = penalty_palette(list(dict.fromkeys(penalty for _, penalty in models)))
     datasets = list(dict.fromkeys(done["dataset"]))
-    for row in done.itertuples():
+    banded = False
+    for row in done.to_dict("records"):
+        if np.isfinite(row["low"]) and np.isfinite(row["high"]):
+            axis.vlines(row["published"], max(row["low"], low), row["high"], _BAND_COLOUR, lw=6)
+            banded = True
+        colour = palette[parse_pair(row["pairs"])[1]]
         axis.errorbar(
-            row.published,
-            row.ours,
-            yerr=0.0 if math.isnan(row.se) else row.se,
-            fmt=markers[datasets.index(row.dataset) % len(markers)],
-            color=palette[row.penalty],
+            row["published"],
+            row["ours"],
+            yerr=0.0 if math.isnan(row["se"]) else row["se"],
+            fmt=_MARKERS[datasets.index(row["dataset"]) % len(_MARKERS)],
+            color=colour,
+            # a number outside its band is drawn hollow
+            markerfacecolor="white" if _failed(row["pass"]) else colour,
             markersize=7,
             capsize=2,
         )
+    if banded:
+        axis.plot([], [], "|", color=_BAND_COLOUR, markersize=12, mew=6, label="allowed band")
+        axis.plot([], [], "o", color="0.3", markerfacecolor="white", label="outside its band")
     for model in models:
-        name = (labels or {}).get(model) or pair_label(*model)
-        axis.plot([], [], "s", color=palette[model[1]], label=name)
+        axis.plot([], [], "s", color=palette[model[1]], label=pair_label(*model))
     for index, dataset in enumerate(datasets):
-        axis.plot([], [], markers[index % len(markers)], color="0.3", label=dataset)
+        axis.plot([], [], _MARKERS[index % len(_MARKERS)], color="0.3", label=dataset)
     axis.set(
         xscale="log",
         yscale="log",
         xlim=(low, high),
         ylim=(low, high),
-        xlabel=f"published ({done['statistic'].iloc[0]} {done['metric'].iloc[0]})",
-        ylabel=f"ours ({done['statistic'].iloc[0]} ± bootstrap SE)",
+        xlabel=f"published ({quantity})",
+        ylabel=f"ours ({quantity} ± bootstrap SE)",
         title="Published results reproduced",
     )
     axis.legend(fontsize=8, loc="upper left", frameon=False)

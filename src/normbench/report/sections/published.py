@@ -1,272 +1,147 @@
-"""Published results next to ours: a study reproduced from a paper, number by number.
+"""Published results next to ours: a study reproduced from a paper, checked number by number.
 
 A config may carry a ``published`` list (see ``workflow/schemas/config.schema.yaml``); each entry
-is one table of a paper::
-
-    published:
-      - source: "Zou & Hastie (2005), Table 2: median model error over 50 data sets"
-        metric: risk                 # the column of results/metrics.csv it is compared with
-        statistic: median            # how the paper summarised its replicates (median or mean)
-        values:
-          zh_example1: {l2+l1: 3.06, l2+elasticnet: 2.51, l2+l2: 4.49}
-
-:func:`compare_published` puts each published number next to the same statistic of our
-replicates, with a bootstrap standard error; :func:`ordering_rows` says whether the paper's
-ranking of the models within a dataset is ours too; :func:`published_figure` draws ours against
-theirs. The report's "Published results" section is made of these three.
+is one table of a paper, with the allowed band of its numbers and the paper's orderings of its
+models. Rule ``published_check`` (:mod:`normbench.study.published_check`) compares them with our
+replicates and writes ``results/published_check.csv``; this section only shows that table: the
+verdict of every number (ours with its bootstrap standard error, the band, pass or fail) and of
+every ordering, how many checks pass, and :func:`~normbench.report.figures.published_figure`. It
+computes nothing itself, so the page and the table cannot disagree.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 
 from normbench.report.figures import published_figure
-from normbench.report.figures.common import pair_label
 from normbench.report.html import esc, html_figure, html_table
-from normbench.study.store import ok_fits
 
-#: Columns of the table returned by :func:`compare_published`.
-COMPARISON_COLUMNS = (
-    "source",
-    "dataset",
-    "loss",
-    "penalty",
-    "metric",
-    "statistic",
-    "published",
-    "ours",
-    "se",
-    "n",
-    "ratio",
-)
+_CHECK_FILE = "results/published_check.csv"
 
 
-_STATISTICS = {"median": np.median, "mean": np.mean}
+def check_passed(flag) -> bool | None:
+    """A ``pass`` cell of the check table as True, False, or None (no band: nothing checked).
 
-
-def parse_pair(text: str) -> tuple[str, str]:
-    """``"l2+elasticnet"`` -> ``("l2", "elasticnet")``: the config's name of one model."""
-    loss, sep, penalty = str(text).partition("+")
-    if not sep or not loss or not penalty:
-        raise ValueError(f"a model is named 'loss+penalty' (e.g. 'l2+l1'), got {text!r}")
-    return loss, penalty
-
-
-def _bootstrap_se(values: np.ndarray, statistic, n_boot: int, rng: np.random.Generator) -> float:
-    """Standard deviation of the statistic over bootstrap resamples of the replicates."""
-    if values.size < 2:
-        return math.nan
-    draws = statistic(values[rng.integers(0, values.size, size=(n_boot, values.size))], axis=1)
-    return float(np.std(draws, ddof=1))
-
-
-def compare_published(
-    metrics: pd.DataFrame,
-    published: Sequence[Mapping],
-    *,
-    n_boot: int = 2000,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """Each published number beside the same statistic of our replicates.
-
-    Parameters
-    ----------
-    metrics : DataFrame
-        The results table (``results/metrics.csv``); only rows with ``status == "ok"`` count.
-    published : sequence of mappings
-        The config's ``published`` list: ``source``, ``metric``, ``statistic`` (``median`` or
-        ``mean``) and ``values`` (dataset -> {"loss+penalty": number}).
-    n_boot : int, default=2000
-        Bootstrap resamples of the replicates for the standard error of our statistic.
-    seed : int, default=0
-        Seed of the resampling (the table is deterministic).
-
-    Returns
-    -------
-    DataFrame
-        One row per published number, columns :data:`COMPARISON_COLUMNS`. ``ours``, ``se`` and
-        ``ratio`` (ours / published) are NaN where we have no finished replicate of that model;
-        ``n`` counts the replicates used.
+    The table is read from CSV, where the workflow writes ``true``, ``false`` or an empty
+    field; pandas turns them into booleans and NaN, or leaves strings in a mixed column.
     """
-    ok = ok_fits(metrics)
-    rng = np.random.default_rng(seed)
-    rows = []
-    for table in published:
-        metric = table["metric"]
-        name = table.get("statistic", "median")
-        statistic = _STATISTICS[name]
-        for dataset, models in table["values"].items():
-            for pair, value in models.items():
-                loss, penalty = parse_pair(pair)
-                same_model = (ok["loss"] == loss) & (ok["penalty"] == penalty)
-                ours_values = ok.loc[same_model & (ok["dataset"] == dataset), metric]
-                ours_values = ours_values.to_numpy(dtype=float)
-                ours_values = ours_values[np.isfinite(ours_values)]
-                ours = float(statistic(ours_values)) if ours_values.size else math.nan
-                rows.append(
-                    {
-                        "source": table["source"],
-                        "dataset": dataset,
-                        "loss": loss,
-                        "penalty": penalty,
-                        "metric": metric,
-                        "statistic": name,
-                        "published": float(value),
-                        "ours": ours,
-                        "se": _bootstrap_se(ours_values, statistic, n_boot, rng),
-                        "n": int(ours_values.size),
-                        "ratio": ours / float(value) if value else math.nan,
-                    }
-                )
-    return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
+    if isinstance(flag, str):
+        text = flag.strip().lower()
+        return {"true": True, "1": True, "false": False, "0": False}.get(text)
+    if flag is None or pd.isna(flag):
+        return None
+    return bool(flag)
 
 
-def _ranking(frame: pd.DataFrame, column: str, labels: Mapping) -> str:
-    ordered = frame.sort_values(column, kind="stable")
-    return " < ".join(labels[(row.loss, row.penalty)] for row in ordered.itertuples())
+def _verdict(passed: bool | None) -> str:
+    return "no band" if passed is None else ("pass" if passed else "FAIL")
 
 
-def ordering_rows(comparison: pd.DataFrame, labels: Mapping | None = None) -> list[dict]:
-    """Per (source, dataset): the paper's ranking of the models, ours, and whether they agree.
-
-    Parameters
-    ----------
-    comparison : DataFrame
-        The output of :func:`compare_published`.
-    labels : mapping (loss, penalty) -> str, optional
-        Names of the models in the rankings; :func:`normbench.report.figures.pair_label` by default.
-
-    Returns
-    -------
-    list of dict
-        Keys ``source``, ``dataset``, ``published_order``, ``our_order`` (lowest first) and
-        ``same`` (True, False, or None when a model has no result of ours). Datasets with a
-        single published model have no ranking and are left out.
-    """
-    rows = []
-    for (source, dataset), frame in comparison.groupby(["source", "dataset"], sort=False):
-        if len(frame) < 2:
-            continue
-        names = labels or {
-            (row.loss, row.penalty): pair_label(row.loss, row.penalty) for row in frame.itertuples()
-        }
-        complete = bool(frame["ours"].notna().all())
-        published_order = _ranking(frame, "published", names)
-        our_order = _ranking(frame, "ours", names) if complete else "n/a"
-        rows.append(
-            {
-                "source": source,
-                "dataset": dataset,
-                "published_order": published_order,
-                "our_order": our_order,
-                "same": (published_order == our_order) if complete else None,
-            }
-        )
-    return rows
+def _quantities(published: Sequence[Mapping]) -> dict[str, str]:
+    """``{source: "median model_error"}``: what each published table's numbers are."""
+    return {
+        table["source"]: f"{table.get('statistic', 'median')} {table['metric']}"
+        for table in published
+    }
 
 
-def _pass_text(value) -> str:
-    if isinstance(value, str):
-        value = value.strip().lower() in ("true", "1")
-    elif value is None or (isinstance(value, float) and math.isnan(value)):
-        return "no band"
-    return "pass" if bool(value) else "FAIL"
+def _tally(check: pd.DataFrame) -> tuple[int, int]:
+    """(checks passed, checks made): numbers without a band are not checks."""
+    verdicts = [flag for flag in check["passed"] if flag is not None]
+    return sum(verdicts), len(verdicts)
 
 
-def _checks(check):
-    """The reproduction's own verdicts, from results/published_check.csv."""
-    if check is None or check.empty:
-        return []
-    verdicts = [_pass_text(value) for value in check["pass"]]
-    checked = [v for v in verdicts if v != "no band"]
-    headers = ["source", "kind", "dataset", "pairs", "published", "ours", "SE", "low", "high"]
+def _value_table(values: pd.DataFrame) -> str:
+    headers = ["dataset", "model", "published", "ours", "SE", "band low", "band high", "pass"]
     rows = [
-        [*(getattr(row, column) for column in headers[:4]), row.published, row.ours, row.se]
-        + [row.low, row.high, verdict]
-        for row, verdict in zip(check.itertuples(index=False), verdicts, strict=True)
+        [row.dataset, row.pairs, row.published, row.ours, row.se, row.low, row.high]
+        + [_verdict(row.passed)]
+        for row in values.itertuples(index=False)
     ]
-    return [
-        "<h3>Does the reproduction hold?</h3>",
-        f"<p><b>{checked.count('pass')} of {len(checked)} checks pass</b> "
-        "(<code>results/published_check.csv</code>): a number passes when ours lies in its "
-        "allowed band [low, high]; an ordering passes when our statistics follow the paper's "
-        "chain (published and ours are then the smallest gap between neighbours, SE a paired "
-        "bootstrap standard error of ours).</p>",
-        html_table([*headers, "pass"], rows),
+    return html_table(headers, rows)
+
+
+def _ordering_table(orderings: pd.DataFrame) -> str:
+    headers = ["dataset", "ordering (lowest first)", "paper's smallest gap"]
+    headers += ["our smallest gap", "SE", "pass"]
+    rows = [
+        [row.dataset, row.pairs, row.published, row.ours, row.se, _verdict(row.passed)]
+        for row in orderings.itertuples(index=False)
     ]
+    return html_table(headers, rows)
+
+
+def _source_parts(source: str, table: pd.DataFrame, quantity: str | None) -> list[str]:
+    """The heading, tally and tables of one published table."""
+    passed, checked = _tally(table)
+    what = f"the {esc(quantity)} of our finished replicates" if quantity else "ours"
+    verdict = (
+        f"{passed} of {checked} checks of this table pass"
+        if checked
+        else "No number of this table has a band: they are shown, not checked"
+    )
+    parts = [f"<h3>{esc(source)}</h3>", f"<p>{verdict}; <em>ours</em> is {what}.</p>"]
+    values = table[table["kind"] == "value"]
+    if len(values):
+        parts.append(_value_table(values))
+    orderings = table[table["kind"] == "ordering"]
+    if len(orderings):
+        parts.append(
+            f"<p>{sum(flag is True for flag in orderings['passed'])} of {len(orderings)} "
+            "orderings of the paper's models hold in ours.</p>"
+        )
+        parts.append(_ordering_table(orderings))
+    return parts
+
+
+def _figure(values: pd.DataFrame, quantities: Mapping[str, str]) -> str:
+    """The scatter of ours against the paper's, labelled by the one quantity it draws."""
+    drawn = {quantities.get(source) for source in values["source"]}
+    quantity = drawn.pop() if len(drawn) == 1 and None not in drawn else "the paper's statistic"
+    return html_figure(
+        published_figure(values, quantity),
+        "Ours against the published numbers (log axes). On the diagonal we reproduce the paper; "
+        "a grey bar is a number's allowed band and a hollow marker a number outside it. Bars: "
+        "plus or minus one bootstrap standard error of ours. Colour: penalty; marker: dataset.",
+        "Scatter plot of our results against the published ones",
+    )
 
 
 def render(ctx):
-    """Ours beside a paper's numbers (config key ``published``); absent when there are none."""
+    """The reproduction's verdicts (config key ``published``); absent when there are none."""
     published = ctx.config.get("published") or []
     if not published:
         return None
-    comparison = compare_published(ctx.metrics, published, n_boot=ctx.n_boot, seed=ctx.seed)
+    check = ctx.published_check
+    if check is None:
+        return (
+            f"<p>The config names published results, but this report was built without "
+            f"<code>{_CHECK_FILE}</code> (rule <code>published_check</code>), which compares "
+            "them with ours: no comparison is shown. The workflow passes that file; a report "
+            "built by hand is given it as <code>published_check_csv</code>.</p>"
+        )
+    if check.empty:
+        return f"<p><code>{_CHECK_FILE}</code> holds no published number to compare.</p>"
+    # Python True / False / None, kept as such by the object dtype
+    verdicts = [check_passed(flag) for flag in check["pass"]]
+    check = check.assign(passed=pd.Series(verdicts, index=check.index, dtype=object))
+    passed, checked = _tally(check)
     parts = [
-        "<p>Numbers from the literature next to this run's. <em>Ours</em> is the same statistic "
-        "(median or mean over the finished replicates) of the same column of the results table; "
-        "<em>SE</em> is its bootstrap standard error, <em>ratio</em> ours / published. The "
-        "study's config states how its design follows the paper and where it departs.</p>"
+        f"<p><b>{passed} of {checked} checks pass</b> (<code>{_CHECK_FILE}</code>). A number "
+        "passes when ours, the same statistic (median or mean) of the same column of the "
+        "results table, lies in its allowed band [low, high]; <em>SE</em> is the bootstrap "
+        "standard error of ours and a number without a band is shown but not checked. An "
+        "ordering passes when our statistics follow the paper's chain; its gaps are the "
+        "smallest difference between neighbours of the chain, its SE that of our gap by a "
+        "paired bootstrap over the replicates. The study's config states how its design "
+        "follows the paper and where it departs.</p>"
     ]
-    parts += _checks(ctx.published_check)
-    for source, table in comparison.groupby("source", sort=False):
-        parts.append(f"<h3>{esc(source)}</h3>")
-        within_two = table["ratio"].between(0.5, 2.0)
-        parts.append(
-            f"<p>{int(within_two.sum())} of {len(table)} numbers are within a factor of two of "
-            f"the paper's (ratio between 0.5 and 2).</p>"
-        )
-        parts.append(
-            html_table(
-                ["dataset", "model", "metric", "published", "ours", "SE", "replicates", "ratio"],
-                [
-                    [
-                        row.dataset,
-                        pair_label(row.loss, row.penalty),
-                        f"{row.statistic} {row.metric}",
-                        row.published,
-                        row.ours,
-                        row.se,
-                        row.n,
-                        row.ratio,
-                    ]
-                    for row in table.itertuples()
-                ],
-            )
-        )
-        orders = ordering_rows(table)
-        if orders:
-            parts.append(
-                "<p>Ranking of the models within each dataset, lowest first: "
-                f"{sum(bool(row['same']) for row in orders)} of {len(orders)} datasets rank them "
-                "as the paper does.</p>"
-            )
-            parts.append(
-                html_table(
-                    ["dataset", "published ranking", "our ranking", "same"],
-                    [
-                        [
-                            row["dataset"],
-                            row["published_order"],
-                            row["our_order"],
-                            "n/a" if row["same"] is None else ("yes" if row["same"] else "no"),
-                        ]
-                        for row in orders
-                    ],
-                )
-            )
-    figure = published_figure(comparison)
-    parts.append(
-        html_figure(
-            figure,
-            "Ours against the published numbers (log axes). On the diagonal we reproduce the "
-            "paper; the grey band is within a factor of two. Bars: plus or minus one bootstrap "
-            "standard error of our statistic. Colour: penalty; marker: dataset.",
-            "Scatter plot of our results against the published ones",
-        )
-    )
+    quantities = _quantities(published)
+    for source, table in check.groupby("source", sort=False):
+        parts += _source_parts(source, table, quantities.get(source))
+    values = check[check["kind"] == "value"]
+    if len(values):
+        parts.append(_figure(values.assign(**{"pass": values["passed"]}), quantities))
     return "\n".join(parts)
