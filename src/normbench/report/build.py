@@ -29,7 +29,7 @@ from pathlib import Path
 
 import yaml
 
-from normbench.report.context import BASELINE, BOOT_SEED, N_BOOT, build_context
+from normbench.report.context import BASELINE, build_context
 from normbench.report.html import page
 from normbench.report.sections import SECTIONS
 from normbench.study.config import ConfigError, validate_config
@@ -55,8 +55,6 @@ def build_report(
     published_check_csv=None,
     figures_dir=None,
     baseline=BASELINE,
-    n_boot=N_BOOT,
-    seed=BOOT_SEED,
 ):
     """Write the benchmark report as one self-contained HTML file.
 
@@ -110,10 +108,6 @@ def build_report(
         number and ordering, shown in the Published results section.
     baseline : tuple of (loss, penalty), default=("l2", "l1")
         The reference pair of the effect sizes and of the paired ratios.
-    n_boot : int, default=2000
-        Bootstrap resamples of the effect-size intervals.
-    seed : int, default=0
-        Seed of the bootstrap's random generator (the report is deterministic).
 
     Raises
     ------
@@ -135,8 +129,6 @@ def build_report(
         provenance_json=provenance_json,
         published_check_csv=published_check_csv,
         baseline=baseline,
-        n_boot=n_boot,
-        seed=seed,
     )
     rendered = [
         (section.id, section.nav, section.title, body)

@@ -27,11 +27,6 @@ from normbench.study.store_fits import read_fits
 BASELINE = ("l2", "l1")
 
 
-#: Bootstrap resamples and seed of the published-results comparison (its standard errors).
-N_BOOT = 2000
-BOOT_SEED = 0
-
-
 _ORACLE_NUMBERS = ("risk", "test_mse", "test_mae", "model_error", "pve")
 
 
@@ -268,8 +263,6 @@ class ReportContext:
     metrics_csv : path or None
         The metrics file read, offered for download as it is by the results section.
     baseline : tuple of (loss, penalty)
-    n_boot, seed : int
-        Bootstrap resamples and seed of the published-results comparison.
     findings : pandas.DataFrame
         ``results/findings.csv`` (:mod:`normbench.study.findings`): every sentence and verdict
         of the report comes from it and from ``answer``.
@@ -299,8 +292,6 @@ class ReportContext:
     benchmarks_dir: object = None
     metrics_csv: object = None
     baseline: tuple = BASELINE
-    n_boot: int = N_BOOT
-    seed: int = BOOT_SEED
     findings: pd.DataFrame = field(default_factory=pd.DataFrame)
     method: dict = field(default_factory=dict)
     answer: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -380,8 +371,6 @@ def build_context(
     provenance_json=None,
     published_check_csv=None,
     baseline=BASELINE,
-    n_boot=N_BOOT,
-    seed=BOOT_SEED,
 ) -> ReportContext:
     """Read every input of the report once (see :func:`normbench.report.build.build_report`)."""
     metrics = sort_results(read_table(metrics_csv))
@@ -415,8 +404,6 @@ def build_context(
         benchmarks_dir=benchmarks_dir,
         metrics_csv=metrics_csv,
         baseline=baseline,
-        n_boot=int(n_boot),
-        seed=int(seed),
         findings=findings,
         method=method,
         answer=answer,
