@@ -111,3 +111,25 @@ def test_untested_rows_do_not_count_and_an_empty_table_gives_none():
     assert count_tested(None) == 0
     single = _findings({"a": ("tied",) * 4}, ("a",)).iloc[:1]
     assert "m = 1 comparison of" in two_tests_sentence(single, _answer(set(), ("a",)))
+
+
+def test_the_answer_section_shows_the_note_and_a_caption_with_its_correction():
+    from types import SimpleNamespace
+
+    from normbench.report.sections import answer
+
+    verdicts = {"a": ("better", "tied", "tied", "tied"), "b": ("tied",) * 4, "c": ("tied",) * 4}
+    findings = _findings(verdicts, extra_tied=3)
+    ctx = SimpleNamespace(
+        findings=findings,
+        answer=_answer({"a"}),
+        method={"alpha": 0.05, "m": 15},
+        headline="model_error",
+        all_datasets=["a", "b", "c"],
+    )
+    html = answer.render(ctx)
+    caption = html.split("<figcaption>")[1].split("</figcaption>")[0]
+    assert "Student t intervals on the mean log ratio at level 1 − 0.05/15" in caption
+    assert "Bonferroni across all 15 comparisons of the findings table" in caption
+    assert "The two tests ask different questions" in html
+    assert "(1 better, 0 worse, 14 tied)" in html
