@@ -21,6 +21,9 @@ of the table, is below ``alpha``; ``no evidence`` otherwise (which is not a proo
 
 :func:`answer_sentences` turns this table and the findings (:mod:`normbench.study.findings`) into
 the report's sentences; it is pure, so tests change the tables and see the sentences change.
+:func:`two_tests_sentence` says why the two tables can seem to disagree (a term that matters
+here while the pairs of the findings are tied): they test different hypotheses, each corrected
+across its own table.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ __all__ = [
     "answer_table",
     "headline_metric",
     "scenario_sentences",
+    "count_tested",
+    "two_tests_sentence",
 ]
 
 #: Columns of ``results/answer.csv``.
@@ -338,3 +343,85 @@ def answer_sentences(findings, answer, *, metric_name=None):
             "depends on the loss."
         )
     return sentences
+
+
+def count_tested(table):
+    """The number of tests a table corrects together: its rows with a finite p-value.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``results/answer.csv`` or ``results/findings.csv`` (any table with ``p_value``).
+
+    Returns
+    -------
+    int
+        The Bonferroni m of that table (0 for an empty one), the count both
+        :func:`answer_table` and :func:`normbench.study.findings.findings_table` correct by.
+    """
+    if table is None or "p_value" not in table or not len(table):
+        return 0
+    values = pd.to_numeric(table["p_value"], errors="coerce").to_numpy(float)
+    return int(np.isfinite(values).sum())
+
+
+def _plural(count, noun):
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _collision(findings, answer, metric_name):
+    """' (here the loss matters in 3 of 4 scenarios, yet 5 of its 12 pairs there are tied)'.
+
+    Empty unless the loss matters somewhere and some loss comparison there is tied: the case
+    a reader sees as a contradiction.
+    """
+    matters, scenarios = _where(answer, "loss")
+    rows = _loss_rows(findings, metric_name, matters) if matters else findings.iloc[:0]
+    tied = int((rows["verdict"] == "tied").sum())
+    if not tied:
+        return ""
+    return (
+        f" (here the loss matters in {len(matters)} of {len(scenarios)} scenarios, yet "
+        f"{tied} of the {len(rows)} loss comparisons on {metric_name} there are tied)"
+    )
+
+
+def two_tests_sentence(findings, answer, *, metric_name=None):
+    """Why a term can matter in the answer table while the findings call its pairs tied.
+
+    Parameters
+    ----------
+    findings : pandas.DataFrame
+        ``results/findings.csv``: its m and its counts of better, worse and tied rows.
+    answer : pandas.DataFrame
+        ``results/answer.csv``: its m, and where the loss matters.
+    metric_name : str, optional
+        The metric of the forest plot; by default the answer table's (else the findings').
+
+    Returns
+    -------
+    str or None
+        A short paragraph whose every number is counted from the two tables; ``None`` when
+        either table has no tested row (there is then nothing to reconcile).
+    """
+    m_answer, m_findings = count_tested(answer), count_tested(findings)
+    if not (m_answer and m_findings):
+        return None
+    if metric_name is None:
+        named = answer["metric"].dropna().unique() if "metric" in answer else []
+        metric_name = str(named[0]) if len(named) else headline_metric(findings)
+    counts = findings["verdict"].value_counts()
+    verdicts = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("better", "worse", "tied"))
+    pooled = (
+        " and per term of the pooled model" if (answer["dataset"] == ALL_SCENARIOS).any() else ""
+    )
+    return (
+        "The two tests ask different questions. The ANOVA asks whether the losses (or the "
+        f"sparse penalties) differ at all within a scenario: one F-test per term and scenario"
+        f"{pooled}, m = {_plural(m_answer, 'test')} corrected together. Each finding asks "
+        "whether one named pair beats its fixed reference, corrected across all m = "
+        f"{_plural(m_findings, 'comparison')} of the findings table ({verdicts}). An F-test "
+        "pools the evidence of every pair and is corrected for fewer tests, so an effect can be "
+        "clear as a whole and still leave each pair tied"
+        f"{_collision(findings, answer, metric_name)}."
+    )

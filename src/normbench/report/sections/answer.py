@@ -4,14 +4,22 @@ Both come from ``results/findings.csv`` and ``results/answer.csv`` only (the con
 or computes them with the same functions when a report is built without them): the forest plot
 draws the loss question of the sparse penalties (each robust loss against the squared loss with
 the same penalty) and the penalty question between them, per scenario; the sentences are
-:func:`normbench.study.answer.answer_sentences`.
+:func:`normbench.study.answer.answer_sentences`. The caption states the interval and its correction;
+a note under the plot (:func:`normbench.study.answer.two_tests_sentence`) says why a term can
+"matter" in the sentences while the plot calls its pairs tied.
 """
 
 from __future__ import annotations
 
 from normbench.report.figures.forest import forest_plot
 from normbench.report.html import esc, html_figure
-from normbench.study.answer import SPARSE_PENALTIES, answer_sentences
+from normbench.study.answer import (
+    SPARSE_PENALTIES,
+    answer_sentences,
+    count_tested,
+    two_tests_sentence,
+)
+from normbench.study.findings import ALPHA
 from normbench.vocab import LOSSES, pair_key
 
 __all__ = ["answer_comparisons", "render"]
@@ -36,22 +44,32 @@ def answer_comparisons(findings, metric_name):
     return [key for key in wanted if key in present]
 
 
+def _caption(ctx, findings, metric_name):
+    """The forest plot's caption: what a row is, its interval and its correction."""
+    alpha, m = ctx.method.get("alpha", ALPHA), count_tested(findings)
+    return (
+        f"Paired effects on {metric_name}, pair / reference, per scenario: the geometric mean "
+        "over replicates of the paired ratio; green circles better, orange squares worse, grey "
+        f"diamonds tied. Bars are Student t intervals on the mean log ratio at level 1 − "
+        f"{alpha}/{m}, i.e. Bonferroni across all {m} comparisons of the findings table; a pair "
+        "is better or worse only when its interval excludes 1 (an arrow: the interval runs off "
+        "the axis)."
+    )
+
+
 def _method_note(ctx, metric_name):
-    method = ctx.method
-    m, alpha = method.get("m", "n/a"), method.get("alpha", 0.05)
     which = (
         "the model error (ŵ − w)ᵀΣ(ŵ − w), which compares slopes only"
         if metric_name == "model_error"
         else "the noise-free risk (the model error is not available for these data)"
     )
-    return (
-        f'<p class="note">Metric: {esc(which)}. Each row is the geometric mean over replicates '
-        "of the paired ratio pair / reference, with a Student t interval on the mean log ratio "
-        f"at level 1 − {esc(alpha)}/{esc(m)} (Bonferroni across all {esc(m)} comparisons of "
-        '<a href="#statistics">the findings table</a>); a pair is better or worse only when '
-        "its interval excludes 1, otherwise tied. The references are fixed in advance, never "
-        "chosen from the data.</p>"
+    note = (
+        f'<p class="note">Metric: {esc(which)}. The references are fixed in advance, never '
+        'chosen from the data (method and every row: <a href="#statistics">statistics</a>).</p>'
     )
+    # the answer's "matters" and the forest plot's "tied" side by side read as a contradiction
+    why = two_tests_sentence(ctx.findings, ctx.answer, metric_name=metric_name)
+    return note + (f'\n<p class="note">{esc(why)}</p>' if why else "")
 
 
 def render(ctx):
@@ -71,9 +89,7 @@ def render(ctx):
         parts.append(
             html_figure(
                 figure,
-                f"Paired effects on {metric_name}, pair / reference, per scenario: green "
-                "circles better, orange squares worse, grey diamonds tied; bars are the "
-                "corrected intervals (an arrow: the interval runs off the axis).",
+                _caption(ctx, findings, metric_name),
                 "forest plot of the paired effects",
             )
         )
