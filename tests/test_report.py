@@ -1048,6 +1048,10 @@ def test_cli_validates_the_config_and_writes_report_and_figures(tmp_path, capsys
     arguments = ["--config", str(tmp_path / "good.yaml"), "--output", str(output)]
     assert main([*common, *arguments, "--figures-dir", str(figures)]) == 0
     assert len(list(figures.glob("*.png"))) == output.read_text().count("data:image/png;base64,")
+    # the tables of the DAG are read when given, never recomputed: a missing one is named
+    absent = tmp_path / "no-findings.csv"
+    assert main([*common, *arguments, "--findings", str(absent)]) == 1
+    assert "no-findings.csv" in capsys.readouterr().err
 
 
 def test_interaction_plot_one_oracle_per_loss():

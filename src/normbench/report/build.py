@@ -97,8 +97,9 @@ def build_report(
         report comes from them. Without them they are computed from the metrics by the same
         functions (:mod:`normbench.study.findings`, :mod:`normbench.study.answer`).
     fits_files : sequence of path-like, optional
-        Fits store files ``results/fits/{dataset}/rep{k}.npz`` (one replicate per dataset): the
-        CV curves of the tuning section. Without them that figure is left out.
+        Fits store files ``results/fits/{dataset}/batch{b}.npz`` (one per dataset; the first
+        replicate it holds is drawn): the CV curves of the tuning section. Without them that
+        figure is left out.
     provenance_json : str or path-like, optional
         ``results/provenance.json`` (rule aggregate_results): the normbench version and the
         commit of the checkout whose code ran the study. Without it the report says that the
@@ -291,6 +292,34 @@ def _parse_args(argv):
         default=None,
         help="results/provenance.json: the normbench version and commit that ran the study",
     )
+    parser.add_argument(
+        "--findings",
+        type=Path,
+        default=None,
+        help="results/findings.csv (with findings.json beside it): the verdicts every sentence "
+        "comes from (default: computed from the metrics by the same functions)",
+    )
+    parser.add_argument(
+        "--answer",
+        type=Path,
+        default=None,
+        help="results/answer.csv: the per-scenario ANOVA of the headline (default: computed "
+        "from the metrics)",
+    )
+    parser.add_argument(
+        "--fits",
+        type=Path,
+        nargs="*",
+        default=None,
+        help="fits store files, e.g. results/fits/*/batch1.npz: the CV curves of the tuning "
+        "section (the first replicate of each dataset's first file is drawn)",
+    )
+    parser.add_argument(
+        "--published-check",
+        type=Path,
+        default=None,
+        help="results/published_check.csv: pass or fail of every published number and ordering",
+    )
     return parser.parse_args(argv)
 
 
@@ -319,6 +348,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             benchmarks_dir=args.benchmarks_dir,
             explain_files=args.explain,
             provenance_json=args.provenance,
+            findings_csv=args.findings,
+            answer_csv=args.answer,
+            fits_files=args.fits,
+            published_check_csv=args.published_check,
             figures_dir=args.figures_dir,
         )
     except (OSError, ValueError) as error:
