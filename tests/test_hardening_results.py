@@ -44,7 +44,7 @@ def _fit_rows(dataset="toy", replicate=1, seed=0):
 
 
 def _job(dataset="toy", replicate=1):
-    return JobIdentity(dataset, replicate, MODELS)
+    return JobIdentity(dataset, (replicate,), MODELS)
 
 
 def _write_fits(tmp_path, frame=None, name="rep1.csv"):
@@ -59,6 +59,16 @@ def _problem(path, contract=FITS, job=None):
     message = str(info.value)
     assert str(path) in message
     return message
+
+
+def test_a_batch_file_holds_every_model_of_each_of_its_replicates(tmp_path):
+    batch = pd.concat([_fit_rows(replicate=k) for k in (3, 4)], ignore_index=True)
+    job = JobIdentity("toy", (3, 4), MODELS)
+    assert len(read_checked(_write_fits(tmp_path, batch), FITS, job)) == 2 * len(MODELS)
+    message = _problem(_write_fits(tmp_path, batch.iloc[1:]), job=job)
+    assert f"no row for the model(s) replicate 3 {MODELS[0][0]}+{MODELS[0][1]}" in message
+    message = _problem(_write_fits(tmp_path, _fit_rows(replicate=5)), job=job)
+    assert "column replicate must be one of 3, 4" in message
 
 
 def test_a_sound_file_is_read_as_the_unchecked_collect_reads_it(tmp_path):

@@ -11,9 +11,9 @@ import pytest
 from snakemake_cli import snakemake_executable
 
 from normbench.data.simulate import DEFAULT_PARAMS, simulate_to_file
-from normbench.study.fit_job import fit_dataset
+from normbench.study.fit_job import fit_batch
 from normbench.study.job_tables import FITS, ORACLE, TIMINGS, JobIdentity, read_checked
-from normbench.study.oracle import ORACLE_LOSSES, fit_oracle
+from normbench.study.oracle import ORACLE_LOSSES
 
 REPO = Path(__file__).resolve().parents[1]
 MODELS = {"losses": ["l2", "l1"], "penalties": ["none", "l1"]}
@@ -26,23 +26,23 @@ CV = {
     "criterion": "own_loss",
     "huber_multiplier": 1.345,
 }
-JOB = JobIdentity("toy", 1, (("l2", "none"), ("l2", "l1"), ("l1", "none"), ("l1", "l1")))
+JOB = JobIdentity("toy", (1,), (("l2", "none"), ("l2", "l1"), ("l1", "none"), ("l1", "l1")))
 
 
 def _fit(npz, tmp_path):
     out = {name: tmp_path / f"{name}.csv" for name in ("metrics", "timings", "oracle")}
-    fit_dataset(
-        npz,
+    fit_batch(
+        [npz],
         dataset="toy",
-        replicate=1,
+        replicates=[1],
         models=MODELS,
         cv=CV,
         base_seed=1,
         metrics_out=out["metrics"],
         timings_out=out["timings"],
+        oracle_out=out["oracle"],
         progress=None,
     )
-    fit_oracle(npz, dataset="toy", replicate=1, out=out["oracle"])
     return out
 
 

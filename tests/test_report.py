@@ -218,7 +218,9 @@ def _study_files(tmp_path, config, metrics):
                     cv_se=np.array([[np.nan]]),
                 )
             )
-        write_fits(records, tmp_path / "fits" / f"{name}.npz", n_features=data["X_train"].shape[1])
+        write_fits(
+            {1: records}, tmp_path / "fits" / f"{name}.npz", n_features=data["X_train"].shape[1]
+        )
         out = tmp_path / "explain" / f"{name}.npz"
         explain_dataset(
             simulated / name / "rep1.npz",

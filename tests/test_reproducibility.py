@@ -97,7 +97,7 @@ def test_interrupted_run_resumes_to_the_same_bytes(clean_run, tmp_path):
     resumed = _run(tmp_path, TEST_CONFIG, "--cores", "2", "--rerun-incomplete")
     # finished work is kept: at least the simulation the first fit read is not run again
     counts = {rule: int(count) for rule, count in JOB_COUNT.findall(resumed)}
-    assert counts.get("simulate_dataset", 0) < len(DATASETS) * REPLICATES, resumed[-3000:]
+    assert counts.get("simulate_dataset", 0) < len(DATASETS), resumed[-3000:]
     assert metrics.read_bytes() == (reference / "results" / "metrics.csv").read_bytes()
     for dataset in DATASETS:
         for replicate in range(1, REPLICATES + 1):
@@ -122,8 +122,9 @@ def test_adding_a_dataset_plans_only_its_jobs(clean_run, tmp_path):
     counts = {rule: int(count) for rule, count in JOB_COUNT.findall(out)}
     counts.pop("total", None)
     assert counts == {
-        "simulate_dataset": REPLICATES,
-        "fit_models": REPLICATES,
+        # one simulation of its replicates, one fit job for them (a batch)
+        "simulate_dataset": 1,
+        "fit_models": 1,
         "explain": 1,
         "aggregate_results": 1,
         "findings": 1,
@@ -132,7 +133,7 @@ def test_adding_a_dataset_plans_only_its_jobs(clean_run, tmp_path):
     }, out[-3000:]
     planned = re.findall(r"^\s*wildcards: (.*)$", out, flags=re.MULTILINE)
     # simulate and fit (with its oracle) jobs of the new dataset, and its explain job
-    assert len(planned) == 2 * REPLICATES + 1
+    assert len(planned) == 3
     assert all(re.search(rf"\bdataset={new}(,|$)", wildcards) for wildcards in planned), planned
     for outputs in re.findall(r"^\s*output: (.*)$", out, flags=re.MULTILINE):
         for old in DATASETS:

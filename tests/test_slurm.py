@@ -3,13 +3,12 @@
 `tests/cluster/slurm_up.sh` installs Debian's munge, slurmctld and slurmd and starts a one-node
 cluster on this machine (as root with apt-get; elsewhere the test is skipped with the script's
 reason). `config/test.yaml` then runs up to `results/metrics.csv` twice in scratch directories:
-through `--workflow-profile workflow/profiles/slurm` (the executor plugin submits grouped jobs
-with sbatch) and with `--cores 2`. The metrics tables must be identical.
+through `--workflow-profile workflow/profiles/slurm` (the executor plugin submits each
+simulation and fit job with sbatch) and with `--cores 2`. The metrics tables must be identical.
 
 Runs in CI (`make test` runs every test); select it alone with `pytest -m slurm`.
 """
 
-import math
 import re
 import subprocess
 from pathlib import Path
@@ -23,12 +22,11 @@ SLURM_PROFILE = REPO / "workflow" / "profiles" / "slurm"
 CLUSTER_SCRIPTS = REPO / "tests" / "cluster"
 # slurm_up.sh's exit status when this machine cannot host the cluster (not root, no apt-get)
 CANNOT_START = 77
-# config/test.yaml: 4 datasets (two plain, a sweep of two values) x 2 replicates, each
-# (dataset, replicate) unit a simulation and a fit
-UNITS = 4 * 2
-# The test node has 2 CPUs and a grouped job uses 1 (the profile's `cores: 1`): 4 units per
-# group make 2 Slurm jobs that run side by side, instead of the profile's one job of 8 units.
-UNITS_PER_GROUP = 4
+# config/test.yaml: 4 datasets (two plain, a sweep of two values) x 2 replicates; per dataset
+# one simulation job and one fit job (both replicates in one batch)
+DATASETS = 4
+REPLICATES = 2
+SLURM_JOBS = DATASETS * 2
 
 pytestmark = [
     pytest.mark.slurm,
@@ -75,14 +73,12 @@ def test_slurm_run_matches_local_run(slurm_cluster, tmp_path):
         "squeue",
         "--slurm-init-seconds-before-status-checks",
         "5",
-        "--group-components",
-        f"replicate_unit={UNITS_PER_GROUP}",
     )
     _snakemake(local_dir, "--cores", "2")
 
-    # The simulations and fits went through sbatch, grouped as asked; the rest ran locally.
+    # The simulations and fits went through sbatch, one Slurm job each; the rest ran locally.
     slurm_job_ids = re.findall(r"submitted with SLURM jobid (\d+)", slurm_log)
-    assert len(slurm_job_ids) == math.ceil(UNITS / UNITS_PER_GROUP), slurm_log[-6000:]
+    assert len(slurm_job_ids) == SLURM_JOBS, slurm_log[-6000:]
     for job_id in slurm_job_ids:
         state = subprocess.run(
             ["squeue", "--states=all", "--noheader", "--format=%T", f"--jobs={job_id}"],
@@ -94,5 +90,5 @@ def test_slurm_run_matches_local_run(slurm_cluster, tmp_path):
 
     slurm_metrics = (slurm_dir / "results" / "metrics.csv").read_bytes()
     local_metrics = (local_dir / "results" / "metrics.csv").read_bytes()
-    assert slurm_metrics.count(b"\n") == 1 + UNITS * 12  # header + one row per model
+    assert slurm_metrics.count(b"\n") == 1 + DATASETS * REPLICATES * 12  # header + a row per fit
     assert slurm_metrics == local_metrics

@@ -153,10 +153,12 @@ def test_timings_report_logs_and_benchmarks_are_written(first_run):
     }
     assert sidecar["params"]["noise"]["snr"] == 4.0
     for dataset in DATASETS:
+        # one fit job per dataset: config/test.yaml's 2 replicates fit in one batch
+        log = (first_run / f"logs/fit_models/{dataset}/batch1.log").read_text()
         for replicate in REPLICATES:
-            assert (first_run / f"logs/fit_models/{dataset}/rep{replicate}.log").exists()
-            assert (first_run / f"logs/benchmarks/fit_models/{dataset}/rep{replicate}.tsv").exists()
+            assert f"[12/12] {dataset} rep{replicate} huber+elasticnet: " in log
             assert (first_run / f"results/datasets/{dataset}/rep{replicate}.json").exists()
+        assert (first_run / f"logs/benchmarks/fit_models/{dataset}/batch1.tsv").exists()
 
 
 def test_snakemake_report_packages_the_figures(first_run):
@@ -177,8 +179,11 @@ def test_second_dry_run_has_nothing_to_do(first_run):
     assert "Nothing to be done" in output
 
 
-def test_results_do_not_depend_on_cores(first_run, tmp_path):
-    _run(tmp_path, "--cores", "1")
+def test_results_do_not_depend_on_cores_or_batching(first_run, tmp_path):
+    """One core and one replicate per fit job give the bytes of two cores and batches of two."""
+    _run(tmp_path, "--cores", "1", "--config", "replicates_per_job=1")
+    for dataset in DATASETS:
+        assert (tmp_path / f"results/fits/{dataset}/batch{len(REPLICATES)}.npz").exists()
     first = (first_run / "results" / "metrics.csv").read_bytes()
     second = (tmp_path / "results" / "metrics.csv").read_bytes()
     assert first == second
@@ -213,6 +218,7 @@ def test_slurm_profile_plans_the_study(tmp_path):
     """The cluster profile loads with the SLURM executor plugin and plans every job (dry run)."""
     out = _run(tmp_path, "-n", "--workflow-profile", str(REPO / "workflow/profiles/slurm"))
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out, flags=re.MULTILINE))
-    assert counts["fit_models"] == str(len(DATASETS) * len(REPLICATES))
-    assert counts["simulate_dataset"] == str(len(DATASETS) * len(REPLICATES))
+    # one simulation and one fit job per dataset (its replicates in one batch)
+    assert counts["fit_models"] == str(len(DATASETS))
+    assert counts["simulate_dataset"] == str(len(DATASETS))
     assert not (tmp_path / "results").exists()

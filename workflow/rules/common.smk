@@ -4,6 +4,7 @@ import re
 
 from snakemake.io import strip_wildcard_constraints
 
+from normbench.study.batches import batch_numbers, batch_of, batch_replicates
 from normbench.study.config import dataset_names
 from normbench.study.explain import EXPLAIN_REPLICATE, detail_datasets, path_dataset
 
@@ -12,16 +13,18 @@ DATASET_JSON = "results/datasets/{dataset}/rep{replicate}.json"
 # The folders of the dataset files and of the benchmark files, for the report's params.
 DATASETS_DIR = "results/datasets"
 BENCHMARKS_DIR = "logs/benchmarks"
-FIT_CSV = "results/fits/{dataset}/rep{replicate}.csv"
+# One fit job per dataset and batch of replicates (config replicates_per_job, study/batches.py).
+FIT_CSV = "results/fits/{dataset}/batch{batch}.csv"
 # the fits store: coefficients, hyperparameters and CV curves of every pair (study/store_fits.py)
-FITS_NPZ = "results/fits/{dataset}/rep{replicate}.npz"
-TIMING_CSV = "results/timings/{dataset}/rep{replicate}.csv"
-ORACLE_CSV = "results/oracle/{dataset}/rep{replicate}.csv"
+FITS_NPZ = "results/fits/{dataset}/batch{batch}.npz"
+TIMING_CSV = "results/timings/{dataset}/batch{batch}.csv"
+ORACLE_CSV = "results/oracle/{dataset}/batch{batch}.csv"
 EXPLAIN_NPZ = "results/explain/{dataset}.npz"
 
 
 wildcard_constraints:
     replicate=r"\d+",
+    batch=r"\d+",
 
 
 def replicate_numbers():
@@ -50,25 +53,60 @@ def per_replicate_files(pattern):
     return expand(pattern, dataset=dataset_names(config), replicate=replicate_numbers())
 
 
+def batches():
+    """The fit jobs' batch numbers of every dataset (1, 2, ...)."""
+    return batch_numbers(config["replicates"], config["replicates_per_job"])
+
+
+def replicates_of_batch(batch):
+    return batch_replicates(
+        int(batch), config["replicates"], config["replicates_per_job"]
+    )
+
+
+def batch_file(pattern, dataset, replicate):
+    """`pattern` of the batch holding `replicate` of `dataset`."""
+    batch = batch_of(replicate, config["replicates"], config["replicates_per_job"])
+    return pattern.format(dataset=dataset, batch=batch)
+
+
+def per_batch_files(pattern):
+    """`pattern` expanded over every configured dataset and batch, in config order."""
+    return expand(pattern, dataset=dataset_names(config), batch=batches())
+
+
 def job_identities():
-    """[dataset, replicate] of every fit job, in the order of per_replicate_files."""
+    """[dataset, replicates] of every fit job, in the order of per_batch_files."""
     return [
-        [dataset, replicate]
+        [dataset, replicates_of_batch(batch)]
         for dataset in dataset_names(config)
-        for replicate in replicate_numbers()
+        for batch in batches()
     ]
 
 
+def batch_dataset_files(wildcards):
+    """The dataset files a fit job reads: its batch's replicates."""
+    return expand(
+        DATASET_NPZ,
+        dataset=wildcards.dataset,
+        replicate=replicates_of_batch(wildcards.batch),
+    )
+
+
+def batch_replicate_numbers(wildcards):
+    return replicates_of_batch(wildcards.batch)
+
+
 def fit_csvs(wildcards):
-    return per_replicate_files(FIT_CSV)
+    return per_batch_files(FIT_CSV)
 
 
 def timing_csvs(wildcards):
-    return per_replicate_files(TIMING_CSV)
+    return per_batch_files(TIMING_CSV)
 
 
 def oracle_csvs(wildcards):
-    return per_replicate_files(ORACLE_CSV)
+    return per_batch_files(ORACLE_CSV)
 
 
 def explained_datasets():
@@ -81,8 +119,8 @@ def explain_files(wildcards):
 
 
 def report_fits_files(wildcards):
-    """The fits store files the report reads: replicate 1 of every dataset (its CV curves)."""
-    return expand(FITS_NPZ, dataset=dataset_names(config), replicate=1)
+    """The fits store files the report reads: the batch of replicate 1 of every dataset."""
+    return [batch_file(FITS_NPZ, dataset, 1) for dataset in dataset_names(config)]
 
 
 def explain_dataset_file(wildcards):
@@ -91,7 +129,7 @@ def explain_dataset_file(wildcards):
 
 
 def explain_fits_file(wildcards):
-    return FITS_NPZ.format(dataset=wildcards.dataset, replicate=EXPLAIN_REPLICATE)
+    return batch_file(FITS_NPZ, wildcards.dataset, EXPLAIN_REPLICATE)
 
 
 def dataset_replicate_sidecars(wildcards):
@@ -134,7 +172,10 @@ def _rule_benchmarks(job_rule, datasets):
     if not job_rule.benchmark:
         return []
     pattern = strip_wildcard_constraints(str(job_rule.benchmark))
-    return expand(pattern, dataset=datasets, replicate=replicate_numbers())
+    # (a pattern without {replicate} or {batch} repeats its files: the caller drops repeats)
+    return expand(
+        pattern, dataset=datasets, replicate=replicate_numbers(), batch=batches()
+    )
 
 
 def published_check_files(wildcards):

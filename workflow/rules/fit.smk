@@ -1,27 +1,28 @@
-# Fits: every loss x penalty with cross-validation on one dataset replicate. One job per
-# (dataset, replicate) rather than per model, because starting Python with scikit-learn costs
-# seconds, more than many of the fits themselves.
+# Fits: every loss x penalty with cross-validation on a batch of replicates of one dataset
+# (config replicates_per_job). One job fits many models, because starting Python with
+# scikit-learn costs seconds, more than many of the fits themselves.
 
 
 rule fit_models:
     input:
-        npz=DATASET_NPZ,
+        npz=batch_dataset_files,
     output:
         metrics=FIT_CSV,
         timings=TIMING_CSV,
         # what every pair chose and learnt, so later metrics and figures need no refit
         fits=FITS_NPZ,
-        # the oracle (least squares on the true support): a reference for the report, not a
-        # model of the study, so a table of its own; made here to spare a job start per replicate
+        # the loss-matched oracles (fits on the true support): references for the report, not
+        # models of the study, so a table of their own; made here to spare a job start
         oracle=ORACLE_CSV,
     log:
-        "logs/fit_models/{dataset}/rep{replicate}.log",
+        "logs/fit_models/{dataset}/batch{batch}.log",
     benchmark:
-        "logs/benchmarks/fit_models/{dataset}/rep{replicate}.tsv"
+        "logs/benchmarks/fit_models/{dataset}/batch{batch}.tsv"
     conda:
         "../envs/normbench.yaml"
     threads: 1
     params:
+        replicates=batch_replicate_numbers,
         models=config["models"],
         cv=config["cv"],
         seed=config["seed"],

@@ -22,7 +22,8 @@ def main(snakemake):
         for penalty in study_penalties(snakemake.params.models)
     )
     jobs = [
-        JobIdentity(dataset, int(replicate), models) for dataset, replicate in snakemake.params.jobs
+        JobIdentity(dataset, tuple(int(each) for each in replicates), models)
+        for dataset, replicates in snakemake.params.jobs
     ]
     for contract, name in ((FITS, "metrics"), (TIMINGS, "timings"), (ORACLE, "oracle")):
         table = collect_checked(snakemake.input[name], contract, jobs)

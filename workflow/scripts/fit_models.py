@@ -1,28 +1,22 @@
-"""Job script of rule fit_models: every loss x penalty on one dataset replicate, and its oracle."""
+"""Job script of rule fit_models: every loss x penalty and the oracles on a batch of replicates."""
 
 from _normbench_job import run_job
 
 
 def main(snakemake):
-    from normbench.study.fit_job import fit_dataset
-    from normbench.study.oracle import fit_oracle
+    from normbench.study.fit_job import fit_batch
 
-    fit_dataset(
-        snakemake.input.npz,
+    fit_batch(
+        list(snakemake.input.npz),
         dataset=snakemake.wildcards.dataset,
-        replicate=int(snakemake.wildcards.replicate),
+        replicates=[int(each) for each in snakemake.params.replicates],
         models=snakemake.params.models,
         cv=snakemake.params.cv,
         base_seed=snakemake.params.seed,
         metrics_out=snakemake.output.metrics,
         timings_out=snakemake.output.timings,
         fits_out=snakemake.output.fits,
-    )
-    fit_oracle(
-        snakemake.input.npz,
-        dataset=snakemake.wildcards.dataset,
-        replicate=int(snakemake.wildcards.replicate),
-        out=snakemake.output.oracle,
+        oracle_out=snakemake.output.oracle,
     )
 
 

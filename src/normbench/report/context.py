@@ -21,7 +21,7 @@ from normbench.study.findings import (
     interpolant_datasets,
 )
 from normbench.study.store import is_ok, ok_fits, read_table, sort_results, summarize
-from normbench.study.store_fits import read_fits
+from normbench.study.store_fits import read_fits, stored_replicates
 
 #: The natural reference pair: squared loss with the lasso penalty.
 BASELINE = ("l2", "l1")
@@ -324,13 +324,16 @@ def _read_explanations(files) -> dict:
 
 
 def _read_fits(files) -> dict:
-    """``{dataset: {pair: FitRecord}}`` from fits store files ``<dataset>/rep<k>.npz``.
+    """``{dataset: {pair: FitRecord}}`` from fits store files ``<dataset>/batch<b>.npz``.
 
-    The first file of a dataset wins (the workflow declares one replicate per dataset).
+    The first replicate of the first file of a dataset is drawn (the workflow declares the
+    batch holding replicate 1).
     """
     fits = {}
     for path in files or ():
-        fits.setdefault(Path(path).parent.name, read_fits(path))
+        dataset = Path(path).parent.name
+        if dataset not in fits:
+            fits[dataset] = read_fits(path, stored_replicates(path)[0])
     return fits
 
 

@@ -171,7 +171,7 @@ def explain_dataset(
     dataset_path : path
         Replicate :data:`EXPLAIN_REPLICATE` of the dataset (:mod:`normbench.data.contract`).
     fits_path : path
-        Its fits store (:mod:`normbench.study.store_fits`).
+        The fits store holding that replicate (:mod:`normbench.study.store_fits`).
     sidecars : sequence of path
         The JSON sidecars of every replicate of the dataset (their noise scales).
     entry : mapping
@@ -184,7 +184,7 @@ def explain_dataset(
     """
     data = read_dataset(dataset_path)
     arrays = {"noise_median": np.array(_noise_median(entry, sidecars))}
-    for pair, record in ok_records(read_fits(fits_path)).items():
+    for pair, record in ok_records(read_fits(fits_path, EXPLAIN_REPLICATE)).items():
         arrays[f"residuals/{pair}"] = data.y_train - record.predict(data.X_train)
     if paths:
         arrays |= _paths(data, cv)

@@ -1,7 +1,8 @@
-"""Fit every loss x penalty pair on one dataset replicate: the body of one Snakemake job.
+"""Fit every loss x penalty pair on a batch of dataset replicates: the body of one Snakemake job.
 
-One job per (dataset, replicate) keeps Python's start-up (about 2.5 s with scikit-learn) a small
-share of the work.  All pairs share the same folds, so their cross-validation errors and test
+One job fits ``replicates_per_job`` replicates of one dataset, so that Python's start-up (about
+2.5 s with scikit-learn) is a small share of its work.  Within a replicate all pairs share the
+same folds, so their cross-validation errors and test
 metrics are paired across the twelve models.  A pair that raises is recorded as a ``failed`` row
 with its error and the other pairs go on; a pair whose final fit misses its optimality
 certificate is recorded as ``not_converged`` with the solver's message, its metrics kept.
@@ -15,7 +16,8 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -27,6 +29,7 @@ from normbench.models.cv import grid_edge
 from normbench.models.estimators import PenalizedRegressorCV
 from normbench.study.config import RESCALED_ELASTICNET, study_penalties
 from normbench.study.metrics import evaluate
+from normbench.study.oracle import ORACLE_COLUMNS, oracle_file_rows
 from normbench.study.store import METRICS_COLUMNS, TIMINGS_COLUMNS, write_table
 from normbench.study.store_fits import failed_record, fit_record, write_fits
 
@@ -146,7 +149,17 @@ def fit_pair(data, *, loss, penalty, cv, seed, delta=None, fits=None) -> dict:
     }
 
 
-def fit_dataset(
+@dataclass
+class ReplicateFits:
+    """What the fit job learnt on one dataset replicate, before it is written."""
+
+    rows: list[dict]
+    timings: list[dict]
+    records: list
+    n_features: int
+
+
+def fit_replicate(
     dataset_path,
     *,
     dataset: str,
@@ -154,27 +167,12 @@ def fit_dataset(
     models: Mapping,
     cv: Mapping,
     base_seed: int,
-    metrics_out,
-    timings_out,
-    fits_out=None,
     progress=sys.stdout,
-) -> None:
-    """Fit all pairs of ``models`` on one dataset file and write its metrics and timings.
+) -> ReplicateFits:
+    """Fit all pairs of ``models`` on one dataset file; never raises for a failing fit.
 
-    Parameters
-    ----------
-    dataset_path : path
-        A dataset file in the standard format (:mod:`normbench.data.contract`).
-    dataset, replicate : identity of the file, used for the rows and the fold seed.
-    models : mapping with ``losses`` and ``penalties`` lists (and optional ``standardize`` and
-        ``elasticnet_rescale``).
-    cv : mapping, the config's ``cv`` section with defaults filled.
-    base_seed : int
-    metrics_out, timings_out : paths of the two CSV files written.
-    fits_out : path, optional
-        Where to write the fits store of this replicate (:mod:`normbench.study.store_fits`).
-    progress : file-like or None
-        Receives one line per pair as it finishes.
+    A file the dataset contract refuses gives one ``failed`` row per pair with the reason (one
+    refused file must not sink the study). Parameters as :func:`fit_dataset`.
     """
     by_folds = not by_validation(cv)
     try:
@@ -186,23 +184,13 @@ def fit_dataset(
                 "rule must write them"
             )
     except DatasetError as error:
-        # One refused dataset must not sink the study (snakemake --keep-going): its models
-        # become `failed` rows with the reason, which the aggregation and report carry on.
-        _write_refused_dataset(error, dataset, replicate, models, metrics_out, timings_out)
-        if fits_out is not None:
-            refused = [
-                failed_record(loss, penalty, f"dataset refused: {error}")
-                for loss in models["losses"]
-                for penalty in study_penalties(models)
-            ]
-            write_fits(refused, fits_out, n_features=0)
         if progress is not None:
             print(f"{dataset} rep{replicate}: dataset refused: {error}", file=progress, flush=True)
-        return
+        return _refused_dataset(error, dataset, replicate, models)
     settings = {**cv, "standardize": models.get("standardize", True)}
     seed = cv_seed(base_seed, dataset, replicate)
     pairs = [(loss, penalty) for loss in models["losses"] for penalty in study_penalties(models)]
-    rows, timings, fits = [], [], []
+    fitted = ReplicateFits([], [], [], n_features=data.X_train.shape[1])
     huber_delta = None
     # one BLAS thread: results must not depend on the machine's thread pools
     with threadpool_limits(limits=1):
@@ -218,18 +206,19 @@ def fit_dataset(
                     huber_delta = None
             delta = huber_delta if loss == "huber" else None
             row = fit_pair(
-                data, loss=loss, penalty=penalty, cv=settings, seed=seed, delta=delta, fits=fits
+                data,
+                loss=loss,
+                penalty=penalty,
+                cv=settings,
+                seed=seed,
+                delta=delta,
+                fits=fitted.records,
             )
             seconds = time.perf_counter() - start
-            rows.append({"dataset": dataset, "replicate": replicate, **row})
-            timings.append(
-                {
-                    "dataset": dataset,
-                    "replicate": replicate,
-                    "loss": loss,
-                    "penalty": penalty,
-                    "fit_seconds": seconds,
-                }
+            identity = {"dataset": dataset, "replicate": replicate}
+            fitted.rows.append({**identity, **row})
+            fitted.timings.append(
+                {**identity, "loss": loss, "penalty": penalty, "fit_seconds": seconds}
             )
             if progress is not None:
                 print(
@@ -238,13 +227,96 @@ def fit_dataset(
                     file=progress,
                     flush=True,
                 )
+    return fitted
+
+
+def fit_batch(
+    dataset_paths: Sequence,
+    *,
+    dataset: str,
+    replicates: Sequence[int],
+    models: Mapping,
+    cv: Mapping,
+    base_seed: int,
+    metrics_out,
+    timings_out,
+    fits_out=None,
+    oracle_out=None,
+    progress=sys.stdout,
+) -> None:
+    """Fit all pairs on a batch of replicates of one dataset: the body of one fit job.
+
+    One job fits several replicates so that starting Python (about 2.5 s with scikit-learn and
+    the compiled solvers) is a small share of its time (config ``replicates_per_job``). Every
+    replicate is fitted exactly as alone: its folds come from its own seed, so the numbers do
+    not depend on the batching.
+
+    Parameters
+    ----------
+    dataset_paths : sequence of path
+        Dataset files in the standard format (:mod:`normbench.data.contract`), one per replicate.
+    dataset : str
+    replicates : sequence of int
+        The replicate of each file (same order).
+    models : mapping with ``losses`` and ``penalties`` lists (and optional ``standardize`` and
+        ``elasticnet_rescale``).
+    cv : mapping, the config's ``cv`` section with defaults filled.
+    base_seed : int
+    metrics_out, timings_out : paths of the two CSV files written, rows of every replicate.
+    fits_out : path, optional
+        Where to write the fits store of the batch (:mod:`normbench.study.store_fits`).
+    oracle_out : path, optional
+        Where to write the oracles' table of the batch (:mod:`normbench.study.oracle`).
+    progress : file-like or None
+        Receives one line per pair as it finishes.
+    """
+    if len(dataset_paths) != len(replicates):
+        raise ValueError(f"{len(dataset_paths)} dataset files for {len(replicates)} replicates")
+    batch = {}
+    oracles = []
+    for path, replicate in zip(dataset_paths, replicates, strict=True):
+        batch[int(replicate)] = fit_replicate(
+            path,
+            dataset=dataset,
+            replicate=int(replicate),
+            models=models,
+            cv=cv,
+            base_seed=base_seed,
+            progress=progress,
+        )
+        if oracle_out is not None:
+            oracles += oracle_file_rows(path, dataset=dataset, replicate=int(replicate))
+    fitted = batch.values()
+    rows = [row for each in fitted for row in each.rows]
+    timings = [row for each in fitted for row in each.timings]
     write_table(pd.DataFrame(rows, columns=list(METRICS_COLUMNS)), metrics_out)
     write_table(pd.DataFrame(timings, columns=list(TIMINGS_COLUMNS)), timings_out)
     if fits_out is not None:
-        write_fits(fits, fits_out, n_features=data.X_train.shape[1])
+        write_fits(
+            {replicate: each.records for replicate, each in batch.items()},
+            fits_out,
+            n_features={replicate: each.n_features for replicate, each in batch.items()},
+        )
+    if oracle_out is not None:
+        write_table(pd.DataFrame(oracles, columns=list(ORACLE_COLUMNS)), oracle_out)
 
 
-def _write_refused_dataset(error, dataset, replicate, models, metrics_out, timings_out) -> None:
+def fit_dataset(dataset_path, *, replicate: int, **options) -> None:
+    """Fit all pairs of ``models`` on one dataset file and write its metrics and timings.
+
+    A batch of one replicate (:func:`fit_batch`, whose keywords it takes besides these).
+
+    Parameters
+    ----------
+    dataset_path : path
+        A dataset file in the standard format (:mod:`normbench.data.contract`).
+    replicate : int
+        Identity of the file, used for the rows and the fold seed.
+    """
+    fit_batch([dataset_path], replicates=[replicate], **options)
+
+
+def _refused_dataset(error, dataset, replicate, models) -> ReplicateFits:
     """One ``failed`` row per model (and a zero timing) for a dataset the contract refused."""
     identity = [
         {"dataset": dataset, "replicate": replicate, "loss": loss, "penalty": penalty}
@@ -252,7 +324,9 @@ def _write_refused_dataset(error, dataset, replicate, models, metrics_out, timin
         for penalty in study_penalties(models)
     ]
     message = f"dataset refused: {error}"
-    rows = [{**each, "status": "failed", "message": message} for each in identity]
-    write_table(pd.DataFrame(rows, columns=list(METRICS_COLUMNS)), metrics_out)
-    timings = [{**each, "fit_seconds": 0.0} for each in identity]
-    write_table(pd.DataFrame(timings, columns=list(TIMINGS_COLUMNS)), timings_out)
+    return ReplicateFits(
+        rows=[{**each, "status": "failed", "message": message} for each in identity],
+        timings=[{**each, "fit_seconds": 0.0} for each in identity],
+        records=[failed_record(each["loss"], each["penalty"], message) for each in identity],
+        n_features=0,
+    )

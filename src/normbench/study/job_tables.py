@@ -1,7 +1,8 @@
 """The results contract of the per-job tables, checked before they are aggregated.
 
-Each fit job writes three small tables (``results/fits``, ``results/timings`` and
-``results/oracle``, one file per dataset replicate) and the aggregation concatenates them.
+Each fit job (a batch of replicates of one dataset) writes three small tables
+(``results/fits``, ``results/timings`` and ``results/oracle``) and the aggregation concatenates
+them.
 A file that was cut short, edited by hand or overwritten with something else must stop the
 aggregation with a message naming the file and the problem, never be merged: a row missing
 from ``metrics.csv`` or an ``ok`` row with empty metrics would silently change every summary
@@ -114,10 +115,10 @@ ORACLE = TableContract(
 
 @dataclass(frozen=True)
 class JobIdentity:
-    """Which job wrote a file: its dataset, replicate and the models (loss, penalty) it fits."""
+    """Which job wrote a file: its dataset, replicates and the models (loss, penalty) it fits."""
 
     dataset: str
-    replicate: int
+    replicates: tuple[int, ...]
     models: tuple[tuple[str, str], ...]
 
 
@@ -256,26 +257,41 @@ def _identity_problems(
     if job is None:
         return []
     problems = []
-    for column, expected in (("dataset", job.dataset), ("replicate", job.replicate)):
-        found = sorted({str(value) for value in table[column].dropna()} - {str(expected)})
+    for column, expected in (("dataset", [job.dataset]), ("replicate", job.replicates)):
+        allowed = {str(each) for each in expected}
+        found = sorted({str(value) for value in table[column].dropna()} - allowed)
         if found or table[column].isna().any():
+            what = ", ".join(str(each) for each in expected)
+            what = what if len(expected) == 1 else f"one of {what}"
             problems.append(
-                f"column {column} must be {expected} on every line (the job's {column}), "
+                f"column {column} must be {what} on every line (the job's {column}), "
                 f"found {', '.join(found) or 'an empty field'}"
             )
     if contract.per_model:
-        found = [
+        keys = [
             f"{loss}+{penalty}"
             for loss, penalty in zip(table["loss"], table["penalty"], strict=True)
         ]
         wanted = [f"{loss}+{penalty}" for loss, penalty in job.models]
         what = "model"
     else:
-        found = [str(loss) for loss in table["loss"]]
+        keys = [str(loss) for loss in table["loss"]]
         wanted = list(contract.per_loss)
         what = "loss"
+    # within a batch, each key is named with its replicate (when the batch has several)
+    several = len(job.replicates) > 1
+    found = [
+        f"replicate {replicate} {key}" if several else key
+        for replicate, key in zip(table["replicate"], keys, strict=True)
+    ]
+    wanted = [
+        f"replicate {replicate} {key}" if several else key
+        for replicate in job.replicates
+        for key in wanted
+    ]
+    per = f"{what} and replicate" if several else what
     if len(table) != len(wanted):
-        problems.append(f"{len(table)} rows, but the job writes one per {what} ({len(wanted)})")
+        problems.append(f"{len(table)} rows, but the job writes one per {per} ({len(wanted)})")
     absent = [key for key in wanted if key not in found]
     repeated = sorted({key for key in found if found.count(key) > 1})
     unknown = sorted(set(found) - set(wanted))

@@ -200,6 +200,29 @@ def oracle_row(data, *, dataset, replicate, loss="l2"):
     return {**row, "status": status, "message": message, "intercept": intercept}
 
 
+def oracle_file_rows(dataset_path, *, dataset, replicate) -> list[dict]:
+    """The oracle rows of one dataset file, one per loss (:func:`oracle_rows`).
+
+    A file the dataset contract refuses gives ``not_applicable`` rows with the reason: the fit
+    job records the refused dataset as failed rows, the oracles have nothing to fit.
+    """
+    try:
+        data = read_dataset(dataset_path)
+    except DatasetError as error:
+        return [
+            {
+                **dict.fromkeys(ORACLE_COLUMNS, math.nan),
+                "dataset": dataset,
+                "replicate": int(replicate),
+                "loss": loss,
+                "status": "not_applicable",
+                "message": f"{error}",
+            }
+            for loss in ORACLE_LOSSES
+        ]
+    return oracle_rows(data, dataset=dataset, replicate=replicate)
+
+
 def fit_oracle(dataset_path, *, dataset, replicate, out):
     """Fit the oracles on one dataset file and write their table (one row per loss) to ``out``.
 
@@ -212,21 +235,5 @@ def fit_oracle(dataset_path, *, dataset, replicate, out):
     out : path
         CSV file written with :func:`normbench.study.store.write_table`.
     """
-    try:
-        data = read_dataset(dataset_path)
-    except DatasetError as error:
-        # the fit job records the refused dataset as failed rows; the oracles have nothing to fit
-        rows = [
-            {
-                **dict.fromkeys(ORACLE_COLUMNS, math.nan),
-                "dataset": dataset,
-                "replicate": int(replicate),
-                "loss": loss,
-                "status": "not_applicable",
-                "message": f"{error}",
-            }
-            for loss in ORACLE_LOSSES
-        ]
-    else:
-        rows = oracle_rows(data, dataset=dataset, replicate=replicate)
+    rows = oracle_file_rows(dataset_path, dataset=dataset, replicate=replicate)
     write_table(pd.DataFrame(rows, columns=list(ORACLE_COLUMNS)), out)

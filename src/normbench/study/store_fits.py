@@ -1,8 +1,10 @@
-"""The fits store: what every fit of one dataset replicate chose and learnt, kept on disk.
+"""The fits store: what every fit of a batch of dataset replicates chose and learnt, on disk.
 
-The fit job writes one file per (dataset, replicate), ``results/fits/{dataset}/rep{k}.npz``,
-beside its metrics table, so that a metric or a figure added later is computed from the stored
-fits instead of refitting. For every pair it holds:
+The fit job writes one file per (dataset, batch of replicates),
+``results/fits/{dataset}/batch{b}.npz``, beside its metrics table, so that a metric or a figure
+added later is computed from the stored fits instead of refitting. ``replicates`` lists the
+replicates it holds; every entry below is prefixed by its replicate, ``rep{k}/``. For every pair
+of a replicate it holds:
 
 - ``status`` and ``message`` (as in ``metrics.csv``; a failed pair has nothing else);
 - the coefficients on the original scale, sparse: the indices and values of the nonzeros, in
@@ -24,7 +26,7 @@ import io
 import math
 import os
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +40,7 @@ __all__ = [
     "fit_record",
     "ok_records",
     "read_fits",
+    "stored_replicates",
     "write_fits",
     "write_npz",
 ]
@@ -187,24 +190,47 @@ def write_npz(arrays: Mapping[str, np.ndarray], path) -> None:
     os.replace(partial, path)
 
 
-def write_fits(records, path, *, n_features: int) -> None:
-    """Write the records of one dataset replicate to ``path`` (parents created).
+def write_fits(batch: Mapping[int, Sequence[FitRecord]], path, *, n_features) -> None:
+    """Write the records of a batch of replicates of one dataset to ``path`` (parents created).
 
     Parameters
     ----------
-    records : iterable of FitRecord
-        One per pair, in the order of the metrics table.
+    batch : mapping
+        ``{replicate: records}``, the records one per pair in the order of the metrics table.
     path : str or path-like
-    n_features : int
-        ``p`` of the dataset, the length of every coefficient vector.
+    n_features : int or mapping
+        ``p`` of the dataset (or ``{replicate: p}``), the length of every coefficient vector; a
+        replicate whose dataset was refused has no coefficients and may give 0.
     """
-    records = list(records)
-    for record in records:
-        if record.coef is not None and record.coef.shape != (n_features,):
-            raise ValueError(
-                f"{record.pair}: coef has shape {record.coef.shape}, expected ({n_features},)"
-            )
-    write_npz(_arrays(records, n_features), path)
+    arrays = {"replicates": np.array(sorted(batch), dtype=np.int64)}
+    for replicate in sorted(batch):
+        records = list(batch[replicate])
+        p = n_features[replicate] if isinstance(n_features, Mapping) else n_features
+        for record in records:
+            if record.coef is not None and record.coef.shape != (p,):
+                raise ValueError(
+                    f"replicate {replicate}, {record.pair}: coef has shape {record.coef.shape}, "
+                    f"expected ({p},)"
+                )
+        for name, value in _arrays(records, p).items():
+            arrays[f"rep{replicate}/{name}"] = value
+    write_npz(arrays, path)
+
+
+def _load(path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {name: archive[name] for name in archive.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path}: not a readable fits store ({error})") from error
+
+
+def stored_replicates(path) -> list[int]:
+    """The replicates a fits store holds, in increasing order."""
+    stored = _load(path)
+    if "replicates" not in stored:
+        raise ValueError(f"{path}: fits store lacks ['replicates']")
+    return [int(each) for each in stored["replicates"]]
 
 
 def _record(stored: Mapping[str, np.ndarray], index: int) -> FitRecord:
@@ -228,12 +254,14 @@ def _record(stored: Mapping[str, np.ndarray], index: int) -> FitRecord:
     )
 
 
-def read_fits(path) -> dict[str, FitRecord]:
-    """Read a fits store written by :func:`write_fits`.
+def read_fits(path, replicate: int | None = None) -> dict[str, FitRecord]:
+    """Read one replicate's fits from a store written by :func:`write_fits`.
 
     Parameters
     ----------
     path : str or path-like
+    replicate : int, optional
+        Which replicate of the batch; may be left out when the file holds only one.
 
     Returns
     -------
@@ -243,17 +271,26 @@ def read_fits(path) -> dict[str, FitRecord]:
     Raises
     ------
     ValueError
-        If the file is not a fits store (names the file and what is missing).
+        If the file is not a fits store or lacks the replicate (names the file and what is
+        missing).
     """
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            stored = {name: archive[name] for name in archive.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{path}: not a readable fits store ({error})") from error
+    archive = _load(path)
+    held = [int(each) for each in archive.get("replicates", [])]
+    if replicate is None and len(held) == 1:
+        replicate = held[0]
+    if replicate is None or int(replicate) not in held:
+        wanted = "a replicate" if replicate is None else f"replicate {replicate}"
+        raise ValueError(f"{path}: name {wanted} of the fits store; it holds {held or 'none'}")
+    prefix = f"rep{int(replicate)}/"
+    stored = {
+        name.removeprefix(prefix): value
+        for name, value in archive.items()
+        if name.startswith(prefix)
+    }
     required = ("pairs", "status", "message", "n_features", "coef_indptr", "coef_index")
     missing = [name for name in required if name not in stored]
     if missing:
-        raise ValueError(f"{path}: fits store lacks {missing}")
+        raise ValueError(f"{path}: fits store lacks {missing} for replicate {replicate}")
     records = [_record(stored, index) for index in range(len(stored["pairs"]))]
     return {record.pair: record for record in records}
 

@@ -1,0 +1,33 @@
+"""The batches of replicates of the fit jobs (config replicates_per_job)."""
+
+import pytest
+
+from normbench.study.batches import batch_numbers, batch_of, batch_replicates
+
+
+@pytest.mark.parametrize(("replicates", "per_job"), [(10, 10), (10, 3), (7, 1), (2, 10), (1, 1)])
+def test_batches_cover_every_replicate_once_in_order(replicates, per_job):
+    covered = [
+        replicate
+        for batch in batch_numbers(replicates, per_job)
+        for replicate in batch_replicates(batch, replicates, per_job)
+    ]
+    assert covered == list(range(1, replicates + 1))
+    for batch in batch_numbers(replicates, per_job):
+        members = batch_replicates(batch, replicates, per_job)
+        assert 1 <= len(members) <= per_job
+        assert all(batch_of(each, replicates, per_job) == batch for each in members)
+
+
+def test_the_last_batch_takes_what_is_left():
+    assert batch_numbers(10, 4) == [1, 2, 3]
+    assert batch_replicates(3, 10, 4) == [9, 10]
+
+
+def test_impossible_batches_are_refused_with_the_range():
+    with pytest.raises(ValueError, match="batch 4 does not exist: .* batches 1 to 3"):
+        batch_replicates(4, 10, 4)
+    with pytest.raises(ValueError, match="replicate 11 is not in 1 ... 10"):
+        batch_of(11, 10, 4)
+    with pytest.raises(ValueError, match=r"replicates_per_job \(0\) must be at least 1"):
+        batch_numbers(10, 0)
