@@ -32,10 +32,11 @@ On Linux the peak is reset just before the fit (``5 > /proc/self/clear_refs``), 
 fit's alone. Where that is impossible the whole process's ``ru_maxrss`` is used instead and the
 cell is marked ``~``: an approximation, as that peak may be the simulation's.
 
-``--budget`` seconds (default 120) of fitting per point: a fit still running then is killed and
-recorded as ``over budget``, and the pair's larger points are not run but printed as
-``skipped``; a process that dies (e.g. out of memory) is ``failed`` and skips the rest too. A
-``*`` marks a path on which some lam did not meet its optimality certificate.
+``--budget`` seconds (default 120) of fitting per point (start-up and simulation not counted): a
+fit still running then is killed and recorded as ``over budget``, and the pair's larger points
+are not run but printed as ``skipped``; a process that dies (e.g. out of memory) is ``failed``
+and skips the rest too. A ``*`` marks a path on which some lam did not meet its optimality
+certificate.
 
 Exponents, per pair: the least-squares slope of log seconds on log n (resp. log p) over the
 points measured, and the slope between the two largest (the smallest points are dominated by
