@@ -53,6 +53,21 @@ def test_lam_grid_shapes():
     assert np.isnan(lam_grid(X, y, loss="l2", penalty="none")).all()
 
 
+def test_ridge_spans_its_own_range_around_the_lasso_lam_max():
+    X, y = _data()
+    Xc = X - X.mean(0)
+    top = lam_max(Xc, y, loss="l2")
+    ridge = lam_grid(Xc, y, loss="l2", penalty="l2", n_lams=9, eps=1e-2, ridge_eps=1e-4)
+    np.testing.assert_allclose([ridge[0], ridge[4], ridge[-1]], [top * 1e4, top, top * 1e-4])
+    # the sparse penalties keep eps
+    lasso = lam_grid(Xc, y, loss="l2", penalty="l1", n_lams=9, eps=1e-2, ridge_eps=1e-4)
+    assert lasso[-1] == pytest.approx(top * 1e-2)
+    # and the estimator tunes ridge over that grid
+    est = PenalizedRegressorCV(penalty="l2", n_lams=9, eps=1e-2, ridge_eps=1e-4, standardize=False)
+    est.fit(Xc, y)
+    np.testing.assert_allclose(est.lams_[0], ridge)
+
+
 def test_folds_partition_and_are_seeded():
     folds = kfold_indices(23, 4, seed=5)
     tests = np.concatenate([test for _, test in folds])

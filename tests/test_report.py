@@ -1155,6 +1155,25 @@ def test_tuning_counts_edges_and_warns(tmp_path):
     assert "No fits store was given" in text
 
 
+@pytest.mark.parametrize(
+    ("column", "edge", "penalty", "meaning"),
+    [
+        ("lam_at_edge", "high", "l1", "λ_max: the null model"),
+        ("lam_at_edge", "high", "l2", "the null model"),
+        ("lam_at_edge", "low", "l2", "ridge at its least regularised: the interpolant wins"),
+        ("lam_at_edge", "low", "l1", None),
+        ("l1_ratio_at_edge", "high", "elasticnet", "toward the lasso, a pair of its own"),
+        ("l1_ratio_at_edge", "low", "elasticnet", None),
+        ("delta_at_edge", "low", "l1", "toward the l1 loss, a pair of its own"),
+        ("delta_at_edge", "high", "elasticnet", "toward the l2 loss, a pair of its own"),
+    ],
+)
+def test_each_grid_edge_says_what_it_tends_to(column, edge, penalty, meaning):
+    from normbench.report.sections.tuning import edge_meaning
+
+    assert edge_meaning(column, edge, penalty) == meaning
+
+
 def test_scenario_descriptions_show_only_what_applies():
     from normbench.report.prose import describe_design, describe_noise
 

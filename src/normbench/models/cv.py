@@ -39,14 +39,23 @@ def lam_max(X, y, *, loss, l1_ratio=1.0, delta=None) -> float:
     return float(score / max(l1_ratio, 1e-300))
 
 
-def lam_grid(X, y, *, loss, penalty, l1_ratio=None, delta=None, n_lams=30, eps=1e-3):
-    """Decreasing log-spaced ``lam`` grid for one pair (see the module docstring)."""
+def lam_grid(
+    X, y, *, loss, penalty, l1_ratio=None, delta=None, n_lams=30, eps=1e-3, ridge_eps=None
+):
+    """Decreasing log-spaced ``lam`` grid for one pair (see the module docstring).
+
+    The sparse penalties run from ``lam_max`` down to ``eps * lam_max``; ridge, which has no
+    ``lam_max``, from ``lam_max / ridge_eps`` down to ``lam_max * ridge_eps`` around the lasso's
+    (``ridge_eps`` defaults to ``eps``), so that it reaches toward the interpolant below and the
+    null model above.
+    """
     if penalty == "none":
         return np.array([np.nan])
     if penalty == "l2":
+        span = eps if ridge_eps is None else ridge_eps
         top = lam_max(X, y, loss=loss, l1_ratio=1.0, delta=delta)
         top = top if top > 0 else 1.0
-        return np.geomspace(top / eps, top * eps, n_lams)
+        return np.geomspace(top / span, top * span, n_lams)
     ratio = 1.0 if penalty == "l1" else l1_ratio
     top = lam_max(X, y, loss=loss, l1_ratio=ratio, delta=delta)
     top = top if top > 0 else 1.0

@@ -305,7 +305,10 @@ class PenalizedRegressorCV(_LinearModel):
         Number of folds, or ``"validation"`` to tune on the validation set given to :meth:`fit`.
     n_lams : int, default=30
     eps : float, default=1e-3
-        ``lam_min / lam_max``.
+        ``lam_min / lam_max`` of the sparse penalties' grids.
+    ridge_eps : float or None, default=None
+        Ridge's grid runs from ``lam_max / ridge_eps`` to ``lam_max * ridge_eps``; ``None`` uses
+        ``eps``.
     lams : array-like or None
         Explicit decreasing grid (overrides ``n_lams`` / ``eps``).
     l1_ratios : sequence of float, default=(0.2, 0.5, 0.8)
@@ -349,6 +352,7 @@ class PenalizedRegressorCV(_LinearModel):
         cv=5,
         n_lams=30,
         eps=1e-3,
+        ridge_eps=None,
         lams=None,
         l1_ratios=(0.2, 0.5, 0.8),
         delta=None,
@@ -422,6 +426,7 @@ class PenalizedRegressorCV(_LinearModel):
             delta=delta,
             n_lams=self.n_lams,
             eps=self.eps,
+            ridge_eps=self.ridge_eps,
         )
 
     def _cross_validate(

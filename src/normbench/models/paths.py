@@ -86,6 +86,7 @@ def penalized_path(
     lams=None,
     n_lams=30,
     eps=1e-3,
+    ridge_eps=None,
     l1_ratio=None,
     delta=None,
     standardize=True,
@@ -108,7 +109,8 @@ def penalized_path(
         Decreasing penalty levels; ``None`` uses :func:`normbench.models.cv.lam_grid` on the
         standardised design (``n_lams`` values down to ``eps`` times the top).
     n_lams : int, default=30
-    eps : float, default=1e-3
+    eps, ridge_eps : float, default=1e-3 and None
+        The grid's span (:func:`normbench.models.cv.lam_grid`).
     l1_ratio : float, optional
         Elastic-net mixing (``penalty="elasticnet"`` only).
     delta : float, optional
@@ -125,7 +127,7 @@ def penalized_path(
     standardizer = Standardizer(X, standardize)
     Xs = standardizer.transform(X)
     if lams is None:
-        grid = {"n_lams": n_lams, "eps": eps}
+        grid = {"n_lams": n_lams, "eps": eps, "ridge_eps": ridge_eps}
         lams = lam_grid(Xs, y, loss=loss, penalty=penalty, l1_ratio=l1_ratio, delta=delta, **grid)
     solved = solve_path(
         Xs,
@@ -147,7 +149,9 @@ def _rank_index(n_lams):
     return n_lams // 2
 
 
-def coefficient_paths(X, y, *, loss="l2", penalty, l1_ratio=0.5, n_lams=30, eps=1e-3, delta=None):
+def coefficient_paths(
+    X, y, *, loss="l2", penalty, l1_ratio=0.5, n_lams=30, eps=1e-3, ridge_eps=None, delta=None
+):
     """Solve one (loss, penalty) pair along the cross-validation ``lam`` grid.
 
     ``X`` is standardised first (columns centred and scaled to unit variance, as the
@@ -165,6 +169,8 @@ def coefficient_paths(X, y, *, loss="l2", penalty, l1_ratio=0.5, n_lams=30, eps=
     n_lams : int, default=30
     eps : float, default=1e-3
         Ratio of the smallest to the largest ``lam``.
+    ridge_eps : float, optional
+        Ridge's span (:func:`normbench.models.cv.lam_grid`); ``None`` uses ``eps``.
     delta : float, optional
         Huber threshold (``loss="huber"`` only).
 
@@ -184,7 +190,15 @@ def coefficient_paths(X, y, *, loss="l2", penalty, l1_ratio=0.5, n_lams=30, eps=
         raise ValueError("penalty 'none' has no path")
     ratio = l1_ratio if penalty == "elasticnet" else None
     path = penalized_path(
-        X, y, loss=loss, penalty=penalty, l1_ratio=ratio, delta=delta, n_lams=n_lams, eps=eps
+        X,
+        y,
+        loss=loss,
+        penalty=penalty,
+        l1_ratio=ratio,
+        delta=delta,
+        n_lams=n_lams,
+        eps=eps,
+        ridge_eps=ridge_eps,
     )
     return path.lams, np.asarray(path.solved.coefs, dtype=float)
 

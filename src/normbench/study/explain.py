@@ -140,6 +140,7 @@ def _paths(data, cv: Mapping) -> dict[str, np.ndarray]:
                 l1_ratio=PATH_L1_RATIO,
                 n_lams=n_lams,
                 eps=float(cv["eps"]),
+                ridge_eps=cv.get("ridge_eps"),
             )
             fpr, tpr, auc = support_roc(coefs, data.coef)
             arrays |= {

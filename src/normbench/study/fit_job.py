@@ -60,6 +60,7 @@ def make_cv_estimator(
         cv="validation" if by_validation(cv) else cv["folds"],
         n_lams=cv["n_lams"],
         eps=cv["eps"],
+        ridge_eps=cv.get("ridge_eps"),
         l1_ratios=tuple(cv["l1_ratios"]),
         huber_multiplier=cv["huber_multiplier"],
         delta_factors=tuple(cv.get("delta_factors", (1.0,))),

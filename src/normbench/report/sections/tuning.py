@@ -38,7 +38,10 @@ def edge_counts(metrics):
 
 
 def _warnings(counts, datasets):
-    """Sentences for every pair on an edge in more than EDGE_WARNING_SHARE of its fits."""
+    """Every pair on an edge in more than EDGE_WARNING_SHARE of its fits: (sentence, covered).
+
+    ``covered`` is true where the edge is a limit the study fits otherwise (:func:`edge_meaning`).
+    """
     sentences = []
     for row in counts.itertuples(index=False):
         if row.dataset not in datasets:
@@ -52,12 +55,30 @@ def _warnings(counts, datasets):
                     f"{row.dataset}, {pair_label(row.loss, row.penalty)}: {name} at the {edge} "
                     f"edge of its grid in {hits} of {row.n} fits"
                 )
-                if column == "lam_at_edge" and edge == "low" and row.penalty == "l2":
-                    text += " (ridge at its least regularised: the interpolant wins)"
-                elif column == "lam_at_edge" and edge == "high" and row.penalty != "l2":
-                    text += " (λ_max: the null model)"
-                sentences.append(text + ".")
+                meaning = edge_meaning(column, edge, row.penalty)
+                sentences.append((text + (f" ({meaning})" if meaning else "") + ".", bool(meaning)))
     return sentences
+
+
+def edge_meaning(column, edge, penalty):
+    """What a choice on this edge tends to, where the study covers that limit otherwise.
+
+    Most edges of our grids are limits the study fits as pairs of their own (δ → 0 is the l1
+    loss, δ → ∞ the l2 loss, l1_ratio → 1 the lasso) or natural ends (λ_max, the null model);
+    an edge without such a meaning says the grid may have cut the CV minimum off (None).
+    """
+    if column == "lam_at_edge":
+        if edge == "high":
+            return "the null model" if penalty == "l2" else "λ_max: the null model"
+        if penalty == "l2":
+            return "ridge at its least regularised: the interpolant wins"
+        return None
+    if column == "l1_ratio_at_edge":
+        return "toward the lasso, a pair of its own" if edge == "high" else None
+    if column == "delta_at_edge":
+        loss = "l1" if edge == "low" else "l2"
+        return f"toward the {loss} loss, a pair of its own"
+    return None
 
 
 def _edge_table(counts, dataset):
@@ -145,22 +166,38 @@ def render(ctx):
     counts = edge_counts(ctx.metrics)
     if counts.empty or len(counts.columns) <= 4:
         return None
-    warnings = _warnings(counts, set(ctx.all_datasets))
+    found = _warnings(counts, set(ctx.all_datasets))
+    cut = [text for text, covered in found if not covered]
+    limits = [text for text, covered in found if covered]
     share = f"{100 * EDGE_WARNING_SHARE:.0f}%"
     parts = [
         "<p>Each fit records whether its tuned λ, l1_ratio and δ landed on the lowest or "
         "highest value of its grid (<code>*_at_edge</code> in <code>results/metrics.csv</code>)"
-        ": there the grid may have cut off the CV minimum. For λ, low is the least "
-        "regularised fit and high is λ_max (for a sparse penalty, the null model).</p>",
+        ". Most edges are limits the study covers: λ_max is the null model, ridge's smallest λ "
+        "tends to the interpolant (the penalty none), l1_ratio → 1 is the lasso and Huber's δ "
+        "→ 0 or ∞ the l1 or l2 loss, each fitted as a pair of its own. Any other edge (a "
+        "sparse penalty's smallest λ, the smallest l1_ratio) may have cut off the CV "
+        "minimum.</p>",
         (
-            f'<p class="warn"><b>{len(warnings)} pair(s) and scenario(s) on a grid edge in more '
-            f"than {share} of the fits.</b></p>\n"
+            f'<p class="warn"><b>{len(cut)} pair(s) and scenario(s) on an edge that may have '
+            f"cut off the CV minimum, in more than {share} of the fits.</b></p>\n"
             + html_details(
                 "Which, and which edge",
-                "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in warnings) + "</ul>",
+                "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in cut) + "</ul>",
             )
-            if warnings
-            else f'<p class="ok">No pair is on a grid edge in more than {share} of its fits.</p>'
+            if cut
+            else f'<p class="ok">No pair is on an edge that may have cut off the CV minimum in '
+            f"more than {share} of its fits.</p>"
+        ),
+        (
+            f"<p>{len(limits)} pair(s) and scenario(s) at a covered limit in more than {share} "
+            "of the fits.</p>\n"
+            + html_details(
+                "Which, and which limit",
+                "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in limits) + "</ul>",
+            )
+            if limits
+            else ""
         ),
         html_details(
             "Edge hits per pair, scenario by scenario",
