@@ -1163,7 +1163,7 @@ def test_tuning_counts_edges_and_warns(tmp_path):
         ("lam_at_edge", "low", "l2", "ridge at its least regularised: the interpolant wins"),
         ("lam_at_edge", "low", "l1", None),
         ("l1_ratio_at_edge", "high", "elasticnet", "toward the lasso, a pair of its own"),
-        ("l1_ratio_at_edge", "low", "elasticnet", None),
+        ("l1_ratio_at_edge", "low", "elasticnet", "toward ridge, a pair of its own"),
         ("delta_at_edge", "low", "l1", "toward the l1 loss, a pair of its own"),
         ("delta_at_edge", "high", "elasticnet", "toward the l2 loss, a pair of its own"),
     ],

@@ -64,7 +64,8 @@ def edge_meaning(column, edge, penalty):
     """What a choice on this edge tends to, where the study covers that limit otherwise.
 
     Most edges of our grids are limits the study fits as pairs of their own (δ → 0 is the l1
-    loss, δ → ∞ the l2 loss, l1_ratio → 1 the lasso) or natural ends (λ_max, the null model);
+    loss, δ → ∞ the l2 loss, l1_ratio → 1 the lasso and → 0 ridge) or natural ends (λ_max,
+    the null model);
     an edge without such a meaning says the grid may have cut the CV minimum off (None).
     """
     if column == "lam_at_edge":
@@ -74,7 +75,8 @@ def edge_meaning(column, edge, penalty):
             return "ridge at its least regularised: the interpolant wins"
         return None
     if column == "l1_ratio_at_edge":
-        return "toward the lasso, a pair of its own" if edge == "high" else None
+        penalty = "the lasso" if edge == "high" else "ridge"
+        return f"toward {penalty}, a pair of its own"
     if column == "delta_at_edge":
         loss = "l1" if edge == "low" else "l2"
         return f"toward the {loss} loss, a pair of its own"
@@ -174,10 +176,9 @@ def render(ctx):
         "<p>Each fit records whether its tuned λ, l1_ratio and δ landed on the lowest or "
         "highest value of its grid (<code>*_at_edge</code> in <code>results/metrics.csv</code>)"
         ". Most edges are limits the study covers: λ_max is the null model, ridge's smallest λ "
-        "tends to the interpolant (the penalty none), l1_ratio → 1 is the lasso and Huber's δ "
-        "→ 0 or ∞ the l1 or l2 loss, each fitted as a pair of its own. Any other edge (a "
-        "sparse penalty's smallest λ, the smallest l1_ratio) may have cut off the CV "
-        "minimum.</p>",
+        "tends to the interpolant (the penalty none), l1_ratio → 1 is the lasso and → 0 ridge, "
+        "Huber's δ → 0 or ∞ the l1 or l2 loss, each fitted as a pair of its own. A sparse "
+        "penalty's smallest λ is the one edge that may have cut off the CV minimum.</p>",
         (
             f'<p class="warn"><b>{len(cut)} pair(s) and scenario(s) on an edge that may have '
             f"cut off the CV minimum, in more than {share} of the fits.</b></p>\n"
