@@ -147,6 +147,20 @@ def test_write_findings_writes_the_table_and_its_method(tmp_path):
     assert (tmp_path / "findings.json").read_text().count('"m"') == 1
 
 
+def test_a_loss_effect_in_most_scenarios_names_the_exceptions():
+    datasets = ("contaminated", "heavy", "gaussian")
+    effects = {
+        (dataset, loss, penalty): 0.3
+        for dataset in ("contaminated", "heavy")
+        for loss in ("l1", "huber")
+        for penalty in ("l1", "elasticnet")
+    }
+    metrics = _metrics(effects, datasets=datasets, seed=2)
+    text = " ".join(answer_sentences(findings_table(metrics), answer_table(metrics)))
+    assert "the loss matters in 2 of 3 scenarios, where a robust loss" in text
+    assert "only under gaussian is no difference in model_error detectable" in text
+
+
 def test_a_loss_effect_in_one_scenario_only_is_said_so():
     datasets = ("contaminated", "gaussian")
     effects = {

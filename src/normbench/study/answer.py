@@ -228,6 +228,13 @@ def _scope_sentence(subject, matters, scenarios, metric_name, detail=""):
             f"{detail}."
         )
     others = [s for s in scenarios if s not in matters]
+    if len(matters) > len(others):
+        # name the exceptions, not the rule: "in 11 of 12 scenarios ...; only under X ..."
+        return (
+            f"With a sparse penalty, {subject} matters in {len(matters)} of {len(scenarios)} "
+            f"scenarios{detail}; only under {_join(others)} is no difference in {metric_name} "
+            "detectable."
+        )
     return (
         f"With a sparse penalty, {subject} matters only under {_join(matters)}{detail}; under "
         f"{_join(others)} no difference in {metric_name} is detectable."
