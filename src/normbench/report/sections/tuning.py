@@ -173,12 +173,11 @@ def render(ctx):
     limits = [text for text, covered in found if covered]
     share = f"{100 * EDGE_WARNING_SHARE:.0f}%"
     parts = [
-        "<p>Each fit records whether its tuned λ, l1_ratio and δ landed on the lowest or "
-        "highest value of its grid (<code>*_at_edge</code> in <code>results/metrics.csv</code>)"
-        ". Most edges are limits the study covers: λ_max is the null model, ridge's smallest λ "
-        "tends to the interpolant (the penalty none), l1_ratio → 1 is the lasso and → 0 ridge, "
-        "Huber's δ → 0 or ∞ the l1 or l2 loss, each fitted as a pair of its own. A sparse "
-        "penalty's smallest λ is the one edge that may have cut off the CV minimum.</p>",
+        "<p>Each fit records whether its tuned λ, l1_ratio and δ landed on an end of its grid "
+        "(<code>*_at_edge</code> in <code>results/metrics.csv</code>). Most ends are limits "
+        "fitted elsewhere: λ_max is the null model, ridge's smallest λ tends to the interpolant, "
+        "l1_ratio to the lasso or ridge, Huber's δ to the l1 or l2 loss. Only a sparse "
+        "penalty's smallest λ may cut off the CV minimum.</p>",
         (
             f'<p class="warn"><b>{len(cut)} pair(s) and scenario(s) on an edge that may have '
             f"cut off the CV minimum, in more than {share} of the fits.</b></p>\n"
@@ -191,10 +190,9 @@ def render(ctx):
             f"more than {share} of its fits.</p>"
         ),
         (
-            f"<p>{len(limits)} pair(s) and scenario(s) at a covered limit in more than {share} "
-            "of the fits.</p>\n"
-            + html_details(
-                "Which, and which limit",
+            html_details(
+                f"{len(limits)} pair(s) and scenario(s) at a limit fitted elsewhere in more than "
+                f"{share} of the fits",
                 "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in limits) + "</ul>",
             )
             if limits
