@@ -39,7 +39,15 @@ def test_schema_is_a_valid_json_schema():
 @pytest.mark.parametrize("name", CONFIGS)
 def test_shipped_configs_validate(name):
     config = validate_config(load_yaml(REPO / "config" / name), SCHEMA)
-    assert set(config) == {"seed", "replicates", "models", "cv", "datasets", "limits"}
+    assert set(config) == {
+        "seed",
+        "replicates",
+        "replicates_per_job",
+        "models",
+        "cv",
+        "datasets",
+        "limits",
+    }
     assert config["models"]["losses"] == ["l2", "l1", "huber"]
     assert config["models"]["penalties"] == ["none", "l1", "l2", "elasticnet"]
     generators = {"simulate", "semisynthetic"} if name == "quick.yaml" else {"simulate"}
@@ -50,8 +58,9 @@ def test_default_study_is_the_documented_one():
     config = validate_config(load_yaml(REPO / "config" / "config.yaml"), SCHEMA)
     assert (config["seed"], config["replicates"]) == (1, 10)
     assert config["cv"]["folds"] == 5 and config["cv"]["n_lams"] == 20
-    assert config["cv"]["l1_ratios"] == [0.5, 0.95] and config["cv"]["rule"] == "min"
-    assert config["cv"]["delta_factors"] == [0.5, 1.0, 2.0]
+    assert config["cv"]["l1_ratios"] == [0.2, 0.5, 0.8, 0.95] and config["cv"]["rule"] == "min"
+    assert config["cv"]["delta_factors"] == [0.25, 0.5, 1.0, 2.0, 4.0]
+    assert (config["cv"]["eps"], config["cv"]["ridge_eps"]) == (0.01, 0.0001)
     scenarios = ["gaussian", "heavy_tails", "skewed", "contaminated"]
     snrs = ["0p25", "1p0", "4p0"]
     assert list(config["datasets"]) == [f"{s}__snr_{v}" for s in scenarios for v in snrs]
@@ -101,6 +110,7 @@ def test_defaults_are_filled_at_every_level():
         "folds": 5,
         "n_lams": 30,
         "eps": 0.001,
+        "ridge_eps": 0.001,
         "l1_ratios": [0.2, 0.5, 0.8],
         "rule": "min",
         "criterion": "own_loss",
@@ -171,7 +181,11 @@ MALFORMED = [
     (("models", "penalties"), ["ridge"], ["models.penalties[0]", "none, l1, l2, elasticnet"]),
     (("models", "losses"), [], ["models.losses", "empty list", "l2, l1, huber"]),
     (("models", "losses"), ["l1", "l1"], ["models.losses", "'l1' is listed twice"]),
-    (("sede",), 3, ["unknown key 'sede'", "seed, replicates, models, cv, datasets"]),
+    (
+        ("sede",),
+        3,
+        ["unknown key 'sede'", "seed, replicates, replicates_per_job, models, cv, datasets"],
+    ),
     (("datasets", "toy", "noize"), {}, ["unknown key 'datasets.toy.noize'", "noise"]),
     (("cv", "fold"), 3, ["unknown key 'cv.fold'", "folds, n_lams"]),
     (("seed",), "one", ["'seed'", "must be an integer"]),
@@ -357,8 +371,8 @@ def test_user_dataset_rule_is_picked_up_without_ambiguity(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, flags=re.MULTILINE))
     assert counts["load_diabetes"] == "2"
-    assert counts["simulate_dataset"] == "2"
-    assert counts["fit_models"] == "4"
+    assert counts["simulate_dataset"] == "1"  # every replicate of a simulated dataset at once
+    assert counts["fit_models"] == "2"  # one per dataset: both replicates in one batch
     assert "results/datasets/diabetes/rep2.npz" in result.stdout
 
 

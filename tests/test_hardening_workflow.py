@@ -146,13 +146,13 @@ def test_study_elsewhere_with_another_normbench_first_and_a_damaged_result(tmp_p
     assert not marker.exists()
 
     # A cut per-job file fails the aggregation: one line naming the job, file and reason.
-    fits = study / "results" / "fits" / "toy" / "rep1.csv"
+    fits = study / "results" / "fits" / "toy" / "batch1.csv"
     fits.write_bytes(fits.read_bytes()[:150])
     result = _snakemake(study, *TARGETS, env=env)
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "normbench: job aggregate_results failed: ResultsError: 1 metrics table(s)" in output
-    assert "results/fits/toy/rep1.csv" in output
+    assert "results/fits/toy/batch1.csv" in output
     assert "Traceback" not in output
     log = (study / "logs" / "aggregate_results.log").read_text()
     assert "Traceback" in log and "ResultsError" in log
