@@ -29,7 +29,7 @@ from normbench.models.cv import grid_edge
 from normbench.models.estimators import PenalizedRegressorCV
 from normbench.study.config import RESCALED_ELASTICNET, study_penalties
 from normbench.study.metrics import evaluate
-from normbench.study.oracle import ORACLE_COLUMNS, oracle_file_rows
+from normbench.study.oracle import ORACLE_COLUMNS, oracle_file_rows, oracle_rows
 from normbench.study.store import METRICS_COLUMNS, TIMINGS_COLUMNS, write_table
 from normbench.study.store_fits import failed_record, fit_record, write_fits
 
@@ -158,6 +158,8 @@ class ReplicateFits:
     timings: list[dict]
     records: list
     n_features: int
+    #: the dataset as read, for the oracles (None where the contract refused the file)
+    data: object = None
 
 
 def fit_replicate(
@@ -191,7 +193,7 @@ def fit_replicate(
     settings = {**cv, "standardize": models.get("standardize", True)}
     seed = cv_seed(base_seed, dataset, replicate)
     pairs = [(loss, penalty) for loss in models["losses"] for penalty in study_penalties(models)]
-    fitted = ReplicateFits([], [], [], n_features=data.X_train.shape[1])
+    fitted = ReplicateFits([], [], [], n_features=data.X_train.shape[1], data=data)
     huber_delta = None
     # one BLAS thread: results must not depend on the machine's thread pools
     with threadpool_limits(limits=1):
@@ -276,7 +278,7 @@ def fit_batch(
     batch = {}
     oracles = []
     for path, replicate in zip(dataset_paths, replicates, strict=True):
-        batch[int(replicate)] = fit_replicate(
+        done = fit_replicate(
             path,
             dataset=dataset,
             replicate=int(replicate),
@@ -286,7 +288,15 @@ def fit_batch(
             progress=progress,
         )
         if oracle_out is not None:
-            oracles += oracle_file_rows(path, dataset=dataset, replicate=int(replicate))
+            # the data as the fits read it; a refused file is read again under the oracles'
+            # own rules (they need no folds), which name the reason in their rows
+            oracles += (
+                oracle_rows(done.data, dataset=dataset, replicate=int(replicate))
+                if done.data is not None
+                else oracle_file_rows(path, dataset=dataset, replicate=int(replicate))
+            )
+        done.data = None  # a batch keeps its rows, not its replicates' data
+        batch[int(replicate)] = done
     fitted = batch.values()
     rows = [row for each in fitted for row in each.rows]
     timings = [row for each in fitted for row in each.timings]
