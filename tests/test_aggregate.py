@@ -3,6 +3,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from metrics_tables import results_table
 
 from normbench.study.store import (
     METRICS_COLUMNS,
@@ -17,30 +18,23 @@ from normbench.study.store import (
 
 LOSSES = ("l2", "l1", "huber")
 PENALTIES = ("none", "l1", "l2", "elasticnet")
+IDENTITY = ("dataset", "replicate", "loss", "penalty", "status", "message")
 
 
 def _metrics_frame(datasets=("alpha", "beta"), replicates=(0, 1, 2), seed=0):
     """A full metrics table with deterministic pseudo-random values."""
     rng = np.random.default_rng(np.random.SeedSequence(seed))
-    rows = []
-    for dataset in datasets:
-        for replicate in replicates:
-            for loss in LOSSES:
-                for penalty in PENALTIES:
-                    row = {column: rng.random() for column in METRICS_COLUMNS}
-                    row.update(
-                        dataset=dataset,
-                        replicate=replicate,
-                        loss=loss,
-                        penalty=penalty,
-                        status="ok",
-                        message="",
-                        n_train=100,
-                        p=50,
-                        n_nonzero=int(rng.integers(0, 50)),
-                    )
-                    rows.append(row)
-    return pd.DataFrame(rows, columns=list(METRICS_COLUMNS))
+    measured = [c for c in METRICS_COLUMNS if c not in IDENTITY]
+
+    def values(*_):
+        return {
+            **{column: rng.random() for column in measured},
+            "n_train": 100,
+            "p": 50,
+            "n_nonzero": int(rng.integers(0, 50)),
+        }
+
+    return results_table(values, datasets=datasets, replicates=replicates, columns=METRICS_COLUMNS)
 
 
 def _write_csv(path, frame):
