@@ -5,7 +5,8 @@ penalty       method (certificate)
 ============  ==============================================================================
 none, l1      linear programme on a working set of features, HiGHS primal simplex, basis kept
               along the path (LP optimality + KKT of the features left out)
-l2            dual QP in n variables, HiGHS, basis kept along the path (QP optimality)
+l2            dual box QP in n variables, dense active-set kernel warm started along the
+              path, HiGHS as fallback (duality gap)
 elasticnet    globalised semismooth Newton on the n-dim dual, dense active-set QP steps
               (duality gap)
 ============  ==============================================================================
