@@ -112,6 +112,11 @@ NEWTON_CHAIN = 4
 #: Levenberg-Marquardt damping, relative to the largest curvature, when the Newton system is
 #: singular
 NEWTON_DAMPING = 1e-3
+#: the active set's Gram matrix is kept between Newton steps while the active set has at most
+#: this many features per row of ``X`` (beyond it the ``n``-dimensional Woodbury form is cheaper)
+GRAM_FEATURES_PER_ROW = 1.5
+#: the Gram matrix is formed afresh once more than one row in this many changed Huber zone
+GRAM_REBUILD_SHARE = 16
 
 
 @njit(cache=True, fastmath=False)
@@ -176,24 +181,32 @@ def _anderson_step(X, y, r, psi_r, w, b_arr, active, history, kappa, mu, delta):
 
 
 @njit(cache=True, fastmath=False)
-def _cholesky_solve(H, g):
-    """Solve ``H d = g`` for a symmetric ``H``; ``ok`` is False when ``H`` is not safely positive
+def _cholesky_factor(H):
+    """Cholesky factor of a symmetric ``H``; ``ok`` is False when ``H`` is not safely positive
     definite (a pivot below ``1e-12`` of the largest diagonal entry)."""
     m = H.shape[0]
-    d = np.zeros(m)
     top = 0.0
     for j in range(m):
         top = max(top, H[j, j])
     try:
         L = np.linalg.cholesky(H)
     except Exception:  # numba raises LinAlgError for an indefinite H; only a bare catch compiles
-        return False, d
+        return False, H
     for j in range(m):
         if not L[j, j] * L[j, j] > 1e-12 * top:
-            return False, d
-    d[:] = g
-    cholesky_substitute(L, d)
-    return True, d
+            return False, L
+    return True, L
+
+
+@njit(cache=True, fastmath=False)
+def _cholesky_solve(H, g):
+    """Solve ``H d = g`` for a symmetric ``H``; ``ok`` as in :func:`_cholesky_factor`."""
+    ok, L = _cholesky_factor(H)
+    d = np.zeros(H.shape[0])
+    if ok:
+        d[:] = g
+        cholesky_substitute(L, d)
+    return ok, d
 
 
 @njit(cache=True, fastmath=False)
@@ -212,11 +225,14 @@ def _woodbury_solve(design, mu, g, n):
         K[i, i] += n * mu
     h = (A.T @ e) / n
     gw = np.ascontiguousarray(g[:m])
-    ok1, z1 = _cholesky_solve(K, A @ gw)
-    ok2, z2 = _cholesky_solve(K, A @ h)
     d = np.zeros(m + 1)
-    if not (ok1 and ok2):
+    ok, L = _cholesky_factor(K)
+    if not ok:
         return False, d
+    z1 = A @ gw
+    cholesky_substitute(L, z1)
+    z2 = A @ h
+    cholesky_substitute(L, z2)
     inv_gw = (gw - A.T @ z1) / mu
     inv_h = (h - A.T @ z2) / mu
     schur = (e @ e) / n - h @ inv_h
@@ -229,7 +245,55 @@ def _woodbury_solve(design, mu, g, n):
 
 
 @njit(cache=True, fastmath=False)
-def _newton_step(X, y, r, psi_r, w, b_arr, active, kappa, mu, delta, inv_n):
+def _active_gram(X, active, inside):
+    """``[X_A, 1]' D [X_A, 1]`` with ``D`` selecting the rows ``inside`` the Huber zone."""
+    n = X.shape[0]
+    a = active.shape[0]
+    design = np.zeros((n, a + 1))
+    for i in range(n):
+        if inside[i]:
+            for k in range(a):
+                design[i, k] = X[i, active[k]]
+            design[i, a] = 1.0
+    return design.T @ design
+
+
+@njit(cache=True, fastmath=False)
+def _refresh_gram(X, active, inside, gram, gram_inside, built):
+    """Bring the active set's Gram matrix to the current Huber zones.
+
+    Rows that entered or left the zone since the Gram matrix was formed are added or removed by
+    rank-one updates; when many rows changed (or nothing is built yet) it is formed afresh.
+    """
+    n = X.shape[0]
+    a = active.shape[0]
+    changed = 0
+    for i in range(n):
+        if inside[i] != gram_inside[i]:
+            changed += 1
+    if not built[0] or changed * GRAM_REBUILD_SHARE > n:
+        gram[:, :] = _active_gram(X, active, inside)
+        gram_inside[:] = inside
+        built[0] = True
+        return
+    row = np.empty(a + 1)
+    row[a] = 1.0
+    for i in range(n):
+        if inside[i] != gram_inside[i]:
+            sign = 1.0 if inside[i] else -1.0
+            for k in range(a):
+                row[k] = X[i, active[k]]
+            for k in range(a + 1):
+                f = sign * row[k]
+                for q in range(a + 1):
+                    gram[k, q] += f * row[q]
+            gram_inside[i] = inside[i]
+
+
+@njit(cache=True, fastmath=False)
+def _newton_step(
+    X, y, r, psi_r, w, b_arr, active, kappa, mu, delta, inv_n, gram, gram_inside, built
+):
     """Newton step on the smooth piece of the objective that holds the current point.
 
     With the signs of the nonzero coefficients and the set of residuals inside the Huber zone
@@ -239,6 +303,11 @@ def _newton_step(X, y, r, psi_r, w, b_arr, active, kappa, mu, delta, inv_n):
     decreases.  For the squared loss a full step lands on the exact optimum of the support, which
     coordinate descent on nearly collinear features approaches only after many sweeps.  Every
     accepted step decreases the objective, so the certificate logic is unchanged.
+
+    The system is gathered from ``gram``, the Gram matrix of the whole active set kept up to date
+    between steps (:func:`_refresh_gram`), when the caller provides one (a small active set);
+    otherwise it is formed from the support's columns, in ``n`` dimensions (Woodbury) when the
+    support outnumbers the rows.
 
     Returns 2 for a full step, 1 for a shortened one, 0 when no step was taken.
     """
@@ -250,20 +319,21 @@ def _newton_step(X, y, r, psi_r, w, b_arr, active, kappa, mu, delta, inv_n):
     if m == 0:
         return 0
     support = np.empty(m, dtype=np.int64)
+    position = np.empty(m + 1, dtype=np.int64)  # rows of the support and intercept in ``gram``
     m = 0
     for k in range(active.shape[0]):
         if w[active[k]] != 0.0:
             support[m] = active[k]
+            position[m] = k
             m += 1
-    design = np.zeros((n, m + 1))
-    inside = 0
+    position[m] = active.shape[0]
+    inside = np.empty(n, dtype=np.bool_)
+    n_inside = 0
     for i in range(n):
-        if abs(r[i]) <= delta:
-            inside += 1
-            for k in range(m):
-                design[i, k] = X[i, support[k]]
-            design[i, m] = 1.0
-    if inside == 0:
+        inside[i] = abs(r[i]) <= delta
+        if inside[i]:
+            n_inside += 1
+    if n_inside == 0:
         return 0
     g = np.empty(m + 1)
     for k in range(m):
@@ -274,8 +344,22 @@ def _newton_step(X, y, r, psi_r, w, b_arr, active, kappa, mu, delta, inv_n):
     for i in range(n):
         s += psi_r[i]
     g[m] = s * inv_n
-    if m < n or mu == 0.0:
-        H = (design.T @ design) * inv_n
+    use_gram = gram.shape[0] == active.shape[0] + 1
+    if use_gram or m < n or mu == 0.0:
+        if use_gram:
+            _refresh_gram(X, active, inside, gram, gram_inside, built)
+            H = np.empty((m + 1, m + 1))
+            for k in range(m + 1):
+                for q in range(m + 1):
+                    H[k, q] = gram[position[k], position[q]] * inv_n
+        else:
+            design = np.zeros((n, m + 1))
+            for i in range(n):
+                if inside[i]:
+                    for k in range(m):
+                        design[i, k] = X[i, support[k]]
+                    design[i, m] = 1.0
+            H = (design.T @ design) * inv_n
         for k in range(m):
             H[k, k] += mu
         ok, d = _cholesky_solve(H, g)
@@ -289,6 +373,12 @@ def _newton_step(X, y, r, psi_r, w, b_arr, active, kappa, mu, delta, inv_n):
                 H[k, k] += NEWTON_DAMPING * top
             ok, d = _cholesky_solve(H, g)
     else:
+        design = np.zeros((n, m + 1))
+        for i in range(n):
+            if inside[i]:
+                for k in range(m):
+                    design[i, k] = X[i, support[k]]
+                design[i, m] = 1.0
         ok, d = _woodbury_solve(design, mu, g, n)
     if not ok:
         return 0
@@ -417,6 +507,10 @@ def huber_enet_cd(X, y, w, b, kappa, mu, delta, tol, max_sweeps, lips, grad, gra
             # violator at once would also admit features that the settled fit no longer wants)
             active = working[w[working] != 0.0]
             history = np.empty((ANDERSON_DEPTH + 1, active.shape[0] + 1))
+            gram_size = active.shape[0] + 1 if active.shape[0] <= GRAM_FEATURES_PER_ROW * n else 0
+            gram = np.empty((gram_size, gram_size))
+            gram_inside = np.zeros(n, dtype=np.bool_)
+            built = np.zeros(1, dtype=np.bool_)
             stored = 0
             since_newton = 0
             newton_every = NEWTON_FIRST
@@ -438,7 +532,20 @@ def huber_enet_cd(X, y, w, b, kappa, mu, delta, tol, max_sweeps, lips, grad, gra
                         # a step cut short at a sign change drops that coefficient: the next
                         # step works on the smaller support
                         outcome = _newton_step(
-                            X, y, r, psi_r, w, b_arr, active, kappa, mu, delta, inv_n
+                            X,
+                            y,
+                            r,
+                            psi_r,
+                            w,
+                            b_arr,
+                            active,
+                            kappa,
+                            mu,
+                            delta,
+                            inv_n,
+                            gram,
+                            gram_inside,
+                            built,
                         )
                         if outcome != 1:
                             break
