@@ -401,10 +401,32 @@ def _newton_step(
             blocker = k
     if t <= 0.0:
         return 0
-    direction = X[:, support] @ d[:m] + d[m]
+    columns = X[:, support]
     before = _objective(r, w, support, kappa, mu, delta)
     w_trial = w.copy()
     trial = np.empty(n)
+    if blocker >= 0:
+        # several coefficients may cross zero: the full step with each of them stopped at zero
+        # (projected onto the current orthant) often drops them all at once, where cutting at the
+        # first crossing drops one per step
+        moved = np.empty(m)
+        for k in range(m):
+            j = support[k]
+            v = w[j] + d[k]
+            w_trial[j] = 0.0 if v * w[j] < 0.0 else v
+            moved[k] = w_trial[j] - w[j]
+        shift = columns @ moved
+        for i in range(n):
+            trial[i] = r[i] - shift[i] - d[m]
+        if _objective(trial, w_trial, support, kappa, mu, delta) < before:
+            for k in range(m):
+                w[support[k]] = w_trial[support[k]]
+            b_arr[0] += d[m]
+            for i in range(n):
+                r[i] = trial[i]
+                psi_r[i] = _psi(trial[i], delta)
+            return 1
+    direction = columns @ d[:m] + d[m]
     for _ in range(30):
         for k in range(m):
             w_trial[support[k]] = w[support[k]] + t * d[k]
