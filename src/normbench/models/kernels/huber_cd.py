@@ -122,11 +122,16 @@ NEWTON_CHAIN = 4
 #: Levenberg-Marquardt damping, relative to the largest curvature, when the Newton system is
 #: singular
 NEWTON_DAMPING = 1e-3
-#: the active set's Gram matrix is kept between Newton steps while the active set has at most
-#: this many features per row of ``X`` (beyond it the ``n``-dimensional Woodbury form is cheaper)
+#: the Gram matrix of the Newton systems holds at most this many features per row of ``X``
+#: (beyond it the ``n``-dimensional Woodbury form is cheaper) ...
 GRAM_FEATURES_PER_ROW = 1.5
-#: the Gram matrix is formed afresh once more than one row in this many changed Huber zone
+#: ... and at most this many in all ((cap + 1)^2 doubles: 128 MB)
+GRAM_MAX_FEATURES = 4000
+#: the Gram matrix is formed afresh once more than one row in this many changed Huber zone ...
 GRAM_REBUILD_SHARE = 16
+#: ... or more than this many features are missing from it (one matrix product beats appending
+#: them one by one)
+GRAM_ADMIT_ONE_BY_ONE = 8
 
 
 @njit(cache=True, fastmath=False)
@@ -254,56 +259,125 @@ def _woodbury_solve(design, mu, g, n):
     return True, d
 
 
+def gram_workspace(n, p):
+    """Buffers for the Gram matrix that the Newton steps of one path share.
+
+    ``(gram, members, position, state, gram_inside)``: ``gram[0]`` is the intercept's row and
+    ``gram[k]`` that of feature ``members[k-1]``, over the rows ``gram_inside`` marks;
+    ``position[j]`` is feature ``j``'s row (0: not held); ``state`` holds the number of features
+    held and whether the matrix is formed.  The capacity is ``GRAM_FEATURES_PER_ROW * n`` features
+    (past it the ``n``-dimensional Woodbury form is cheaper), at most ``p`` and
+    ``GRAM_MAX_FEATURES``.
+    """
+    capacity = int(min(p, GRAM_FEATURES_PER_ROW * n, GRAM_MAX_FEATURES))
+    return (
+        np.zeros((capacity + 1, capacity + 1)),
+        np.zeros(capacity, dtype=np.int64),
+        np.zeros(p, dtype=np.int64),
+        np.zeros(2, dtype=np.int64),
+        np.zeros(n, dtype=np.bool_),
+    )
+
+
 @njit(cache=True, fastmath=False)
-def _active_gram(X, active, inside):
-    """``[X_A, 1]' D [X_A, 1]`` with ``D`` selecting the rows ``inside`` the Huber zone."""
+def _form_gram(X, features, inside, workspace):
+    """Form ``[1, X_F]' D [1, X_F]`` afresh by one matrix product (``D``: the rows ``inside``)."""
+    gram, members, position, state, gram_inside = workspace
+    for k in range(state[0]):
+        position[members[k]] = 0
     n = X.shape[0]
-    a = active.shape[0]
+    a = features.shape[0]
     design = np.zeros((n, a + 1))
     for i in range(n):
         if inside[i]:
+            design[i, 0] = 1.0
             for k in range(a):
-                design[i, k] = X[i, active[k]]
-            design[i, a] = 1.0
-    return design.T @ design
+                design[i, k + 1] = X[i, features[k]]
+    gram[: a + 1, : a + 1] = design.T @ design
+    for k in range(a):
+        members[k] = features[k]
+        position[features[k]] = k + 1
+    state[0] = a
+    state[1] = 1
+    gram_inside[:] = inside
 
 
 @njit(cache=True, fastmath=False)
-def _refresh_gram(X, active, inside, gram, gram_inside, built):
-    """Bring the active set's Gram matrix to the current Huber zones.
+def _admit_to_gram(X, j, workspace):
+    """Append feature ``j``'s row and column (``n`` times the features held)."""
+    gram, members, position, state, gram_inside = workspace
+    q = state[0] + 1
+    members[q - 1] = j
+    position[j] = q
+    state[0] = q
+    for k in range(q + 1):
+        gram[q, k] = 0.0
+    for i in range(X.shape[0]):
+        if gram_inside[i]:
+            xij = X[i, j]
+            gram[q, 0] += xij
+            for k in range(1, q + 1):
+                gram[q, k] += xij * X[i, members[k - 1]]
+    for k in range(q):
+        gram[k, q] = gram[q, k]
 
-    Rows that entered or left the zone since the Gram matrix was formed are added or removed by
-    rank-one updates; when many rows changed (or nothing is built yet) it is formed afresh.
+
+@njit(cache=True, fastmath=False)
+def _gram_for(X, support, active, inside, workspace):
+    """Bring the workspace to the current Huber zones and make it hold every feature of
+    ``support``; False when it cannot (the support exceeds its capacity).
+
+    Rows that entered or left the zone are added or removed by rank-one updates and a few missing
+    features are appended one by one; when many rows or features changed (or nothing is formed
+    yet) the matrix is formed afresh over the active set (over the support alone if the active
+    set does not fit).
     """
+    gram, members, position, state, gram_inside = workspace
+    capacity = members.shape[0]
+    if support.shape[0] > capacity:
+        return False
     n = X.shape[0]
-    a = active.shape[0]
+    refresh = active if active.shape[0] <= capacity else support
+    if state[1] == 0:
+        _form_gram(X, refresh, inside, workspace)
+        return True
     changed = 0
     for i in range(n):
         if inside[i] != gram_inside[i]:
             changed += 1
-    if not built[0] or changed * GRAM_REBUILD_SHARE > n:
-        gram[:, :] = _active_gram(X, active, inside)
-        gram_inside[:] = inside
-        built[0] = True
-        return
-    row = np.empty(a + 1)
-    row[a] = 1.0
-    for i in range(n):
-        if inside[i] != gram_inside[i]:
-            sign = 1.0 if inside[i] else -1.0
-            for k in range(a):
-                row[k] = X[i, active[k]]
-            for k in range(a + 1):
-                f = sign * row[k]
-                for q in range(a + 1):
-                    gram[k, q] += f * row[q]
-            gram_inside[i] = inside[i]
+    missing = 0
+    for k in range(support.shape[0]):
+        if position[support[k]] == 0:
+            missing += 1
+    if (
+        changed * GRAM_REBUILD_SHARE > n
+        or missing > GRAM_ADMIT_ONE_BY_ONE
+        or state[0] + missing > capacity
+    ):
+        _form_gram(X, refresh, inside, workspace)
+        return True
+    if changed > 0:
+        c = state[0]
+        row = np.empty(c + 1)
+        row[0] = 1.0
+        for i in range(n):
+            if inside[i] != gram_inside[i]:
+                sign = 1.0 if inside[i] else -1.0
+                for k in range(c):
+                    row[k + 1] = X[i, members[k]]
+                for k in range(c + 1):
+                    f = sign * row[k]
+                    for q in range(c + 1):
+                        gram[k, q] += f * row[q]
+                gram_inside[i] = inside[i]
+    for k in range(support.shape[0]):
+        if position[support[k]] == 0:
+            _admit_to_gram(X, support[k], workspace)
+    return True
 
 
 @njit(cache=True, fastmath=False)
-def _newton_step(
-    X, y, r, psi_r, w, b_arr, active, kappa, mu, delta, inv_n, gram, gram_inside, built
-):
+def _newton_step(X, y, r, psi_r, w, b_arr, active, kappa, mu, delta, inv_n, workspace):
     """Newton step on the smooth piece of the objective that holds the current point.
 
     With the signs of the nonzero coefficients and the set of residuals inside the Huber zone
@@ -314,10 +388,9 @@ def _newton_step(
     coordinate descent on nearly collinear features approaches only after many sweeps.  Every
     accepted step decreases the objective, so the certificate logic is unchanged.
 
-    The system is gathered from ``gram``, the Gram matrix of the whole active set kept up to date
-    between steps (:func:`_refresh_gram`), when the caller provides one (a small active set);
-    otherwise it is formed from the support's columns, in ``n`` dimensions (Woodbury) when the
-    support outnumbers the rows.
+    The system is gathered from the Gram matrix in ``workspace`` (:func:`gram_workspace`), kept
+    up to date between steps and from one ``lam`` to the next (:func:`_gram_for`); a support too
+    large for it is solved in ``n`` dimensions (Woodbury).
 
     Returns 2 for a full step, 1 for a shortened one, 0 when no step was taken.
     """
@@ -329,14 +402,11 @@ def _newton_step(
     if m == 0:
         return 0
     support = np.empty(m, dtype=np.int64)
-    position = np.empty(m + 1, dtype=np.int64)  # rows of the support and intercept in ``gram``
     m = 0
     for k in range(active.shape[0]):
         if w[active[k]] != 0.0:
             support[m] = active[k]
-            position[m] = k
             m += 1
-    position[m] = active.shape[0]
     inside = np.empty(n, dtype=np.bool_)
     n_inside = 0
     for i in range(n):
@@ -354,14 +424,18 @@ def _newton_step(
     for i in range(n):
         s += psi_r[i]
     g[m] = s * inv_n
-    use_gram = gram.shape[0] == active.shape[0] + 1
+    use_gram = _gram_for(X, support, active, inside, workspace)
     if use_gram or m < n or mu == 0.0:
         if use_gram:
-            _refresh_gram(X, active, inside, gram, gram_inside, built)
+            gram, position = workspace[0], workspace[2]
+            rows = np.empty(m + 1, dtype=np.int64)  # the support's rows, then the intercept's
+            for k in range(m):
+                rows[k] = position[support[k]]
+            rows[m] = 0
             H = np.empty((m + 1, m + 1))
             for k in range(m + 1):
                 for q in range(m + 1):
-                    H[k, q] = gram[position[k], position[q]] * inv_n
+                    H[k, q] = gram[rows[k], rows[q]] * inv_n
         else:
             design = np.zeros((n, m + 1))
             for i in range(n):
@@ -483,13 +557,14 @@ def _intercept_violation(psi_r, inv_n):
 
 
 @njit(cache=True, fastmath=False)
-def huber_enet_cd(X, y, w, b, kappa, mu, delta, tol, max_sweeps, lips, grad, grad_known):
+def huber_enet_cd(X, y, w, b, kappa, mu, delta, tol, max_sweeps, lips, grad, grad_known, workspace):
     """Solve in place from the warm start ``(w, b)``.
 
     ``lips`` holds :func:`column_curvatures` of ``X``.  ``grad`` is the loss gradient at
     ``(w, b)`` over all features; pass ``grad_known=False`` when it is not (the first ``lam``),
     and on return it holds the gradient at the solution, which is where the next ``lam`` of a
-    path starts, so its first full KKT check costs nothing.
+    path starts, so its first full KKT check costs nothing.  ``workspace`` is a
+    :func:`gram_workspace` of ``X``, shared along the path as well.
 
     Work follows a working set: it starts as the nonzero coefficients plus the features whose KKT
     conditions the full gradient says are violated; sweeps over it (and, in between, over its
@@ -539,10 +614,6 @@ def huber_enet_cd(X, y, w, b, kappa, mu, delta, tol, max_sweeps, lips, grad, gra
             # violator at once would also admit features that the settled fit no longer wants)
             active = working[w[working] != 0.0]
             history = np.empty((ANDERSON_DEPTH + 1, active.shape[0] + 1))
-            gram_size = active.shape[0] + 1 if active.shape[0] <= GRAM_FEATURES_PER_ROW * n else 0
-            gram = np.empty((gram_size, gram_size))
-            gram_inside = np.zeros(n, dtype=np.bool_)
-            built = np.zeros(1, dtype=np.bool_)
             stored = 0
             since_newton = 0
             newton_every = NEWTON_FIRST
@@ -577,9 +648,7 @@ def huber_enet_cd(X, y, w, b, kappa, mu, delta, tol, max_sweeps, lips, grad, gra
                             mu,
                             delta,
                             inv_n,
-                            gram,
-                            gram_inside,
-                            built,
+                            workspace,
                         )
                         if outcome != 1:
                             break
