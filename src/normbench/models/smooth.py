@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
-from normbench.models.kernels.huber_cd import column_curvatures, gram_workspace, huber_enet_cd
+from normbench.models.kernels.huber_cd import column_curvatures, huber_enet_cd, newton_workspace
 from normbench.models.objective import huber_location
 from normbench.models.result import PathRecorder, PathResult
 
@@ -80,7 +80,7 @@ def huber_descent_path(X, y, lams, rho, delta, options, warm_start=None) -> Path
     path = PathRecorder(len(lams), p)
     lips = column_curvatures(X)
     grad = np.empty(p)  # loss gradient at the current point, carried from one lam to the next
-    workspace = gram_workspace(*X.shape)  # the Newton steps' Gram matrix, also carried along
+    workspace = newton_workspace(*X.shape)  # the Newton steps' matrices, also carried along
     for k, lam in enumerate(lams):
         intercept, sweeps, violation = huber_enet_cd(
             X,

@@ -132,6 +132,11 @@ GRAM_REBUILD_SHARE = 16
 #: ... or more than this many features are missing from it (one matrix product beats appending
 #: them one by one)
 GRAM_ADMIT_ONE_BY_ONE = 8
+#: ``X_S X_S'`` of the Woodbury form is formed afresh once more than one support feature in this
+#: many changed ...
+ROW_GRAM_REFORM_SHARE = 16
+#: ... or after this many rank-one updates
+ROW_GRAM_MAX_UPDATES = 256
 
 
 @njit(cache=True, fastmath=False)
@@ -225,19 +230,21 @@ def _cholesky_solve(H, g):
 
 
 @njit(cache=True, fastmath=False)
-def _woodbury_solve(design, mu, g, n):
+def _woodbury_solve(design, mu, g, n, K):
     """Solve the Newton system of :func:`_newton_step` in ``n`` dimensions when ``m >= n``.
 
     ``design = [A, e]`` holds the support's columns and the intercept's, rows outside the Huber
     zone zeroed.  The coefficient block ``A'A/n + mu I`` is inverted through the ``n x n`` matrix
-    ``n mu I + AA'`` (Woodbury), and the intercept is eliminated by its Schur complement.
+    ``K = n mu I + AA'`` (Woodbury), and the intercept is eliminated by its Schur complement.
+    ``K`` comes from the caller (:func:`_row_gram_for`); an empty one is formed here.
     """
     m = design.shape[1] - 1
     A = np.ascontiguousarray(design[:, :m])
     e = np.ascontiguousarray(design[:, m])
-    K = A @ A.T
-    for i in range(K.shape[0]):
-        K[i, i] += n * mu
+    if K.shape[0] != n:
+        K = A @ A.T
+        for i in range(K.shape[0]):
+            K[i, i] += n * mu
     h = (A.T @ e) / n
     gw = np.ascontiguousarray(g[:m])
     d = np.zeros(m + 1)
@@ -257,6 +264,75 @@ def _woodbury_solve(design, mu, g, n):
     d[:m] = inv_gw - db * inv_h
     d[m] = db
     return True, d
+
+
+def newton_workspace(n, p):
+    """The buffers the Newton steps of one path share: :func:`gram_workspace` and
+    :func:`row_gram_workspace`."""
+    return gram_workspace(n, p), row_gram_workspace(n, p)
+
+
+def row_gram_workspace(n, p):
+    """Buffers for ``X_S X_S'``, the ``n x n`` matrix of the Woodbury form, shared along a path.
+
+    ``(KS, held, state)``: ``KS`` over the features ``held`` marks; ``state`` holds the rank-one
+    updates since it was formed and whether it is formed.  Empty (never used) unless the support
+    can outgrow the Gram matrix of :func:`gram_workspace` and ``n <= GRAM_MAX_FEATURES``.
+    """
+    size = n if p > GRAM_FEATURES_PER_ROW * n and n <= GRAM_MAX_FEATURES else 0
+    return np.zeros((size, size)), np.zeros(p, dtype=np.bool_), np.zeros(2, dtype=np.int64)
+
+
+@njit(cache=True, fastmath=False)
+def _row_gram_for(X, support, inside, mu, rows):
+    """``K = D X_S X_S' D + n mu I`` (``D``: the rows inside the Huber zone), from ``rows``.
+
+    Features that joined or left the support since the last step are added or removed by rank-one
+    updates of ``X_S X_S'``; it is formed afresh when many changed or after many updates (their
+    rounding adds up).  An empty matrix is returned when the workspace is empty.
+    """
+    KS, held, state = rows
+    n, p = X.shape
+    if KS.shape[0] != n:
+        return np.zeros((0, 0))
+    m = support.shape[0]
+    wanted = np.zeros(p, dtype=np.bool_)
+    for k in range(m):
+        wanted[support[k]] = True
+    changed = 0
+    for j in range(p):
+        if wanted[j] != held[j]:
+            changed += 1
+    if state[1] == 0 or changed * ROW_GRAM_REFORM_SHARE > m or state[0] > ROW_GRAM_MAX_UPDATES:
+        columns = np.empty((n, m))
+        for i in range(n):
+            for k in range(m):
+                columns[i, k] = X[i, support[k]]
+        KS[:, :] = columns @ columns.T
+        held[:] = wanted
+        state[0] = 0
+        state[1] = 1
+    elif changed > 0:
+        column = np.empty(n)
+        for j in range(p):
+            if wanted[j] != held[j]:
+                sign = 1.0 if wanted[j] else -1.0
+                for i in range(n):
+                    column[i] = X[i, j]
+                for i in range(n):
+                    f = sign * column[i]
+                    for q in range(n):
+                        KS[i, q] += f * column[q]
+                held[j] = wanted[j]
+        state[0] += changed
+    K = np.zeros((n, n))
+    for i in range(n):
+        if inside[i]:
+            for q in range(n):
+                if inside[q]:
+                    K[i, q] = KS[i, q]
+        K[i, i] += n * mu
+    return K
 
 
 def gram_workspace(n, p):
@@ -377,7 +453,7 @@ def _gram_for(X, support, active, inside, workspace):
 
 
 @njit(cache=True, fastmath=False)
-def _newton_step(X, y, r, psi_r, w, b_arr, active, kappa, mu, delta, inv_n, workspace):
+def _newton_step(X, y, r, psi_r, w, b_arr, active, kappa, mu, delta, inv_n, workspace, rows):
     """Newton step on the smooth piece of the objective that holds the current point.
 
     With the signs of the nonzero coefficients and the set of residuals inside the Huber zone
@@ -390,7 +466,8 @@ def _newton_step(X, y, r, psi_r, w, b_arr, active, kappa, mu, delta, inv_n, work
 
     The system is gathered from the Gram matrix in ``workspace`` (:func:`gram_workspace`), kept
     up to date between steps and from one ``lam`` to the next (:func:`_gram_for`); a support too
-    large for it is solved in ``n`` dimensions (Woodbury).
+    large for it is solved in ``n`` dimensions (Woodbury), with ``X_S X_S'`` kept in ``rows``
+    (:func:`row_gram_workspace`) likewise.
 
     Returns 2 for a full step, 1 for a shortened one, 0 when no step was taken.
     """
@@ -463,7 +540,8 @@ def _newton_step(X, y, r, psi_r, w, b_arr, active, kappa, mu, delta, inv_n, work
                 for k in range(m):
                     design[i, k] = X[i, support[k]]
                 design[i, m] = 1.0
-        ok, d = _woodbury_solve(design, mu, g, n)
+        K = _row_gram_for(X, support, inside, mu, rows)
+        ok, d = _woodbury_solve(design, mu, g, n, K)
     if not ok:
         return 0
     t = 1.0
@@ -564,7 +642,7 @@ def huber_enet_cd(X, y, w, b, kappa, mu, delta, tol, max_sweeps, lips, grad, gra
     ``(w, b)`` over all features; pass ``grad_known=False`` when it is not (the first ``lam``),
     and on return it holds the gradient at the solution, which is where the next ``lam`` of a
     path starts, so its first full KKT check costs nothing.  ``workspace`` is a
-    :func:`gram_workspace` of ``X``, shared along the path as well.
+    :func:`newton_workspace` of ``X``, shared along the path as well.
 
     Work follows a working set: it starts as the nonzero coefficients plus the features whose KKT
     conditions the full gradient says are violated; sweeps over it (and, in between, over its
@@ -577,6 +655,7 @@ def huber_enet_cd(X, y, w, b, kappa, mu, delta, tol, max_sweeps, lips, grad, gra
     """
     n, p = X.shape
     inv_n = 1.0 / n
+    gram, rows = workspace
     r = y - b
     for j in range(p):
         wj = w[j]
@@ -648,7 +727,8 @@ def huber_enet_cd(X, y, w, b, kappa, mu, delta, tol, max_sweeps, lips, grad, gra
                             mu,
                             delta,
                             inv_n,
-                            workspace,
+                            gram,
+                            rows,
                         )
                         if outcome != 1:
                             break
