@@ -295,20 +295,57 @@ def lad_enet_path(X, y, lams, rho, options) -> PathResult:
     """
     n, p = X.shape
     path = PathRecorder(len(lams), p)
-    alpha = np.zeros(n)
+    alpha = previous = np.zeros(n)
     model = _LadEnetModel(X, 1.0 / n)
     for k, lam in enumerate(lams):
         kappa, mu = lam * rho, lam * (1.0 - rho)
         model.fallbacks = 0
+        start = alpha
+        if k >= 2 and path.converged[k - 1] and path.converged[k - 2]:
+            start = _predicted_start(X, y, alpha, previous, lams[k - 2 : k + 1], kappa, mu)
+        previous = alpha
         alpha, coef, intercept, gap, steps = _lad_enet_newton(
-            model, X, y, alpha, kappa, mu, options
+            model, X, y, start, kappa, mu, options
         )
         target = options.tol if model.fallbacks == 0 else max(options.tol, QP_GAP_FLOOR)
+        if gap > target and start is not previous:
+            # stalled from the prediction (near the rounding floor): again from the last optimum
+            model.fallbacks = 0
+            alpha, coef, intercept, gap, more = _lad_enet_newton(
+                model, X, y, previous, kappa, mu, options
+            )
+            steps += more
+            target = options.tol if model.fallbacks == 0 else max(options.tol, QP_GAP_FLOOR)
         note = f"{model.fallbacks} Newton steps by HiGHS" if model.fallbacks else ""
         failure = f"dual Newton stopped after {steps} steps, relative gap {gap:.3g}"
         failure += f" ({note})" if note else ""
         path.record(k, coef, intercept, gap <= target, steps, failure=failure, note=note)
     return path.result()
+
+
+def _enet_dual_loss(X, y, alpha, kappa, mu):
+    excess = np.maximum(np.abs(X.T @ alpha) - kappa, 0.0)
+    return excess @ excess / (2.0 * mu) - alpha @ y
+
+
+def _predicted_start(X, y, alpha, previous, lams, kappa, mu):
+    """The better of the last optimum and its linear extrapolation in ``lam``, by dual loss.
+
+    While neither the support nor the dual's bound set changes, the dual optimum is affine in
+    ``lam`` (its stationarity conditions are linear in ``a``, ``kappa`` and ``mu``, which are
+    proportional to ``lam``), so the extrapolation from the last two optima is exact there.  It is
+    clipped to the box and projected onto the equality to stay feasible.
+    """
+    if not lams[0] > lams[1]:
+        return alpha
+    weight = (lams[2] - lams[1]) / (lams[1] - lams[0])
+    n = len(y)
+    guess = np.clip(alpha + weight * (alpha - previous), -1.0 / n, 1.0 / n)
+    if abs(guess.sum()) > 1e-12 / n:
+        guess = _project_dual(guess, n)
+    if _enet_dual_loss(X, y, guess, kappa, mu) < _enet_dual_loss(X, y, alpha, kappa, mu):
+        return guess
+    return alpha
 
 
 class _LadEnetModel:
