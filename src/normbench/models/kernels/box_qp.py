@@ -88,15 +88,28 @@ def _solve_factored(L, m, rhs):
         for k in range(i):
             s -= L[i, k] * rhs[k]
         rhs[i] = s / L[i, i]
-    for i in range(m - 1, -1, -1):
-        s = rhs[i]
-        for k in range(i + 1, m):
-            s -= L[k, i] * rhs[k]
-        rhs[i] = s / L[i, i]
+    for i in range(m - 1, -1, -1):  # by columns of L', that is along the rows of L
+        rhs[i] /= L[i, i]
+        x = rhs[i]
+        for k in range(i):
+            rhs[k] -= L[i, k] * x
 
 
 #: factor updates between refactorisations from scratch
 REFACTOR_EVERY = 100
+
+
+@njit(cache=True, fastmath=False)
+def _refresh(H, a, a_ref, grad, eps):
+    """Bring ``grad`` up to date with the moves of ``a`` since ``a_ref`` (then ``a_ref = a``)."""
+    n = a.shape[0]
+    for i in range(n):
+        step = a[i] - a_ref[i]
+        if step != 0.0:
+            for j in range(n):
+                grad[j] += H[i, j] * step  # H is symmetric: its row, read in order
+            grad[i] += eps * step
+            a_ref[i] = a[i]
 
 
 @njit(cache=True, fastmath=False)
@@ -132,6 +145,11 @@ def box_qp(H, c, a0, bound, eps, max_iter, tol):
     L = np.zeros((n, n))
     d = np.empty(n)
     column = np.empty(n)
+    # the full gradient is brought up to date only where the bound multipliers are checked; in
+    # between, the free variables' gradient is tracked up to a common constant (all a step needs):
+    # after a step t along the reduced minimiser's direction it is (1 - t) times what it was
+    a_ref = a.copy()
+    gfree = grad.copy()
     n_free = 0
     stale = True
     updates = 0
@@ -148,6 +166,7 @@ def box_qp(H, c, a0, bound, eps, max_iter, tol):
             stale = False
             updates = 0
         if n_free == 0:
+            _refresh(H, a, a_ref, grad, eps)
             # a vertex: the multiplier of the equality is any value that suits both bound sets
             lo, hi = -np.inf, np.inf
             for i in range(n):
@@ -164,7 +183,7 @@ def box_qp(H, c, a0, bound, eps, max_iter, tol):
             m = n_free - 1
             last = free[m]
             for k in range(m):
-                d[k] = -(grad[free[k]] - grad[last])
+                d[k] = -(gfree[free[k]] - gfree[last])
             _solve_factored(L, m, d)
             total = 0.0
             for k in range(m):
@@ -188,11 +207,7 @@ def box_qp(H, c, a0, bound, eps, max_iter, tol):
             for k in range(n_free):
                 i = free[k]
                 a[i] += t * d[k]
-                step_k = t * d[k]
-                if step_k != 0.0:
-                    for j in range(n):
-                        grad[j] += H[i, j] * step_k  # H is symmetric: its row, read in order
-                    grad[i] += eps * step_k
+                gfree[i] *= 1.0 - t
             if blocking >= 0:
                 i = free[blocking]
                 if d[blocking] > 0.0:
@@ -211,9 +226,11 @@ def box_qp(H, c, a0, bound, eps, max_iter, tol):
                     updates += 1
                 continue
             # at the minimiser: the gradient is the same on every free variable, -nu
+            _refresh(H, a, a_ref, grad, eps)
             nu = 0.0
             for k in range(n_free):
                 nu -= grad[free[k]]
+                gfree[free[k]] = grad[free[k]]
             nu /= n_free
         # at the minimiser on the current free set: check the bound multipliers
         worst = tol * scale
@@ -231,6 +248,7 @@ def box_qp(H, c, a0, bound, eps, max_iter, tol):
         if release < 0:
             return a, 0, it
         state[release] = 0
+        gfree[release] = grad[release]
         if stale or updates >= REFACTOR_EVERY:
             stale = True
         elif n_free == 0:
