@@ -3,8 +3,9 @@
 ============  ==============================================================================
 penalty       method (certificate)
 ============  ==============================================================================
-none, l1      linear programme on a working set of features, HiGHS primal simplex, basis kept
-              along the path (LP optimality + KKT of the features left out)
+none, l1      the LP's dual in n bounded variables, a row per feature of a working set, HiGHS
+              dual simplex, basis kept along the path (LP optimality + KKT of the features
+              left out)
 l2            dual box QP in n variables, dense active-set kernel warm started along the
               path, HiGHS as fallback (duality gap)
 elasticnet    globalised semismooth Newton on the n-dim dual, dense active-set QP steps
@@ -25,14 +26,15 @@ from normbench.models.smooth import interpolates
 __all__ = ["lad_enet_path", "lad_lasso_path", "lad_ridge_path"]
 
 
-class _LadWorkingSetProgram:
-    """The LAD-lasso linear programme over a growing working set of features.
+class _LadDualProgram:
+    """The dual of the LAD-lasso LP with a row for each feature of a growing working set.
 
-    Columns are the intercept, the positive and negative residual parts ``u, v`` and, for each
-    feature admitted so far, ``w+_j, w-_j``.  Admitting a feature appends two columns at zero,
-    which keeps the current basis valid, so HiGHS restarts from it.  The row duals are the dual
-    variables ``a`` of the full problem: a feature outside the set is certified inactive when
-    ``|x_j'a| <= lam``.
+    ``max y'a`` over ``|a_i| <= 1/n``, ``sum(a) = 0`` and ``|x_j'a| <= lam`` for the features
+    ``j`` admitted so far: ``n`` bounded columns and one row per admitted feature, so the simplex
+    basis has the size of the working set (the primal LP's has ``n``).  Admitting a feature adds
+    a row and lowering ``lam`` narrows the rows' ranges; either way the last basis stays dual
+    feasible and the dual simplex restarts from it.  The row duals are minus the coefficients and
+    the intercept.  A feature outside the set is certified inactive when ``|x_j'a| <= lam``.
     """
 
     def __init__(self, X, y):
@@ -48,58 +50,53 @@ class _LadWorkingSetProgram:
         self.highs.setOptionValue("output_flag", False)
         self.highs.setOptionValue("random_seed", 0)
         self.highs.setOptionValue("threads", 1)
-        # lam enters only the costs and admitted columns start at zero, so the previous optimum
-        # stays primal feasible along the path: the primal simplex restarts from it where the
-        # dual simplex would first have to repair the dual infeasibilities (measured: ~1/3 less
-        # time over a CV fit, benchmarks/README.md)
-        self.highs.setOptionValue("simplex_strategy", 4)  # 4: primal (HiGHS default 1: dual)
-        eye = sp.identity(n, format="csc")
-        A = sp.hstack([sp.csc_matrix(np.ones((n, 1))), eye, -eye], format="csc")
         lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = 1 + 2 * n, n
-        lp.col_cost_ = np.concatenate([[0.0], np.full(2 * n, 1.0 / n)])
-        lp.col_lower_ = np.concatenate([[-highspy.kHighsInf], np.zeros(2 * n)])
-        lp.col_upper_ = np.full(1 + 2 * n, highspy.kHighsInf)
-        lp.row_lower_ = lp.row_upper_ = np.asarray(y, dtype=float)
+        lp.num_col_, lp.num_row_ = n, 1
+        lp.col_cost_ = -np.asarray(y, dtype=float)
+        lp.col_lower_ = np.full(n, -1.0 / n)
+        lp.col_upper_ = np.full(n, 1.0 / n)
+        lp.row_lower_ = lp.row_upper_ = np.zeros(1)
+        ones = sp.csc_matrix(np.ones((1, n)))
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = A.indptr
-        lp.a_matrix_.index_ = A.indices
-        lp.a_matrix_.value_ = A.data
+        lp.a_matrix_.start_ = ones.indptr
+        lp.a_matrix_.index_ = ones.indices
+        lp.a_matrix_.value_ = ones.data
         self.highs.passModel(lp)
+        self._columns = np.arange(n, dtype=np.int32)
 
     def admit(self, features):
-        n = self.n
         for j in features:
-            column = self.X[:, j]
-            rows = np.arange(n, dtype=np.int32)
-            for sign in (1.0, -1.0):
-                self.highs.addCol(self.lam, 0.0, self._highspy.kHighsInf, n, rows, sign * column)
+            self.highs.addRow(-self.lam, self.lam, self.n, self._columns, self.X[:, j])
             self.features.append(int(j))
 
     def set_penalty(self, lam):
         self.lam = lam
-        k = 2 * len(self.features)
+        k = len(self.features)
         if k:
-            cols = np.arange(1 + 2 * self.n, 1 + 2 * self.n + k, dtype=np.int32)
-            self.highs.changeColsCost(k, cols, np.full(k, lam))
+            rows = np.arange(1, 1 + k, dtype=np.int32)
+            self.highs.changeRowsBounds(k, rows, np.full(k, -lam), np.full(k, lam))
 
     def solve(self):
         self.highs.run()
         status = self.highs.getModelStatus()
         ok = status == self._highspy.HighsModelStatus.kOptimal
-        x = np.asarray(self.highs.getSolution().col_value)
+        solution = self.highs.getSolution()
+        alpha = np.asarray(solution.col_value)
+        duals = np.asarray(solution.row_dual)
         coef = np.zeros(self.X.shape[1])
-        pairs = x[1 + 2 * self.n :].reshape(-1, 2)
-        coef[self.features] = pairs[:, 0] - pairs[:, 1]
-        alpha = np.asarray(self.highs.getSolution().row_dual)
+        coef[self.features] = -duals[1:]
         iterations = self.highs.getInfo().simplex_iteration_count
-        return coef, float(x[0]), alpha, ok, "" if ok else f"HiGHS status {status}", iterations
+        return coef, -float(duals[0]), alpha, ok, "" if ok else f"HiGHS status {status}", iterations
 
 
 def lad_lasso_path(X, y, lams, options) -> PathResult:
-    """LAD-lasso path: the LP on a working set of features, grown from the KKT check."""
+    """LAD-lasso path: the dual LP on a working set of features, grown from the KKT check."""
     p = X.shape[1]
-    program = _LadWorkingSetProgram(X, y)
+    # the problem is positively homogeneous in (y, coef, intercept) at fixed lam: solved for y on
+    # the scale of its null loss, so that HiGHS's absolute tolerances mean the same at any scale
+    scale = float(np.mean(np.abs(y - np.median(y))))
+    scale = scale if scale > 0.0 else 1.0
+    program = _LadDualProgram(X, y / scale)
     path = PathRecorder(len(lams), p)
     for k, lam in enumerate(lams):
         previous = (path.coefs[k - 1], path.intercepts[k - 1]) if k > 0 else None
@@ -112,6 +109,7 @@ def lad_lasso_path(X, y, lams, options) -> PathResult:
         iterations = 0
         for _ in range(p + 1):
             coef, intercept, alpha, ok, message, its = program.solve()
+            coef, intercept = coef * scale, intercept * scale
             iterations += its
             if not ok:
                 break
