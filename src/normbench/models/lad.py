@@ -288,8 +288,10 @@ def lad_enet_path(X, y, lams, rho, options) -> PathResult:
     started from ``a``) sets the search direction; a backtracking line search on ``g`` makes every
     step a descent. Once the active set is the optimal one the model is exact and the step lands on
     the optimum. The primal point is ``w = S_kappa(X'a)/mu`` with the median intercept, and the
-    relative duality gap certifies it. Should the kernel run out of iterations, HiGHS solves that
-    step instead, and the point is then certified only down to its tolerances (``QP_GAP_FLOOR``).
+    relative duality gap certifies it. Along the path each ``lam`` starts from the last optimum
+    scaled by ``lam / lam'``, the dual point of the last coefficients. Should the kernel run out
+    of iterations, HiGHS solves that step instead, and the point is then certified only down to
+    its tolerances (``QP_GAP_FLOOR``).
     """
     n, p = X.shape
     path = PathRecorder(len(lams), p)
@@ -299,15 +301,20 @@ def lad_enet_path(X, y, lams, rho, options) -> PathResult:
         kappa, mu = lam * rho, lam * (1.0 - rho)
         model.fallbacks = 0
         start = alpha
-        if k >= 2 and path.converged[k - 1] and path.converged[k - 2]:
-            start = _predicted_start(X, y, alpha, previous, lams[k - 2 : k + 1], kappa, mu)
+        if k > 0 and path.converged[k - 1] and 0.0 < lam < lams[k - 1]:
+            # the last optimum scaled by lam / lam' maps to the last primal point exactly (on
+            # its support x_j'a = kappa sign(w_j) + mu w_j, both terms proportional to lam; off
+            # it |x_j'a| stays below kappa): a start whose gap is that of the last coefficients.
+            # The first model QP starts from the unscaled optimum, whose bound set is the likely
+            # one, so that its active-set kernel has few bounds to find
+            start = alpha * (lam / lams[k - 1])
         previous = alpha
         alpha, coef, intercept, gap, steps = _lad_enet_newton(
-            model, X, y, start, kappa, mu, options
+            model, X, y, start, kappa, mu, options, qp_start=previous
         )
         target = options.tol if model.fallbacks == 0 else max(options.tol, QP_GAP_FLOOR)
         if gap > target and start is not previous:
-            # stalled from the prediction (near the rounding floor): again from the last optimum
+            # stalled from the scaled start (near the rounding floor): again from the last optimum
             model.fallbacks = 0
             alpha, coef, intercept, gap, more = _lad_enet_newton(
                 model, X, y, previous, kappa, mu, options
@@ -319,31 +326,6 @@ def lad_enet_path(X, y, lams, rho, options) -> PathResult:
         failure += f" ({note})" if note else ""
         path.record(k, coef, intercept, gap <= target, steps, failure=failure, note=note)
     return path.result()
-
-
-def _enet_dual_loss(X, y, alpha, kappa, mu):
-    excess = np.maximum(np.abs(X.T @ alpha) - kappa, 0.0)
-    return excess @ excess / (2.0 * mu) - alpha @ y
-
-
-def _predicted_start(X, y, alpha, previous, lams, kappa, mu):
-    """The better of the last optimum and its linear extrapolation in ``lam``, by dual loss.
-
-    While neither the support nor the dual's bound set changes, the dual optimum is affine in
-    ``lam`` (its stationarity conditions are linear in ``a``, ``kappa`` and ``mu``, which are
-    proportional to ``lam``), so the extrapolation from the last two optima is exact there.  It is
-    clipped to the box and projected onto the equality to stay feasible.
-    """
-    if not lams[0] > lams[1]:
-        return alpha
-    weight = (lams[2] - lams[1]) / (lams[1] - lams[0])
-    n = len(y)
-    guess = np.clip(alpha + weight * (alpha - previous), -1.0 / n, 1.0 / n)
-    if abs(guess.sum()) > 1e-12 / n:
-        guess = _project_dual(guess, n)
-    if _enet_dual_loss(X, y, guess, kappa, mu) < _enet_dual_loss(X, y, alpha, kappa, mu):
-        return guess
-    return alpha
 
 
 class _LadEnetModel:
@@ -400,7 +382,7 @@ class _LadEnetModel:
         return np.asarray(self._highs.getSolution().col_value)
 
 
-def _lad_enet_newton(model, X, y, alpha, kappa, mu, options, max_steps=100):
+def _lad_enet_newton(model, X, y, alpha, kappa, mu, options, qp_start=None, max_steps=100):
     n = X.shape[0]
     bound = 1.0 / n
 
@@ -429,7 +411,9 @@ def _lad_enet_newton(model, X, y, alpha, kappa, mu, options, max_steps=100):
         active = np.abs(z) > kappa
         # the dense product beats gathering the active columns of a C-ordered X
         cost = -mu * y - kappa * (X @ np.where(active, np.sign(z), 0.0))
-        solution = model.solve(active, cost, alpha)
+        # the first model QP may start elsewhere (any feasible point will do)
+        solution = model.solve(active, cost, alpha if qp_start is None else qp_start)
+        qp_start = None
         if solution is None:
             break
         direction = solution - alpha
