@@ -3,8 +3,10 @@
 ============  ==============================================================================
 penalty       method (certificate)
 ============  ==============================================================================
+l1            dense primal simplex on the LP's small basis (the support and the points fitted
+              exactly), numba kernel, basis kept along the path (duality gap); HiGHS as fallback
 none, l1      the LP's dual in n bounded variables, a row per feature of a working set, HiGHS
-              dual simplex, basis kept along the path (LP optimality + KKT of the features
+(fallback)    dual simplex, basis kept along the path (LP optimality + KKT of the features
               left out)
 l2            dual box QP in n variables, dense active-set kernel warm started along the
               path, HiGHS as fallback (duality gap)
@@ -19,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from normbench.models.kernels.box_qp import PROX_WEIGHT, box_qp
+from normbench.models.kernels.lad_simplex import lad_lasso_simplex
 from normbench.models.objective import AbsoluteLoss
 from normbench.models.result import QP_GAP_FLOOR, PathRecorder, PathResult
 from normbench.models.smooth import interpolates
@@ -89,14 +92,80 @@ class _LadDualProgram:
         return coef, -float(duals[0]), alpha, ok, "" if ok else f"HiGHS status {status}", iterations
 
 
+class _LadSimplex:
+    """The LAD-lasso path by the dense simplex kernel of :mod:`.kernels.lad_simplex`.
+
+    Starts from the null model's basis (the median point fitted exactly), then each ``lam`` from
+    the last basis.  Every solution is certified by the relative duality gap with the kernel's
+    dual made exactly feasible (clipped, projected onto ``sum(a) = 0``, scaled into ``|X'a| <=
+    lam``), so a rounding error can cost a fallback but never a wrong certificate.
+    """
+
+    def __init__(self, X, y):
+        n, p = X.shape
+        self.X, self.Xt, self.y = X, np.ascontiguousarray(X.T), y
+        order = np.argsort(y, kind="stable")
+        middle = (n - 1) // 2
+        self.zlist = np.zeros(n, dtype=np.int64)
+        self.zlist[0] = order[middle]
+        self.slist = np.zeros(n, dtype=np.int64)
+        self.sign_s = np.zeros(n + 1)
+        self.sign_r = np.zeros(n)
+        self.sign_r[order[:middle]] = -1.0
+        self.sign_r[order[middle + 1 :]] = 1.0
+        self.k = 1
+        self.B = np.zeros((n + 1, n + 1))
+        self.theta = np.zeros(n + 1)
+        self.r = np.zeros(n)
+
+    def solve(self, lam, tol):
+        """``(coef, intercept, iterations)`` certified to ``tol``, or None."""
+        n, p = self.X.shape
+        status, k, iterations, alpha = lad_lasso_simplex(
+            self.X,
+            self.Xt,
+            self.y,
+            lam,
+            self.zlist,
+            self.slist,
+            self.sign_s,
+            self.k,
+            self.sign_r,
+            self.B,
+            self.theta,
+            self.r,
+            20 * (n + p) + 1000,
+        )
+        self.k = k
+        if status != 0:
+            return None
+        coef = np.zeros(p)
+        coef[self.slist[: k - 1]] = self.theta[1:k]
+        intercept = float(self.theta[0])
+        # the certificate: an exactly feasible dual and the relative gap
+        alpha = np.clip(alpha, -1.0 / n, 1.0 / n)
+        if abs(alpha.sum()) > 1e-12 / n:
+            alpha = _project_dual(alpha, n)
+        largest = float(np.max(np.abs(self.Xt @ alpha)))
+        if largest > lam:
+            alpha = alpha * (lam / largest)
+        primal = np.abs(self.y - self.X @ coef - intercept).mean() + lam * np.abs(coef).sum()
+        gap = (primal - alpha @ self.y) / max(primal, 1e-300)
+        return (coef, intercept, iterations) if gap <= tol else None
+
+
 def lad_lasso_path(X, y, lams, options) -> PathResult:
-    """LAD-lasso path: the dual LP on a working set of features, grown from the KKT check."""
+    """LAD-lasso path: the dense simplex kernel, or the dual LP on a working set by HiGHS.
+
+    ``lam = 0`` (the unpenalised fit) and any point after the kernel has failed go to HiGHS.
+    """
     p = X.shape[1]
     # the problem is positively homogeneous in (y, coef, intercept) at fixed lam: solved for y on
-    # the scale of its null loss, so that HiGHS's absolute tolerances mean the same at any scale
+    # the scale of its null loss, so that absolute tolerances mean the same at any scale
     scale = float(np.mean(np.abs(y - np.median(y))))
     scale = scale if scale > 0.0 else 1.0
-    program = _LadDualProgram(X, y / scale)
+    simplex = _LadSimplex(X, y / scale) if np.all(np.asarray(lams) > 0) else None
+    program = None
     path = PathRecorder(len(lams), p)
     for k, lam in enumerate(lams):
         previous = (path.coefs[k - 1], path.intercepts[k - 1]) if k > 0 else None
@@ -105,6 +174,16 @@ def lad_lasso_path(X, y, lams, options) -> PathResult:
             # f_lam(w) = (lam/lam') f_lam'(w) + (1 - lam/lam') loss(w) >= lam ||w*||_1 = f_lam(w*)
             path.record(k, *previous, True, 1)
             continue
+        note = ""
+        if simplex is not None:
+            solved = simplex.solve(lam, options.tol)
+            if solved is not None:
+                coef, intercept, iterations = solved
+                path.record(k, coef * scale, intercept * scale, True, iterations)
+                continue
+            simplex, note = None, "LP by HiGHS (the simplex kernel failed)"
+        if program is None:
+            program = _LadDualProgram(X, y / scale)
         program.set_penalty(lam)
         iterations = 0
         for _ in range(p + 1):
@@ -121,7 +200,7 @@ def lad_lasso_path(X, y, lams, options) -> PathResult:
                 break
             # admit the worst violators first: most of them would enter the support
             program.admit(violators[np.argsort(-scores[violators])][:50])
-        path.record(k, coef, intercept, ok, max(iterations, 1), failure=message)
+        path.record(k, coef, intercept, ok, max(iterations, 1), failure=message, note=note)
     return path.result()
 
 
