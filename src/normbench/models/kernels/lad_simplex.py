@@ -62,6 +62,27 @@ def _rebuild(X, y, state):
 
 
 @njit(cache=True, fastmath=False)
+def _times_b(B, k, w, out):
+    """``out[:k] = w[:k]' B[:k, :k]``, along the rows of ``B``."""
+    for q in range(k):
+        out[q] = 0.0
+    for c in range(k):
+        weight = w[c]
+        if weight != 0.0:
+            for q in range(k):
+                out[q] += weight * B[c, q]
+
+
+@njit(cache=True, fastmath=False)
+def _row_times_b(X, i, slist, B, k, work, out):
+    """``out = [1, X[i, S]] B``: the basis row of point ``i`` times the inverse."""
+    work[0] = 1.0
+    for c in range(1, k):
+        work[c] = X[i, slist[c - 1]]
+    _times_b(B, k, work, out)
+
+
+@njit(cache=True, fastmath=False)
 def lad_lasso_simplex(X, Xt, y, lam, zlist, slist, sign_s, k0, sign_r, B, theta, r, max_iter):
     """Run the simplex at ``lam`` from the basis given by the state arrays (updated in place).
 
@@ -111,11 +132,9 @@ def lad_lasso_simplex(X, Xt, y, lam, zlist, slist, sign_s, k0, sign_r, B, theta,
                 if zpos[i] < 0:
                     s += Xt[j, i] * a[i]
             rhs[c] = lam * sign_s[c] - s
+        _times_b(B, k, rhs, v)  # a_Z = B'rhs
         for q in range(k):
-            s = 0.0
-            for c in range(k):
-                s += B[c, q] * rhs[c]
-            a[zlist[q]] = s
+            a[zlist[q]] = v[q]
         scores = Xt @ a
         # pricing: the largest relative violation, or the lowest index in a degenerate run
         bland = degenerate >= DEGENERATE_RUN
@@ -236,11 +255,7 @@ def lad_lasso_simplex(X, Xt, y, lam, zlist, slist, sign_s, k0, sign_r, B, theta,
             j, i_new = enter_feature, leave_point
             for c in range(k):
                 u[c] = -sigma * d[c]  # B X[Z, j]
-            for q in range(k):  # v = [1, X[i_new, S]] B
-                s = B[0, q]
-                for c in range(1, k):
-                    s += X[i_new, slist[c - 1]] * B[c, q]
-                v[q] = s
+            _row_times_b(X, i_new, slist, B, k, rhs, v)  # v = [1, X[i_new, S]] B
             schur = X[i_new, j]
             for q in range(k):
                 schur -= v[q] * Xt[j, zlist[q]]
@@ -294,11 +309,7 @@ def lad_lasso_simplex(X, Xt, y, lam, zlist, slist, sign_s, k0, sign_r, B, theta,
         else:
             # point enter_point leaves Z, point leave_point joins: row q_out replaced
             q_out, i_new = zpos[enter_point], leave_point
-            for q in range(k):
-                s = B[0, q]
-                for c in range(1, k):
-                    s += X[i_new, slist[c - 1]] * B[c, q]
-                v[q] = s
+            _row_times_b(X, i_new, slist, B, k, rhs, v)
             piv = v[q_out]
             if abs(piv) < 1e-11:
                 return 2, k, it, a
