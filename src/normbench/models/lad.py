@@ -109,13 +109,15 @@ class _LadSimplex:
         self.zlist = np.zeros(n, dtype=np.int64)
         self.zlist[0] = order[middle]
         self.slist = np.zeros(n, dtype=np.int64)
-        self.sign_s = np.zeros(n + 1)
+        self.sign_s = np.zeros(min(n, p + 1) + 1)
         self.sign_r = np.zeros(n)
         self.sign_r[order[:middle]] = -1.0
         self.sign_r[order[middle + 1 :]] = 1.0
         self.k = 1
-        self.B = np.zeros((n + 1, n + 1))
-        self.theta = np.zeros(n + 1)
+        # the basis has |S| + 1 = |Z| <= min(n, p + 1) rows
+        size = min(n, p + 1) + 1
+        self.B = np.zeros((size, size))
+        self.theta = np.zeros(size)
         self.r = np.zeros(n)
 
     def solve(self, lam, tol):
