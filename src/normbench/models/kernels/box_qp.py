@@ -27,50 +27,89 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from normbench.models.kernels.dense import cholesky_substitute
-
 #: relative proximal weight: eps = PROX_WEIGHT * max(1, max diag H)
 PROX_WEIGHT = 1e-11
 
 
 @njit(cache=True, fastmath=False)
-def _reduced_step(H, grad, free, n_free, eps):
-    """Minimiser step ``d`` over the free variables with ``sum(d) = 0``, and the multiplier.
+def _reduced_entry(H, i, j, last, eps):
+    """Entry ``(i, j)`` of the reduced Hessian ``Z'(H + eps I)Z`` (``Z = [I; -1']``)."""
+    value = H[i, j] - H[i, last] - H[last, j] + H[last, last] + eps
+    if i == j:
+        value += eps
+    return value
 
-    The equality is eliminated (the last free variable is minus the sum of the others), so the
-    step keeps ``sum(a)`` exactly however ill-conditioned the model is along null directions.
+
+@njit(cache=True, fastmath=False)
+def _factorise(H, free, m, eps, L):
+    """Cholesky factor of the reduced Hessian over ``free[:m]`` (pivot ``free[m]``) into ``L``."""
+    last = free[m]
+    M = np.empty((m, m))
+    for i in range(m):
+        for j in range(i + 1):
+            M[i, j] = _reduced_entry(H, free[i], free[j], last, eps)
+            M[j, i] = M[i, j]
+    factor = np.linalg.cholesky(M)
+    for i in range(m):
+        for j in range(i + 1):
+            L[i, j] = factor[i, j]
+
+
+@njit(cache=True, fastmath=False)
+def _delete(L, m, k):
+    """Factor of the reduced Hessian without its ``k``-th row and column (``m`` -> ``m - 1``).
+
+    Dropping row ``k`` of ``L`` leaves one superdiagonal in the rows below it; Givens rotations
+    of neighbouring columns restore the triangle.
     """
-    d = np.zeros(n_free)
-    last = free[n_free - 1]
-    m = n_free - 1
-    if m > 0:
-        # reduced Hessian Z'(H + eps I)Z with Z = [I; -1'], and reduced gradient Z'g
-        hll = H[last, last] + eps
-        M = np.empty((m, m))
-        rhs = np.empty(m)
-        for i in range(m):
-            fi = free[i]
-            hil = H[fi, last]
-            for j in range(m):
-                fj = free[j]
-                M[i, j] = H[fi, fj] - hil - H[last, fj] + hll
-            M[i, i] += eps
-            rhs[i] = -(grad[fi] - grad[last])
-        cholesky_substitute(np.linalg.cholesky(M), rhs)
-        total = 0.0
-        for i in range(m):
-            d[i] = rhs[i]
-            total += rhs[i]
-        d[m] = -total
-    # multiplier of the equality: -(gradient after the step) on the free variables (all equal)
-    nu = 0.0
-    for k in range(n_free):
-        i = free[k]
-        s = grad[i] + eps * d[k]
-        for q in range(n_free):
-            s += H[i, free[q]] * d[q]
-        nu -= s
-    return d, nu / n_free
+    for i in range(k, m - 1):
+        for j in range(i + 2):
+            L[i, j] = L[i + 1, j]
+    for j in range(k, m - 1):
+        a, b = L[j, j], L[j, j + 1]
+        r = np.hypot(a, b)
+        c, s = a / r, b / r
+        for i in range(j, m - 1):
+            u, v = L[i, j], L[i, j + 1]
+            L[i, j] = c * u + s * v
+            L[i, j + 1] = -s * u + c * v
+        if L[j, j] < 0.0:
+            for i in range(j, m - 1):
+                L[i, j] = -L[i, j]
+    for i in range(m - 1):
+        L[i, m - 1] = 0.0
+
+
+@njit(cache=True, fastmath=False)
+def _solve_factored(L, m, rhs):
+    """Overwrite ``rhs[:m]`` with the solution of ``L L' x = rhs`` for the leading ``m x m``."""
+    for i in range(m):
+        s = rhs[i]
+        for k in range(i):
+            s -= L[i, k] * rhs[k]
+        rhs[i] = s / L[i, i]
+    for i in range(m - 1, -1, -1):  # by columns of L', that is along the rows of L
+        rhs[i] /= L[i, i]
+        x = rhs[i]
+        for k in range(i):
+            rhs[k] -= L[i, k] * x
+
+
+#: factor updates between refactorisations from scratch
+REFACTOR_EVERY = 100
+
+
+@njit(cache=True, fastmath=False)
+def _refresh(H, a, a_ref, grad, eps):
+    """Bring ``grad`` up to date with the moves of ``a`` since ``a_ref`` (then ``a_ref = a``)."""
+    n = a.shape[0]
+    for i in range(n):
+        step = a[i] - a_ref[i]
+        if step != 0.0:
+            for j in range(n):
+                grad[j] += H[i, j] * step  # H is symmetric: its row, read in order
+            grad[i] += eps * step
+            a_ref[i] = a[i]
 
 
 @njit(cache=True, fastmath=False)
@@ -78,6 +117,13 @@ def box_qp(H, c, a0, bound, eps, max_iter, tol):
     """Solve from the feasible start ``a0`` (``|a0_i| <= bound``, ``sum(a0) = 0``).
 
     Returns ``(a, status, iterations)``; status 0 means the KKT conditions hold.
+
+    The free variables are ``free[:m + 1]``, the last of them the pivot that the equality
+    eliminates; ``L[:m, :m]`` is the Cholesky factor of the reduced Hessian over the others.  A
+    variable that joins the bounds deletes its row and column from the factor, a released one
+    appends them, each in ``O(m^2)``; the factor is rebuilt from scratch when the pivot itself
+    reaches a bound, when an appended pivot of the factor is not safely positive, and every
+    ``REFACTOR_EVERY`` updates.
     """
     n = H.shape[0]
     a = a0.copy()
@@ -96,14 +142,31 @@ def box_qp(H, c, a0, bound, eps, max_iter, tol):
         scale = max(scale, abs(grad[i]))
     scale = max(scale, 1e-300)
     free = np.empty(n, dtype=np.int64)
+    L = np.zeros((n, n))
+    d = np.empty(n)
+    column = np.empty(n)
+    # the full gradient is brought up to date only where the bound multipliers are checked; in
+    # between, the free variables' gradient is tracked up to a common constant (all a step needs):
+    # after a step t along the reduced minimiser's direction it is (1 - t) times what it was
+    a_ref = a.copy()
+    gfree = grad.copy()
+    n_free = 0
+    stale = True
+    updates = 0
     nu = 0.0
     for it in range(1, max_iter + 1):
-        n_free = 0
-        for i in range(n):
-            if state[i] == 0:
-                free[n_free] = i
-                n_free += 1
+        if stale:
+            n_free = 0
+            for i in range(n):
+                if state[i] == 0:
+                    free[n_free] = i
+                    n_free += 1
+            if n_free > 1:
+                _factorise(H, free, n_free - 1, eps, L)
+            stale = False
+            updates = 0
         if n_free == 0:
+            _refresh(H, a, a_ref, grad, eps)
             # a vertex: the multiplier of the equality is any value that suits both bound sets
             lo, hi = -np.inf, np.inf
             for i in range(n):
@@ -115,7 +178,17 @@ def box_qp(H, c, a0, bound, eps, max_iter, tol):
             if not np.isfinite(nu):
                 nu = lo if np.isfinite(lo) else hi
         else:
-            d, nu = _reduced_step(H, grad, free, n_free, eps)
+            # minimiser step over the free variables with sum(d) = 0, the pivot eliminated: the
+            # step keeps sum(a) exactly however ill-conditioned the model is along null directions
+            m = n_free - 1
+            last = free[m]
+            for k in range(m):
+                d[k] = -(gfree[free[k]] - gfree[last])
+            _solve_factored(L, m, d)
+            total = 0.0
+            for k in range(m):
+                total += d[k]
+            d[m] = -total
             # longest feasible step along d, up to 1
             t = 1.0
             blocking = -1
@@ -134,11 +207,7 @@ def box_qp(H, c, a0, bound, eps, max_iter, tol):
             for k in range(n_free):
                 i = free[k]
                 a[i] += t * d[k]
-                step_k = t * d[k]
-                if step_k != 0.0:
-                    for j in range(n):
-                        grad[j] += H[j, i] * step_k
-                    grad[i] += eps * step_k
+                gfree[i] *= 1.0 - t
             if blocking >= 0:
                 i = free[blocking]
                 if d[blocking] > 0.0:
@@ -147,7 +216,22 @@ def box_qp(H, c, a0, bound, eps, max_iter, tol):
                 else:
                     a[i] = -bound
                     state[i] = -1
+                if blocking == m or updates >= REFACTOR_EVERY:
+                    stale = True  # the pivot left (or the factor is due): rebuild
+                else:
+                    _delete(L, m, blocking)
+                    for k in range(blocking, n_free - 1):
+                        free[k] = free[k + 1]
+                    n_free -= 1
+                    updates += 1
                 continue
+            # at the minimiser: the gradient is the same on every free variable, -nu
+            _refresh(H, a, a_ref, grad, eps)
+            nu = 0.0
+            for k in range(n_free):
+                nu -= grad[free[k]]
+                gfree[free[k]] = grad[free[k]]
+            nu /= n_free
         # at the minimiser on the current free set: check the bound multipliers
         worst = tol * scale
         release = -1
@@ -164,4 +248,34 @@ def box_qp(H, c, a0, bound, eps, max_iter, tol):
         if release < 0:
             return a, 0, it
         state[release] = 0
+        gfree[release] = grad[release]
+        if stale or updates >= REFACTOR_EVERY:
+            stale = True
+        elif n_free == 0:
+            free[0] = release
+            n_free = 1
+        else:
+            # append the released variable to the factor, ahead of the pivot
+            m = n_free - 1
+            last = free[m]
+            for k in range(m):
+                column[k] = _reduced_entry(H, free[k], release, last, eps)
+            for k in range(m):
+                s = column[k]
+                for q in range(k):
+                    s -= L[k, q] * column[q]
+                column[k] = s / L[k, k]
+            s = _reduced_entry(H, release, release, last, eps)
+            for k in range(m):
+                s -= column[k] * column[k]
+            if s < 0.5 * eps:
+                stale = True  # rounding has the upper hand: rebuild
+            else:
+                for k in range(m):
+                    L[m, k] = column[k]
+                L[m, m] = np.sqrt(s)
+                free[m] = release
+                free[m + 1] = last
+                n_free += 1
+                updates += 1
     return a, 1, max_iter
