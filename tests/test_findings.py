@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from metrics_tables import results_table
 
 from normbench.study.answer import (
     answer_sentences,
@@ -24,6 +25,10 @@ from normbench.study.findings import (
 
 LOSSES = ("l2", "l1", "huber")
 PENALTIES = ("none", "l1", "l2", "elasticnet")
+PAIRS = tuple((loss, penalty) for loss in LOSSES for penalty in PENALTIES)
+# the metrics table's columns: the identity but for the message, and what _metrics sets
+COLUMNS = ("dataset", "replicate", "loss", "penalty", "status")
+COLUMNS += ("test_mse", "test_mae", "risk", "model_error", "n_nonzero", "intercept", "f1")
 
 
 def _metrics(
@@ -32,36 +37,31 @@ def _metrics(
     """A metrics table: risk = base(replicate) x effects.get((dataset, loss, penalty), 1) x a
     small pair-specific jitter; model_error follows risk; f1 a fixed 0.5."""
     rng = np.random.default_rng(seed)
-    rows = []
-    for dataset in datasets:
-        for replicate in range(1, replicates + 1):
-            base = rng.uniform(1.0, 3.0)
-            for loss in LOSSES:
-                for penalty in PENALTIES:
-                    factor = effects.get((dataset, loss, penalty), 1.0)
-                    noise = (
-                        1.0
-                        if (interpolant and penalty == "none")
-                        else rng.uniform(1 - jitter, 1 + jitter)
-                    )
-                    risk = base * factor * noise
-                    rows.append(
-                        {
-                            "dataset": dataset,
-                            "replicate": replicate,
-                            "loss": loss,
-                            "penalty": penalty,
-                            "status": "ok",
-                            "test_mse": risk + 1.0,
-                            "test_mae": 1.0,
-                            "risk": risk,
-                            "model_error": 0.9 * risk,
-                            "n_nonzero": 30,
-                            "intercept": 0.0 if penalty == "none" else noise,
-                            "f1": 0.5,
-                        }
-                    )
-    return pd.DataFrame(rows)
+    bases = {}
+
+    def values(dataset, replicate, loss, penalty):
+        if (dataset, replicate) not in bases:  # drawn before the replicate's pairs
+            bases[dataset, replicate] = rng.uniform(1.0, 3.0)
+        factor = effects.get((dataset, loss, penalty), 1.0)
+        noise = 1.0 if (interpolant and penalty == "none") else rng.uniform(1 - jitter, 1 + jitter)
+        risk = bases[dataset, replicate] * factor * noise
+        return {
+            "test_mse": risk + 1.0,
+            "test_mae": 1.0,
+            "risk": risk,
+            "model_error": 0.9 * risk,
+            "n_nonzero": 30,
+            "intercept": 0.0 if penalty == "none" else noise,
+            "f1": 0.5,
+        }
+
+    return results_table(
+        values,
+        datasets=datasets,
+        replicates=range(1, replicates + 1),
+        pairs=PAIRS,
+        columns=COLUMNS,
+    )
 
 
 def _row(findings, dataset, metric, pair, reference):

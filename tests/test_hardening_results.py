@@ -6,6 +6,7 @@ import stat
 import numpy as np
 import pandas as pd
 import pytest
+from metrics_tables import results_table
 
 from normbench.study import store
 from normbench.study.job_tables import (
@@ -20,27 +21,25 @@ from normbench.study.job_tables import (
 from normbench.study.oracle import ORACLE_COLUMNS, ORACLE_LOSSES
 from normbench.study.store import METRICS_COLUMNS, TIMINGS_COLUMNS, collect, write_table
 
+IDENTITY = ("dataset", "replicate", "loss", "penalty", "status", "message")
 MODELS = tuple((loss, penalty) for loss in ("l2", "huber") for penalty in ("none", "l1"))
 
 
 def _fit_rows(dataset="toy", replicate=1, seed=0):
     rng = np.random.default_rng(seed)
-    rows = []
-    for loss, penalty in MODELS:
-        row = {column: float(rng.random()) for column in METRICS_COLUMNS}
-        row.update(
-            dataset=dataset,
-            replicate=replicate,
-            loss=loss,
-            penalty=penalty,
-            status="ok",
-            message="",
-            n_train=20,
-            p=5,
-            n_nonzero=3,
-        )
-        rows.append(row)
-    return pd.DataFrame(rows, columns=list(METRICS_COLUMNS))
+    measured = [column for column in METRICS_COLUMNS if column not in IDENTITY]
+
+    def values(*_):
+        return {
+            **{column: float(rng.random()) for column in measured},
+            "n_train": 20,
+            "p": 5,
+            "n_nonzero": 3,
+        }
+
+    return results_table(
+        values, datasets=(dataset,), replicates=(replicate,), pairs=MODELS, columns=METRICS_COLUMNS
+    )
 
 
 def _job(dataset="toy", replicate=1):

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from metrics_tables import results_table
 
 from normbench.study.published_check import (
     CHECK_COLUMNS,
@@ -13,22 +14,23 @@ from normbench.study.published_check import (
 
 
 def _metrics(values_by_pair, dataset="ex", metric="model_error"):
-    """A results table with the given replicate values per model ("loss+penalty")."""
-    rows = []
-    for pair, values in values_by_pair.items():
-        loss, penalty = pair.split("+")
-        for replicate, value in enumerate(values, start=1):
-            rows.append(
-                {
-                    "dataset": dataset,
-                    "replicate": replicate,
-                    "loss": loss,
-                    "penalty": penalty,
-                    "status": "ok",
-                    metric: value,
-                }
-            )
-    return pd.DataFrame(rows)
+    """A results table with the given replicate values per model ("loss+penalty"), numbered
+    from 1; the rows model by model, in the dict's order (one results_table per model)."""
+
+    def value(_dataset, replicate, loss, penalty):
+        return {metric: values_by_pair[f"{loss}+{penalty}"][replicate - 1]}
+
+    tables = [
+        results_table(
+            value,
+            datasets=(dataset,),
+            replicates=range(1, len(values) + 1),
+            pairs=[tuple(pair.split("+"))],
+            columns=("dataset", "replicate", "loss", "penalty", "status", metric),
+        )
+        for pair, values in values_by_pair.items()
+    ]
+    return pd.concat(tables, ignore_index=True)
 
 
 def _table(values, **extra):

@@ -3,8 +3,8 @@
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
+from metrics_tables import results_table
 from scipy import stats
 
 from normbench.report.figures import critical_difference_figure
@@ -15,28 +15,22 @@ from normbench.report.ranking_stats import (
 )
 
 PAIRS = [("l2", "none"), ("l2", "l1"), ("l1", "l1"), ("huber", "l1")]
+COLUMNS = ("dataset", "replicate", "loss", "penalty", "status", "risk", "model_error")
 
 
 def _metrics(errors, *, model_error=True, replicates=3):
     """``errors[dataset][pair index]``: every replicate's error, +- a little noise."""
     rng = np.random.default_rng(0)
-    rows = []
-    for dataset, values in errors.items():
-        for replicate in range(replicates):
-            for (loss, penalty), value in zip(PAIRS, values, strict=True):
-                error = value * (1 + 0.01 * rng.random())
-                rows.append(
-                    {
-                        "dataset": dataset,
-                        "replicate": replicate,
-                        "loss": loss,
-                        "penalty": penalty,
-                        "status": "ok",
-                        "risk": error + 1.0,
-                        "model_error": error if model_error else math.nan,
-                    }
-                )
-    return pd.DataFrame(rows)
+
+    def values(dataset, replicate, loss, penalty):
+        error = errors[dataset][PAIRS.index((loss, penalty))] * (1 + 0.01 * rng.random())
+        return {"risk": error + 1.0, "model_error": error if model_error else math.nan}
+
+    for values_of_dataset in errors.values():
+        assert len(values_of_dataset) == len(PAIRS)
+    return results_table(
+        values, datasets=errors, replicates=range(replicates), pairs=PAIRS, columns=COLUMNS
+    )
 
 
 def test_nemenyi_q_matches_demsar_table():

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from metrics_tables import results_table
 
 from normbench.report.build import build_report, main
 from normbench.report.figures import (
@@ -27,6 +28,7 @@ from normbench.study.store import METRICS_COLUMNS, write_table
 
 LOSSES = ("l2", "l1", "huber")
 PENALTIES = ("none", "l1", "l2", "elasticnet")
+PAIRS = tuple((loss, penalty) for loss in LOSSES for penalty in PENALTIES)
 DATASETS = ("alpha", "beta")
 N_REPLICATES = 3
 # 5 heatmaps (grid), paired risk ratios and relative risk (error), TPR/FPR scatter, F1 and
@@ -87,51 +89,51 @@ def _synthetic_tables(
     [0.9, 0.95).
     """
     rng = np.random.default_rng(np.random.SeedSequence(seed))
-    metric_rows, timing_rows = [], []
-    for dataset in DATASETS:
-        for replicate in range(N_REPLICATES):
-            for i, loss in enumerate(LOSSES):
-                for j, penalty in enumerate(PENALTIES):
-                    pair = (loss, penalty)
-                    jitter = 1.0 + 0.05 * rng.random()
-                    risk = (0.1 if pair == risk_winner else 1.0 + 3 * i + j) * jitter
-                    f1 = 0.9 + 0.05 * rng.random() if pair == f1_winner else 0.5 * rng.random()
-                    row = dict.fromkeys(METRICS_COLUMNS, math.nan)
-                    row.update(
-                        dataset=dataset,
-                        replicate=replicate,
-                        loss=loss,
-                        penalty=penalty,
-                        status="ok",
-                        message="",
-                        n_train=100,
-                        p=1000,
-                        lam=0.01 * (j + 1) if penalty != "none" else math.nan,
-                        test_mse=risk + 1.0,
-                        test_mae=math.sqrt(risk + 1.0),
-                        risk=risk,
-                        estimation_error=math.sqrt(risk),
-                        n_nonzero=float(10 + 20 * j),
-                        tpr=1.0 - 0.1 * i,
-                        fpr=0.01 * j,
-                        precision=f1,
-                        f1=f1,
-                        group_hit=1.0,
-                        # l1: 0.2, 0.3, 0.4 over the replicates; elasticnet: 0.7, 0.8, 0.9
-                        group_frac=min(1.0, GROUP_FRAC[penalty] + 0.1 * replicate),
-                    )
-                    row["group_whole"] = float(row["group_frac"] == 1.0)
-                    metric_rows.append(row)
-                    timing_rows.append(
-                        {
-                            "dataset": dataset,
-                            "replicate": replicate,
-                            "loss": loss,
-                            "penalty": penalty,
-                            "fit_seconds": 0.05 * (1 + i) * (1 + j) * jitter,
-                        }
-                    )
-    metrics = pd.DataFrame(metric_rows, columns=list(METRICS_COLUMNS))
+    timing_rows = []
+
+    def values(dataset, replicate, loss, penalty):
+        i, j = LOSSES.index(loss), PENALTIES.index(penalty)
+        pair = (loss, penalty)
+        jitter = 1.0 + 0.05 * rng.random()
+        risk = (0.1 if pair == risk_winner else 1.0 + 3 * i + j) * jitter
+        f1 = 0.9 + 0.05 * rng.random() if pair == f1_winner else 0.5 * rng.random()
+        # l1: 0.2, 0.3, 0.4 over the replicates; elasticnet: 0.7, 0.8, 0.9
+        group_frac = min(1.0, GROUP_FRAC[penalty] + 0.1 * replicate)
+        # the row's timing shares its jitter (results_table calls this in row order)
+        timing_rows.append(
+            {
+                "dataset": dataset,
+                "replicate": replicate,
+                "loss": loss,
+                "penalty": penalty,
+                "fit_seconds": 0.05 * (1 + i) * (1 + j) * jitter,
+            }
+        )
+        return {
+            "n_train": 100,
+            "p": 1000,
+            "lam": 0.01 * (j + 1) if penalty != "none" else math.nan,
+            "test_mse": risk + 1.0,
+            "test_mae": math.sqrt(risk + 1.0),
+            "risk": risk,
+            "estimation_error": math.sqrt(risk),
+            "n_nonzero": float(10 + 20 * j),
+            "tpr": 1.0 - 0.1 * i,
+            "fpr": 0.01 * j,
+            "precision": f1,
+            "f1": f1,
+            "group_hit": 1.0,
+            "group_frac": group_frac,
+            "group_whole": float(group_frac == 1.0),
+        }
+
+    metrics = results_table(
+        values,
+        datasets=DATASETS,
+        replicates=range(N_REPLICATES),
+        pairs=PAIRS,
+        columns=METRICS_COLUMNS,
+    )
     if failures:
         failed = (metrics.dataset == "alpha") & (metrics.replicate == 1) & (metrics.loss == "l2")
         failed &= metrics.penalty == "none"
