@@ -6,8 +6,8 @@ import re
 
 import pandas as pd
 
-from normbench.study.answer import ANSWER_COLUMNS, count_tested, two_tests_sentence
-from normbench.study.findings import FINDINGS_COLUMNS
+from normbench.analysis.answer import ANSWER_COLUMNS, count_tested, two_tests_sentence
+from normbench.analysis.findings import FINDINGS_COLUMNS
 
 
 def _answer(loss_matters, scenarios=("a", "b", "c"), *, pooled=True):

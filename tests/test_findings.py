@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 from metrics_tables import results_table
 
-from normbench.study.answer import (
+from normbench.analysis.answer import (
     answer_sentences,
     answer_table,
     headline_metric,
     scenario_sentences,
 )
-from normbench.study.findings import (
+from normbench.analysis.findings import (
     FINDINGS_COLUMNS,
     INTERPOLANT,
     comparisons,

@@ -46,6 +46,7 @@ def test_the_layers_hold():
         ("models/objective.py", "import normbench.study.store", "Layers"),
         ("data/contract.py", "import normbench.models.cv", "Layers"),
         ("report/html.py", "import normbench.models.estimators", "neither fits nor simulates"),
+        ("analysis/findings.py", "import normbench.study.explain", "neither fits nor simulates"),
         ("vocab/pairs.py", "import snakemake", "never imports snakemake"),
     ],
 )
@@ -58,3 +59,20 @@ def test_a_forbidden_import_breaks_a_contract(tmp_path, module, forbidden_import
     assert "BROKEN" in result.stdout
     broken = result.stdout.split("Broken contracts", 1)[1]
     assert contract in broken
+
+
+def test_importing_the_report_loads_no_model_code():
+    """The report renders results: importing it must not load the solvers or numba."""
+    code = (
+        "import sys, normbench.report.build, normbench.report.compare; "
+        "bad = sorted(m for m in sys.modules if m.startswith(('normbench.models', "
+        "'normbench.data', 'numba'))); print(bad)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "[]"

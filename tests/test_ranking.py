@@ -7,12 +7,12 @@ import pytest
 from metrics_tables import results_table
 from scipy import stats
 
-from normbench.report.figures import critical_difference_figure
-from normbench.report.ranking_stats import (
+from normbench.analysis.ranking import (
     nemenyi_critical_difference,
     nemenyi_q,
     rank_pairs,
 )
+from normbench.report.figures import critical_difference_figure
 
 PAIRS = [("l2", "none"), ("l2", "l1"), ("l1", "l1"), ("huber", "l1")]
 COLUMNS = ("dataset", "replicate", "loss", "penalty", "status", "risk", "model_error")

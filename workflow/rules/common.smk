@@ -6,7 +6,7 @@ from snakemake.io import strip_wildcard_constraints
 
 from normbench.study.batches import batch_numbers, batch_of, batch_replicates
 from normbench.study.config import dataset_names
-from normbench.study.explain import EXPLAIN_REPLICATE, detail_datasets, path_dataset
+from normbench.study.explain_files import EXPLAIN_REPLICATE, detail_datasets, path_dataset
 
 DATASET_NPZ = "results/datasets/{dataset}/rep{replicate}.npz"
 DATASET_JSON = "results/datasets/{dataset}/rep{replicate}.json"

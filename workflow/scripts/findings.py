@@ -4,8 +4,8 @@ from _normbench_job import run_job
 
 
 def main(snakemake):
-    from normbench.study.answer import answer_table
-    from normbench.study.findings import findings_table, write_findings
+    from normbench.analysis.answer import answer_table
+    from normbench.analysis.findings import findings_table, write_findings
     from normbench.study.store import read_table
 
     metrics = read_table(snakemake.input.metrics)

@@ -95,7 +95,7 @@ def build_report(
         ``results/findings.csv`` (with its ``findings.json`` beside it) and
         ``results/answer.csv`` (rule findings): every verdict and generated sentence of the
         report comes from them. Without them they are computed from the metrics by the same
-        functions (:mod:`normbench.study.findings`, :mod:`normbench.study.answer`).
+        functions (:mod:`normbench.analysis.findings`, :mod:`normbench.analysis.answer`).
     fits_files : sequence of path-like, optional
         Fits store files ``results/fits/{dataset}/batch{b}.npz`` (one per dataset; the first
         replicate it holds is drawn): the CV curves of the tuning section. Without them that

@@ -11,15 +11,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from normbench.report.figures.common import INTERPOLANT_LOSS
-from normbench.study.answer import answer_table, headline_metric
-from normbench.study.explain import detail_datasets, read_explain
-from normbench.study.findings import (
+from normbench.analysis.answer import answer_table, headline_metric
+from normbench.analysis.findings import (
     ALPHA,
     BOUNDED_FLOOR,
     findings_table,
     interpolant_datasets,
 )
+from normbench.report.figures.common import INTERPOLANT_LOSS
+from normbench.study.explain_files import detail_datasets, read_explain
 from normbench.study.store import is_ok, ok_fits, read_table, sort_results, summarize
 from normbench.study.store_fits import read_fits, stored_replicates
 
@@ -105,7 +105,7 @@ def collapse_interpolant(metrics, datasets):
     """The metrics with the three identical unpenalised fits of ``datasets`` as one row each.
 
     Where the three losses without penalty give the same minimum-norm interpolant
-    (:func:`normbench.study.findings.interpolant_datasets`), the squared loss's row stands for
+    (:func:`normbench.analysis.findings.interpolant_datasets`), the squared loss's row stands for
     it with loss :data:`INTERPOLANT_LOSS`, and the other two are dropped: tables and figures then
     show it once, as :data:`INTERPOLANT_LABEL`.
     """
@@ -264,12 +264,12 @@ class ReportContext:
         The metrics file read, offered for download as it is by the results section.
     baseline : tuple of (loss, penalty)
     findings : pandas.DataFrame
-        ``results/findings.csv`` (:mod:`normbench.study.findings`): every sentence and verdict
+        ``results/findings.csv`` (:mod:`normbench.analysis.findings`): every sentence and verdict
         of the report comes from it and from ``answer``.
     method : dict
         ``results/findings.json``: how the effects, intervals and verdicts were computed.
     answer : pandas.DataFrame
-        ``results/answer.csv`` (:mod:`normbench.study.answer`).
+        ``results/answer.csv`` (:mod:`normbench.analysis.answer`).
     interpolants : set of str
         Datasets whose three unpenalised fits are the one interpolant.
     display : pandas.DataFrame

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from normbench.study.metrics import METRIC_NAMES
+from normbench.vocab.metrics import METRIC_NAMES
 
 __all__ = [
     "MAX_NAME_LENGTH",

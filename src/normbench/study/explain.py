@@ -13,7 +13,9 @@ rule ``explain`` of the workflow, one job per dataset drawn in detail, into
   ``roc/<penalty>/fpr``, ``roc/<penalty>/tpr``, ``roc/<penalty>/auc``; or ``path_error`` when
   they cannot be drawn.
 
-:func:`read_explain` gives them back as an :class:`Explanation`.
+:func:`normbench.study.explain_files.read_explain` gives them back as an
+:class:`~normbench.study.explain_files.Explanation`; that module, which the report reads, holds
+no model code.
 """
 
 from __future__ import annotations
@@ -21,14 +23,22 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from normbench.data.contract import read_dataset
 from normbench.models.paths import coefficient_paths, support_roc
-from normbench.study.config import sweeps
+from normbench.study.explain_files import (
+    EXPLAIN_REPLICATE,
+    MAX_DETAIL_DATASETS,
+    PATH_L1_RATIO,
+    PATH_PENALTIES,
+    Explanation,
+    detail_datasets,
+    path_dataset,
+    read_explain,
+)
 from normbench.study.store_fits import ok_records, read_fits, write_npz
 
 __all__ = [
@@ -43,52 +53,9 @@ __all__ = [
     "read_explain",
 ]
 
-#: The replicate whose data and fits are explained.
-EXPLAIN_REPLICATE = 1
-#: Penalties whose paths are drawn (squared loss), and the elastic net's mixing there.
-PATH_PENALTIES = ("l1", "l2", "elasticnet")
-PATH_L1_RATIO = 0.5
 #: At most this many lam values on a path, and no paths above n_train * p cells (a few seconds).
 PATH_MAX_N_LAMS = 30
 PATH_MAX_CELLS = 2_000_000
-#: Most datasets drawn one by one in the report (see detail_datasets).
-MAX_DETAIL_DATASETS = 12
-
-
-def detail_datasets(datasets: Sequence[str], config: Mapping) -> list[str]:
-    """The datasets that get sections of their own in the report (and an explain job).
-
-    All of them in a study of at most :data:`MAX_DETAIL_DATASETS`. A larger study (e.g. a preset
-    whose sweeps make hundreds of datasets) shows every dataset outside a sweep and one member
-    per sweep (its middle value), up to that limit: a sweep's members are drawn together in the
-    Sweeps section, and every dataset is in the results table.
-    """
-    if len(datasets) <= MAX_DETAIL_DATASETS:
-        return list(datasets)
-    representative, swept = set(), set()
-    for record in sweeps(config).values():
-        members = list(record["datasets"].values())
-        swept.update(members)
-        representative.add(members[len(members) // 2])
-    chosen = [name for name in datasets if name not in swept or name in representative]
-    return chosen[:MAX_DETAIL_DATASETS]
-
-
-def _is_simulated(entry) -> bool:
-    return isinstance(entry, Mapping) and entry.get("generator", "simulate") == "simulate"
-
-
-def path_dataset(config: Mapping, datasets: Sequence[str] | None = None) -> str | None:
-    """The dataset whose coefficient paths are drawn: the first simulated one drawn in detail.
-
-    ``datasets`` defaults to the configured ones, in config order.
-    """
-    configured = config.get("datasets") or {}
-    names = list(configured) if datasets is None else list(datasets)
-    for name in detail_datasets(names, config):
-        if _is_simulated(configured.get(name)):
-            return name
-    return None
 
 
 def skewed_noise_median(noise: Mapping, noise_scale: float) -> float:
@@ -190,59 +157,3 @@ def explain_dataset(
     if paths:
         arrays |= _paths(data, cv)
     write_npz(arrays, out)
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """The contents of one explain file.
-
-    Attributes
-    ----------
-    residuals : dict
-        ``{"loss+penalty": training residuals}`` of the pairs whose fit is ok.
-    noise_median : float or None
-        None unless the dataset has skewed noise.
-    true_coef : ndarray or None
-    paths : dict
-        ``{penalty: (lams, coefs)}``, empty where no paths were computed.
-    curves : dict
-        ``{penalty: (fpr, tpr, auc)}``.
-    path_error : str or None
-        Why the paths could not be computed.
-    """
-
-    residuals: dict = field(default_factory=dict)
-    noise_median: float | None = None
-    true_coef: np.ndarray | None = None
-    paths: dict = field(default_factory=dict)
-    curves: dict = field(default_factory=dict)
-    path_error: str | None = None
-
-    @property
-    def n_lams(self) -> int:
-        """Length of the paths' ``lam`` grid (0 without paths)."""
-        return len(next(iter(self.paths.values()))[0]) if self.paths else 0
-
-
-def read_explain(path) -> Explanation:
-    """Read an explain file written by :func:`explain_dataset`."""
-    with np.load(path, allow_pickle=False) as archive:
-        stored = {name: archive[name] for name in archive.files}
-    residuals = {
-        name.removeprefix("residuals/"): values
-        for name, values in stored.items()
-        if name.startswith("residuals/")
-    }
-    penalties = [p for p in PATH_PENALTIES if f"path/{p}/lams" in stored]
-    median = float(stored.get("noise_median", np.nan))
-    return Explanation(
-        residuals=residuals,
-        noise_median=median if math.isfinite(median) else None,
-        true_coef=stored.get("true_coef"),
-        paths={p: (stored[f"path/{p}/lams"], stored[f"path/{p}/coefs"]) for p in penalties},
-        curves={
-            p: (stored[f"roc/{p}/fpr"], stored[f"roc/{p}/tpr"], float(stored[f"roc/{p}/auc"]))
-            for p in penalties
-        },
-        path_error=str(stored["path_error"]) if "path_error" in stored else None,
-    )

@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 from normbench.data.population import population_of
+from normbench.vocab.metrics import LATER_METRIC_NAMES, METRIC_NAMES
 
 __all__ = [
     "METRIC_NAMES",
@@ -32,29 +33,6 @@ __all__ = [
     "risk",
     "support_metrics",
 ]
-
-#: Keys of the dict returned by :func:`evaluate`, in the order of the metrics CSV.
-METRIC_NAMES = (
-    "test_mse",
-    "test_mae",
-    "risk",
-    "estimation_error",
-    "n_nonzero",
-    "tpr",
-    "fpr",
-    "precision",
-    "f1",
-    "group_hit",
-    "group_frac",
-    "group_whole",
-    "model_error",
-    "intercept_error",
-    "pve",
-    "pve_empirical",
-)
-#: The metrics added after the first release. In the metrics CSV they follow the fit's own
-#: columns (``cv_score``, ``intercept``), so that every older column keeps its position.
-LATER_METRIC_NAMES = ("model_error", "intercept_error", "pve", "pve_empirical")
 
 
 def _as_vector(values, name):

@@ -45,7 +45,7 @@ __all__ = [
 
 #: The losses of the oracles, each the reference of its own loss.
 ORACLE_LOSSES = ("l2", "l1", "huber")
-#: Metrics of the oracle, a subset of :data:`normbench.study.metrics.METRIC_NAMES`.
+#: Metrics of the oracle, a subset of :data:`normbench.vocab.metrics.METRIC_NAMES`.
 ORACLE_METRICS = ("test_mse", "test_mae", "risk", "estimation_error", "model_error", "pve")
 #: Columns of an oracle table (``write_table`` puts the known ones in its canonical order).
 ORACLE_COLUMNS = (

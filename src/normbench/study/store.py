@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from normbench.study.metrics import LATER_METRIC_NAMES, METRIC_NAMES
 from normbench.vocab import LOSSES, PENALTIES, STATUS_OK, order_names
+from normbench.vocab.metrics import LATER_METRIC_NAMES, METRIC_NAMES
 
 __all__ = [
     "LOSS_ORDER",

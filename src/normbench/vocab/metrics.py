@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DERIVED_METRICS", "METRICS", "Metric", "metric"]
+__all__ = [
+    "DERIVED_METRICS",
+    "LATER_METRIC_NAMES",
+    "METRICS",
+    "METRIC_NAMES",
+    "Metric",
+    "metric",
+]
 
 
 @dataclass(frozen=True)
@@ -138,6 +145,17 @@ METRICS: dict[str, Metric] = {
     )
 }
 
+
+#: The metric columns of ``results/metrics.csv``, in the order a fit job computes them.
+METRIC_NAMES = (
+    "test_mse",
+    "test_mae",
+    "risk",
+    *(name for name in METRICS if name not in ("test_mse", "test_mae", "risk")),
+)
+#: The metrics added after the first release. In the metrics CSV they follow the fit's own
+#: columns (``cv_score``, ``intercept``), so that every older column keeps its position.
+LATER_METRIC_NAMES = ("model_error", "intercept_error", "pve", "pve_empirical")
 
 #: Columns the report derives from ``metrics.csv`` and the datasets' sidecars; an entry of
 #: :data:`METRICS` of the same name wins over these.

@@ -18,7 +18,7 @@ def critical_difference_figure(ranking):
 
     Parameters
     ----------
-    ranking : normbench.report.ranking_stats.Ranking
+    ranking : normbench.analysis.ranking.Ranking
 
     Returns
     -------

@@ -14,7 +14,7 @@ from normbench.report.figures import (
 )
 from normbench.report.figures.common import format_value
 from normbench.report.html import esc, html_details, html_figure
-from normbench.study.explain import EXPLAIN_REPLICATE, PATH_L1_RATIO, path_dataset
+from normbench.study.explain_files import EXPLAIN_REPLICATE, PATH_L1_RATIO, path_dataset
 from normbench.study.store import is_ok
 from normbench.vocab import pair_key
 

@@ -4,22 +4,22 @@ Both come from ``results/findings.csv`` and ``results/answer.csv`` only (the con
 or computes them with the same functions when a report is built without them): the forest plot
 draws the loss question of the sparse penalties (each robust loss against the squared loss with
 the same penalty) and the penalty question between them, per scenario; the sentences are
-:func:`normbench.study.answer.answer_sentences`. The caption states the interval and its correction;
-a note under the plot (:func:`normbench.study.answer.two_tests_sentence`) says why a term can
-"matter" in the sentences while the plot calls its pairs tied.
+:func:`normbench.analysis.answer.answer_sentences`. The caption states the interval and its
+correction; a note under the plot (:func:`normbench.analysis.answer.two_tests_sentence`) says
+why a term can "matter" in the sentences while the plot calls its pairs tied.
 """
 
 from __future__ import annotations
 
-from normbench.report.figures.forest import forest_plot
-from normbench.report.html import esc, html_figure
-from normbench.study.answer import (
+from normbench.analysis.answer import (
     SPARSE_PENALTIES,
     answer_sentences,
     count_tested,
     two_tests_sentence,
 )
-from normbench.study.findings import ALPHA
+from normbench.analysis.findings import ALPHA
+from normbench.report.figures.forest import forest_plot
+from normbench.report.html import esc, html_figure
 from normbench.vocab import LOSSES, pair_key
 
 __all__ = ["answer_comparisons", "render"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from normbench.analysis.ranking import ranking_metric
 from normbench.report.figures import time_error_tradeoff
 from normbench.report.figures.common import format_value, pair_label
 from normbench.report.html import esc, html_details, html_figure, html_table
-from normbench.report.ranking_stats import ranking_metric
 from normbench.vocab import LOSSES, PENALTIES, order_names
 
 

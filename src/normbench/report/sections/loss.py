@@ -12,7 +12,7 @@ from normbench.report.figures import (
 from normbench.report.figures.common import format_value
 from normbench.report.html import anchor, esc, html_details, html_figure, html_table
 from normbench.report.prose import intercept_sentence, slope_sentence
-from normbench.study.explain import EXPLAIN_REPLICATE
+from normbench.study.explain_files import EXPLAIN_REPLICATE
 from normbench.vocab import parse_pair
 
 #: Most datasets whose residuals are drawn (one panel each).

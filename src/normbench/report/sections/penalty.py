@@ -10,7 +10,7 @@ import numpy as np
 from normbench.report.figures import support_roc_curves
 from normbench.report.figures.common import format_value
 from normbench.report.html import anchor, esc, html_details, html_figure, html_table
-from normbench.study.explain import EXPLAIN_REPLICATE, PATH_PENALTIES, path_dataset
+from normbench.study.explain_files import EXPLAIN_REPLICATE, PATH_PENALTIES, path_dataset
 
 
 def _paths_unavailable(ctx):

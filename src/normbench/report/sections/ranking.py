@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import math
 
+from normbench.analysis.ranking import rank_pairs
 from normbench.report.figures import critical_difference_figure
 from normbench.report.figures.common import format_value
 from normbench.report.html import esc, html_details, html_figure, html_table
-from normbench.report.ranking_stats import rank_pairs
 
 
 def _metric_text(ranking):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
+from normbench.analysis.answer import ALL_SCENARIOS
 from normbench.report.html import anchor, esc, html_details, html_table
 from normbench.report.prose import p_value_text
-from normbench.study.answer import ALL_SCENARIOS
 
 _FINDINGS_HEADERS = [
     "metric",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from normbench.analysis.answer import scenario_sentences
 from normbench.report.html import esc, html_details
-from normbench.study.answer import scenario_sentences
-from normbench.study.explain import MAX_DETAIL_DATASETS
+from normbench.study.explain_files import MAX_DETAIL_DATASETS
 
 
 def _omitted_note(ctx):

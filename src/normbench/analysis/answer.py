@@ -19,7 +19,7 @@ location it targets (the conditional mean for ``l2``, the median for ``l1``) und
 A term's verdict is ``matters`` when its p-value, Bonferroni-corrected across every tested row
 of the table, is below ``alpha``; ``no evidence`` otherwise (which is not a proof of no effect).
 
-:func:`answer_sentences` turns this table and the findings (:mod:`normbench.study.findings`) into
+:func:`answer_sentences` turns this table and the findings (:mod:`normbench.analysis.findings`) into
 the report's sentences; it is pure, so tests change the tables and see the sentences change.
 :func:`two_tests_sentence` says why the two tables can seem to disagree (a term that matters
 here while the pairs of the findings are tied): they test different hypotheses, each corrected
@@ -33,7 +33,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from normbench.study.findings import ALPHA, INTERPOLANT
+from normbench.analysis.findings import ALPHA, INTERPOLANT
 from normbench.vocab import ordered_pairs, pair_key, parse_pair
 
 __all__ = [
@@ -316,7 +316,7 @@ def answer_sentences(findings, answer, *, metric_name=None):
     Parameters
     ----------
     findings : pandas.DataFrame
-        ``results/findings.csv`` (:func:`normbench.study.findings.findings_table`).
+        ``results/findings.csv`` (:func:`normbench.analysis.findings.findings_table`).
     answer : pandas.DataFrame
         ``results/answer.csv`` (:func:`answer_table`).
     metric_name : str, optional
@@ -364,7 +364,7 @@ def count_tested(table):
     -------
     int
         The Bonferroni m of that table (0 for an empty one), the count both
-        :func:`answer_table` and :func:`normbench.study.findings.findings_table` correct by.
+        :func:`answer_table` and :func:`normbench.analysis.findings.findings_table` correct by.
     """
     if table is None or "p_value" not in table or not len(table):
         return 0
