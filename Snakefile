@@ -59,7 +59,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/datasets.smk"
 include: "workflow/rules/fit.smk"
 include: "workflow/rules/aggregate.smk"
-include: "workflow/rules/findings.smk"
+include: "workflow/rules/analyse.smk"
 include: "workflow/rules/explain.smk"
 include: "workflow/rules/published.smk"
 include: "workflow/rules/report.smk"
@@ -84,10 +84,10 @@ localrules:
 rule all:
     default_target: True
     input:
-        "results/metrics.csv",
-        "results/timings.csv",
-        "results/oracle.csv",
-        "results/findings.csv",
-        "reports/report.html",
+        REPORT_TABLES["metrics"],
+        REPORT_TABLES["timings"],
+        REPORT_TABLES["oracle"],
+        REPORT_TABLES["findings"],
+        REPORT_HTML,
         # the reproduction's own check, for a config with published results
         ["results/published_check.csv"] if config.get("published") else [],

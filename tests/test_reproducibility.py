@@ -127,7 +127,7 @@ def test_adding_a_dataset_plans_only_its_jobs(clean_run, tmp_path):
         "fit_models": 1,
         "explain": 1,
         "aggregate_results": 1,
-        "findings": 1,
+        "analyse": 1,
         "build_report": 1,
         "all": 1,
     }, out[-3000:]

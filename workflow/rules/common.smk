@@ -6,20 +6,28 @@ from snakemake.io import strip_wildcard_constraints
 
 from normbench.study.batches import batch_numbers, batch_of, batch_replicates
 from normbench.study.config import dataset_names
-from normbench.study.explain_files import EXPLAIN_REPLICATE, detail_datasets, path_dataset
+from normbench.study.explain_files import (
+    EXPLAIN_REPLICATE,
+    detail_datasets,
+    path_dataset,
+)
+from normbench.study.layout import (
+    ANALYSIS_TABLES,
+    BENCHMARKS_DIR,
+    DATASETS_DIR,
+    EXPLAIN_NPZ,
+    REPORT_HTML,
+    REPORT_TABLES,
+)
 
 DATASET_NPZ = "results/datasets/{dataset}/rep{replicate}.npz"
 DATASET_JSON = "results/datasets/{dataset}/rep{replicate}.json"
-# The folders of the dataset files and of the benchmark files, for the report's params.
-DATASETS_DIR = "results/datasets"
-BENCHMARKS_DIR = "logs/benchmarks"
 # One fit job per dataset and batch of replicates (config replicates_per_job, study/batches.py).
 FIT_CSV = "results/fits/{dataset}/batch{batch}.csv"
 # the fits store: coefficients, hyperparameters and CV curves of every pair (study/store_fits.py)
 FITS_NPZ = "results/fits/{dataset}/batch{batch}.npz"
 TIMING_CSV = "results/timings/{dataset}/batch{batch}.csv"
 ORACLE_CSV = "results/oracle/{dataset}/batch{batch}.csv"
-EXPLAIN_NPZ = "results/explain/{dataset}.npz"
 
 
 wildcard_constraints:
@@ -180,7 +188,15 @@ def _rule_benchmarks(job_rule, datasets):
 
 def published_check_files(wildcards):
     """The reproduction's check, for a config with published results (else nothing)."""
-    return ["results/published_check.csv"] if config.get("published") else []
+    return [REPORT_TABLES["published_check"]] if config.get("published") else []
+
+
+def report_table_files(wildcards):
+    """The study-wide tables the report renders, by role (normbench.study.layout)."""
+    tables = dict(REPORT_TABLES)
+    if not config.get("published"):
+        del tables["published_check"]
+    return tables
 
 
 def report_benchmarks(wildcards):

@@ -5,21 +5,14 @@
 
 rule build_report:
     input:
-        metrics="results/metrics.csv",
-        timings="results/timings.csv",
-        oracle="results/oracle.csv",
-        provenance="results/provenance.json",
-        published_check=published_check_files,
-        findings="results/findings.csv",
-        method="results/findings.json",
-        answer="results/answer.csv",
+        unpack(report_table_files),
         fits=report_fits_files,
         sidecars=dataset_sidecars,
         explain=explain_files,
         benchmarks=report_benchmarks,
     output:
         html=report(
-            "reports/report.html",
+            REPORT_HTML,
             caption="../report/report.rst",
             category="Report",
         ),

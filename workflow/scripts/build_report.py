@@ -5,11 +5,12 @@ from _normbench_job import run_job
 
 def main(snakemake):
     from normbench.report.build import build_report
+    from normbench.study.layout import REPORT_TABLES
 
     build_report(
-        metrics_csv=snakemake.input.metrics,
-        timings_csv=snakemake.input.timings,
-        oracle_csv=snakemake.input.oracle,
+        tables={
+            role: snakemake.input[role] for role in REPORT_TABLES if role in snakemake.input.keys()
+        },
         config=snakemake.params.config,
         output_html=snakemake.output.html,
         figures_dir=snakemake.output.figures,
@@ -18,11 +19,7 @@ def main(snakemake):
         # exactly the declared inputs, not whatever else lies under benchmarks_dir
         benchmark_files=list(snakemake.input.benchmarks),
         explain_files=list(snakemake.input.explain),
-        findings_csv=snakemake.input.findings,
-        answer_csv=snakemake.input.answer,
         fits_files=list(snakemake.input.fits),
-        provenance_json=snakemake.input.provenance,
-        published_check_csv=next(iter(snakemake.input.published_check), None),
     )
 
 

@@ -16,14 +16,16 @@ The metric is the model error (ŵ − w)ᵀΣ(ŵ − w) where the study has it (
 else the risk: the model error compares slopes only, so a loss is not credited or blamed for the
 location it targets (the conditional mean for ``l2``, the median for ``l1``) under skewed noise.
 
-A term's verdict is ``matters`` when its p-value, Bonferroni-corrected across every tested row
-of the table, is below ``alpha``; ``no evidence`` otherwise (which is not a proof of no effect).
+A term's verdict is ``matters`` when Benjamini–Hochberg at ``q`` over every tested row of the
+table rejects it; ``inconclusive`` otherwise (which is not a proof of no effect); ``no test``
+when there is nothing to test: a share of the sum of squares below :data:`SHARE_TOLERANCE` or no
+residual variance (e.g. the same null model in every fit), where an F test would test rounding.
 
 :func:`answer_sentences` turns this table and the findings (:mod:`normbench.analysis.findings`) into
 the report's sentences; it is pure, so tests change the tables and see the sentences change.
 :func:`two_tests_sentence` says why the two tables can seem to disagree (a term that matters
-here while the pairs of the findings are tied): they test different hypotheses, each corrected
-across its own table.
+here while the pairs of the findings are inconclusive): they test different hypotheses, each
+controlled over its own table.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from normbench.analysis.findings import ALPHA, INTERPOLANT
-from normbench.vocab import ordered_pairs, pair_key, parse_pair
+from normbench.analysis.findings import INTERPOLANT
+from normbench.analysis.verdicts import DEFAULT_Q, INCONCLUSIVE, VERDICTS
+from normbench.vocab import pair_key, parse_pair
 
 __all__ = [
     "ALL_SCENARIOS",
@@ -42,6 +45,7 @@ __all__ = [
     "SPARSE_PENALTIES",
     "answer_sentences",
     "answer_table",
+    "dataset_headline_metrics",
     "headline_metric",
     "scenario_sentences",
     "count_tested",
@@ -50,8 +54,16 @@ __all__ = [
 
 #: Columns of ``results/answer.csv``.
 ANSWER_COLUMNS = ("dataset", "metric", "term", "share", "p_value", "verdict")
-#: The metrics of the headline, in order of preference (:func:`headline_metric`).
-HEADLINE_METRICS = ("model_error", "risk")
+#: The metrics of the headline, in order of preference (:func:`headline_metric`): the model
+#: error where the population covariance is known, else the noise-free risk where the
+#: noise-free signal is, else the test error every dataset has.
+HEADLINE_METRICS = ("model_error", "risk", "test_mse")
+#: A term whose share of the sum of squares is below this has no test (rounding, not evidence).
+SHARE_TOLERANCE = 1e-9
+#: The verdict of a term that differs at the table's false discovery rate.
+MATTERS = "matters"
+#: The verdict of a term that cannot be tested (no spread, or only rounding noise).
+NO_TEST = "no test"
 #: The penalties of the headline model.
 SPARSE_PENALTIES = ("l1", "elasticnet")
 #: The dataset label of the pooled model's rows.
@@ -92,6 +104,27 @@ def headline_metric(metrics):
     return HEADLINE_METRICS[-1]
 
 
+def dataset_headline_metrics(metrics):
+    """Each dataset's headline metric: the first of :data:`HEADLINE_METRICS` it supports.
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        The metrics table.
+
+    Returns
+    -------
+    dict of str to str
+        ``{dataset: metric}``, datasets in sorted order. A user's dataset with ``coef`` and a
+        population covariance gets ``model_error`` like a simulated one; with ``f_test`` only,
+        ``risk``; with neither, ``test_mse``.
+    """
+    return {
+        str(dataset): headline_metric(rows)
+        for dataset, rows in metrics.groupby("dataset", sort=True)
+    }
+
+
 def _model_frame(metrics, metric_name):
     rows = metrics[metrics["penalty"].isin(SPARSE_PENALTIES)]
     rows = rows[rows["status"].astype(str) != "failed"]
@@ -112,15 +145,21 @@ def _anova_shares(frame, formula):
     table = anova_lm(fit, typ=2)
     total = float(((frame["log_value"] - frame["log_value"].mean()) ** 2).sum())
     shares = {}
+    residual = float(table.loc["Residual", "sum_sq"]) if "Residual" in table.index else 0.0
     for term, label in _TERMS.items():
         if term in table.index:
             share = float(table.loc[term, "sum_sq"]) / total if total > 0 else math.nan
             p_value = float(table.loc[term, "PR(>F)"])
-            shares[label] = (share, p_value if math.isfinite(p_value) else math.nan)
+            # an F test on rounding noise is no evidence: no spread, or none left to test against
+            degenerate = not (share >= SHARE_TOLERANCE) or not (residual > SHARE_TOLERANCE * total)
+            shares[label] = (
+                share,
+                math.nan if degenerate or not math.isfinite(p_value) else p_value,
+            )
     return shares
 
 
-def answer_table(metrics, *, metric_name=None, alpha=ALPHA):
+def answer_table(metrics, *, metric_name=None, q=DEFAULT_Q):
     """Per scenario (and pooled): the shares and verdicts of loss, penalty and their interaction.
 
     Parameters
@@ -128,21 +167,31 @@ def answer_table(metrics, *, metric_name=None, alpha=ALPHA):
     metrics : pandas.DataFrame
         The metrics table.
     metric_name : str, optional
-        A positive metric where lower is better (its log is modelled); by default the
-        :func:`headline_metric` of ``metrics``.
-    alpha : float
-        Family-wise error rate across the table's tests.
+        A positive metric where lower is better (its log is modelled); by default each
+        dataset's own headline metric (:func:`dataset_headline_metrics`), and for the pooled
+        model the study's (:func:`headline_metric`) over the datasets that have it.
+    q : float
+        False discovery rate of the table's claims that a term matters (Benjamini–Hochberg).
 
     Returns
     -------
     pandas.DataFrame
         Columns :data:`ANSWER_COLUMNS`, one row per (dataset, term); a scenario without enough
         fits for the model (two losses, two penalties, residual degrees of freedom) is absent.
+        ``verdict`` is ``matters``, ``inconclusive`` (no difference detected, which is not a
+        proof of none) or ``no test`` (no spread to test: e.g. the same null model everywhere).
     """
-    metric_name = metric_name or headline_metric(metrics)
-    frame = _model_frame(metrics, metric_name)
+    from statsmodels.stats.multitest import multipletests
+
+    chosen = (
+        dict.fromkeys(metrics["dataset"].astype(str).unique(), metric_name)
+        if metric_name
+        else dataset_headline_metrics(metrics)
+    )
     raw = []
-    for dataset, rows in frame.groupby("dataset", sort=True):
+    for dataset in sorted(chosen):
+        name = chosen[dataset]
+        rows = _model_frame(metrics[metrics["dataset"] == dataset], name)
         if rows["loss"].nunique() < 2 or rows["penalty"].nunique() < 2:
             continue
         blocks = " + C(replicate)" if rows["replicate"].nunique() > 1 else ""
@@ -150,27 +199,32 @@ def answer_table(metrics, *, metric_name=None, alpha=ALPHA):
         if len(rows) <= rows["loss"].nunique() * rows["penalty"].nunique() + 1:
             continue
         for term, (share, p_value) in _anova_shares(rows, formula).items():
-            raw.append((dataset, term, share, p_value))
+            raw.append((dataset, name, term, share, p_value))
     # as per scenario: the pooled ANOVA needs two losses and two penalties (a one-loss study,
     # e.g. a least-squares preset, has no loss term to test)
+    pooled_metric = metric_name or headline_metric(metrics)
+    pooled = [dataset for dataset, name in chosen.items() if name == pooled_metric]
+    frame = _model_frame(metrics[metrics["dataset"].isin(pooled)], pooled_metric)
     crossed = frame["loss"].nunique() > 1 and frame["penalty"].nunique() > 1
     if frame["dataset"].nunique() > 1 and crossed:
         formula = "log_value ~ C(dataset) / C(replicate) + C(loss) * C(penalty) * C(dataset)"
         for term, (share, p_value) in _anova_shares(frame, formula).items():
-            raw.append((ALL_SCENARIOS, term, share, p_value))
-    m = max(1, sum(1 for *_, p in raw if math.isfinite(p)))
+            raw.append((ALL_SCENARIOS, pooled_metric, term, share, p_value))
+    p_values = np.array([p for *_, p in raw], dtype=float)
+    tested = np.isfinite(p_values)
+    matters = np.zeros(len(raw), dtype=bool)
+    if tested.any():
+        matters[tested] = multipletests(p_values[tested], alpha=q, method="fdr_bh")[0]
     records = [
         {
             "dataset": dataset,
-            "metric": metric_name,
+            "metric": name,
             "term": term,
             "share": share,
             "p_value": p_value,
-            "verdict": "matters"
-            if math.isfinite(p_value) and min(1.0, m * p_value) < alpha
-            else "no evidence",
+            "verdict": MATTERS if hit else (INCONCLUSIVE if math.isfinite(p_value) else NO_TEST),
         }
-        for dataset, term, share, p_value in raw
+        for (dataset, name, term, share, p_value), hit in zip(raw, matters, strict=True)
     ]
     return pd.DataFrame(records, columns=list(ANSWER_COLUMNS))
 
@@ -214,6 +268,18 @@ def _effect_range(rows):
     return _times(low) if _times(low) == _times(high) else f"{_times(low)} to {_times(high)}"
 
 
+def _decided_ranges(rows):
+    """'better in 5 (0.35× to 0.7×), worse in 1 (1.4×) of its 8 comparisons': never mixed."""
+    parts = []
+    for verdict in ("better", "worse", "equivalent"):
+        chosen = rows[rows["verdict"] == verdict]
+        if len(chosen):
+            parts.append(f"{verdict} in {len(chosen)} ({_effect_range(chosen)})")
+    if not parts:
+        return ""
+    return f"{', '.join(parts)} of its {len(rows)} comparisons"
+
+
 def _scope_sentence(subject, matters, scenarios, metric_name, detail=""):
     if not scenarios:
         return None
@@ -242,13 +308,13 @@ def _scope_sentence(subject, matters, scenarios, metric_name, detail=""):
 
 
 def _loss_detail(findings, datasets, metric_name):
-    """', where a robust loss changes model error 0.3× to 0.5× against l2 (same penalty)'."""
-    span = _effect_range(_loss_rows(findings, metric_name, datasets))
+    """', where against the squared loss a robust loss is better in 5 (0.3× to 0.5×) of ...'."""
+    span = _decided_ranges(_loss_rows(findings, metric_name, datasets))
     if not span:
         return ""
     return (
-        f", where a robust loss (l1 or huber) gives {span} the {metric_name} of the squared loss "
-        "with the same penalty"
+        f", where against the squared loss with the same penalty a robust loss (l1 or huber) is "
+        f"{span} on {metric_name}"
     )
 
 
@@ -257,8 +323,9 @@ def _verdict_clause(row):
     relation = {
         "better": "is better than",
         "worse": "is worse than",
-        "tied": "is tied with",
-    }.get(row.verdict, f"({row.verdict}) against")
+        "equivalent": "is equivalent to",
+        "inconclusive": "is not decided against",
+    }[row.verdict]
     interval = (
         f", interval {_times(row.ci_low)} to {_times(row.ci_high)}"
         if math.isfinite(row.ci_low)
@@ -267,32 +334,22 @@ def _verdict_clause(row):
     return f"{row.pair} {relation} {row.reference} ({_times(row.effect)}{interval})"
 
 
-def _unbeaten(findings, dataset, metric_name):
-    rows = findings[(findings["dataset"] == dataset) & (findings["metric"] == metric_name)]
-    pairs = set(rows["pair"]) | set(rows["reference"])
-    beaten = set(rows.loc[rows["verdict"] == "worse", "pair"])
-    beaten |= set(rows.loc[rows["verdict"] == "better", "reference"])
-    keep = ordered_pairs(parse_pair(p) for p in pairs - beaten - {INTERPOLANT})
-    ordered = [pair_key(loss, penalty) for loss, penalty in keep]
-    return ordered + ([INTERPOLANT] if INTERPOLANT in pairs - beaten else [])
-
-
-def scenario_sentences(findings, *, metric_name=None):
-    """Per scenario, the lasso's robust losses against ``l2+l1`` and the set tied with the best.
+def scenario_sentences(findings, *, best_set=None, metric_name=None):
+    """Per scenario, the lasso's robust losses against ``l2+l1`` and the set of best pairs.
 
     Parameters
     ----------
     findings : pandas.DataFrame
         ``results/findings.csv``.
+    best_set : pandas.DataFrame, optional
+        ``results/best_set.csv``: the only source of a sentence naming the best pairs.
     metric_name : str, optional
         By default the :func:`headline_metric` of the findings.
 
     Returns
     -------
     dict of str to str
-        ``{dataset: sentence}`` in dataset order. The set tied with the best is every pair that
-        no fixed comparison shows beaten: found without testing against a pair picked from the
-        data.
+        ``{dataset: sentence}`` in dataset order.
     """
     metric_name = metric_name or headline_metric(findings)
     sentences = {}
@@ -301,11 +358,16 @@ def scenario_sentences(findings, *, metric_name=None):
         rows = rows[rows["reference"] == pair_key("l2", "l1")]
         parts = [_verdict_clause(row) for row in rows.itertuples()]
         text = f"{dataset} ({metric_name}): " + ("; ".join(parts) + ". " if parts else "")
-        unbeaten = _unbeaten(findings, dataset, metric_name)
-        if unbeaten:
-            text += (
-                f"Tied with the best (no fixed comparison shows them beaten): {_join(unbeaten)}."
-            )
+        if best_set is not None and len(best_set):
+            chosen = best_set[
+                (best_set["dataset"] == dataset)
+                & (best_set["metric"] == metric_name)
+                & best_set["in_set"].astype(bool)
+            ]
+            if len(chosen):
+                size = float(chosen["size"].iloc[0]) if "size" in chosen else math.nan
+                level = f"{1 - size:.0%} " if math.isfinite(size) else ""
+                text += f"Set of best pairs ({level}model confidence set): {_join(chosen['pair'])}."
         sentences[dataset] = text.strip()
     return sentences
 
@@ -363,8 +425,8 @@ def count_tested(table):
     Returns
     -------
     int
-        The Bonferroni m of that table (0 for an empty one), the count both
-        :func:`answer_table` and :func:`normbench.analysis.findings.findings_table` correct by.
+        The m of that table (0 for an empty one): the tests each table's false discovery rate
+        is controlled over.
     """
     if table is None or "p_value" not in table or not len(table):
         return 0
@@ -377,29 +439,30 @@ def _plural(count, noun):
 
 
 def _collision(findings, answer, metric_name):
-    """' (here the loss matters in 3 of 4 scenarios, yet 5 of its 12 pairs there are tied)'.
+    """' (here the loss matters in 3 of 4 scenarios, yet 5 of its 12 pairs there are undecided)'.
 
-    Empty unless the loss matters somewhere and some loss comparison there is tied: the case
-    a reader sees as a contradiction.
+    Empty unless the loss matters somewhere and some loss comparison there is inconclusive: the
+    case a reader sees as a contradiction.
     """
     matters, scenarios = _where(answer, "loss")
     rows = _loss_rows(findings, metric_name, matters) if matters else findings.iloc[:0]
-    tied = int((rows["verdict"] == "tied").sum())
-    if not tied:
+    undecided = int((rows["verdict"] == INCONCLUSIVE).sum())
+    if not undecided:
         return ""
     return (
         f" (here the loss matters in {len(matters)} of {len(scenarios)} scenarios, yet "
-        f"{tied} of the {len(rows)} loss comparisons on {metric_name} there are tied)"
+        f"{undecided} of the {len(rows)} loss comparisons on {metric_name} there are "
+        "inconclusive)"
     )
 
 
 def two_tests_sentence(findings, answer, *, metric_name=None):
-    """Why a term can matter in the answer table while the findings call its pairs tied.
+    """Why a term can matter in the answer table while the findings leave its pairs undecided.
 
     Parameters
     ----------
     findings : pandas.DataFrame
-        ``results/findings.csv``: its m and its counts of better, worse and tied rows.
+        ``results/findings.csv``: its m and its counts of each verdict.
     answer : pandas.DataFrame
         ``results/answer.csv``: its m, and where the loss matters.
     metric_name : str, optional
@@ -418,17 +481,17 @@ def two_tests_sentence(findings, answer, *, metric_name=None):
         named = answer["metric"].dropna().unique() if "metric" in answer else []
         metric_name = str(named[0]) if len(named) else headline_metric(findings)
     counts = findings["verdict"].value_counts()
-    verdicts = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("better", "worse", "tied"))
+    verdicts = ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
     pooled = (
         " and per term of the pooled model" if (answer["dataset"] == ALL_SCENARIOS).any() else ""
     )
     return (
         "The two tests ask different questions. The ANOVA asks whether the losses (or the "
         f"sparse penalties) differ at all within a scenario: one F-test per term and scenario"
-        f"{pooled}, m = {_plural(m_answer, 'test')} corrected together. Each finding asks "
-        "whether one named pair beats its fixed reference, corrected across all m = "
-        f"{_plural(m_findings, 'comparison')} of the findings table ({verdicts}). An F-test "
-        "pools the evidence of every pair and is corrected for fewer tests, so an effect can be "
-        "clear as a whole and still leave each pair tied"
+        f"{pooled}, m = {_plural(m_answer, 'test')} under one false discovery rate. Each finding "
+        "asks whether one named pair beats its fixed reference (or is equivalent to it), over "
+        f"m = {_plural(m_findings, 'comparison')} of the findings table ({verdicts}). An F-test "
+        "pools the evidence of every pair, so an effect can be clear as a whole and still "
+        "leave each pair undecided"
         f"{_collision(findings, answer, metric_name)}."
     )

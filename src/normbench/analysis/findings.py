@@ -1,36 +1,38 @@
-"""The study's conclusions as data: paired effects against fixed references, with honest intervals.
+"""The study's conclusions as data: paired effects against fixed references, with decided verdicts.
 
 Every comparison is fixed before looking at the data (never against a pair chosen from them):
 
-- **the loss question**, per penalty: each robust loss against the squared loss with the same
-  penalty (``l1+l1`` and ``huber+l1`` against ``l2+l1``, and so on for every penalty);
-- **the penalty question**, per loss: each penalty against the lasso of that loss (``l1+l2`` and
-  ``l1+elasticnet`` against ``l1+l1``).
+- **the loss question** (``question = "loss"``), per penalty: each robust loss against the
+  squared loss with the same penalty (``l1+l1`` and ``huber+l1`` against ``l2+l1``, and so on);
+- **the penalty question** (``"penalty"``), per loss: each penalty against the lasso of that
+  loss (``l1+l2`` and ``l1+elasticnet`` against ``l1+l1``).
 
 Where the three losses without a penalty give the same minimum-norm interpolant (``p >= n``:
 identical metrics in every replicate) the ``none`` rows are one pair, ``interpolant``
-("interpolant (any loss)"), kept out of the loss question and compared once, with ``l2+l1``.
+("interpolant (any loss)"), kept out of the loss question and compared once, with ``l2+l1``
+(``question = "interpolant"``).
 
-**Effect.** For a metric where lower is better (risk, model error) the per-replicate paired
-ratio is ``pair / reference``; where higher is better (F1) it is ``reference / pair``, so that in
-every row **an effect below 1 means the pair is better**. Values of a metric bounded in [0, 1]
-(F1) are floored at :data:`BOUNDED_FLOOR` first, so that a null model's F1 of 0 counts as a large
-loss rather than an undefined ratio. The effect is the geometric mean of the paired ratios,
-``exp(mean(log ratio))``.
+**Effect.** For a metric where lower is better (risk, model error) the per-replicate paired log
+ratio is ``d = log(pair / reference)``; where higher is better (F1) it is
+``log(reference / pair)``, so that in every row **an effect below 1 means the pair is better**.
+Values of a metric bounded in [0, 1] (F1) are floored at :data:`BOUNDED_FLOOR` first, so that a
+null model's F1 of 0 counts as a large loss rather than an undefined ratio. A non-positive value
+of any other metric cannot be logged and signals a bug: it is refused, naming the row. ``estimate``
+is the mean ``d̄`` over the replicates where both fits have the metric, ``se`` its Monte Carlo
+standard error ``s / √n``, and ``effect = exp(d̄)`` (the geometric mean of the paired ratios).
 
-**Interval and test.** A Student t interval on the mean log ratio (n − 1 degrees of freedom,
-n = ``n_replicates`` replicates where both fits have the metric), back-transformed; ``p_value``
-is the two-sided one-sample t test of mean log ratio 0. Across *every* row of the table the
-multiplicity is corrected by Bonferroni: ``p_adjusted = min(1, m p)`` with m the number of rows
-tested, and the interval is at level ``1 − alpha / m``, so that the interval excludes 1 exactly
-when ``p_adjusted < alpha``. Only then is the verdict ``better`` (effect < 1) or ``worse``;
-otherwise ``tied``. With 10 replicates the t interval assumes roughly normal log ratios; it is
-exact for log-normal ratios and, unlike percentile-bootstrap intervals of a median of 10
-values, is not limited to a handful of distinct values. A row with a single replicate has no
-interval and is ``tied``.
+**Verdicts.** The rows of one metric are one family, decided by
+:func:`normbench.analysis.verdicts.decide`: ``better``/``worse`` where Benjamini–Hochberg at
+``q`` rejects no effect (false discovery rate ≤ q; intervals false-coverage-rate adjusted),
+``equivalent`` where the TOST against the region of practical equivalence
+``[1/equivalence, equivalence]`` rejects, under the same control, and ``inconclusive``
+otherwise. ``ci_low``/``ci_high`` are the interval each verdict is shown with, at level
+``ci_level``, back-transformed to ratios. Pairs whose metric is identical in every replicate
+(the same fit, e.g. two null models) are no comparison: they are left out of the table and
+counted in its method sidecar.
 
-:func:`write_findings` also writes a JSON sidecar (``findings.json``) stating this method,
-``alpha`` and ``m``.
+:func:`write_findings` also writes a JSON sidecar (``findings.json``) stating the procedure,
+``q``, the margin and the number of rows per metric.
 """
 
 from __future__ import annotations
@@ -41,21 +43,22 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from normbench.vocab import LOSSES, PENALTIES, order_names, pair_key
+from normbench.analysis.verdicts import DEFAULT_EQUIVALENCE, DEFAULT_Q, VERDICTS, decide
+from normbench.vocab import LOSSES, PENALTIES, order_names, pair_key, parse_pair
 from normbench.vocab.metrics import metric
 
 __all__ = [
-    "ALPHA",
     "BOUNDED_FLOOR",
     "FINDINGS_COLUMNS",
     "FINDINGS_METRICS",
     "INTERPOLANT",
+    "QUESTIONS",
     "comparisons",
     "findings_table",
     "interpolant_datasets",
     "paired_effect",
+    "question_of",
     "write_findings",
 ]
 
@@ -63,20 +66,24 @@ __all__ = [
 FINDINGS_COLUMNS = (
     "dataset",
     "metric",
+    "question",
     "pair",
     "reference",
     "effect",
     "ci_low",
     "ci_high",
+    "ci_level",
+    "estimate",
+    "se",
     "p_value",
-    "p_adjusted",
+    "p_equivalence",
     "n_replicates",
     "verdict",
 )
 #: Metrics compared (those a dataset lacks, e.g. model_error on real data, are skipped).
 FINDINGS_METRICS = ("risk", "model_error", "f1")
-#: Family-wise error rate of the whole table.
-ALPHA = 0.05
+#: The questions a comparison answers, in table order.
+QUESTIONS = ("loss", "penalty", "interpolant")
 #: Floor of a [0, 1]-bounded metric before its ratio is taken (an F1 of 0 counts as this).
 BOUNDED_FLOOR = 1e-3
 #: The pair name of the minimum-norm interpolant shared by the three losses.
@@ -87,27 +94,30 @@ _SQUARED_LOSS, _LASSO, _NO_PENALTY = "l2", "l1", "none"
 _IDENTITY_METRICS = ("test_mse", "test_mae", "risk", "n_nonzero", "intercept")
 
 
-def paired_effect(pair_values, reference_values, *, metric_name, level=1 - ALPHA):
-    """Geometric-mean paired ratio of ``pair`` to ``reference`` with a t interval on the log scale.
+def paired_effect(pair_values, reference_values, *, metric_name):
+    """Mean paired log ratio of ``pair`` to ``reference`` and its Monte Carlo standard error.
 
     Parameters
     ----------
     pair_values, reference_values : array-like of shape (n,)
-        The metric of the two fits in the same n replicates (NaN where missing: that replicate
-        is dropped).
+        The metric of the two fits in the same n replicates (NaN where missing, e.g. a failed
+        fit: that replicate is dropped).
     metric_name : str
         Its registry name: sets the direction (the ratio is inverted where higher is better) and
         the floor of bounded metrics.
-    level : float
-        Coverage of the interval (already corrected for multiplicity by the caller).
 
     Returns
     -------
     dict
-        ``effect``, ``ci_low``, ``ci_high``, ``p_value`` (two-sided t test of no effect) and
-        ``n_replicates``. With identical values in every replicate the effect is exactly 1 and
-        ``p_value`` 1; with a constant non-zero log ratio the interval is that point and
-        ``p_value`` 0. With fewer than two replicates the interval and p-value are NaN.
+        ``estimate`` (mean log ratio, below 0: the pair is better), ``se`` (``s / √n``, NaN with
+        fewer than two replicates), ``effect`` (``exp(estimate)``), ``n_replicates`` and
+        ``identical`` (the two fits have the same value in every replicate: no comparison).
+
+    Raises
+    ------
+    ValueError
+        If a value of an unbounded metric is zero or negative: it cannot be logged, and a risk
+        or an error of zero or below means a bug upstream.
     """
     pair = np.asarray(pair_values, dtype=float)
     reference = np.asarray(reference_values, dtype=float)
@@ -115,35 +125,43 @@ def paired_effect(pair_values, reference_values, *, metric_name, level=1 - ALPHA
     pair, reference = pair[keep], reference[keep]
     if metric_name in _BOUNDED:
         pair, reference = np.maximum(pair, BOUNDED_FLOOR), np.maximum(reference, BOUNDED_FLOOR)
-    positive = (pair > 0) & (reference > 0)
-    pair, reference = pair[positive], reference[positive]
+    elif np.any(pair <= 0) or np.any(reference <= 0):
+        raise ValueError(
+            f"{metric_name} has a value of zero or below, which cannot be compared as a ratio "
+            f"(values {float(min(pair.min(), reference.min())):g}); a {metric_name} of zero or "
+            "below is a bug upstream"
+        )
     n = int(pair.size)
     log_ratio = np.log(pair) - np.log(reference)
     if metric(metric_name).better == "higher":
         log_ratio = -log_ratio
-    result = dict.fromkeys(("effect", "ci_low", "ci_high", "p_value"), math.nan)
-    result["n_replicates"] = n
+    result = {
+        "estimate": math.nan,
+        "se": math.nan,
+        "effect": math.nan,
+        "n_replicates": n,
+        "identical": bool(n and np.array_equal(pair, reference)),
+    }
     if n == 0:
         return result
     mean = float(np.mean(log_ratio))
-    result["effect"] = math.exp(mean)
-    if n < 2:
-        return result
-    se = float(np.std(log_ratio, ddof=1)) / math.sqrt(n)
-    if se == 0.0:
-        result.update(ci_low=math.exp(mean), ci_high=math.exp(mean))
-        result["p_value"] = 1.0 if mean == 0.0 else 0.0
-        return result
-    half = float(stats.t.ppf(0.5 + level / 2.0, n - 1)) * se
-    # with few replicates and many rows the bound can pass exp's range: it is then 0 or inf
-    result.update(ci_low=_exp(mean - half), ci_high=_exp(mean + half))
-    result["p_value"] = float(2.0 * stats.t.sf(abs(mean) / se, n - 1))
+    result.update(estimate=mean, effect=math.exp(mean))
+    if n >= 2:
+        result["se"] = float(np.std(log_ratio, ddof=1)) / math.sqrt(n)
     return result
 
 
-def _exp(value):
-    """``exp(value)``, ``inf`` beyond the float range instead of an OverflowError."""
-    return math.exp(value) if value < 709.0 else math.inf
+def _exp(values):
+    """``exp`` of an array, ``inf`` beyond the float range instead of a warning."""
+    with np.errstate(over="ignore"):
+        return np.exp(np.asarray(values, dtype=float))
+
+
+def question_of(pair, reference):
+    """The question a comparison answers: ``loss``, ``penalty`` or ``interpolant``."""
+    if pair == INTERPOLANT:
+        return "interpolant"
+    return "loss" if parse_pair(pair)[1] == parse_pair(reference)[1] else "penalty"
 
 
 def interpolant_datasets(metrics, *, rtol=1e-9):
@@ -229,7 +247,9 @@ def _values_by_pair(rows, metric_name, interpolant):
     return values
 
 
-def findings_table(metrics, *, metrics_names=FINDINGS_METRICS, alpha=ALPHA):
+def findings_table(
+    metrics, *, metrics_names=FINDINGS_METRICS, q=DEFAULT_Q, equivalence=DEFAULT_EQUIVALENCE
+):
     """Every a-priori comparison of every dataset and metric, with its verdict (module docstring).
 
     Parameters
@@ -238,16 +258,19 @@ def findings_table(metrics, *, metrics_names=FINDINGS_METRICS, alpha=ALPHA):
         The metrics table (``results/metrics.csv``).
     metrics_names : sequence of str
         Metrics compared; one a dataset does not have (all missing) is skipped there.
-    alpha : float
-        Family-wise error rate across all rows.
+    q : float
+        The false discovery rate of the claims of each metric's family of rows.
+    equivalence : float
+        Ratios within ``[1/equivalence, equivalence]`` are practically equal.
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`FINDINGS_COLUMNS`.
+        Columns :data:`FINDINGS_COLUMNS`; ``DataFrame.attrs["identical"]`` lists the
+        comparisons left out because both fits were the same in every replicate.
     """
     interpolants = interpolant_datasets(metrics)
-    raw = []
+    records, identical = [], []
     for dataset, rows in metrics.groupby("dataset", sort=True):
         interpolant = dataset in interpolants
         plan = comparisons(rows["loss"].unique(), rows["penalty"].unique(), interpolant=interpolant)
@@ -259,55 +282,80 @@ def findings_table(metrics, *, metrics_names=FINDINGS_METRICS, alpha=ALPHA):
                 if values.get(pair) is None or values.get(reference) is None:
                     continue
                 pair_values, reference_values = values[pair].align(values[reference], "inner")
-                raw.append((dataset, name, pair, reference, pair_values, reference_values))
-    return _corrected(raw, alpha)
+                try:
+                    effect = paired_effect(pair_values, reference_values, metric_name=name)
+                except ValueError as err:
+                    raise ValueError(
+                        f"dataset {dataset}, {pair} against {reference}: {err}"
+                    ) from None
+                if effect.pop("identical"):
+                    identical.append([dataset, name, pair, reference])
+                    continue
+                records.append(
+                    {
+                        "dataset": dataset,
+                        "metric": name,
+                        "question": question_of(pair, reference),
+                        "pair": pair,
+                        "reference": reference,
+                        **effect,
+                    }
+                )
+    table = pd.DataFrame(records, columns=[*FINDINGS_COLUMNS])
+    parts = [_decided(rows, q, equivalence) for _, rows in table.groupby("metric", sort=False)]
+    table = pd.concat(parts) if parts else table
+    table = table.sort_index()[list(FINDINGS_COLUMNS)].reset_index(drop=True)
+    table["n_replicates"] = table["n_replicates"].astype(int)
+    table.attrs["identical"] = identical
+    return table
 
 
-def _corrected(raw, alpha):
-    """Rows with Bonferroni-corrected p-values, intervals and verdicts across all of ``raw``."""
-    tested = [paired_effect(p, r, metric_name=name)["p_value"] for (_, name, _, _, p, r) in raw]
-    m = max(1, sum(1 for p in tested if math.isfinite(p)))
-    records = []
-    for dataset, name, pair, reference, pair_values, reference_values in raw:
-        effect = paired_effect(
-            pair_values, reference_values, metric_name=name, level=1.0 - alpha / m
-        )
-        p_value = effect["p_value"]
-        adjusted = min(1.0, m * p_value) if math.isfinite(p_value) else math.nan
-        verdict = "tied"
-        if math.isfinite(adjusted) and adjusted < alpha:
-            verdict = "better" if effect["effect"] < 1.0 else "worse"
-        records.append(
-            {
-                "dataset": dataset,
-                "metric": name,
-                "pair": pair,
-                "reference": reference,
-                **{key: effect[key] for key in ("effect", "ci_low", "ci_high", "p_value")},
-                "p_adjusted": adjusted,
-                "n_replicates": effect["n_replicates"],
-                "verdict": verdict,
-            }
-        )
-    return pd.DataFrame(records, columns=list(FINDINGS_COLUMNS))
+def _decided(rows, q, equivalence):
+    """One metric's rows with their verdicts and intervals (ratios)."""
+    decided = decide(
+        rows["estimate"].to_numpy(float),
+        rows["se"].to_numpy(float),
+        rows["n_replicates"].to_numpy(float),
+        q=q,
+        equivalence=equivalence,
+    )
+    rows = rows.copy()
+    rows["verdict"] = decided["verdict"]
+    rows["p_value"] = decided["p_value"]
+    rows["p_equivalence"] = decided["p_equivalence"]
+    rows["ci_level"] = decided["ci_level"]
+    rows["ci_low"] = _exp(decided["ci_low"])
+    rows["ci_high"] = _exp(decided["ci_high"])
+    return rows
 
 
-def write_findings(findings, path, *, alpha=ALPHA):
+def write_findings(findings, path, *, q=DEFAULT_Q, equivalence=DEFAULT_EQUIVALENCE):
     """Write the findings CSV (``%.10g`` floats, fixed row order) and its JSON method sidecar."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     findings.to_csv(path, index=False, float_format="%.10g", lineterminator="\n")
-    tested = int(findings["p_value"].notna().sum()) if len(findings) else 0
+    rows_per_metric = {
+        str(name): int(count) for name, count in findings["metric"].value_counts(sort=False).items()
+    }
     method = {
-        "effect": "geometric mean over replicates of the paired ratio pair/reference "
+        "procedure": "per metric, Benjamini-Hochberg at q over the rows' two-sided t tests of "
+        "no effect (better/worse, false-coverage-rate adjusted intervals at 1 - R q / m), then "
+        "Benjamini-Hochberg at q over the remaining rows' TOST p-values against the region of "
+        "practical equivalence (equivalent, 1 - 2 R q / m intervals), else inconclusive "
+        "(marginal 1 - q interval)",
+        "effect": "exp of the mean over replicates of the paired log ratio pair/reference "
         "(reference/pair where higher is better): below 1 the pair is better",
-        "interval": "Student t interval on the mean log ratio, back-transformed, at level "
-        "1 - alpha/m (Bonferroni across every row)",
-        "p_adjusted": "min(1, m * p_value), p_value from the two-sided one-sample t test",
-        "verdict": "better/worse when p_adjusted < alpha (the interval excludes 1), else tied",
+        "se": "Monte Carlo standard error of the mean log ratio, s / sqrt(n)",
+        "guarantee": "in each metric's family, on average at most a fraction q of the claims of "
+        "a difference, and at most a fraction q of the claims of equivalence, are false",
+        "verdicts": list(VERDICTS),
+        "q": q,
+        "equivalence": [1.0 / equivalence, equivalence],
+        "zero_spread": "a log ratio with zero spread over fewer than 30 replicates is "
+        "inconclusive; pairs identical in every replicate are no comparison",
         "bounded_floor": BOUNDED_FLOOR,
         "interpolant": "one pair where the three unpenalised losses give the same fit",
-        "alpha": alpha,
-        "m": max(1, tested),
+        "rows_per_metric": rows_per_metric,
+        "identical": findings.attrs.get("identical", []),
     }
     path.with_suffix(".json").write_text(json.dumps(method, indent=2, sort_keys=True) + "\n")

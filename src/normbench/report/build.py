@@ -5,18 +5,18 @@ and can be mailed or archived on its own; it references no external URL. All tex
 from the data or the configuration is HTML-escaped.
 
 The report answers one question -- for p >> n regression, which matters more, the loss or
-the penalty? -- from files the workflow wrote, and fits nothing: ``results/metrics.csv`` and
-``results/timings.csv``, the configuration, and (optional) the oracle reference
-``results/oracle.csv``, the datasets' JSON sidecars, the explain files
-``results/explain/{dataset}.npz`` (:mod:`normbench.study.explain`) and Snakemake's benchmark
-files. They are read once into a :class:`~normbench.report.context.ReportContext`; the sections
+the penalty? -- from files the workflow wrote, and fits nothing and computes no statistic: the
+study-wide tables of :data:`normbench.study.layout.REPORT_TABLES` (metrics, timings, the
+analysis tables with every verdict and Monte Carlo error, and the optional oracle, provenance
+and published check), the configuration, the datasets' JSON sidecars, the explain files
+``results/explain/{dataset}.npz`` and Snakemake's benchmark files. They are read once into a
+:class:`~normbench.report.context.ReportContext`; the sections
 (:data:`normbench.report.sections.SECTIONS`, in page order) render from it.
 ``docs/report.md`` explains every figure.
 
 Command line::
 
-    python -m normbench.report --metrics results/metrics.csv --timings results/timings.csv \\
-        --oracle results/oracle.csv --config config/config.yaml --output reports/report.html
+    python -m normbench.report --study . --config config/config.yaml --output reports/report.html
 """
 
 import argparse
@@ -27,32 +27,32 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import yaml
-
 from normbench.report.context import BASELINE, build_context
 from normbench.report.html import page
 from normbench.report.sections import SECTIONS
-from normbench.study.config import ConfigError, validate_config
+from normbench.study.config import ConfigError, load_yaml, validate_config
+from normbench.study.explain_files import detail_datasets
+from normbench.study.layout import (
+    BENCHMARKS_DIR,
+    DATASETS_DIR,
+    EXPLAIN_NPZ,
+    RESULTS_DIR,
+    report_tables,
+)
 
 __all__ = ["BASELINE", "build_report", "figure_file_name", "main", "write_figures"]
 
 
 def build_report(
     *,
-    metrics_csv,
-    timings_csv,
+    tables: Mapping,
     config: Mapping,
     output_html,
-    oracle_csv=None,
-    datasets_dir="results/datasets",
-    benchmarks_dir="logs/benchmarks",
+    datasets_dir=DATASETS_DIR,
+    benchmarks_dir=BENCHMARKS_DIR,
     benchmark_files=None,
     explain_files=None,
-    findings_csv=None,
-    answer_csv=None,
     fits_files=None,
-    provenance_json=None,
-    published_check_csv=None,
     figures_dir=None,
     baseline=BASELINE,
 ):
@@ -60,19 +60,18 @@ def build_report(
 
     Parameters
     ----------
-    metrics_csv : str or path-like
-        The aggregated metrics table (``results/metrics.csv``).
-    timings_csv : str or path-like
-        The aggregated timings table (``results/timings.csv``).
+    tables : Mapping
+        The study-wide tables, by role (:data:`normbench.study.layout.REPORT_TABLES`):
+        ``metrics``, ``timings`` and the analysis tables ``findings``, ``method``, ``answer``,
+        ``precision`` (rule analyse) are required; ``oracle`` (least squares on the true support,
+        a reference), ``provenance`` (the code and environment that ran the study) and
+        ``published_check`` are optional, and the report says what it cannot show without them.
+        Every verdict, sentence and Monte Carlo error comes from the analysis tables: the
+        report computes no statistic.
     config : Mapping
-        The study configuration, preferably validated (defaults filled in).
+        The study configuration, validated (defaults filled in).
     output_html : str or path-like
         Where to write the report; parent directories are created.
-    oracle_csv : str or path-like or None, default=None
-        The oracle table (``results/oracle.csv``, see :mod:`normbench.study.oracle`): least squares
-        on the true support, drawn as a reference in the grid (interaction plot, risk caption,
-        table of medians), the relative risk figure and the summary. Without it the report
-        says nothing about the oracle.
     datasets_dir : str or path-like or None, default="results/datasets"
         Where the datasets' JSON sidecars (``<dataset>/rep<k>.json``) are looked for; their
         ``signal_variance`` and ``noise_scale`` give the relative risk and the proportion of
@@ -80,9 +79,6 @@ def build_report(
     benchmarks_dir : str or path-like or None, default="logs/benchmarks"
         Where Snakemake's ``benchmark:`` TSV files are looked for (peak memory per job); the
         memory table is left out, with a note, when there are none.
-    figures_dir : str or path-like, optional
-        Also write every figure as a PNG file there (:func:`write_figures`), for Snakemake's own
-        report.
     benchmark_files : sequence of path-like, optional
         Read exactly these benchmark files instead of every ``*.tsv`` under
         ``benchmarks_dir`` (which then only names their rules); the workflow passes the report
@@ -91,44 +87,29 @@ def build_report(
         The explain files ``results/explain/{dataset}.npz`` (:mod:`normbench.study.explain`):
         coefficient paths, support ROC curves, training residuals and the skewed noise's
         median. Without them those figures are replaced by notes.
-    findings_csv, answer_csv : str or path-like, optional
-        ``results/findings.csv`` (with its ``findings.json`` beside it) and
-        ``results/answer.csv`` (rule findings): every verdict and generated sentence of the
-        report comes from them. Without them they are computed from the metrics by the same
-        functions (:mod:`normbench.analysis.findings`, :mod:`normbench.analysis.answer`).
     fits_files : sequence of path-like, optional
         Fits store files ``results/fits/{dataset}/batch{b}.npz`` (one per dataset; the first
         replicate it holds is drawn): the CV curves of the tuning section. Without them that
         figure is left out.
-    provenance_json : str or path-like, optional
-        ``results/provenance.json`` (rule aggregate_results): the normbench version and the
-        commit of the checkout whose code ran the study. Without it the report says that the
-        code's provenance was not recorded; it never asks git in the study's folder.
-    published_check_csv : str or path-like, optional
-        ``results/published_check.csv`` (rule published_check): pass or fail of every published
-        number and ordering, shown in the Published results section.
+    figures_dir : str or path-like, optional
+        Also write every figure as a PNG file there (:func:`write_figures`), for Snakemake's own
+        report.
     baseline : tuple of (loss, penalty), default=("l2", "l1")
-        The reference pair of the effect sizes and of the paired ratios.
+        The reference pair of the paired ratios drawn in the error section.
 
     Raises
     ------
     ValueError
-        If a table is empty or lacks required columns.
+        If a table is empty or lacks required columns, or a required table is not given.
     """
     ctx = build_context(
-        metrics_csv=metrics_csv,
-        timings_csv=timings_csv,
+        tables=tables,
         config=config,
-        oracle_csv=oracle_csv,
         datasets_dir=datasets_dir,
         explain_files=explain_files,
         benchmarks_dir=benchmarks_dir,
         benchmark_files=benchmark_files,
-        findings_csv=findings_csv,
-        answer_csv=answer_csv,
         fits_files=fits_files,
-        provenance_json=provenance_json,
-        published_check_csv=published_check_csv,
         baseline=baseline,
     )
     rendered = [
@@ -222,28 +203,19 @@ def _parse_args(argv):
     parser = argparse.ArgumentParser(
         prog="python -m normbench.report",
         description=(
-            "Build the normbench HTML report from the aggregated metrics and timings tables. "
-            "The output is one self-contained file (figures embedded, no external URLs)."
+            "Build the normbench HTML report from a study's results (the tables the workflow "
+            "wrote under results/: metrics, timings, the analysis tables, and the optional "
+            "oracle, provenance and published check). The output is one self-contained file "
+            "(figures embedded, no external URLs)."
         ),
+        epilog="example: python -m normbench.report --study . --config config/config.yaml "
+        "--output reports/report.html",
     )
     parser.add_argument(
-        "--metrics",
-        required=True,
+        "--study",
         type=Path,
-        help="aggregated metrics CSV, e.g. results/metrics.csv",
-    )
-    parser.add_argument(
-        "--timings",
-        required=True,
-        type=Path,
-        help="aggregated timings CSV, e.g. results/timings.csv",
-    )
-    parser.add_argument(
-        "--oracle",
-        type=Path,
-        default=None,
-        help="oracle table, e.g. results/oracle.csv (optional: least squares on the true "
-        "support, drawn as a reference)",
+        default=Path("."),
+        help="the folder the study ran in, holding results/ and logs/ (default: .)",
     )
     parser.add_argument(
         "--config",
@@ -258,8 +230,8 @@ def _parse_args(argv):
         "--schema",
         type=Path,
         default=Path("workflow/schemas/config.schema.yaml"),
-        help="config schema: the config is validated (defaults filled, sweeps expanded) when "
-        "this file exists (default: workflow/schemas/config.schema.yaml)",
+        help="config schema the config is validated against (defaults filled, sweeps expanded; "
+        "default: workflow/schemas/config.schema.yaml)",
     )
     parser.add_argument(
         "--figures-dir",
@@ -267,93 +239,36 @@ def _parse_args(argv):
         default=None,
         help="also write every figure as a PNG file into this directory",
     )
-    parser.add_argument(
-        "--datasets-dir",
-        type=Path,
-        default=Path("results/datasets"),
-        help="where the datasets' JSON sidecars are (default: results/datasets)",
-    )
-    parser.add_argument(
-        "--explain",
-        type=Path,
-        nargs="*",
-        default=None,
-        help="explain files, e.g. results/explain/*.npz (paths, residuals, noise median)",
-    )
-    parser.add_argument(
-        "--benchmarks-dir",
-        type=Path,
-        default=Path("logs/benchmarks"),
-        help="where Snakemake's benchmark TSV files are (default: logs/benchmarks)",
-    )
-    parser.add_argument(
-        "--provenance",
-        type=Path,
-        default=None,
-        help="results/provenance.json: the normbench version and commit that ran the study",
-    )
-    parser.add_argument(
-        "--findings",
-        type=Path,
-        default=None,
-        help="results/findings.csv (with findings.json beside it): the verdicts every sentence "
-        "comes from (default: computed from the metrics by the same functions)",
-    )
-    parser.add_argument(
-        "--answer",
-        type=Path,
-        default=None,
-        help="results/answer.csv: the per-scenario ANOVA of the headline (default: computed "
-        "from the metrics)",
-    )
-    parser.add_argument(
-        "--fits",
-        type=Path,
-        nargs="*",
-        default=None,
-        help="fits store files, e.g. results/fits/*/batch1.npz: the CV curves of the tuning "
-        "section (the first replicate of each dataset's first file is drawn)",
-    )
-    parser.add_argument(
-        "--published-check",
-        type=Path,
-        default=None,
-        help="results/published_check.csv: pass or fail of every published number and ordering",
-    )
     return parser.parse_args(argv)
+
+
+def _study_files(study, config):
+    """The report's inputs in a study folder laid out as :mod:`normbench.study.layout` says."""
+    study = Path(study)
+    datasets = list(config.get("datasets") or {})
+    explained = detail_datasets(datasets, config)
+    explain = [study / EXPLAIN_NPZ.format(dataset=name) for name in explained]
+    fits = [study / RESULTS_DIR / "fits" / name / "batch1.npz" for name in datasets]
+    return {
+        "tables": report_tables(study),
+        "datasets_dir": study / DATASETS_DIR,
+        "benchmarks_dir": study / BENCHMARKS_DIR,
+        "explain_files": [path for path in explain if path.is_file()],
+        "fits_files": [path for path in fits if path.is_file()],
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the process exit status."""
     args = _parse_args(argv)
-    with open(args.config, encoding="utf-8") as stream:
-        config = yaml.safe_load(stream) or {}
-    if not isinstance(config, Mapping):
-        print(f"error: {args.config}: the configuration must be a YAML mapping", file=sys.stderr)
-        return 2
-    if args.schema.is_file():
-        try:
-            config = validate_config(config, args.schema)
-        except ConfigError as error:
-            print(f"error: {args.config}: {error}", file=sys.stderr)
-            return 2
     try:
-        build_report(
-            metrics_csv=args.metrics,
-            timings_csv=args.timings,
-            config=config,
-            output_html=args.output,
-            oracle_csv=args.oracle,
-            datasets_dir=args.datasets_dir,
-            benchmarks_dir=args.benchmarks_dir,
-            explain_files=args.explain,
-            provenance_json=args.provenance,
-            findings_csv=args.findings,
-            answer_csv=args.answer,
-            fits_files=args.fits,
-            published_check_csv=args.published_check,
-            figures_dir=args.figures_dir,
-        )
+        # our reader: duplicate keys are refused, a syntax error names line and column
+        config = validate_config(load_yaml(args.config), args.schema)
+        inputs = _study_files(args.study, config)
+        build_report(config=config, output_html=args.output, figures_dir=args.figures_dir, **inputs)
+    except ConfigError as error:
+        print(f"error: {args.config}: {error}", file=sys.stderr)
+        return 2
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

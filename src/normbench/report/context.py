@@ -11,15 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from normbench.analysis.answer import answer_table, headline_metric
-from normbench.analysis.findings import (
-    ALPHA,
-    BOUNDED_FLOOR,
-    findings_table,
-    interpolant_datasets,
-)
+from normbench.analysis.answer import headline_metric
+from normbench.analysis.findings import interpolant_datasets
+from normbench.analysis.scenarios import scenario_labels
 from normbench.report.figures.common import INTERPOLANT_LOSS
 from normbench.study.explain_files import detail_datasets, read_explain
+from normbench.study.layout import OPTIONAL_REPORT_TABLES, REPORT_TABLES
 from normbench.study.store import is_ok, ok_fits, read_table, sort_results, summarize
 from normbench.study.store_fits import read_fits, stored_replicates
 
@@ -295,6 +292,16 @@ class ReportContext:
     findings: pd.DataFrame = field(default_factory=pd.DataFrame)
     method: dict = field(default_factory=dict)
     answer: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: results/precision.csv: the Monte Carlo error each primary contrast reached
+    precision: pd.DataFrame | None = None
+    #: results/best_set.csv: the model confidence set per scenario and metric
+    best_set: pd.DataFrame | None = None
+    #: results/summary.csv: every per-scenario median and mean with its Monte Carlo error
+    mc_summary: pd.DataFrame | None = None
+    #: results/pooled.csv: the loss question pooled over SNR within each noise family
+    pooled: pd.DataFrame | None = None
+    #: each dataset's scenario in words ("Student t, 2 df · SNR 1"), its name otherwise
+    labels: dict = field(default_factory=dict)
     #: results/provenance.json: the code that ran the study (None when not given)
     provenance: dict | None = None
     #: results/published_check.csv: each published number and ordering, pass or fail
@@ -337,45 +344,42 @@ def _read_fits(files) -> dict:
     return fits
 
 
-def _findings(metrics, findings_csv, answer_csv):
-    """(findings, method, answer): read from the workflow's files, else computed from metrics.
+def _read_csv(path):
+    """A results table as written (empty cells NaN), or None where the study has none."""
+    if path is None:
+        return None
+    return pd.read_csv(path, keep_default_na=False, na_values=["", "nan"])
 
-    Computing them here gives the same tables as rule findings (the same functions on the same
-    metrics), so a report built from the command line without them says the same thing.
-    """
-    if findings_csv is not None:
-        findings = pd.read_csv(findings_csv, keep_default_na=False, na_values=["", "nan"])
-        sidecar = Path(findings_csv).with_suffix(".json")
-        method = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else {}
-    else:
-        findings = findings_table(metrics)
-        tested = int(findings["p_value"].notna().sum()) if len(findings) else 0
-        method = {"alpha": ALPHA, "m": max(1, tested), "bounded_floor": BOUNDED_FLOOR}
-    if answer_csv is not None:
-        answer = pd.read_csv(answer_csv, keep_default_na=False, na_values=["", "nan"])
-    else:
-        answer = answer_table(metrics)
-    return findings, method, answer
+
+def _read_json(path):
+    return json.loads(Path(path).read_text(encoding="utf-8")) if path is not None else None
 
 
 def build_context(
     *,
-    metrics_csv,
-    timings_csv,
+    tables: Mapping,
     config: Mapping,
-    oracle_csv=None,
     datasets_dir=None,
     explain_files=None,
     benchmarks_dir=None,
     benchmark_files=None,
-    findings_csv=None,
-    answer_csv=None,
     fits_files=None,
-    provenance_json=None,
-    published_check_csv=None,
     baseline=BASELINE,
 ) -> ReportContext:
-    """Read every input of the report once (see :func:`normbench.report.build.build_report`)."""
+    """Read every input of the report once (see :func:`normbench.report.build.build_report`).
+
+    ``tables`` maps the roles of :data:`normbench.study.layout.REPORT_TABLES` to files; the
+    analysis tables are required: the report renders them and computes no statistic.
+    """
+    missing = [role for role in REPORT_TABLES if role not in OPTIONAL_REPORT_TABLES]
+    missing = [role for role in missing if tables.get(role) is None]
+    if missing:
+        raise ValueError(
+            f"the report needs the tables {', '.join(missing)} (results of rules "
+            "aggregate_results and analyse; normbench.analysis.run.analyse writes the analysis "
+            "tables)"
+        )
+    metrics_csv, timings_csv = tables["metrics"], tables["timings"]
     metrics = sort_results(read_table(metrics_csv))
     timings = sort_results(read_table(timings_csv))
     missing = [c for c in ("loss", "penalty", "fit_seconds") if c not in timings]
@@ -388,7 +392,8 @@ def build_context(
     datasets = dataset_order(metrics, config)
     baseline = tuple(baseline)
     info = replicate_info(metrics, datasets_dir)
-    findings, method, answer = _findings(metrics, findings_csv, answer_csv)
+    findings, answer = _read_csv(tables["findings"]), _read_csv(tables["answer"])
+    labels = scenario_labels(config)
     interpolants = frozenset(interpolant_datasets(metrics))
     derived = derived_columns(metrics, info, baseline)
     display = collapse_interpolant(derived, interpolants)
@@ -401,25 +406,22 @@ def build_context(
         datasets=detail_datasets(datasets, config),
         config=config,
         info=info,
-        oracle=read_oracle(oracle_csv, info),
+        oracle=read_oracle(tables.get("oracle"), info),
         explanations=_read_explanations(explain_files),
         benchmarks=read_benchmarks(benchmarks_dir, benchmark_files),
         benchmarks_dir=benchmarks_dir,
         metrics_csv=metrics_csv,
         baseline=baseline,
         findings=findings,
-        method=method,
+        method=_read_json(tables["method"]),
         answer=answer,
-        published_check=(
-            pd.read_csv(published_check_csv, keep_default_na=False, na_values=["", "nan"])
-            if published_check_csv is not None
-            else None
-        ),
-        provenance=(
-            json.loads(Path(provenance_json).read_text(encoding="utf-8"))
-            if provenance_json is not None
-            else None
-        ),
+        precision=_read_csv(tables["precision"]),
+        best_set=_read_csv(tables["best_set"]),
+        mc_summary=_read_csv(tables["summary"]),
+        pooled=_read_csv(tables["pooled"]),
+        labels={name: labels.get(name, name) for name in datasets},
+        published_check=_read_csv(tables.get("published_check")),
+        provenance=_read_json(tables.get("provenance")),
         interpolants=interpolants,
         display=display,
         fits=_read_fits(fits_files),

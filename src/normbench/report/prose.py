@@ -90,6 +90,15 @@ def signed(value):
     return "n/a" if not math.isfinite(value) else f"{value:+.3g}"
 
 
+#: How a findings verdict reads between a pair and its reference.
+_RELATION = {
+    "better": "better than",
+    "worse": "worse than",
+    "equivalent": "equivalent to",
+    "inconclusive": "not decided against",
+}
+
+
 def p_value_text(value):
     if value is None or not math.isfinite(value):
         return "n/a"
@@ -251,7 +260,7 @@ def slope_sentence(findings, dataset):
     if rows.empty:
         return None
     clauses = [
-        f"{row.pair} {'tied with' if row.verdict == 'tied' else row.verdict + ' than'} "
+        f"{row.pair} {_RELATION[row.verdict]} "
         f"{row.reference} (effect {format_value(row.effect)}, interval "
         f"{format_value(row.ci_low)} to {format_value(row.ci_high)})"
         for row in rows.itertuples(index=False)

@@ -13,34 +13,39 @@ from normbench.report.figures.common import format_value, new_figure
 __all__ = ["VERDICT_COLOURS", "forest_plot"]
 
 #: Colour of a row by its verdict (colour-blind safe; the marker shape repeats it).
-VERDICT_COLOURS = {"better": "#009e73", "worse": "#d55e00", "tied": "#777777"}
-_VERDICT_MARKERS = {"better": "o", "worse": "s", "tied": "D"}
+VERDICT_COLOURS = {
+    "better": "#009e73",
+    "equivalent": "#0072b2",
+    "worse": "#d55e00",
+    "inconclusive": "#777777",
+}
+_VERDICT_MARKERS = {"better": "o", "equivalent": "^", "worse": "s", "inconclusive": "D"}
 #: Drawn width in pixels at the report's 100 dpi: the content width of the page, so that the
 #: figure is shown at its drawn size and its text at the sizes below.
 FOREST_WIDTH_PX = 1080
 _DPI = 100
 # points: at 100 dpi, 1 pt = 1.39 px, so the smallest text (ticks, 10 pt) is ~14 px
 _LABEL_PT, _TICK_PT, _TITLE_PT = 11, 10, 12
-# widest factor shown beyond the effects (and 1) on either side
-_SPAN = 20.0
+# widest factor shown beyond the effects on either side: only an interval of two or three
+# replicates reaches it (drawn as an arrow)
+_SPAN = 100.0
 
 
-def _limits(rows):
-    """A log x range holding every effect, 1 and the finite bounds, with a margin.
-
-    Bounds more than :data:`_SPAN` times beyond the effects and 1 are cut (drawn as arrows): an
-    interval of two or three replicates at a strict level can span many decades.
-    """
+def _limits(rows, equivalence):
+    """A log x range spanning the intervals shown (and 1 and the equivalence band), a margin."""
     effects = rows["effect"].to_numpy(float)
-    effects = np.append(effects[np.isfinite(effects) & (effects > 0)], 1.0)
+    effects = effects[np.isfinite(effects) & (effects > 0)]
+    effects = np.append(effects, [1.0 / equivalence, equivalence])
     bounds = np.concatenate([rows[c].to_numpy(float) for c in ("ci_low", "ci_high")])
     bounds = bounds[np.isfinite(bounds) & (bounds > 0)]
     low = max(min(effects.min(), bounds.min(initial=np.inf)), effects.min() / _SPAN)
     high = min(max(effects.max(), bounds.max(initial=0.0)), effects.max() * _SPAN)
-    return float(low) / 1.25, float(high) * 1.25
+    return float(low) / 1.1, float(high) * 1.1
 
 
-def forest_plot(findings, comparisons, datasets, *, metric_name, max_columns=4):
+def forest_plot(
+    findings, comparisons, datasets, *, metric_name, equivalence=1.1, labels=None, max_columns=4
+):
     """Paired effects (pair over reference) with intervals: one row per comparison, one panel
     per scenario, log x axis, a reference line at 1.
 
@@ -54,6 +59,10 @@ def forest_plot(findings, comparisons, datasets, *, metric_name, max_columns=4):
         The scenarios, one panel each, in this order (at most ``max_columns`` per row).
     metric_name : str
         The metric of the rows drawn.
+    equivalence : float
+        The region of practical equivalence, ``[1/equivalence, equivalence]``, shaded.
+    labels : mapping of str to str, optional
+        A panel title per dataset (the scenario in words); the dataset's name otherwise.
     max_columns : int
         Panels per row of the figure.
 
@@ -61,7 +70,8 @@ def forest_plot(findings, comparisons, datasets, *, metric_name, max_columns=4):
     -------
     matplotlib.figure.Figure
         Sized :data:`FOREST_WIDTH_PX` wide at 100 dpi. A marker's colour and shape give the
-        verdict (better, worse, tied); an interval's end beyond the axis is drawn as an arrow.
+        verdict (better, equivalent, worse, inconclusive); the x axis spans the intervals drawn
+        (an end beyond :data:`_SPAN` times the effects is drawn as an arrow).
 
     Raises
     ------
@@ -78,12 +88,13 @@ def forest_plot(findings, comparisons, datasets, *, metric_name, max_columns=4):
     figure = new_figure((FOREST_WIDTH_PX / _DPI, height))
     axes = figure.subplots(n_rows, n_cols, squeeze=False, sharey=True)
     drawn = rows[rows["dataset"].isin(datasets)]
-    limits = _limits(drawn) if len(drawn) else (0.5, 2.0)
+    limits = _limits(drawn, equivalence) if len(drawn) else (0.5, 2.0)
+    labels = labels or {}
     for ax in axes.flat[len(datasets) :]:
         ax.set_visible(False)
     for index, (ax, dataset) in enumerate(zip(axes.flat, datasets, strict=False)):
-        _panel(ax, rows[rows["dataset"] == dataset], comparisons, limits)
-        ax.set_title(dataset, fontsize=_TITLE_PT)
+        _panel(ax, rows[rows["dataset"] == dataset], comparisons, limits, equivalence)
+        ax.set_title(labels.get(dataset, dataset), fontsize=_TITLE_PT)
         if index % n_cols == 0:
             ax.set_yticks(range(len(comparisons)), [f"{p} / {r}" for p, r in comparisons])
         ax.tick_params(labelsize=_TICK_PT)
@@ -101,7 +112,7 @@ def forest_plot(findings, comparisons, datasets, *, metric_name, max_columns=4):
         for verdict, colour in VERDICT_COLOURS.items()
     ]
     figure.legend(
-        handles=handles, loc="outside upper right", ncols=3, fontsize=_TICK_PT, frameon=False
+        handles=handles, loc="outside upper right", ncols=4, fontsize=_TICK_PT, frameon=False
     )
     figure.supxlabel(
         f"{metric_name}: geometric mean of the paired ratios pair / reference "
@@ -127,11 +138,12 @@ def _ticks(axis, limits):
     axis.set_minor_formatter(NullFormatter())
 
 
-def _panel(ax, rows, comparisons, limits):
+def _panel(ax, rows, comparisons, limits, equivalence):
     """One scenario: a row per comparison (effect, interval, verdict), the line at 1."""
     ax.set_xscale("log")
     ax.set_xlim(*limits)
     ax.set_ylim(len(comparisons) - 0.5, -0.5)
+    ax.axvspan(1.0 / equivalence, equivalence, color="#0072b2", alpha=0.08, zorder=0)
     ax.axvline(1.0, color="black", linewidth=1.0, linestyle="--", zorder=1)
     by_key = {(row.pair, row.reference): row for row in rows.itertuples()}
     for y, key in enumerate(comparisons):

@@ -1,28 +1,36 @@
-"""The answer, first: a forest plot of the fixed comparisons and the sentences they support.
+"""The answer, first: what to use where, the pooled sentences, and the forest plot behind them.
 
-Both come from ``results/findings.csv`` and ``results/answer.csv`` only (the context reads them,
-or computes them with the same functions when a report is built without them): the forest plot
-draws the loss question of the sparse penalties (each robust loss against the squared loss with
-the same penalty) and the penalty question between them, per scenario; the sentences are
-:func:`normbench.analysis.answer.answer_sentences`. The caption states the interval and its
-correction; a note under the plot (:func:`normbench.analysis.answer.two_tests_sentence`) says
-why a term can "matter" in the sentences while the plot calls its pairs tied.
+Everything comes from the analysis tables (rule analyse; the report computes no statistic):
+
+1. the **recommendation table**, one row per scenario in words: its headline metric and
+   replicate count, the set of best pairs (``results/best_set.csv``, the model confidence set),
+   and the fixed contrasts of :data:`RECOMMENDATION_CONTRASTS` with their effects, intervals and
+   verdicts (``results/findings.csv``);
+2. one sentence per noise family, the loss question pooled over SNR
+   (``results/pooled.csv``, :func:`normbench.analysis.recommend.pooled_sentences`);
+3. the forest plot of the loss question of the sparse penalties and the penalty question
+   between them, per scenario, with the region of practical equivalence shaded;
+4. the per-scenario ANOVA's sentences (``results/answer.csv``) and a note on why they can
+   differ from the pairwise verdicts (:func:`normbench.analysis.answer.two_tests_sentence`).
 """
 
 from __future__ import annotations
 
+import math
+
 from normbench.analysis.answer import (
     SPARSE_PENALTIES,
     answer_sentences,
-    count_tested,
+    headline_metric,
     two_tests_sentence,
 )
-from normbench.analysis.findings import ALPHA
+from normbench.analysis.recommend import pooled_sentences
+from normbench.report.figures.common import format_value
 from normbench.report.figures.forest import forest_plot
-from normbench.report.html import esc, html_figure
+from normbench.report.html import esc, html_figure, html_table
 from normbench.vocab import LOSSES, pair_key
 
-__all__ = ["answer_comparisons", "render"]
+__all__ = ["RECOMMENDATION_CONTRASTS", "answer_comparisons", "recommendation_rows", "render"]
 
 
 def answer_comparisons(findings, metric_name):
@@ -45,15 +53,22 @@ def answer_comparisons(findings, metric_name):
 
 
 def _caption(ctx, findings, metric_name):
-    """The forest plot's caption: what a row is, its interval and its correction."""
-    alpha, m = ctx.method.get("alpha", ALPHA), count_tested(findings)
+    """The forest plot's caption: what a row is, its interval and the error guarantee."""
+    q = ctx.method.get("q", math.nan)
+    low, high = ctx.method.get("equivalence", [math.nan, math.nan])
+    m = int((findings["metric"] == metric_name).sum())
+    n = findings.loc[findings["metric"] == metric_name, "n_replicates"]
+    replicates = f"{int(n.min())}" if n.min() == n.max() else f"{int(n.min())} to {int(n.max())}"
     return (
         f"Paired effects on {metric_name}, pair / reference, per scenario: the geometric mean "
-        "over replicates of the paired ratio; green circles better, orange squares worse, grey "
-        f"diamonds tied. Bars are Student t intervals on the mean log ratio at level 1 − "
-        f"{alpha}/{m}, i.e. Bonferroni across all {m} comparisons of the findings table; a pair "
-        "is better or worse only when its interval excludes 1 (an arrow: the interval runs off "
-        "the axis)."
+        f"over {replicates} replicates of the paired ratio; green circles better, orange squares "
+        "worse, blue triangles equivalent, grey diamonds inconclusive. Over the "
+        f"{m} comparisons on {metric_name}, Benjamini–Hochberg at q = {q:g} decides the claims "
+        "of a difference and, among the rest, the claims of equivalence (the ratio within the "
+        f"shaded band, {low:.3g} to {high:.3g}): on average at most {q:.0%} of either kind are "
+        "false. Bars: false-coverage-rate adjusted intervals for better and worse, the TOST "
+        f"interval for equivalent, the marginal {1 - q:.0%} interval for inconclusive (an arrow: "
+        "the interval runs off the axis)."
     )
 
 
@@ -67,9 +82,78 @@ def _method_note(ctx, metric_name):
         f'<p class="note">Metric: {esc(which)}. The references are fixed in advance, never '
         'chosen from the data (method and every row: <a href="#statistics">statistics</a>).</p>'
     )
-    # the answer's "matters" and the forest plot's "tied" side by side read as a contradiction
+    # the answer's "matters" beside undecided pairs in the forest plot reads as a contradiction
     why = two_tests_sentence(ctx.findings, ctx.answer, metric_name=metric_name)
     return note + (f'\n<p class="note">{esc(why)}</p>' if why else "")
+
+
+#: The fixed contrasts of the recommendation table, with their column heads.
+RECOMMENDATION_CONTRASTS = (
+    ("huber+l1", "l2+l1", "huber loss vs squared (lasso)"),
+    ("l1+l1", "l2+l1", "absolute loss vs squared (lasso)"),
+    ("l2+elasticnet", "l2+l1", "elastic net vs lasso (squared loss)"),
+)
+
+
+def _cell(row):
+    """'0.52× (0.41–0.66) better' from one findings row."""
+    if row is None:
+        return "n/a"
+    low, high = format_value(row.ci_low), format_value(row.ci_high)
+    return f"{format_value(row.effect)}× ({low}–{high}) {row.verdict}"
+
+
+def recommendation_rows(ctx):
+    """One row per scenario: its words, metric and n, best set, and the fixed contrasts."""
+    findings, best = ctx.findings, ctx.best_set
+    rows = []
+    for dataset in [d for d in ctx.all_datasets if d in set(findings["dataset"])]:
+        mine = findings[findings["dataset"] == dataset]
+        metric_name = headline_metric(mine)
+        mine = mine[mine["metric"] == metric_name]
+        by_key = {(row.pair, row.reference): row for row in mine.itertuples()}
+        if best is not None and len(best):
+            chosen = best[
+                (best["dataset"] == dataset)
+                & (best["metric"] == metric_name)
+                & best["in_set"].astype(bool)
+            ]
+            best_pairs = ", ".join(chosen["pair"]) or "n/a"
+        else:
+            best_pairs = "not computed"
+        n = mine["n_replicates"]
+        replicates = f"{int(n.max())}" if len(n) else "n/a"
+        rows.append(
+            (
+                ctx.labels.get(dataset, dataset),
+                f"{metric_name} · {replicates}",
+                best_pairs,
+                *(_cell(by_key.get((pair, ref))) for pair, ref, _ in RECOMMENDATION_CONTRASTS),
+            )
+        )
+    return rows
+
+
+def _recommendation(ctx):
+    rows = recommendation_rows(ctx)
+    if not rows:
+        return ""
+    size = ctx.best_set["size"].iloc[0] if ctx.best_set is not None and len(ctx.best_set) else 0.1
+    headers = [
+        "scenario",
+        "metric · replicates",
+        f"set of best pairs ({1 - size:.0%} model confidence set)",
+        *(head for *_, head in RECOMMENDATION_CONTRASTS),
+    ]
+    return (
+        '<div id="recommendation">'
+        + html_table(headers, rows)
+        + '<p class="note">Each contrast: the paired ratio pair / reference (below 1 the first '
+        "is better), the interval its verdict is shown with, and the verdict under a "
+        f"{ctx.method.get('q', 0.05):.0%} false discovery rate (method below the figure). The "
+        "set of best pairs contains the best pair of the scenario with probability at least "
+        f"{1 - size:.0%} (Hansen, Lunde &amp; Nason 2011).</p></div>"
+    )
 
 
 def render(ctx):
@@ -79,19 +163,34 @@ def render(ctx):
     metric_name = ctx.headline
     datasets = [d for d in ctx.all_datasets if d in set(findings["dataset"])]
     comparisons = answer_comparisons(findings, metric_name)
-    sentences = answer_sentences(findings, ctx.answer, metric_name=metric_name)
-    parts = []
-    if sentences:
-        items = "\n".join(f"<li>{esc(sentence)}</li>" for sentence in sentences)
+    parts = [_recommendation(ctx)]
+    pooled = pooled_sentences(ctx.pooled)
+    if pooled:
+        items = "\n".join(f"<li>{esc(sentence)}</li>" for sentence in pooled)
         parts.append(f'<ul class="findings lead">\n{items}\n</ul>')
     if comparisons and datasets:
-        figure = forest_plot(findings, comparisons, datasets, metric_name=metric_name)
+        figure = forest_plot(
+            findings,
+            comparisons,
+            datasets,
+            metric_name=metric_name,
+            equivalence=float(ctx.method.get("equivalence", [1.0, 1.1])[1]),
+            labels=ctx.labels,
+        )
         parts.append(
             html_figure(
                 figure,
                 _caption(ctx, findings, metric_name),
                 "forest plot of the paired effects",
             )
+        )
+    sentences = answer_sentences(findings, ctx.answer, metric_name=metric_name)
+    if sentences:
+        items = "\n".join(f"<li>{esc(sentence)}</li>" for sentence in sentences)
+        parts.append(
+            "<p>Within each scenario (an ANOVA of the sparse penalties' log "
+            f"{esc(metric_name)}, results/answer.csv):</p>\n"
+            f'<ul class="findings">\n{items}\n</ul>'
         )
     parts.append(_method_note(ctx, metric_name))
     return "\n".join(parts)

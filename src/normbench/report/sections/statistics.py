@@ -5,44 +5,56 @@ from __future__ import annotations
 import math
 
 from normbench.analysis.answer import ALL_SCENARIOS
+from normbench.analysis.verdicts import VERDICTS
 from normbench.report.html import anchor, esc, html_details, html_table
 from normbench.report.prose import p_value_text
 
 _FINDINGS_HEADERS = [
     "metric",
+    "question",
     "pair",
     "reference",
     "effect",
-    "interval",
-    "p",
-    "adjusted p",
+    "interval (level)",
+    "MCSE of log ratio",
+    "p (difference)",
+    "p (equivalence)",
     "replicates",
     "verdict",
 ]
 
 
-def _interval(low, high):
+def _interval(low, high, level):
     if not (math.isfinite(low) or math.isinf(high)):
         return "n/a"
-    return f"{low:.3g} – {high:.3g}"
+    return f"{low:.3g} – {high:.3g} ({level:.3g})"
 
 
 def _method(ctx):
     method = ctx.method
-    alpha, m = method.get("alpha", 0.05), method.get("m", "n/a")
+    q = method.get("q", math.nan)
+    low, high = method.get("equivalence", [math.nan, math.nan])
+    counts = method.get("rows_per_metric", {})
+    families = ", ".join(f"{esc(name)} m = {count}" for name, count in counts.items()) or "n/a"
+    identical = len(method.get("identical", []))
     return (
         "<p><b>Method</b> (<code>results/findings.json</code>). Every comparison is fixed "
         "before looking at the data: each robust loss against the squared loss with the same "
         "penalty (the loss question), each penalty against the lasso of the same loss (the "
-        "penalty question), and the interpolant against l2+l1. The <b>effect</b> is the "
-        "geometric mean over replicates of the paired ratio pair / reference (reference / pair "
-        "for F1, so that below 1 the pair is always better). The <b>interval</b> is a Student t "
-        "interval on the mean log ratio, back-transformed, at level 1 − α/m; the <b>p-value</b> "
-        "is the two-sided one-sample t test of a mean log ratio of 0, and the <b>adjusted p</b> "
-        f"is min(1, m p): Bonferroni across all m = {esc(m)} rows of the table (α = "
-        f"{esc(alpha)}). A pair is <b>better</b> or <b>worse</b> only when its adjusted p is "
-        "below α (its interval excludes 1), otherwise <b>tied</b>. With 10 replicates the t "
-        "interval assumes roughly normal log ratios; it is exact for log-normal ratios.</p>"
+        "penalty question), and the interpolant against l2+l1. The <b>effect</b> is exp of the "
+        "mean over replicates of the paired log ratio pair / reference (reference / pair for "
+        "F1, so that below 1 the pair is always better); its Monte Carlo standard error is "
+        "s/√n on the log scale. The rows of one metric are one family "
+        f"({families}). <b>Better</b> or <b>worse</b>: Benjamini–Hochberg at q = {q:g} over "
+        "the family's two-sided t tests of no effect, shown with false-coverage-rate adjusted "
+        "intervals (level 1 − R q / m, R the rows rejected), which exclude 1. "
+        f"<b>Equivalent</b>: among the other rows, the two one-sided tests against the region "
+        f"of practical equivalence {low:.3g} – {high:.3g}, Benjamini–Hochberg at q, shown with "
+        "the TOST interval, which lies inside the region. Otherwise <b>inconclusive</b>, shown "
+        f"with the marginal {1 - q:.0%} interval. On average at most {q:.0%} of the claims of "
+        "each kind are false. A log ratio with no spread over fewer than 30 replicates is "
+        f"inconclusive; {identical} comparisons of two fits identical in every replicate (e.g. "
+        "two null models) are no comparison and are left out.</p>"
     )
 
 
@@ -53,12 +65,14 @@ def _findings_table(findings, dataset):
         [
             (
                 row.metric,
+                row.question,
                 row.pair,
                 row.reference,
                 row.effect,
-                _interval(row.ci_low, row.ci_high),
+                _interval(row.ci_low, row.ci_high, row.ci_level),
+                row.se,
                 p_value_text(row.p_value),
-                p_value_text(row.p_adjusted),
+                p_value_text(row.p_equivalence),
                 row.n_replicates,
                 row.verdict,
             )
@@ -83,8 +97,9 @@ def _answer_table(answer):
         "term's share of the total sum of squares and its F-test p-value. The rows "
         f"<code>{esc(ALL_SCENARIOS)}</code> pool the scenarios with their interactions "
         "(<code>scenario / replicate + loss * penalty * scenario</code>). A term "
-        "<b>matters</b> when its p-value, Bonferroni-corrected across the table, is below α; "
-        "“no evidence” is not a proof of no effect.</p>"
+        "<b>matters</b> when Benjamini–Hochberg at q over the table's tests rejects it; "
+        "<b>inconclusive</b> is not a proof of no effect; <b>no test</b> where there is no "
+        "spread to test (e.g. the same null model in every fit).</p>"
         + html_details(
             "The ANOVA terms per scenario (results/answer.csv)",
             html_table(["dataset", "term", "share", "p", "verdict"], rows),
@@ -99,14 +114,14 @@ def render(ctx):
     parts = [
         "<p>Every verdict of the report is a row of <code>results/findings.csv</code>: a fixed "
         "comparison, its paired effect and its corrected interval.</p>",
-        html_details("Method: effect, interval, test and multiplicity correction", _method(ctx)),
+        html_details("Method: effect, interval, verdicts and their error guarantee", _method(ctx)),
         _answer_table(ctx.answer),
     ]
     per_scenario = []
     for dataset in [d for d in ctx.all_datasets if d in set(findings["dataset"])]:
         rows = findings[findings["dataset"] == dataset]
         counts = rows["verdict"].value_counts()
-        summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in ("better", "worse", "tied"))
+        summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
         per_scenario.append(
             f'<h4 id="{esc(anchor("statistics", dataset))}">{esc(dataset)}: {len(rows)} '
             f"comparisons ({esc(summary)})</h4>\n" + _findings_table(findings, dataset)

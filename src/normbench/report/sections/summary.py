@@ -44,8 +44,8 @@ def render(ctx):
     body = f'<ul class="findings">\n{items}\n</ul>'
     return f"""
 <p><b>Per scenario</b>, the lasso's robust losses against the squared loss with the lasso
-(paired ratio, geometric mean over replicates, with its corrected interval) and the pairs
-that no fixed comparison shows beaten: the set tied with the best.</p>
+(paired ratio, geometric mean over replicates, with the interval its verdict is shown with)
+and, where the study computed it, the set of best pairs.</p>
 {body if len(order) <= 4 else html_details(f"The {len(order)} scenarios, one by one", body)}
 {_omitted_note(ctx)}
 {_failures_note(ctx)}

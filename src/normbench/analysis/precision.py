@@ -1,0 +1,106 @@
+"""The precision each primary contrast reached, and what an undecided one would need.
+
+The primary contrasts (:data:`PRIMARY_CONTRASTS`) are the loss question on the sparse penalties:
+each robust loss against the squared loss with the same sparse penalty, on each dataset's
+headline metric. For each of them :func:`precision_table` states, from the findings alone:
+
+- ``se``: the Monte Carlo standard error of the mean log ratio the study reached, and ``sd``, the
+  spread of the per-replicate log ratios (``se · √n``);
+- for an ``inconclusive`` row, ``replicates_to_decide``: how many replicates would let the same
+  effect and spread be decided, ``⌈(z · sd / gap)²⌉`` with ``z = Φ⁻¹(1 − q/2)`` and ``gap`` the
+  distance that must be resolved — ``|d̄|`` to call a difference, ``Δ − |d̄|`` to call
+  equivalence (whichever needs fewer). It is a planning figure at the observed effect (the
+  multiplicity correction of a larger table asks for somewhat more), not a promise.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from normbench.analysis.verdicts import DEFAULT_EQUIVALENCE, DEFAULT_Q, INCONCLUSIVE
+from normbench.vocab import LOSSES, pair_key
+
+__all__ = ["PRECISION_COLUMNS", "PRIMARY_CONTRASTS", "precision_table", "replicates_to_decide"]
+
+#: The sparse penalties whose loss question is primary.
+_PRIMARY_PENALTIES = ("l1", "elasticnet")
+#: (pair, reference) of every primary contrast, in table order.
+PRIMARY_CONTRASTS = tuple(
+    (pair_key(loss, penalty), pair_key("l2", penalty))
+    for penalty in _PRIMARY_PENALTIES
+    for loss in LOSSES
+    if loss != "l2"
+)
+#: Columns of ``results/precision.csv``.
+PRECISION_COLUMNS = (
+    "dataset",
+    "metric",
+    "pair",
+    "reference",
+    "n_replicates",
+    "sd",
+    "se",
+    "effect",
+    "verdict",
+    "replicates_to_decide",
+)
+
+
+def replicates_to_decide(estimate, sd, *, q=DEFAULT_Q, equivalence=DEFAULT_EQUIVALENCE):
+    """Replicates that would decide a mean log ratio ``estimate`` of spread ``sd`` (docstring).
+
+    Returns
+    -------
+    float
+        The smaller of the counts that would call a difference and equivalence; ``nan`` where
+        the spread is unknown; ``inf`` where neither can be decided (no effect and no spread).
+    """
+    if not (math.isfinite(estimate) and math.isfinite(sd)):
+        return math.nan
+    z = float(stats.norm.ppf(1.0 - q / 2.0))
+    margin = math.log(equivalence)
+    needs = []
+    for gap in (abs(estimate), margin - abs(estimate)):
+        if gap > 0:
+            needs.append(math.ceil((z * sd / gap) ** 2) if sd > 0 else 2)
+    return float(max(2, min(needs))) if needs else math.inf
+
+
+def precision_table(findings, *, q=DEFAULT_Q, equivalence=DEFAULT_EQUIVALENCE, metric_of=None):
+    """Per dataset, the primary contrasts' precision and, if undecided, replicates to decide.
+
+    Parameters
+    ----------
+    findings : pandas.DataFrame
+        ``results/findings.csv``.
+    q, equivalence : float
+        As the findings were decided with.
+    metric_of : mapping of str to str, optional
+        Each dataset's headline metric; by default every metric of the findings.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`PRECISION_COLUMNS`, datasets sorted, contrasts in
+        :data:`PRIMARY_CONTRASTS` order.
+    """
+    order = {contrast: index for index, contrast in enumerate(PRIMARY_CONTRASTS)}
+    keys = list(zip(findings["pair"], findings["reference"], strict=True))
+    rows = findings[[key in order for key in keys]].copy()
+    if metric_of is not None:
+        rows = rows[rows["metric"] == rows["dataset"].map(metric_of)]
+    rows["_order"] = [order[key] for key in zip(rows["pair"], rows["reference"], strict=True)]
+    rows = rows.sort_values(["dataset", "metric", "_order"], kind="stable")
+    n = rows["n_replicates"].to_numpy(float)
+    rows["sd"] = rows["se"].to_numpy(float) * np.sqrt(n)
+    rows["replicates_to_decide"] = [
+        replicates_to_decide(estimate, sd, q=q, equivalence=equivalence)
+        if verdict == INCONCLUSIVE
+        else math.nan
+        for estimate, sd, verdict in zip(rows["estimate"], rows["sd"], rows["verdict"], strict=True)
+    ]
+    return pd.DataFrame(rows, columns=list(PRECISION_COLUMNS)).reset_index(drop=True)

@@ -1,0 +1,18 @@
+"""Job script of rule analyse: every conclusion table (findings, answer) from metrics.csv."""
+
+from pathlib import Path
+
+from _normbench_job import run_job
+
+
+def main(snakemake):
+    from normbench.analysis.run import analyse
+
+    analyse(
+        snakemake.input.metrics,
+        Path(snakemake.output.findings).parent,
+        config=snakemake.params.config,
+    )
+
+
+run_job(main, snakemake)  # noqa: F821 (`snakemake` is defined by Snakemake's script preamble)
