@@ -111,6 +111,13 @@ def test_the_interpolant_is_one_candidate_in_place_of_l2_none():
     assert not rows.at[INTERPOLANT, "in_set"]
 
 
+def test_too_few_replicates_exclude_nothing():
+    metrics = _table({"l2+l2": 100.0}, replicates=range(1, 5))
+    rows = _rows(best_set_table(metrics, metrics_names=("model_error",), reps=100))
+    assert rows["in_set"].all() and rows["p_value"].isna().all()
+    assert (rows["n_replicates"] == 4).all()
+
+
 def test_a_non_positive_value_is_refused():
     metrics = _table({})
     metrics.loc[0, "model_error"] = 0.0

@@ -31,9 +31,10 @@ rate by simulation). ``p_value`` is the MCS p-value of the pair: it is in the se
 - Pairs whose losses are identical in every used replicate (two null models with F1 floored
   alike) are one candidate in the test (its bootstrap statistic would be 0/0) and share its
   ``in_set`` and ``p_value``.
-- With fewer than :data:`MIN_REPLICATES` complete replicates, or one candidate, nothing can be
-  excluded: every candidate is in the set, ``p_value`` empty (fewer replicates) or 1 (one
-  candidate).
+- With fewer than :data:`MIN_REPLICATES` (5) complete replicates, or one candidate, nothing is
+  excluded: every candidate is in the set, ``p_value`` empty (too few replicates: a bootstrap
+  over 2 to 4 replicates is degenerate, and no test at size 0.1 could exclude a pair from them)
+  or 1 (one candidate).
 - A metric a dataset does not have (every value missing) gives no rows there; a non-positive
   value of a metric that is logged is refused (it signals a bug), never dropped.
 
@@ -78,8 +79,10 @@ BEST_SET_COLUMNS = (
 BEST_SET_METRICS = ("model_error", "risk", "f1")
 #: Floor of a [0, 1]-bounded metric before its log is taken.
 BOUNDED_FLOOR = 1e-3
-#: Fewest complete replicates from which the set can exclude a pair.
-MIN_REPLICATES = 2
+#: Fewest complete replicates from which the set can exclude a pair. With 4, even a pair worse
+#: in every replicate is not significantly worse at 10 % (the two-sided sign test's smallest
+#: p-value is 2 / 2**4 = 0.125), while the bootstrap over so few replicates would exclude it.
+MIN_REPLICATES = 5
 _BOUNDED = frozenset({"f1", "tpr", "fpr", "precision", "group_hit", "group_frac", "group_whole"})
 _FAILED = "failed"
 _NO_PENALTY = "none"
