@@ -204,7 +204,15 @@ def best_set(losses, *, size=0.1, reps=1000, seed=None):
     return result
 
 
-def best_set_table(metrics, *, metrics_names=BEST_SET_METRICS, size=0.1, reps=1000, seed=0):
+def best_set_table(
+    metrics,
+    *,
+    metrics_names=BEST_SET_METRICS,
+    size=0.1,
+    reps=1000,
+    seed=0,
+    interpolants=None,
+):
     """The best set of every dataset and metric (module docstring).
 
     Parameters
@@ -220,6 +228,9 @@ def best_set_table(metrics, *, metrics_names=BEST_SET_METRICS, size=0.1, reps=10
         Bootstrap resamples per set.
     seed : int
         Base seed; each (dataset, metric) derives its own stream from it and the names.
+    interpolants : collection of str, optional
+        The datasets whose unpenalised fits are the one interpolant, if the caller has them
+        already; by default :func:`~normbench.analysis.findings.interpolant_datasets`.
 
     Returns
     -------
@@ -227,7 +238,8 @@ def best_set_table(metrics, *, metrics_names=BEST_SET_METRICS, size=0.1, reps=10
         Columns :data:`BEST_SET_COLUMNS`; datasets in the table's order, then metrics in
         ``metrics_names`` order, then pairs in vocabulary order.
     """
-    interpolants = interpolant_datasets(metrics)
+    if interpolants is None:
+        interpolants = interpolant_datasets(metrics)
     records = []
     for dataset in pd.unique(metrics["dataset"]):
         rows = metrics[metrics["dataset"] == dataset]

@@ -79,9 +79,10 @@ _EDGE_SHARES = (
 _NO_PENALTY = "none"
 
 
-def _pairs_of(metrics):
+def _pairs_of(metrics, interpolants):
     """The table with a ``pair`` column, the interpolant merged, and the pairs in order."""
-    interpolants = interpolant_datasets(metrics)
+    if interpolants is None:
+        interpolants = interpolant_datasets(metrics)
     interpolant_none = pair_key(LOSSES[0], _NO_PENALTY)
     merged = metrics["dataset"].isin(interpolants) & (metrics["penalty"] == _NO_PENALTY)
     table = metrics[~merged | (metrics["loss"] == LOSSES[0])]
@@ -101,23 +102,32 @@ def _rng(seed, *names):
 
 
 def _median_rows(values, keys, *, n_boot, level, seed):
-    """Median, bootstrap SE and percentile interval per group of ``values``."""
-    tail = (1.0 - level) / 2.0
-    out = []
-    for key, group in zip(keys, values, strict=True):
+    """Median, bootstrap SE and percentile interval per group of ``values``.
+
+    Returns
+    -------
+    numpy.ndarray of shape (len(values), 5)
+        estimate, mcse, ci_low, ci_high, n per group.
+    """
+    out = np.full((len(values), 5), np.nan)
+    medians = np.full((len(values), n_boot), np.nan)
+    for row, (key, group) in enumerate(zip(keys, values, strict=True)):
         n = len(group)
-        estimate = float(np.median(group)) if n else np.nan
-        mcse = low = high = np.nan
+        out[row, 4] = n
+        if n:
+            out[row, 0] = np.median(group)
         if n > 1:
             # resample positions in the sorted values: sorting the positions (small integers,
             # fast) orders each resample, whose median is then two lookups
             ordered = np.sort(group)
             index = _rng(seed, *key).integers(0, n, size=(n_boot, n)).astype(np.int32)
             index.sort(axis=1)
-            medians = 0.5 * (ordered[index[:, (n - 1) // 2]] + ordered[index[:, n // 2]])
-            mcse = float(np.std(medians, ddof=1))
-            low, high = (float(q) for q in np.quantile(medians, [tail, 1.0 - tail]))
-        out.append((estimate, mcse, low, high, n))
+            medians[row] = 0.5 * (ordered[index[:, (n - 1) // 2]] + ordered[index[:, n // 2]])
+    booted = out[:, 4] > 1
+    if booted.any():
+        tail = (1.0 - level) / 2.0
+        out[booted, 1] = np.std(medians[booted], axis=1, ddof=1)
+        out[booted, 2:4] = np.quantile(medians[booted], [tail, 1.0 - tail], axis=1).T
     return out
 
 
@@ -132,7 +142,15 @@ def _share_rows(successes, totals, level):
     return share, mcse, np.asarray(low, dtype=float), np.asarray(high, dtype=float)
 
 
-def summary_table(metrics, *, metrics_names=SUMMARY_METRICS, level=0.95, n_boot=2000, seed=0):
+def summary_table(
+    metrics,
+    *,
+    metrics_names=SUMMARY_METRICS,
+    level=0.95,
+    n_boot=2000,
+    seed=0,
+    interpolants=None,
+):
     """The summary of every dataset, pair and metric (module docstring).
 
     Parameters
@@ -148,13 +166,16 @@ def summary_table(metrics, *, metrics_names=SUMMARY_METRICS, level=0.95, n_boot=
         Bootstrap resamples per median.
     seed : int
         Base seed of the bootstrap streams.
+    interpolants : collection of str, optional
+        The datasets whose unpenalised fits are the one interpolant, if the caller has them
+        already; by default :func:`~normbench.analysis.findings.interpolant_datasets`.
 
     Returns
     -------
     pandas.DataFrame
         Columns :data:`SUMMARY_COLUMNS`, rows in the module docstring's order.
     """
-    table, order = _pairs_of(metrics)
+    table, order = _pairs_of(metrics, interpolants)
     datasets = list(pd.unique(table["dataset"]))
     names = [name for name in metrics_names if name in table]
     flags = [flag for flag in EDGE_FLAGS if flag in table]
@@ -228,7 +249,7 @@ def summary_table(metrics, *, metrics_names=SUMMARY_METRICS, level=0.95, n_boot=
             seed=seed,
         )
         columns = ["estimate", "mcse", "ci_low", "ci_high", "n_replicates"]
-        median = pd.DataFrame(medians, columns=columns)
+        median = pd.DataFrame(medians, columns=columns).astype({"n_replicates": int})
         blocks.append(pd.DataFrame({"what": "median", **ident}).join(median).assign(_order=1))
 
     # shares of tuned values on an edge of their grid
