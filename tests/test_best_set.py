@@ -1,6 +1,9 @@
 """Best sets: clear losers out, equals in, missing fits counted, bytes fixed, error rate held."""
 
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -146,3 +149,19 @@ def test_the_best_pair_is_rarely_excluded_under_ties():
         excluded += not found.at["a", "in_set"]
     rate = excluded / n_studies
     assert rate <= size + 3.0 * math.sqrt(size * (1.0 - size) / n_studies), rate
+
+
+def test_importing_the_module_loads_neither_arch_nor_numba():
+    code = (
+        "import sys, normbench.analysis.best_set; "
+        "print(sorted(m for m in sys.modules if m.startswith(('arch', 'numba'))))"
+    )
+    src = Path(__file__).resolve().parents[1] / "src"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"PYTHONPATH": str(src), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "[]"

@@ -23,9 +23,10 @@ rate by simulation). ``p_value`` is the MCS p-value of the pair: it is in the se
 - Where the three unpenalised fits are the same minimum-norm interpolant
   (:func:`normbench.analysis.findings.interpolant_datasets`) they are one candidate,
   :data:`~normbench.analysis.findings.INTERPOLANT`, in the place of ``l2+none``.
-- A fit whose status is ``failed`` has no value. A replicate in which any candidate has no value
-  (failed, or NaN) is dropped for that metric, and the number dropped is the column
-  ``n_dropped``; ``n_replicates`` counts the replicates used.
+- A fit whose status is ``failed`` has no value; a ``not_converged`` fit keeps its values, as in
+  the findings (it produced coefficients; its status is counted in the summary). A replicate
+  in which any candidate has no value (failed, or NaN) is dropped for that metric, and the
+  number dropped is the column ``n_dropped``; ``n_replicates`` counts the replicates used.
 - A pair without a value in *any* replicate (it failed everywhere) is no candidate: its row has
   ``in_set`` False and an empty ``p_value``.
 - Pairs whose losses are identical in every used replicate (two null models with F1 floored
