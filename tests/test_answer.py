@@ -149,6 +149,9 @@ def test_the_answer_section_shows_the_note_and_a_caption_with_its_correction():
         method={"q": 0.05, "equivalence": [1 / 1.1, 1.1]},
         headline="model_error",
         all_datasets=["a", "b", "c"],
+        best_set=None,
+        pooled=None,
+        labels={"a": "Gaussian · SNR 1"},
     )
     html = answer.render(ctx)
     caption = html.split("<figcaption>")[1].split("</figcaption>")[0]
@@ -156,4 +159,8 @@ def test_the_answer_section_shows_the_note_and_a_caption_with_its_correction():
     assert "Over the 12 comparisons on model_error" in caption  # the F1 rows are another family
     assert "over 10 replicates" in caption
     assert "The two tests ask different questions" in html
+    # the recommendation table first: a row per scenario, in words where the config has them
+    table = html.split('<div id="recommendation">')[1].split("</table>")[0]
+    assert table.count("<tr>") == 4 and "Gaussian · SNR 1" in table
+    assert "0.5× (0.4–0.6) better" in table and "not computed" in table
     assert "(1 better, 0 equivalent, 0 worse, 14 inconclusive)" in html

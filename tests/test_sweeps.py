@@ -273,7 +273,7 @@ def _ctx(metrics):
         {"datasets": {"grow": {"n_train": 20, "sweep": {"param": "p", "values": [50, 100, 200]}}}},
         SCHEMA,
     )
-    return SimpleNamespace(metrics=metrics, config=config)
+    return SimpleNamespace(metrics=metrics, config=config, best_set=None)
 
 
 def test_sweep_table_gives_median_and_quartiles_per_pair_and_value():
@@ -302,8 +302,30 @@ def test_the_sentence_names_the_pair_that_degrades_fastest_and_the_best_pairs():
     sentence = describe_sweep(table, "p", "risk")
     assert sentence.startswith("From p = 50 to 200, l2+none degrades fastest: its median risk")
     assert "(×7)" in sentence  # (1 + 3 * 2) / (1 + 3 * 0)
-    assert "The best median risk is reached by l2+l1 at p = 50" in sentence
-    assert "and by l2+l1 at p = 200" in sentence
+    assert "best" not in sentence  # never named from medians
+
+
+def test_the_best_pairs_of_a_sweep_come_from_the_model_confidence_set():
+    from normbench.report.sections.sweeps import best_sentence
+
+    best = pd.DataFrame(
+        {
+            "dataset": ["grow__p_50", "grow__p_50", "grow__p_200"],
+            "metric": "risk",
+            "pair": ["l2+l1", "l1+l1", "l2+l1"],
+            "in_set": [True, True, False],
+            "p_value": [1.0, 0.5, 0.01],
+            "n_replicates": 10,
+            "n_dropped": 0,
+            "size": 0.1,
+        }
+    )
+    ends = [(50, "grow__p_50"), (200, "grow__p_200")]
+    sentence = best_sentence(best, ends, "p")
+    assert sentence == (
+        "The set of best pairs (90% model confidence set) is {l2+l1, l1+l1} by risk at p = 50."
+    )
+    assert best_sentence(None, ends, "p") == ""
 
 
 def test_sweeps_section_draws_every_metric_with_a_sentence_and_a_table():
@@ -316,7 +338,8 @@ def test_sweeps_section_draws_every_metric_with_a_sentence_and_a_table():
         assert f"{name} (" in html
     assert "F1 of the support" in html and "number of nonzero coefficients" in html
     assert "l2+none degrades fastest" in html
-    assert "<th>best pair (relative risk)</th>" in html and "<td>grow__p_200</td>" in html
+    assert "<th>set of best pairs (model confidence set)</th>" in html
+    assert "<td>grow__p_200</td>" in html
 
 
 def test_sweeps_section_without_sweeps_says_so():

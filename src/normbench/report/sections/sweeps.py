@@ -6,7 +6,8 @@ A dataset entry of the config may sweep one numeric parameter over a list of val
 belongs to. This module finds those datasets in the validated config and draws, for every sweep and
 every key metric, the median over replicates of each loss x penalty pair against the swept value
 with its interquartile band, and writes one generated sentence per sweep: which pair's error grows
-(or shrinks) the most along the sweep, and which pair is best at either end.
+(or shrinks) the most along the sweep, and the set of best pairs at either end (from
+``results/best_set.csv``, never from medians).
 
 Only :func:`render` is used by :mod:`normbench.report.build`; :func:`sweep_table` and
 :func:`describe_sweep` are the computations behind it.
@@ -14,7 +15,6 @@ Only :func:`render` is used by :mod:`normbench.report.build`; :func:`sweep_table
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -83,7 +83,10 @@ def sweep_table(metrics: pd.DataFrame, datasets: Mapping, metric: str) -> pd.Dat
 
 
 def describe_sweep(table: pd.DataFrame, param: str, metric: str) -> str:
-    """One sentence on a sweep: the pair whose median changes the most, and the best pairs.
+    """One sentence on a sweep: the pair whose median changes the most.
+
+    The best pairs are never named from medians: :func:`best_sentence` takes them from the
+    model confidence set.
 
     Parameters
     ----------
@@ -133,19 +136,6 @@ def describe_sweep(table: pd.DataFrame, param: str, metric: str) -> str:
             f"{name} goes from {format_value(start[index])} to {format_value(stop[index])} "
             f"({amount})."
         )
-    best = []
-    for value in (first, last):
-        at = table[table["value"] == value]
-        if at.empty:
-            continue
-        position = at["median"].idxmin() if lower_better else at["median"].idxmax()
-        winner = at.loc[position]
-        best.append(
-            f"{pair_label(winner['loss'], winner['penalty'])} at {param} = {format_value(value)} "
-            f"({format_value(winner['median'])})"
-        )
-    if best:
-        sentences.append(f"The best median {name} is reached by " + " and by ".join(best) + ".")
     return " ".join(sentences)
 
 
@@ -205,6 +195,8 @@ def render(ctx):
             continue
         first = present[0]
         sentence = describe_sweep(sweep_table(metrics, datasets, first), param, first)
+        ends = [(value, datasets[value]) for value in (min(datasets), max(datasets))]
+        sentence = " ".join(filter(None, [sentence, best_sentence(ctx.best_set, ends, param)]))
         if sentence:
             parts.append(f" {esc(sentence)}")
         parts.append("</p>")
@@ -236,24 +228,52 @@ def render(ctx):
                 '<div class="figure-grid">'
                 + "\n".join(figures)
                 + "</div>\n"
-                + _best_table(metrics, datasets, param, first),
+                + _best_table(ctx.best_set, datasets, param),
             )
         )
     return "\n".join(parts)
 
 
-def _best_table(metrics, datasets, param, metric):
-    """Best pair per swept value by the first metric, with its median and the replicates."""
-    table = sweep_table(metrics, datasets, metric)
-    lower_better = metric_info(metric).better != "higher"
+def best_pairs(best_set, dataset):
+    """(metric, pairs) of the set of best pairs of ``dataset`` on its first metric, or None.
+
+    The set comes from ``results/best_set.csv`` (the model confidence set): no best pair is
+    ever named from medians alone.
+    """
+    if best_set is None or best_set.empty:
+        return None
+    rows = best_set[best_set["dataset"] == dataset]
+    if rows.empty:
+        return None
+    metric = rows["metric"].iloc[0]
+    chosen = rows[(rows["metric"] == metric) & rows["in_set"].astype(bool)]
+    return metric, list(chosen["pair"]), int(rows["n_replicates"].max())
+
+
+def best_sentence(best_set, ends, param):
+    """'The set of best pairs by model error is {l2+l1, huber+l1} at p = 50 and ... at p = 200.'"""
+    parts = []
+    for value, dataset in ends:
+        found = best_pairs(best_set, dataset)
+        if found and found[1]:
+            metric, pairs, _ = found
+            parts.append(f"{{{', '.join(pairs)}}} by {metric} at {param} = {format_value(value)}")
+    if not parts:
+        return ""
+    size = best_set["size"].iloc[0]
+    level = f"{1 - size:.0%}"
+    return f"The set of best pairs ({level} model confidence set) is " + " and ".join(parts) + "."
+
+
+def _best_table(best_set, datasets, param):
+    """The set of best pairs per swept value (results/best_set.csv), with its replicates."""
     rows = []
     for value, dataset in datasets.items():
-        at = table[table["value"] == float(value)]
-        if at.empty:
-            rows.append((value, dataset, "n/a", math.nan, 0))
+        found = best_pairs(best_set, dataset)
+        if not found:
+            rows.append((value, dataset, "n/a", "not computed", 0))
             continue
-        winner = at.loc[at["median"].idxmin() if lower_better else at["median"].idxmax()]
-        label = pair_label(winner["loss"], winner["penalty"])
-        rows.append((value, dataset, label, float(winner["median"]), int(winner["n"])))
-    headers = [param, "dataset", f"best pair ({SWEEP_LABELS[metric]})", "median", "replicates"]
+        metric, pairs, replicates = found
+        rows.append((value, dataset, metric, ", ".join(pairs), replicates))
+    headers = [param, "dataset", "metric", "set of best pairs (model confidence set)", "replicates"]
     return html_table(headers, rows)
