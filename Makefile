@@ -5,6 +5,7 @@
 #   make quick                        # first look in a few minutes
 #   make test                         # lint, format check, import layers, snakemake --lint, pytest
 #   make clean                        # remove generated results, logs and the report
+#   make lock                         # re-resolve requirements/lock.txt (UPGRADE=1: newest releases)
 
 CORES ?= 2
 CONFIG ?=
@@ -12,19 +13,47 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every distribution `make setup` installs, exact versions with their hashes, resolved for
+# CPython $(LOCK_PYTHON) on Linux x86_64 (manylinux_2_28) by `make lock`.
+LOCK := requirements/lock.txt
+LOCK_PYTHON := 3.11
+LOCK_PLATFORM := x86_64-manylinux_2_28
+# The resolver `make lock` runs, in a virtual environment of its own (not the study's).
+LOCK_TOOLS := build/lock-tools
+UV_VERSION := 0.13.9
 
 CONFIG_OPTION := $(if $(CONFIG),--configfile $(CONFIG),)
 
-.PHONY: run quick test clean setup browser
+.PHONY: run quick test clean setup browser lock
 
-# One shared set-up: a virtual environment with the package (editable) and the test tools,
-# redone when pyproject.toml changes.
-$(STAMP): pyproject.toml
+# One shared set-up: a virtual environment with exactly the locked distributions (every hash
+# checked; pip refuses a file or a dependency the lock does not name), then the package itself,
+# editable and without dependencies, built by the locked setuptools (no build isolation, so no
+# unhashed download). Redone when the lock or pyproject.toml changes; the stamp holds the lock's
+# sha256, which tests/test_environment.py reads to know that this environment came from the lock.
+$(STAMP): $(LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	@$(BIN)/python -c 'import sys; v = "%d.%d" % sys.version_info[:2]; \
+		sys.exit(None if v == "$(LOCK_PYTHON)" else \
+		f"$(LOCK) is for Python $(LOCK_PYTHON), $(VENV) has {v}: remove $(VENV) and run make with PYTHON=python$(LOCK_PYTHON)")'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	sha256sum $(LOCK) > $(STAMP)
 
 setup: $(STAMP)
+
+# Re-resolve the lock from pyproject.toml (its dependencies, the test extra) and the build
+# requirements (requirements/build.in), keeping the current pins where they still fit;
+# UPGRADE=1 takes the newest releases instead. Then `make setup` installs it.
+lock:
+	test -x $(LOCK_TOOLS)/bin/uv || { $(PYTHON) -m venv $(LOCK_TOOLS) \
+		&& $(LOCK_TOOLS)/bin/python -m pip install --quiet uv==$(UV_VERSION); }
+	$(LOCK_TOOLS)/bin/uv pip compile --quiet pyproject.toml requirements/build.in --extra test \
+		--generate-hashes --python-version $(LOCK_PYTHON) --python-platform $(LOCK_PLATFORM) \
+		$(if $(UPGRADE),--upgrade,) --output-file $(LOCK)
+	{ echo "# normbench's locked environment: CPython $(LOCK_PYTHON) on Linux x86_64 ($(LOCK_PLATFORM))."; \
+	  echo "# \`make setup\` installs exactly these (pip --require-hashes); \`make lock\` regenerates it."; \
+	  cat $(LOCK); } > $(LOCK).tmp && mv $(LOCK).tmp $(LOCK)
 
 run: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES) $(CONFIG_OPTION)

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 pytestmark = pytest.mark.skipif(
-    not LINT_IMPORTS.exists(), reason="import-linter is not installed (pip install -e '.[test]')"
+    not LINT_IMPORTS.exists(), reason="import-linter is not installed (`make setup` installs it)"
 )
 
 

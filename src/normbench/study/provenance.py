@@ -1,4 +1,8 @@
-"""Which normbench code produced a study: its version and the commit of its checkout.
+"""Which normbench code produced a study, and in which environment.
+
+The code: its version and the commit of its checkout. The environment: the installed
+distributions, Python, CPU and threading, compared with the lock file
+(:mod:`normbench.study.environment`).
 
 The commit is read from the checkout that holds the Snakefile (Snakemake's
 ``workflow.basedir``), never from the current directory: with ``--directory other_study/``
@@ -16,6 +20,7 @@ from os import PathLike
 from pathlib import Path
 
 import normbench
+from normbench.study.environment import environment_provenance
 from normbench.study.store import write_atomically
 
 __all__ = ["code_provenance", "git_commit", "write_provenance"]
@@ -150,14 +155,18 @@ def code_provenance(source_dir: str | PathLike) -> dict:
 
 
 def write_provenance(source_dir: str | PathLike, out: str | PathLike) -> dict:
-    """Write :func:`code_provenance` of ``source_dir`` as JSON to ``out`` (atomically).
+    """Write the provenance of a study as JSON to ``out`` (atomically).
+
+    The record is :func:`code_provenance` of ``source_dir`` with
+    :func:`~normbench.study.environment.environment_provenance` of this process (whose
+    ``environment_matches_lock`` compares it with ``source_dir``'s lock file).
 
     Returns
     -------
     dict
         What was written.
     """
-    record = code_provenance(source_dir)
+    record = {**code_provenance(source_dir), **environment_provenance(source_dir)}
     text = json.dumps(record, indent=2, sort_keys=True) + "\n"
     write_atomically(out, text.encode("utf-8"))
     return record
