@@ -4,6 +4,7 @@ import math
 
 import pandas as pd
 import pytest
+from scipy import stats
 
 from normbench.analysis.precision import (
     PRECISION_COLUMNS,
@@ -13,15 +14,20 @@ from normbench.analysis.precision import (
 )
 
 
+def _decides(n, gap, sd):
+    return stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n) <= gap
+
+
 def test_replicates_to_decide_follow_the_effect_and_the_spread():
-    z = 1.959963984540054
-    # a difference of 0.2 on the log scale with spread 0.5: (z * 0.5 / 0.2)^2
-    assert replicates_to_decide(0.2, 0.5) == math.ceil((z * 0.5 / 0.2) ** 2)
+    # a difference of 0.2 on the log scale with spread 0.5: the first N whose t interval clears it
+    n = replicates_to_decide(0.2, 0.5)
+    assert _decides(n, 0.2, 0.5) and not _decides(n - 1, 0.2, 0.5)
     # a tiny effect is decided sooner as equivalence: the gap is the margin minus |effect|
     tiny = replicates_to_decide(0.001, 0.1)
-    assert tiny == math.ceil((z * 0.1 / (math.log(1.1) - 0.001)) ** 2)
-    # twice the spread needs four times the replicates
-    assert replicates_to_decide(0.3, 1.0) == pytest.approx(4 * replicates_to_decide(0.3, 0.5), 0.05)
+    gap = math.log(1.1) - 0.001
+    assert _decides(tiny, gap, 0.1) and not _decides(tiny - 1, gap, 0.1)
+    # twice the spread needs about four times the replicates (more with few: t, not z)
+    assert 3 < replicates_to_decide(0.3, 1.0) / replicates_to_decide(0.3, 0.5) <= 4
     assert math.isnan(replicates_to_decide(0.2, math.nan))
 
 

@@ -520,7 +520,7 @@ def test_report_intercepts_under_skewed_noise(variant_html, report_html):
 def test_report_statistics(report_html):
     statistics = _section_text(report_html, "statistics")
     # the method, as findings.json states it, and one effect measure: no Holm, no bootstrap
-    assert "geometric mean over replicates of the paired ratio" in statistics
+    assert "mean over replicates of the paired log ratio pair / reference" in statistics
     assert "Benjamini–Hochberg at q = 0.05" in statistics
     assert "Wilcoxon" not in statistics and "Holm" not in statistics
     assert "no test can be significant" not in report_html

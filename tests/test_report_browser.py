@@ -80,6 +80,21 @@ def test_answer_is_on_the_first_screen(browser):
     assert top < _viewport_height(browser), f"the answer starts at {top} px"
 
 
+def test_the_recommendation_table_is_on_the_first_screen_and_nothing_is_tied(browser):
+    browser.execute_script("window.scrollTo(0, 0);")
+    found = browser.find_elements(By.ID, "recommendation")
+    assert found, "no recommendation table"
+    top = browser.execute_script(
+        "return arguments[0].getBoundingClientRect().top + window.scrollY", found[0]
+    )
+    assert top < _viewport_height(browser), f"the recommendation table starts at {top} px"
+    assert found[0].find_elements(By.CSS_SELECTOR, "tbody tr")
+    browser.execute_script("document.querySelectorAll('details').forEach(d => d.open = true);")
+    text = browser.find_element(By.TAG_NAME, "body").text.lower()
+    browser.execute_script("document.querySelectorAll('details').forEach(d => d.open = false);")
+    assert not re.search(r"\btied\b", text)
+
+
 def test_page_fits_in_ten_screens_with_details_closed(browser):
     height = browser.execute_script(
         "document.querySelectorAll('details').forEach(function (d) { d.open = false; });"

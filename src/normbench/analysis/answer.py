@@ -142,6 +142,9 @@ def _anova_shares(frame, formula):
     from statsmodels.stats.anova import anova_lm
 
     fit = smf.ols(formula, data=frame).fit()
+    if fit.df_resid < 1:
+        # one replicate per scenario: the pooled model has nothing left to test against
+        return {}
     table = anova_lm(fit, typ=2)
     total = float(((frame["log_value"] - frame["log_value"].mean()) ** 2).sum())
     shares = {}

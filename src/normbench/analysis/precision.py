@@ -7,9 +7,9 @@ headline metric. For each of them :func:`precision_table` states, from the findi
 - ``se``: the Monte Carlo standard error of the mean log ratio the study reached, and ``sd``, the
   spread of the per-replicate log ratios (``se · √n``);
 - for an ``inconclusive`` row, ``replicates_to_decide``: how many replicates would let the same
-  effect and spread be decided, ``⌈(z · sd / gap)²⌉`` with ``z = Φ⁻¹(1 − q/2)`` and ``gap`` the
-  distance that must be resolved — ``|d̄|`` to call a difference, ``Δ − |d̄|`` to call
-  equivalence (whichever needs fewer). It is a planning figure at the observed effect (the
+  effect and spread be decided, the smallest ``N`` with ``t_{N−1, 1−q/2} · sd / √N ≤ gap``,
+  ``gap`` the distance that must be resolved — ``|d̄|`` to call a difference, ``Δ − |d̄|`` to
+  call equivalence (whichever needs fewer). It is a planning figure at the observed effect (the
   multiplicity correction of a larger table asks for somewhat more), not a promise.
 """
 
@@ -50,6 +50,16 @@ PRECISION_COLUMNS = (
 )
 
 
+def _replicates_for(gap, sd, q):
+    """The smallest N >= 2 with t_{N-1, 1-q/2} * sd / sqrt(N) <= gap."""
+    if sd == 0:
+        return 2
+    n = max(2, math.ceil((float(stats.norm.ppf(1.0 - q / 2.0)) * sd / gap) ** 2))
+    while float(stats.t.ppf(1.0 - q / 2.0, n - 1)) * sd / math.sqrt(n) > gap:
+        n += 1
+    return n
+
+
 def replicates_to_decide(estimate, sd, *, q=DEFAULT_Q, equivalence=DEFAULT_EQUIVALENCE):
     """Replicates that would decide a mean log ratio ``estimate`` of spread ``sd`` (docstring).
 
@@ -61,13 +71,11 @@ def replicates_to_decide(estimate, sd, *, q=DEFAULT_Q, equivalence=DEFAULT_EQUIV
     """
     if not (math.isfinite(estimate) and math.isfinite(sd)):
         return math.nan
-    z = float(stats.norm.ppf(1.0 - q / 2.0))
     margin = math.log(equivalence)
-    needs = []
-    for gap in (abs(estimate), margin - abs(estimate)):
-        if gap > 0:
-            needs.append(math.ceil((z * sd / gap) ** 2) if sd > 0 else 2)
-    return float(max(2, min(needs))) if needs else math.inf
+    needs = [
+        _replicates_for(gap, sd, q) for gap in (abs(estimate), margin - abs(estimate)) if gap > 0
+    ]
+    return float(min(needs)) if needs else math.inf
 
 
 def precision_table(findings, *, q=DEFAULT_Q, equivalence=DEFAULT_EQUIVALENCE, metric_of=None):

@@ -33,6 +33,7 @@ from normbench.analysis.summary import summary_table
 from normbench.analysis.verdicts import DEFAULT_EQUIVALENCE, DEFAULT_Q
 from normbench.study.layout import ANALYSIS_TABLES
 from normbench.study.store import read_table
+from normbench.vocab.metrics import METRIC_NAMES
 
 __all__ = ["ANALYSIS_FILES", "analyse"]
 
@@ -75,7 +76,10 @@ def analyse(metrics_csv, out_dir, *, config: Mapping | None = None):
     seed = int((config or {}).get("seed", 0))
     best = best_set_table(metrics, interpolants=interpolants, seed=seed)
     _write_csv(best, paths["best_set"])
-    _write_csv(summary_table(metrics, interpolants=interpolants, seed=seed), paths["summary"])
+    summary = summary_table(
+        metrics, metrics_names=METRIC_NAMES, interpolants=interpolants, seed=seed
+    )
+    _write_csv(summary, paths["summary"])
     _write_csv(pooled_table(findings, config or {}, metric_of=headline), paths["pooled"])
     return paths
 

@@ -96,7 +96,7 @@ def _dataset_part(ctx, dataset):
             )
         )
         table = medians_table(
-            metrics,
+            ctx,
             dataset,
             ("risk", "model_error", "risk_ratio", "relative_risk", "pve", "pve_empirical"),
             ["risk", "model error", f"risk / {base_label}", "RR", "PVE", "PVE (empirical)"],
@@ -104,7 +104,7 @@ def _dataset_part(ctx, dataset):
         note = ""
     else:
         table = medians_table(
-            metrics,
+            ctx,
             dataset,
             ("risk", "risk_ratio", "pve_empirical"),
             ["risk", f"risk / {base_label}", "PVE (empirical)"],

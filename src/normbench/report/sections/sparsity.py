@@ -46,7 +46,7 @@ def render(ctx):
             f"f1 across replicates for {dataset}",
         )
         table = medians_table(
-            metrics,
+            ctx,
             dataset,
             ("n_nonzero", "tpr", "fpr", "precision", "f1", *GROUP_METRICS),
             ["n_nonzero", "TPR", "FPR", "precision", "F1", "group hit", "group frac", "whole"],
