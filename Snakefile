@@ -66,10 +66,11 @@ include: "workflow/rules/report.smk"
 # Dataset rules besides the simulator (see config/README.md, "Adding a dataset"); add yours here.
 include: "workflow/rules/diabetes.smk"
 include: "workflow/rules/semisynthetic.smk"
+include: "workflow/rules/poly_cancer.smk"
 
 
 try:
-    check_dataset_rules(config, dataset_rule_names())
+    check_dataset_rules(config, dataset_rule_outputs(), DATASET_OUTPUTS)
 except ConfigError as err:
     sys.exit(f"normbench: {err}")
 

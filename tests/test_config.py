@@ -302,6 +302,31 @@ def test_check_dataset_rules():
         check_dataset_rules(config, ["simulate_dataset"])
 
 
+def test_check_dataset_rules_names_each_missing_output():
+    config = validate_config(
+        {"datasets": {"toy": {}, "real": {"generator": "load_real"}}},
+        SCHEMA,
+    )
+    required = {"npz": "d/{dataset}/rep{replicate}.npz", "json": "d/{dataset}/rep{replicate}.json"}
+    complete = {"load_real": list(required.values()), "fit_models": ["f.csv"]}
+    check_dataset_rules(config, complete, required)
+    for key, pattern in required.items():
+        rules = {
+            **complete,
+            "load_real": [other for other in required.values() if other != pattern],
+        }
+        with pytest.raises(ConfigError) as info:
+            check_dataset_rules(config, rules, required)
+        message = str(info.value)
+        assert message.startswith("dataset rule 'load_real' (the generator of dataset 'real')")
+        assert f"does not write {pattern} (add `{key}=DATASET_{key.upper()}`" in message
+    with pytest.raises(ConfigError, match=r"does not write d/.*\.npz .*; d/.*\.json"):
+        check_dataset_rules(config, {"load_real": []}, required)
+    # a generator without any rule of that name: the rules that do write both are listed
+    with pytest.raises(ConfigError, match=r"'load_real' is not allowed.*\(rules: other\)"):
+        check_dataset_rules(config, {"other": list(required.values())}, required)
+
+
 @pytest.mark.skipif(snakemake_executable() is None, reason="snakemake is not installed")
 @pytest.mark.parametrize(
     ("text", "expected"),
@@ -314,7 +339,7 @@ def test_check_dataset_rules():
         ("datasets:\n  toy: {p: 1000000000}\n", "limit of p = 100000"),
         (
             "datasets:\n  toy: {generator: simulate_dataset}\n",
-            "rules: load_diabetes, semisynthetic)",
+            "rules: load_diabetes, poly_cancer, semisynthetic)",
         ),
     ],
     ids=[

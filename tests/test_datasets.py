@@ -31,6 +31,8 @@ def _arrays(n=5, m=3, p=4):
         # an independent validation set (cv.method: validation), optional like the three above
         "X_val": rng.standard_normal((2, p)),
         "y_val": rng.standard_normal(2),
+        # the population covariance of the rows of X (here: independent unit features)
+        "sigma": np.eye(p),
     }
 
 
@@ -51,7 +53,11 @@ def test_round_trip(tmp_path):
     for name in REQUIRED_ARRAYS + OPTIONAL_ARRAYS:
         np.testing.assert_array_equal(getattr(dataset, name), arrays[name])
         assert getattr(dataset, name).dtype == arrays[name].dtype
+    # the writer's own record of the archive stays in the file, out of the rule's metadata
     assert dataset.metadata == {"a": {"nested": [1, 2]}, "b": 1, "seed": 3, "x": 0.5}
+    record = json.loads(sidecar_path(path).read_text())["contract"]
+    assert record["arrays"]["X_train"] == [5, 4] and record["arrays"]["sigma"] == [4, 4]
+    assert "converted" not in record
     assert dataset.path == str(path)
     assert (dataset.n_train, dataset.n_test, dataset.n_features) == (5, 3, 4)
 
@@ -148,6 +154,17 @@ MALFORMED = {
     "coef 2-D": (_set("coef", lambda a: a["coef"][None, :]), ["coef", "1-D"]),
     "integer X_test": (_set("X_test", lambda a: a["X_test"].astype(int)), ["X_test", "dtype"]),
     "float groups": (_set("groups", lambda a: a["groups"].astype(float)), ["groups", "dtype"]),
+    "float32 X_train": (
+        _set("X_train", lambda a: a["X_train"].astype(np.float32)),
+        ["X_train", "float32", "write_dataset", "float64"],
+    ),
+    "sigma wrong shape": (_set("sigma", lambda a: np.eye(3)), ["sigma", "shape (4, 4)"]),
+    "sigma 1-D": (_set("sigma", lambda a: np.ones(4)), ["sigma", "2-D"]),
+    "sigma not symmetric": (
+        _set("sigma", lambda a: np.eye(4) + np.triu(np.ones((4, 4)), 1)),
+        ["sigma", "symmetric"],
+    ),
+    "sigma negative variance": (_set("sigma", lambda a: -np.eye(4)), ["sigma", "diagonal"]),
     "n_train below min_train": (
         lambda a: {
             **a,
@@ -241,13 +258,80 @@ def test_min_train(tmp_path, n_train, min_train, ok):
             read_dataset(path, min_train=min_train)
 
 
-def test_float32_and_int32_groups_are_accepted(tmp_path):
-    arrays = {
-        name: value.astype(np.float32) if value.dtype.kind == "f" else value.astype(np.int32)
-        for name, value in _arrays().items()
-    }
+def test_int32_groups_are_accepted(tmp_path):
+    arrays = {**_arrays(), "groups": _arrays()["groups"].astype(np.int32)}
     path = _save_raw(tmp_path / "d.npz", arrays)
-    assert read_dataset(path).X_train.dtype == np.float32
+    assert read_dataset(path).groups.dtype == np.int32
+
+
+def test_the_writer_converts_other_float_precisions_to_float64_and_says_so(tmp_path):
+    arrays = _arrays()
+    narrow = {**arrays, "X_train": arrays["X_train"].astype(np.float32)}
+    narrow["y_train"] = arrays["y_train"].astype(np.float16)
+    path = tmp_path / "d.npz"
+    with pytest.warns(UserWarning, match=r"float64: X_train \(float32\), y_train \(float16\)"):
+        write_dataset(path, narrow, {})
+    data = read_dataset(path)
+    assert data.X_train.dtype == np.float64 and data.y_train.dtype == np.float64
+    # the values are the float32 ones, widened: the precision lost is not regained
+    np.testing.assert_array_equal(data.X_train, arrays["X_train"].astype(np.float32))
+    record = json.loads(sidecar_path(path).read_text())["contract"]
+    assert record["converted"] == {"X_train": "float32", "y_train": "float16"}
+
+
+# ------------------------------------------------------------------ the sidecar
+
+
+def test_a_stale_sidecar_is_refused(tmp_path):
+    path = tmp_path / "d.npz"
+    write_dataset(path, _arrays(), {"source": "old"})
+    old_sidecar = sidecar_path(path).read_text()
+    write_dataset(path, _arrays(n=6), {"source": "new"})
+    sidecar_path(path).write_text(old_sidecar)
+    with pytest.raises(DatasetError) as info:
+        read_dataset(path)
+    assert str(info.value).startswith(f"{path}: ")
+    assert "d.json" in str(info.value) and "another archive" in str(info.value)
+
+
+def test_the_contract_key_is_reserved(tmp_path):
+    with pytest.raises(DatasetError, match="'contract' is reserved"):
+        write_dataset(tmp_path / "d.npz", _arrays(), {"contract": {}})
+
+
+GOOD_POPULATION = {
+    "population": "empirical_test",
+    "intercept": -1.5,
+    "signal_variance": 2.0,
+    "noise_scale": 0.5,
+    "noise_variance": "inf",
+    "noise": {"family": "student_t", "df": 2},
+}
+BAD_POPULATION = {
+    "population": "empirical",
+    "intercept": "zero",
+    "signal_variance": -1.0,
+    "noise_scale": 0,
+    "noise_variance": -2.0,
+    "noise": "student_t",
+}
+
+
+def test_population_keys_are_accepted(tmp_path):
+    path = tmp_path / "d.npz"
+    write_dataset(path, _arrays(), GOOD_POPULATION)
+    assert read_dataset(path).metadata == GOOD_POPULATION
+
+
+@pytest.mark.parametrize("key", list(BAD_POPULATION))
+def test_bad_population_keys_are_refused_by_writer_and_reader(tmp_path, key):
+    path = tmp_path / "d.npz"
+    with pytest.raises(DatasetError, match=f"sidecar key '{key}' must be"):
+        write_dataset(path, _arrays(), {key: BAD_POPULATION[key]})
+    write_dataset(path, _arrays(), {})
+    sidecar_path(path).write_text(json.dumps({key: BAD_POPULATION[key]}))
+    with pytest.raises(DatasetError, match=f"^{path}: sidecar key '{key}' must be"):
+        read_dataset(path)
 
 
 # ------------------------------------------------------------------ the optional validation set
@@ -285,4 +369,4 @@ def test_validation_set_round_trips_and_is_optional(tmp_path):
     assert plain.X_val is None and plain.y_val is None and plain.n_validation == 0
     # the new arrays are stored after the old ones: a file without them keeps its bytes
     with zipfile.ZipFile(tmp_path / "with.npz") as archive:
-        assert archive.namelist()[-2:] == ["X_val.npy", "y_val.npy"]
+        assert archive.namelist()[-3:] == ["X_val.npy", "y_val.npy", "sigma.npy"]

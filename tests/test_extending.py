@@ -3,7 +3,10 @@
 The rule file and the job script are taken from the fenced code blocks of docs/extending.md
 (those whose first line names a file, e.g. ``# workflow/rules/load_csv.smk``), and the Snakefile
 gets the ``include:`` line the page tells users to add. The study then runs a dataset without
-``coef`` and ``f_test`` next to a simulated one, and the metrics that need them are missing.
+``coef`` and ``f_test`` next to a simulated one, and the metrics that need them are missing; and
+beside them the guide's worked example with a known truth, ``poly_cancer`` (a real design from
+scikit-learn, ``coef``, ``f_test`` and the population covariance ``sigma``), which gets every
+measure, ``model_error`` included. The guide's copy of that example is the shipped file.
 """
 
 import csv
@@ -22,6 +25,9 @@ from normbench.data.contract import read_dataset
 REPO = Path(__file__).resolve().parents[1]
 GUIDE = REPO / "docs" / "extending.md"
 RULE = "load_csv"
+# the worked example with a known truth, shipped with the workflow and shown in the guide
+EXAMPLE = "poly_cancer"
+EXAMPLE_FILES = (f"workflow/rules/{EXAMPLE}.smk", f"workflow/scripts/{EXAMPLE}.py")
 INCLUDE = f'include: "workflow/rules/{RULE}.smk"'
 # the include line the Snakefile already has, after which the guide puts the user's line
 EXAMPLE_INCLUDE = 'include: "workflow/rules/diabetes.smk"'
@@ -30,12 +36,15 @@ PENALTIES = ("none", "l1", "l2", "elasticnet")
 
 CONFIG = """\
 seed: 3
-replicates: 1
-cv: {folds: 3, n_lams: 5, l1_ratios: [0.5]}
+replicates: 2
+cv: {folds: 3, n_lams: 5, l1_ratios: [0.5], delta_factors: [1.0]}
 datasets:
   my_table:
     generator: load_csv
     params: {path: data/my_table.csv, target: y, test_fraction: 0.3}
+  cancer:
+    generator: poly_cancer
+    params: {n_train: 30, p: 40, n_nonzero: 4}
   toy:
     n_train: 30
     n_test: 50
@@ -45,16 +54,27 @@ datasets:
 """
 
 
-def _guide_files():
-    """{relative path: text} of the guide's code blocks that start with '# <path>'."""
+def _guide_files(*, shipped=False):
+    """{relative path: text} of the guide's code blocks that start with '# <path>'.
+
+    The blocks of the shipped worked example are left out, or only they with ``shipped=True``.
+    """
     blocks = re.findall(r"^```[a-z]*\n(.*?)^```", GUIDE.read_text(encoding="utf-8"), re.M | re.S)
     files = {}
     for block in blocks:
         first = block.splitlines()[0]
         match = re.fullmatch(r"# (workflow/\S+\.(?:smk|py))", first)
-        if match:
+        if match and (match.group(1) in EXAMPLE_FILES) == shipped:
             files[match.group(1)] = block
     return files
+
+
+def test_the_guide_shows_the_shipped_worked_example_as_it_is():
+    files = _guide_files(shipped=True)
+    assert set(files) == set(EXAMPLE_FILES)
+    for relative, text in files.items():
+        assert text == (REPO / relative).read_text(encoding="utf-8"), relative
+    assert f'include: "workflow/rules/{EXAMPLE}.smk"' in (REPO / "Snakefile").read_text()
 
 
 def test_guide_shows_the_rule_the_script_and_the_include_line():
@@ -130,23 +150,45 @@ def test_a_user_dataset_rule_runs_through_the_whole_study(tmp_path):
     with open(tmp_path / "results/metrics.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     mine = [row for row in rows if row["dataset"] == "my_table"]
-    assert len(mine) == len(LOSSES) * len(PENALTIES) == 12
+    assert len(LOSSES) * len(PENALTIES) == 12
     assert {(row["loss"], row["penalty"]) for row in mine} == {
         (loss, penalty) for loss in LOSSES for penalty in PENALTIES
     }
+    assert len(mine) == 2 * 12
     assert {row["status"] for row in mine} <= {"ok", "not_converged"}
-    for column in ("risk", "estimation_error", "tpr", "fpr", "precision", "f1"):
+    for column in ("risk", "estimation_error", "tpr", "fpr", "precision", "f1", "model_error"):
         assert all(math.isnan(value) for value in _floats(mine, column)), column
     for column in ("test_mse", "test_mae", "n_nonzero"):
         assert all(math.isfinite(value) for value in _floats(mine, column)), column
     # the simulated dataset next to it keeps every metric
     toy = [row for row in rows if row["dataset"] == "toy"]
-    assert len(toy) == 12
+    assert len(toy) == 2 * 12
     assert all(math.isfinite(value) for value in _floats(toy, "risk"))
     assert all(math.isfinite(value) for value in _floats(toy, "tpr"))
 
+    # the real design with a known truth: every measure, whatever the generator; pve is empty
+    # because Student t noise with 2 degrees of freedom has no variance
+    cancer = [row for row in rows if row["dataset"] == "cancer"]
+    assert len(cancer) == 2 * 12
+    data = read_dataset(tmp_path / "results/datasets/cancer/rep1.npz")
+    assert data.sigma.shape == (40, 40) and data.metadata["generator"] == EXAMPLE
+    assert (data.n_train, data.n_test) == (30, 569 - 30)
+    for column in ("risk", "tpr", "model_error", "intercept_error", "pve_empirical"):
+        assert all(math.isfinite(value) for value in _floats(cancer, column)), column
+    assert all(math.isnan(value) for value in _floats(cancer, "pve"))
+    assert {row["n_train"] for row in cancer} == {"30"} and {row["p"] for row in cancer} == {"40"}
+
+    # the report describes the user's datasets from their files: sizes, noise family
     html = (tmp_path / "reports/report.html").read_text(encoding="utf-8")
-    assert "my_table" in html and RULE in html and "n/a" in html
+    assert "my_table" in html and RULE in html and EXAMPLE in html
+    scenarios = re.search(r"<h3>Scenarios</h3>(.*?)</table>", html, re.S).group(1)
+    table = [
+        re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", scenarios)
+    ]
+    cells = {row[0]: row for row in table if row}
+    assert cells["my_table"][2:5] == ["42", "18", "5"]
+    assert cells["cancer"][2:5] == ["30", "539", "40"]
+    assert "student_t" in cells["cancer"][7]
 
 
 @pytest.mark.skipif(snakemake_executable() is None, reason="snakemake is not installed")
@@ -168,5 +210,31 @@ def test_the_guide_rule_plans_one_job_per_replicate(tmp_path):
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, flags=re.MULTILINE))
     # the guide's rule writes one replicate per job, the simulator all of a dataset at once;
     # one fit job per dataset fits both replicates
-    assert counts[RULE] == "2" and counts["simulate_dataset"] == "1"
-    assert counts["fit_models"] == "2"
+    assert counts[RULE] == "2" and counts[EXAMPLE] == "2" and counts["simulate_dataset"] == "1"
+    assert counts["fit_models"] == "3"
+
+
+@pytest.mark.skipif(snakemake_executable() is None, reason="snakemake is not installed")
+@pytest.mark.parametrize(
+    ("dropped", "pattern"),
+    [
+        ("npz=DATASET_NPZ,", "results/datasets/{dataset}/rep{replicate}.npz"),
+        ("json=DATASET_JSON,", "results/datasets/{dataset}/rep{replicate}.json"),
+    ],
+)
+def test_a_rule_without_one_of_its_outputs_is_named_before_any_job(tmp_path, dropped, pattern):
+    _copy_workflow(tmp_path, include_rule=True)
+    rule_file = tmp_path / "workflow" / "rules" / f"{RULE}.smk"
+    text = rule_file.read_text(encoding="utf-8")
+    assert f"        {dropped}\n" in text
+    rule_file.write_text(text.replace(f"        {dropped}\n", ""), encoding="utf-8")
+    # a sidecar of an earlier run must not stand in for the one the rule no longer writes
+    stale = tmp_path / "results" / "datasets" / "my_table" / "rep1.json"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}", encoding="utf-8")
+    result = _run_snakemake(tmp_path, "-n", "--cores", "1")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"normbench: dataset rule '{RULE}' (the generator of dataset 'my_table')" in output
+    assert f"does not write {pattern}" in output
+    assert "Traceback" not in output and "MissingInputException" not in output

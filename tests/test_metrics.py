@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from normbench.data.contract import read_dataset
+from normbench.data.contract import read_dataset, write_dataset
 from normbench.data.noise import noise_variance, sample_noise
 from normbench.data.simulate import population_covariance, simulate_to_file
 from normbench.study.metrics import (
@@ -392,3 +392,67 @@ def test_pve_is_missing_where_the_noise_variance_is_infinite(tmp_path, df, finit
     assert math.isfinite(result["pve_empirical"])  # the empirical one always exists
     if finite:
         assert result["pve"] == pytest.approx(3.0 / 4.0)  # SNR / (1 + SNR) for the true coef
+
+
+# ------------------------------------------- the population of a user's dataset (any generator)
+
+
+def _user_dataset(tmp_path, arrays=(), **metadata):
+    """A user rule's dataset: 3 features, known coef and f_test, generator 'my_rule'."""
+    rng = np.random.default_rng(5)
+    X_train, X_test = rng.standard_normal((6, 3)), rng.standard_normal((40, 3)) + 2.0
+    coef = np.array([1.0, 0.0, -2.0])
+    contents = {
+        "X_train": X_train,
+        "y_train": X_train @ coef + 0.5,
+        "X_test": X_test,
+        "y_test": X_test @ coef + 0.5 + rng.standard_normal(40),
+        "coef": coef,
+        "f_test": X_test @ coef + 0.5,
+        **dict(arrays),
+    }
+    path = tmp_path / "user.npz"
+    write_dataset(path, contents, {"generator": "my_rule", **metadata})
+    return read_dataset(path)
+
+
+def test_a_user_dataset_that_states_nothing_has_no_population_measures(tmp_path):
+    result = evaluate(_user_dataset(tmp_path), np.ones(3), 0.0)
+    for name in ("model_error", "intercept_error", "pve"):
+        assert math.isnan(result[name]), name
+    assert math.isfinite(result["risk"]) and math.isfinite(result["pve_empirical"])
+
+
+def test_sigma_unlocks_model_error_whatever_the_generator(tmp_path):
+    sigma = np.array([[2.0, 0.5, 0.0], [0.5, 1.0, 0.0], [0.0, 0.0, 3.0]])
+    data = _user_dataset(tmp_path, {"sigma": sigma})
+    coef_hat = np.array([0.5, 0.2, -1.0])
+    difference = coef_hat - data.coef
+    result = evaluate(data, coef_hat, 0.0)
+    assert result["model_error"] == pytest.approx(difference @ sigma @ difference, rel=1e-12)
+    assert math.isnan(result["intercept_error"]) and math.isnan(result["pve"])
+
+
+def test_empirical_test_estimates_sigma_from_the_centred_test_design(tmp_path):
+    data = _user_dataset(tmp_path, population="empirical_test", intercept=0.5)
+    coef_hat = np.array([0.5, 0.2, -1.0])
+    centred = data.X_test - data.X_test.mean(axis=0)
+    difference = coef_hat - data.coef
+    expected = difference @ (centred.T @ centred / len(centred)) @ difference
+    result = evaluate(data, coef_hat, 0.25)
+    assert result["model_error"] == pytest.approx(expected, rel=1e-12)
+    assert result["intercept_error"] == pytest.approx(-0.25)
+
+
+def test_signal_and_noise_variance_unlock_pve(tmp_path):
+    data = _user_dataset(tmp_path, signal_variance=5.0, noise_variance=1.0)
+    result = evaluate(data, data.coef, 0.5)
+    assert result["risk"] == pytest.approx(0.0, abs=1e-20)
+    assert result["pve"] == pytest.approx(5.0 / 6.0)
+    # the noise family and scale give the variance as for the simulator; t(2) has none
+    data = _user_dataset(
+        tmp_path, signal_variance=5.0, noise={"family": "student_t", "df": 2}, noise_scale=1.0
+    )
+    assert math.isnan(evaluate(data, data.coef, 0.5)["pve"])
+    data = _user_dataset(tmp_path, signal_variance=5.0, noise_variance="inf")
+    assert math.isnan(evaluate(data, data.coef, 0.5)["pve"])

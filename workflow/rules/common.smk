@@ -152,22 +152,22 @@ def draws_paths(wildcards):
     return wildcards.dataset == path_dataset(config)
 
 
-def dataset_rule_names():
-    """Names of the users' dataset rules (those writing dataset files), the simulator's excepted.
+def dataset_rule_outputs():
+    """{rule: its output patterns} of every rule but the simulator's (check_dataset_rules).
 
-    A config names the simulator as `simulate`, never by the name of its rule.
+    A config names the simulator as `simulate`, never by the name of its rule. Every rule is
+    listed, so that a dataset rule missing one of its two outputs is named as such.
     """
-    return [
-        each.name
-        for each in workflow.rules
-        if _writes_datasets(each) and each.name != "simulate_dataset"
-    ]
-
-
-def _writes_datasets(each):
     # Output patterns carry the rule's wildcard constraints, e.g. {dataset,toy}: compare without.
-    outputs = {strip_wildcard_constraints(str(path)) for path in each.output}
-    return DATASET_NPZ in outputs
+    return {
+        each.name: [strip_wildcard_constraints(str(path)) for path in each.output]
+        for each in workflow.rules
+        if each.name != "simulate_dataset"
+    }
+
+
+#: The files every dataset rule writes, by the output keyword it gives them.
+DATASET_OUTPUTS = {"npz": DATASET_NPZ, "json": DATASET_JSON}
 
 
 def dataset_sidecars(wildcards):

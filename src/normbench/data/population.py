@@ -1,11 +1,25 @@
-"""What a generator knows about the population its data come from.
+"""What a dataset says about the population its data come from.
 
-A simulated dataset comes with the truth behind it: the true intercept, the covariance Sigma of
-the rows of X, the signal variance Var(x' coef) and the true noise variance. The metrics that
-compare a fit with that truth (model error, intercept error, proportion of variance explained)
-read it from here, rebuilt from the dataset's JSON sidecar, so that no array is added to the
-data contract. A dataset whose generator is not known here (a real data set, a file made
-elsewhere) has no :class:`Population`, and those metrics are missing.
+The measures that compare a fit with the truth -- model error, intercept error, the proportion
+of variance explained -- need more than the data: the covariance Sigma of the rows of X, the
+true intercept, the signal variance Var(x' coef), the noise's true variance. A dataset states
+them, whatever its generator, through optional parts of the data contract
+(:mod:`normbench.data.contract`):
+
+- the array ``sigma`` (p, p), Sigma itself: ``model_error`` (with ``coef``);
+- the sidecar key ``population: empirical_test``, Sigma estimated by the centred covariance of
+  ``X_test`` (an approximation): ``model_error`` (with ``coef``);
+- ``intercept``, the true intercept: ``intercept_error``;
+- ``signal_variance``, Var(x' coef): ``pve`` (with ``f_test`` and the noise variance) and the
+  report's relative risk;
+- ``noise_variance`` (``"inf"`` where the noise has none), or ``noise`` (the simulator's
+  ``family`` and parameters) with ``noise_scale``: ``pve``.
+
+The two simulators of normbench state the truth by their generator name: for
+``generator: simulate`` Sigma follows from the design's parameters and the intercept is 0; for
+``generator: semisynthetic`` the intercept is 0 and Sigma is unknown. Keys in the sidecar
+override these defaults. A dataset that states nothing has no :class:`Population`, and the
+measures are missing.
 """
 
 from __future__ import annotations
@@ -17,29 +31,44 @@ from typing import Any
 
 import numpy as np
 
+from normbench.data.contract import EMPIRICAL_TEST
 from normbench.data.design import covariance_quadratic_form, group_labels
 from normbench.data.noise import noise_variance
 
-__all__ = ["Population", "population_of"]
+__all__ = ["POPULATION_MEASURES", "Population", "population_of"]
+
+#: Each part of the contract that describes the population, and the measures it unlocks (the
+#: table of docs/extending.md, "What the data support", lists exactly these).
+POPULATION_MEASURES = {
+    "sigma": ("model_error",),
+    "population": ("model_error",),
+    "intercept": ("intercept_error",),
+    "signal_variance": ("pve", "relative_risk"),
+    "noise_variance": ("pve",),
+    "noise": ("pve",),
+    "noise_scale": ("pve", "delta_over_sigma"),
+}
+
+# What the generators of normbench know without being told: the intercept of both is 0.
+_GENERATOR_INTERCEPTS = {"simulate": 0.0, "semisynthetic": 0.0}
 
 
 @dataclass(frozen=True)
 class Population:
-    """The truth behind one simulated dataset replicate.
+    """The truth behind one dataset replicate, as far as it is known.
 
     Attributes
     ----------
     intercept : float
-        The true intercept of ``y = intercept + x' coef + noise`` (0 for both simulators).
+        The true intercept of ``y = intercept + x' coef + noise``; ``nan`` where unknown.
     signal_variance : float
-        Var(x' coef) = coef' Sigma coef (for the semi-synthetic data, over the rows of the real
-        design).
+        Var(x' coef) = coef' Sigma coef; ``nan`` where unknown.
     noise_variance : float
         The noise distribution's true variance (:func:`normbench.data.noise.noise_variance`),
         ``inf`` where it has none, ``nan`` where unknown.
     covariance_form : callable or None
-        ``v -> v' Sigma v`` with Sigma the population covariance of the rows of X; None where
-        Sigma is not known (a real design matrix).
+        ``v -> v' Sigma v`` with Sigma the population covariance of the rows of X (or its
+        estimate, under ``population: empirical_test``); None where unknown.
     """
 
     intercept: float
@@ -47,46 +76,102 @@ class Population:
     noise_variance: float
     covariance_form: Callable[[np.ndarray], float] | None
 
+    @property
+    def known(self) -> bool:
+        """Whether anything at all is known (else the dataset has no population)."""
+        return (
+            math.isfinite(self.intercept)
+            or math.isfinite(self.signal_variance)
+            or not math.isnan(self.noise_variance)
+            or self.covariance_form is not None
+        )
 
-def _true_noise_variance(noise: Any, scale: Any) -> float:
+
+def _number(value: Any) -> float:
+    if value == "inf":
+        return math.inf
     try:
-        return noise_variance(noise, float(scale))
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _true_noise_variance(metadata: Mapping[str, Any], params: Mapping[str, Any]) -> float:
+    if "noise_variance" in metadata:
+        return _number(metadata["noise_variance"])
+    noise = metadata.get("noise", params.get("noise"))
+    try:
+        return noise_variance(noise, float(metadata["noise_scale"]))
     except (KeyError, TypeError, ValueError):
         return math.nan
 
 
-def population_of(metadata: Mapping[str, Any]) -> Population | None:
-    """The :class:`Population` of a dataset from its sidecar metadata, or None if unknown.
+def _matrix_form(sigma: np.ndarray) -> Callable[[np.ndarray], float]:
+    def form(vector: np.ndarray) -> float:
+        return float(vector @ sigma @ vector)
+
+    return form
+
+
+def _empirical_form(X: np.ndarray) -> Callable[[np.ndarray], float]:
+    # v' S v with S the centred covariance of the rows of X (divided by m): mean((Xc v)^2)
+    centred = np.asarray(X, dtype=float) - np.mean(X, axis=0)
+
+    def form(vector: np.ndarray) -> float:
+        return float(np.mean((centred @ vector) ** 2))
+
+    return form
+
+
+def _generator_form(generator, params) -> Callable[[np.ndarray], float] | None:
+    if generator != "simulate" or not isinstance(params, Mapping) or "design" not in params:
+        return None
+    design = params["design"]
+    groups = group_labels(int(params["p"]), design)
+
+    def form(vector: np.ndarray) -> float:
+        return covariance_quadratic_form(vector, groups, design)
+
+    return form
+
+
+def population_of(
+    metadata: Mapping[str, Any],
+    *,
+    sigma: np.ndarray | None = None,
+    X_test: np.ndarray | None = None,
+) -> Population | None:
+    """The :class:`Population` of a dataset, from its sidecar and arrays, or None if unknown.
 
     Parameters
     ----------
     metadata : mapping
         A dataset's JSON sidecar (:attr:`normbench.data.contract.Dataset.metadata`).
+    sigma : ndarray of shape (p, p), optional
+        The dataset's ``sigma`` array, the population covariance of the rows of X.
+    X_test : ndarray of shape (m, p), optional
+        The test design: Sigma is estimated from it when the sidecar says
+        ``population: empirical_test`` (and there is no ``sigma``).
 
     Returns
     -------
     Population or None
-        For ``generator: simulate``, everything; for ``generator: semisynthetic``, all but the
-        covariance form (the rows come from a real design, whose population Sigma is unknown);
-        None for any other generator or a sidecar without the parameters.
+        What is known (see the module's table); None when nothing is.
     """
     generator = metadata.get("generator")
     params = metadata.get("params")
-    if generator not in ("simulate", "semisynthetic") or not isinstance(params, Mapping):
-        return None
-    try:
-        signal = float(metadata["signal_variance"])
-    except (KeyError, TypeError, ValueError):
-        signal = math.nan
-    noise = _true_noise_variance(params.get("noise"), metadata.get("noise_scale"))
-    form = None
-    if generator == "simulate":
-        design = params["design"]
-        groups = group_labels(int(params["p"]), design)
-
-        def form(vector: np.ndarray) -> float:
-            return covariance_quadratic_form(vector, groups, design)
-
-    return Population(
-        intercept=0.0, signal_variance=signal, noise_variance=noise, covariance_form=form
+    params = params if isinstance(params, Mapping) else {}
+    intercept = _number(metadata.get("intercept", _GENERATOR_INTERCEPTS.get(generator)))
+    if sigma is not None:
+        form = _matrix_form(np.asarray(sigma, dtype=float))
+    elif metadata.get("population") == EMPIRICAL_TEST and X_test is not None:
+        form = _empirical_form(X_test)
+    else:
+        form = _generator_form(generator, params)
+    population = Population(
+        intercept=intercept,
+        signal_variance=_number(metadata.get("signal_variance")),
+        noise_variance=_true_noise_variance(metadata, params),
+        covariance_form=form,
     )
+    return population if population.known else None

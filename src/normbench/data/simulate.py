@@ -132,7 +132,9 @@ def dataset_seed(base_seed: int, dataset: str, replicate: int) -> np.random.Seed
     Returns
     -------
     numpy.random.SeedSequence
-        The seed to pass to :func:`simulate`.
+        The seed to pass to :func:`simulate`, or, in a user's dataset rule, to
+        ``numpy.random.default_rng`` (one stream) or to ``.spawn(k)`` (k independent streams).
+        Not an integer.
 
     Raises
     ------
@@ -140,6 +142,14 @@ def dataset_seed(base_seed: int, dataset: str, replicate: int) -> np.random.Seed
         If ``base_seed`` or ``replicate`` is not a non-negative integer.
     TypeError
         If ``dataset`` is not a string.
+
+    Examples
+    --------
+    >>> seed = dataset_seed(1, "my_table", 3)
+    >>> seed.entropy[0], seed.entropy[-1]
+    (1, 3)
+    >>> rng = np.random.default_rng(seed)
+    >>> split_rng, noise_rng = (np.random.default_rng(child) for child in seed.spawn(2))
     """
     if not isinstance(dataset, str):
         raise TypeError(f"dataset must be a string, got {type(dataset).__name__}")

@@ -72,6 +72,30 @@ def replicate_info(metrics, datasets_dir):
     return pd.DataFrame(records, columns=columns)
 
 
+def dataset_sidecars(metrics, datasets_dir):
+    """``{dataset: sidecar}``: the JSON sidecar of each dataset's first replicate with results.
+
+    What the report says about a dataset that its configuration entry does not (a user's rule:
+    the sizes the writer recorded under ``contract``, the noise family it states). A dataset
+    whose sidecar is absent or unreadable is left out.
+    """
+    sidecars = {}
+    if datasets_dir is None:
+        return sidecars
+    first = metrics[["dataset", "replicate"]].drop_duplicates().sort_values("replicate")
+    for dataset, replicate in zip(first["dataset"], first["replicate"], strict=True):
+        if dataset in sidecars:
+            continue
+        path = Path(datasets_dir) / dataset / f"rep{int(replicate)}.json"
+        try:
+            content = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(content, dict):
+            sidecars[dataset] = content
+    return sidecars
+
+
 def derived_columns(metrics, info, baseline):
     """Add ``risk_ratio`` (to the baseline of the same replicate) and ``relative_risk``.
 
@@ -274,6 +298,8 @@ class ReportContext:
         the tables and figures of pairs show.
     fits : dict
         ``{dataset: {pair: FitRecord}}`` of the fits store files read (one replicate each).
+    sidecars : dict
+        ``{dataset: sidecar}`` of each dataset's first replicate (:func:`dataset_sidecars`).
     """
 
     metrics: pd.DataFrame
@@ -309,6 +335,7 @@ class ReportContext:
     interpolants: frozenset = frozenset()
     display: pd.DataFrame | None = None
     fits: dict = field(default_factory=dict)
+    sidecars: dict = field(default_factory=dict)
 
     @property
     def headline(self) -> str:
@@ -425,4 +452,5 @@ def build_context(
         interpolants=interpolants,
         display=display,
         fits=_read_fits(fits_files),
+        sidecars=dataset_sidecars(metrics, datasets_dir),
     )

@@ -401,27 +401,60 @@ def _check_bands_and_orderings(table: Mapping, prefix: str) -> None:
             )
 
 
-def check_dataset_rules(config: Mapping, rule_names: Sequence[str]) -> None:
-    """Check that every dataset generator other than ``simulate`` names a rule.
+def check_dataset_rules(
+    config: Mapping,
+    rules: Mapping[str, Iterable[str]] | Sequence[str],
+    required: Mapping[str, str] | None = None,
+) -> None:
+    """Check that every dataset generator other than ``simulate`` names a complete dataset rule.
 
     Parameters
     ----------
     config : mapping
         A validated configuration.
-    rule_names : sequence of str
-        The users' dataset rules the workflow includes (the rules that write dataset files,
-        the simulator's own rule excepted: its datasets say ``simulate``).
+    rules : mapping of str to iterable of str, or sequence of str
+        The rules the workflow includes (the simulator's own rule excepted: its datasets say
+        ``simulate``), each with its output patterns (wildcard constraints stripped). A plain
+        sequence of names stands for rules that write every required file.
+    required : mapping of str to str, optional
+        The files a dataset rule must write, by the output keyword a rule gives them, e.g.
+        ``{"npz": "results/datasets/{dataset}/rep{replicate}.npz", "json": "...json"}``.
 
     Raises
     ------
     ConfigError
-        If a dataset names a generator for which no rule exists.
+        If a dataset names a generator for which no rule exists, or a rule that does not write
+        every required file: the message names the dataset, the rule and each missing output.
     """
+    required = dict(required or {})
+    if not isinstance(rules, Mapping):
+        rules = {name: None for name in rules}
+
+    def missing(outputs):
+        if outputs is None:
+            return []
+        written = set(outputs)
+        return [(key, pattern) for key, pattern in required.items() if pattern not in written]
+
+    complete = sorted(name for name, outputs in rules.items() if not missing(outputs))
     for name, entry in config["datasets"].items():
         generator = entry.get("generator", SIMULATE)
-        if generator != SIMULATE and generator not in rule_names:
+        if generator == SIMULATE:
+            continue
+        if generator not in rules:
             raise ConfigError(
                 f"config key 'datasets.{name}.generator': {generator!r} is not allowed; must be "
                 f"'simulate' or the name of a dataset rule the workflow includes (rules: "
-                f"{', '.join(sorted(rule_names))}). See config/README.md, 'Adding a dataset'."
+                f"{', '.join(complete)}). See config/README.md, 'Adding a dataset'."
+            )
+        absent = missing(rules[generator])
+        if absent:
+            lines = "; ".join(
+                f"{pattern} (add `{key}=DATASET_{key.upper()}` to its output:)"
+                for key, pattern in absent
+            )
+            raise ConfigError(
+                f"dataset rule {generator!r} (the generator of dataset {name!r}) does not write "
+                f"{lines}. A dataset rule writes both files of each replicate, with "
+                "normbench.data.contract.write_dataset; see docs/extending.md."
             )

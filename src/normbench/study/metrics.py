@@ -1,7 +1,8 @@
 """Out-of-sample, risk, support- and group-recovery metrics for one fitted model.
 
 Beside the risk against the noise-free test signal, four measures compare the fit with the
-population behind a simulated dataset (:func:`normbench.data.population.population_of`):
+population behind a dataset, as far as the dataset states it, whatever its generator
+(:func:`normbench.data.population.population_of`; the table of docs/extending.md):
 ``model_error`` = (ŵ − w)ᵀ Σ (ŵ − w) with Σ the population covariance of the rows of X (the
 measure of Zou & Hastie 2005 and Hastie, Tibshirani & Tibshirani 2020), ``intercept_error`` =
 b̂ − b, and ``pve`` = 1 − (risk + σ²) / (Var(xᵀw) + σ²) with σ² the noise distribution's *true*
@@ -274,7 +275,7 @@ def group_metrics(coef_true, coef_hat, groups):
 
 
 def population_metrics(population, coef_true, coef_hat, intercept_hat, risk_value):
-    """The measures that compare a fit with the population of a simulated dataset.
+    """The measures that compare a fit with the population behind a dataset.
 
     Parameters
     ----------
@@ -293,7 +294,7 @@ def population_metrics(population, coef_true, coef_hat, intercept_hat, risk_valu
     -------
     metrics : dict
         ``model_error`` = (ŵ − w)ᵀ Σ (ŵ − w), ``nan`` without Σ or w;
-        ``intercept_error`` = b̂ − b (signed);
+        ``intercept_error`` = b̂ − b (signed), ``nan`` without b;
         ``pve`` = 1 − (risk + σ²) / (Var(xᵀw) + σ²) with σ² the noise's true variance,
         ``nan`` where that is infinite or unknown.
     """
@@ -337,7 +338,8 @@ def evaluate(dataset, coef_hat, intercept_hat):
         ``estimation_error``, ``n_nonzero``, ``tpr``, ``fpr``, ``precision``, ``f1``,
         ``group_hit``, ``group_frac``, ``group_whole`` (see :func:`group_metrics`),
         ``model_error``, ``intercept_error``, ``pve`` (see :func:`population_metrics`; the
-        population is read from ``dataset.metadata``, missing without one) and
+        population is read from ``dataset.metadata`` and the optional ``dataset.sigma``,
+        missing without them) and
         ``pve_empirical``.
 
     Raises
@@ -362,7 +364,11 @@ def evaluate(dataset, coef_hat, intercept_hat):
     metrics["estimation_error"] = estimation_error(dataset.coef, coef_hat)
     metrics.update(support_metrics(dataset.coef, coef_hat))
     metrics.update(group_metrics(dataset.coef, coef_hat, getattr(dataset, "groups", None)))
-    population = population_of(getattr(dataset, "metadata", None) or {})
+    population = population_of(
+        getattr(dataset, "metadata", None) or {},
+        sigma=getattr(dataset, "sigma", None),
+        X_test=X_test,
+    )
     metrics.update(
         population_metrics(population, dataset.coef, coef_hat, intercept_hat, metrics["risk"])
     )

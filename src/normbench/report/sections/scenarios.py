@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from normbench.report.html import esc, html_details, html_table
 from normbench.report.prose import describe_design, describe_noise, describe_params
 from normbench.vocab import LOSSES, PENALTIES, order_names
@@ -49,22 +51,7 @@ def render(ctx):
         if standardize
         else "Features are used as given (models.standardize is false)."
     )
-    configured = config.get("datasets") or {}
-    rows = []
-    for dataset in datasets:
-        params = configured.get(dataset) or {}
-        rows.append(
-            (
-                dataset,
-                params.get("generator", "simulate" if params else "n/a"),
-                params.get("n_train"),
-                params.get("n_test"),
-                params.get("p"),
-                describe_design(params.get("design")),
-                describe_params(params.get("coef")),
-                describe_noise(params.get("noise")),
-            )
-        )
+    rows = [_scenario_row(ctx, dataset) for dataset in datasets]
     headers = ["dataset", "generator", "n_train", "n_test", "p", "design", "coef", "noise"]
     body = f"""
 <p>Every model is one loss combined with one penalty, fitted by minimising over the intercept
@@ -94,9 +81,61 @@ for all three losses. When n &gt; p it is the ordinary M-estimator (OLS, least a
 deviations, Huber regression).</p>
 </details>
 <h3>Scenarios</h3>
-<p>Generator parameters of each dataset, from the configuration; every dataset is
+<p>Generator parameters of each dataset, from the configuration; for a dataset of a user's
+rule, the sizes its files have and what its sidecar states. Every dataset is
 drawn {esc(config.get("replicates", "n/a"))} times (replicates) with seeds derived
 from the base seed {esc(config.get("seed", "n/a"))} and the dataset name.</p>
 {html_details(f"Generator parameters of the {len(rows)} dataset(s)", html_table(headers, rows))}
 """
     return body
+
+
+def _sizes(ctx, dataset, column, shape, axis):
+    """A size of ``dataset``: from the metrics' ``column``, else the sidecar's ``shape``.
+
+    One value, or ``low–high`` where the replicates differ; ``n/a`` only where neither the
+    metrics nor the sidecar know it.
+    """
+    rows = ctx.rows(dataset)
+    if column in rows:
+        values = pd.to_numeric(rows[column], errors="coerce").dropna()
+    else:
+        values = pd.Series([], dtype=float)
+    if values.empty:
+        arrays = (ctx.sidecars.get(dataset) or {}).get("contract", {}).get("arrays", {})
+        size = (arrays.get(shape) or [None, None])[axis]
+        return "n/a" if size is None else int(size)
+    low, high = int(values.min()), int(values.max())
+    return low if low == high else f"{low}–{high}"
+
+
+def _scenario_row(ctx, dataset):
+    """One row of the scenarios table: the config entry, else what the data say."""
+    entry = ctx.dataset_entry(dataset)
+    generator = entry.get("generator", "simulate" if entry else "n/a")
+    if generator == "simulate":
+        return (
+            dataset,
+            generator,
+            entry.get("n_train"),
+            entry.get("n_test"),
+            entry.get("p"),
+            describe_design(entry.get("design")),
+            describe_params(entry.get("coef")),
+            describe_noise(entry.get("noise")),
+        )
+    sidecar = ctx.sidecars.get(dataset) or {}
+    arrays = (sidecar.get("contract") or {}).get("arrays", {})
+    params = entry.get("params") or sidecar.get("params")
+    noise = sidecar.get("noise") or (params or {}).get("noise")
+    coef = "true coefficients given" if "coef" in arrays else "unknown (real data)"
+    return (
+        dataset,
+        generator,
+        _sizes(ctx, dataset, "n_train", "X_train", 0),
+        _sizes(ctx, dataset, "n_test", "X_test", 0),
+        _sizes(ctx, dataset, "p", "X_train", 1),
+        f"the rule's data; params: {describe_params(params)}" if params else "the rule's data",
+        coef,
+        describe_noise(noise) if noise else "not stated",
+    )
