@@ -190,6 +190,19 @@ def test_a_user_dataset_rule_runs_through_the_whole_study(tmp_path):
     assert cells["cancer"][2:5] == ["30", "539", "40"]
     assert "student_t" in cells["cancer"][7]
 
+    # each dataset answers on the best measure it supports: model error where its population
+    # is known (the simulated one and the real design with a known truth), else the test error
+    with open(tmp_path / "results/answer.csv", newline="") as handle:
+        answer = {(row["dataset"], row["metric"]) for row in csv.DictReader(handle)}
+    assert {("toy", "model_error"), ("cancer", "model_error"), ("my_table", "test_mse")} <= answer
+    with open(tmp_path / "results/findings.csv", newline="") as handle:
+        findings = {(row["dataset"], row["metric"]) for row in csv.DictReader(handle)}
+    assert ("cancer", "model_error") in findings
+    # the user's datasets are rows of the recommendation table, in the first section
+    recommendation = html.split('<div id="recommendation">')[1].split("</table>")[0]
+    assert "<td>cancer</td>" in recommendation and "<td>my_table</td>" in recommendation
+    assert "model_error · 2" in recommendation and "test_mse · 2" in recommendation
+
 
 @pytest.mark.skipif(snakemake_executable() is None, reason="snakemake is not installed")
 def test_without_the_include_line_the_generator_is_refused(tmp_path):

@@ -82,6 +82,9 @@ FINDINGS_COLUMNS = (
 )
 #: Metrics compared (those a dataset lacks, e.g. model_error on real data, are skipped).
 FINDINGS_METRICS = ("risk", "model_error", "f1")
+#: Compared where a dataset has neither risk nor model error (real data without a known truth):
+#: the error on its held-out test set, the measure every dataset supports.
+FALLBACK_METRIC = "test_mse"
 #: The questions a comparison answers, in table order.
 QUESTIONS = ("loss", "penalty", "interpolant")
 #: Floor of a [0, 1]-bounded metric before its ratio is taken (an F1 of 0 counts as this).
@@ -274,9 +277,14 @@ def findings_table(
     for dataset, rows in metrics.groupby("dataset", sort=True):
         interpolant = dataset in interpolants
         plan = comparisons(rows["loss"].unique(), rows["penalty"].unique(), interpolant=interpolant)
-        for name in metrics_names:
-            if name not in rows or pd.to_numeric(rows[name], errors="coerce").isna().all():
-                continue
+        present = [
+            name
+            for name in (*metrics_names, FALLBACK_METRIC)
+            if name in rows and pd.to_numeric(rows[name], errors="coerce").notna().any()
+        ]
+        if FALLBACK_METRIC not in metrics_names and {"risk", "model_error"} & set(present):
+            present.remove(FALLBACK_METRIC)
+        for name in present:
             values = _values_by_pair(rows, name, interpolant)
             for pair, reference in plan:
                 if values.get(pair) is None or values.get(reference) is None:
