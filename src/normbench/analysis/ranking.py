@@ -18,14 +18,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from normbench.analysis.answer import HEADLINE_METRICS
 from normbench.study.store import ok_fits
 from normbench.vocab import ordered_pairs, pair_key
 
 __all__ = ["Ranking", "nemenyi_critical_difference", "nemenyi_q", "rank_pairs", "ranking_metric"]
-
-#: The error a pair is ranked by, in order of preference: the model error ||ŵ − w||²_Σ (known on
-#: simulated data), else the risk, else (no noise-free signal) the test MSE.
-RANKING_METRICS = ("model_error", "risk", "test_mse")
 
 
 def nemenyi_q(n_treatments, alpha=0.05):
@@ -87,9 +84,10 @@ class Ranking:
 
 
 def ranking_metric(rows):
-    """The first of :data:`RANKING_METRICS` that every successful fit of ``rows`` has."""
+    """The first headline metric (one order: :data:`~normbench.analysis.answer.HEADLINE_METRICS`)
+    that every successful fit of ``rows`` has: a rank needs every pair's value."""
     ok = ok_fits(rows)
-    for name in RANKING_METRICS:
+    for name in HEADLINE_METRICS:
         if name in ok and len(ok) and np.isfinite(pd.to_numeric(ok[name], errors="coerce")).all():
             return name
     return "risk"

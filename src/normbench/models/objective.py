@@ -54,7 +54,6 @@ __all__ = [
     "make_penalty",
     "null_gradient_score",
     "objective_value",
-    "penalty_l1_ratio",
 ]
 
 
@@ -263,11 +262,6 @@ def make_penalty(penalty: str, l1_ratio: float | None = None):
     """Return the penalty object named ``penalty`` (``l1_ratio`` is used by elasticnet only)."""
     check_choice("penalty", penalty, PENALTIES)
     return _PENALTY_FACTORIES[penalty](l1_ratio)
-
-
-def penalty_l1_ratio(penalty: str, l1_ratio: float | None) -> float:
-    """Share of the penalty that is L1 (1 for lasso, 0 for ridge and for no penalty)."""
-    return make_penalty(penalty, l1_ratio).l1_ratio
 
 
 def objective_value(
