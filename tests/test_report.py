@@ -28,6 +28,7 @@ from normbench.study.published_check import published_check, write_published_che
 from normbench.study.store import METRICS_COLUMNS, write_table
 
 LOSSES = ("l2", "l1", "huber")
+SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
 PENALTIES = ("none", "l1", "l2", "elasticnet")
 PAIRS = tuple((loss, penalty) for loss in LOSSES for penalty in PENALTIES)
 DATASETS = ("alpha", "beta")
@@ -479,10 +480,12 @@ def test_report_relative_risk_from_sidecars(variant_html):
     risk = metrics[(metrics.dataset == "beta") & (metrics.loss == "huber")]
     risk = risk[risk.penalty == "elasticnet"]["risk"]
     cells = _row_cells(beta, "huber+elasticnet")
-    # risk, model error, risk / l2+l1, RR, PVE, empirical PVE
+    # risk, model error, risk / l2+l1, RR, PVE, empirical PVE, replicates
     assert cells[3] == format_value(float((risk / SIDECAR_SIGNAL).median()))
-    assert cells[4] == format_value(0.49)  # metrics.csv's pve, not one from the sidecar's σ
+    # metrics.csv's pve, not one from the sidecar's σ, with its Monte Carlo error
+    assert cells[4].startswith(format_value(0.49) + " ± ")
     assert cells[1] == "n/a"  # no model error in these tables
+    assert cells[-1] == "3"  # the replicates the medians rest on
     # the baseline's ratio to itself is 1
     assert _row_cells(beta, "l2+l1")[2] == "1"
 
@@ -548,7 +551,7 @@ def test_report_without_git(tmp_path, monkeypatch):
     subset = metrics[metrics.dataset == "beta"]
     config_path = tmp_path / "config.yaml"
     _study_folder(tmp_path, subset, timings, CONFIG)
-    status = main(["--config", str(config_path), "--output", "r.html"])
+    status = main(["--config", str(config_path), "--output", "r.html", "--schema", str(SCHEMA)])
     assert status == 0
     html_text = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "not recorded (no results/provenance.json given)" in html_text
@@ -850,8 +853,10 @@ def test_report_group_recovery(report_html):
     assert 'alt="within-group selected share for alpha"' in alpha
     # the medians table: ..., F1, group hit, group frac, whole
     assert "<th>group frac</th>" in alpha
-    assert _row_cells(alpha, "l2+l1")[-3:] == ["1", "0.3", "0"]
-    assert _row_cells(alpha, "l2+l2")[-3:] == ["1", "1", "1"]
+    hit, frac, whole, replicates = _row_cells(alpha, "l2+l1")[-4:]
+    assert (hit.split(" ± ")[0], frac.split(" ± ")[0], whole.split(" ± ")[0]) == ("1", "0.3", "0")
+    assert replicates == "3"
+    assert [cell.split(" ± ")[0] for cell in _row_cells(alpha, "l2+l2")[-4:-1]] == ["1", "1", "1"]
 
 
 def test_report_group_sentence_cases():
@@ -1158,7 +1163,7 @@ def test_none_is_one_interpolant_row(tmp_path):
     assert len(ctx.metrics[ctx.metrics["penalty"] == "none"]) == 30  # the failures count all
     from normbench.report.tables import medians_table
 
-    table = medians_table(ctx.display, "gauss", ("risk",), ["risk"])
+    table = medians_table(ctx, "gauss", ("risk",), ["risk"])
     assert table.count("interpolant (any loss)") == 1 and "l2+none" not in table
 
 
@@ -1274,7 +1279,7 @@ def test_provenance_comes_from_the_study_record_not_from_git_here(tmp_path, monk
     }
     beta = metrics[metrics.dataset == "beta"]
     _study_folder(tmp_path, beta, timings, CONFIG, provenance=record)
-    assert main(["--config", "config.yaml", "--output", "r.html"]) == 0
+    assert main(["--config", "config.yaml", "--output", "r.html", "--schema", str(SCHEMA)]) == 0
     provenance = _section_text((tmp_path / "r.html").read_text(encoding="utf-8"), "provenance")
     assert "0123456789abcdef0123456789abcdef01234567 (with uncommitted changes)" in provenance
     assert "9.9.9" in provenance and "/somewhere/src/normbench" in provenance
