@@ -33,6 +33,7 @@ from normbench.report.context import BASELINE, build_context
 from normbench.report.html import page
 from normbench.report.sections import SECTIONS
 from normbench.study.config import ConfigError, validate_config
+from normbench.study.tables import ResultsError
 
 __all__ = ["BASELINE", "build_report", "figure_file_name", "main", "write_figures"]
 
@@ -112,8 +113,9 @@ def build_report(
 
     Raises
     ------
-    ValueError
-        If a table is empty or lacks required columns.
+    normbench.study.tables.ResultsError
+        A ``ValueError``, if a results file breaks its contract (every input is read through
+        its checked reader before anything is written).
     """
     ctx = build_context(
         metrics_csv=metrics_csv,
@@ -354,6 +356,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             published_check_csv=args.published_check,
             figures_dir=args.figures_dir,
         )
+    except ResultsError as error:
+        # a damaged results file: one line naming it, nothing written
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -20,7 +20,19 @@ from normbench.analysis.findings import (
 )
 from normbench.report.figures.common import INTERPOLANT_LOSS
 from normbench.study.explain_files import detail_datasets, read_explain
-from normbench.study.store import is_ok, ok_fits, read_table, sort_results, summarize
+from normbench.study.provenance import read_provenance
+from normbench.study.published_check import read_published_check
+from normbench.study.store import (
+    is_ok,
+    ok_fits,
+    read_metrics,
+    read_timings,
+    sort_results,
+    summarize,
+)
+from normbench.study.store import (
+    read_oracle as read_oracle_csv,
+)
 from normbench.study.store_fits import read_fits, stored_replicates
 
 #: The natural reference pair: squared loss with the lasso penalty.
@@ -137,10 +149,7 @@ def read_oracle(oracle_csv, info):
     """
     if oracle_csv is None:
         return None
-    oracle = sort_results(read_table(oracle_csv))
-    missing = [c for c in ("dataset", "replicate", "status", "risk") if c not in oracle]
-    if missing:
-        raise ValueError(f"{oracle_csv}: oracle table lacks column(s) {missing}")
+    oracle = sort_results(read_oracle_csv(oracle_csv))
     if "loss" not in oracle:
         oracle["loss"] = "l2"
     for column in (*_ORACLE_NUMBERS, "n_support"):
@@ -376,11 +385,13 @@ def build_context(
     baseline=BASELINE,
 ) -> ReportContext:
     """Read every input of the report once (see :func:`normbench.report.build.build_report`)."""
-    metrics = sort_results(read_table(metrics_csv))
-    timings = sort_results(read_table(timings_csv))
-    missing = [c for c in ("loss", "penalty", "fit_seconds") if c not in timings]
-    if missing:
-        raise ValueError(f"{timings_csv}: timings table lacks column(s) {missing}")
+    # every table through its checked reader: a damaged one stops the report in one line
+    metrics = sort_results(read_metrics(metrics_csv))
+    timings = sort_results(read_timings(timings_csv))
+    published = None if published_check_csv is None else read_published_check(published_check_csv)
+    provenance = None if provenance_json is None else read_provenance(provenance_json)
+    explanations = _read_explanations(explain_files)
+    fits = _read_fits(fits_files)
     # tables written before a column existed still make a report, with that column missing
     for column in ("intercept", *GROUP_METRICS):
         if column not in metrics:
@@ -402,7 +413,7 @@ def build_context(
         config=config,
         info=info,
         oracle=read_oracle(oracle_csv, info),
-        explanations=_read_explanations(explain_files),
+        explanations=explanations,
         benchmarks=read_benchmarks(benchmarks_dir, benchmark_files),
         benchmarks_dir=benchmarks_dir,
         metrics_csv=metrics_csv,
@@ -410,17 +421,9 @@ def build_context(
         findings=findings,
         method=method,
         answer=answer,
-        published_check=(
-            pd.read_csv(published_check_csv, keep_default_na=False, na_values=["", "nan"])
-            if published_check_csv is not None
-            else None
-        ),
-        provenance=(
-            json.loads(Path(provenance_json).read_text(encoding="utf-8"))
-            if provenance_json is not None
-            else None
-        ),
+        published_check=published,
+        provenance=provenance,
         interpolants=interpolants,
         display=display,
-        fits=_read_fits(fits_files),
+        fits=fits,
     )

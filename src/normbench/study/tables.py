@@ -137,24 +137,25 @@ def read_csv_text(path, contract: TableContract) -> pd.DataFrame:
     """
     path = Path(path)
     if not path.is_file():
-        raise ResultsError(f"{path}: not found (a {contract.name} table was expected here).")
+        raise ResultsError(f"{path}: not found (the {contract.name} table was expected here).")
     if path.stat().st_size == 0:
         raise ResultsError(
-            f"{path}: empty CSV file (no header, no rows) of a {contract.name} table."
+            f"{path}: empty CSV file (no header, no rows) of the {contract.name} table."
         )
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ResultsError(
-            f"{path}: not a UTF-8 text file (byte {error.start} cannot be decoded); a "
+            f"{path}: not a UTF-8 text file (byte {error.start} cannot be decoded); the "
             f"{contract.name} table is a CSV."
         ) from None
     if not text.endswith("\n"):
         # every writer ends its file with a newline: a file cut inside its last line can still
         # parse (a shortened number, a dropped trailing field), so refuse it here
         raise ResultsError(
-            f"{path}: ends inside a line (cut short?); a {contract.name} table ends with a newline."
+            f"{path}: ends inside a line (cut short?); the {contract.name} table ends with a "
+            "newline."
         )
     dtypes = {column: "str" for column in contract.text_columns}
     try:
@@ -165,7 +166,7 @@ def read_csv_text(path, contract: TableContract) -> pd.DataFrame:
         message = " ".join(str(error).split())
         raise ResultsError(f"{path}: not a readable {contract.name} table ({message}).") from None
     if table.empty:
-        raise ResultsError(f"{path}: a header but no rows; a {contract.name} table has rows.")
+        raise ResultsError(f"{path}: a header but no rows; the {contract.name} table has rows.")
     return table
 
 
@@ -228,7 +229,7 @@ def check_table(table: pd.DataFrame, contract: TableContract) -> list[str]:
     """
     missing = [column for column in contract.columns if column not in table.columns]
     if missing:
-        return [f"missing column(s) {', '.join(missing)} of a {contract.name} table"]
+        return [f"missing column(s) {', '.join(missing)} of the {contract.name} table"]
     problems = _type_problems(table, contract)
     if problems:
         return problems
