@@ -226,8 +226,12 @@ def _timing_ratios(timings_a, timings_b) -> pd.DataFrame:
     columns = ["pair", "median_ratio", "min_ratio", "max_ratio", "n_cells"]
     if timings_a is None or timings_b is None:
         return pd.DataFrame(columns=columns)
-    merged = _indexed(timings_a)[["fit_seconds"]].join(
-        _indexed(timings_b)[["fit_seconds"]], how="inner", lsuffix="_a", rsuffix="_b"
+    merged = _indexed(timings_a)[["fit_seconds"]].merge(
+        _indexed(timings_b)[["fit_seconds"]],
+        how="inner",
+        left_index=True,
+        right_index=True,
+        suffixes=("_a", "_b"),
     )
     merged = merged[(merged["fit_seconds_a"] > 0) & (merged["fit_seconds_b"] > 0)]
     merged["ratio"] = merged["fit_seconds_b"] / merged["fit_seconds_a"]

@@ -181,13 +181,38 @@ ORACLE_TABLE = TableContract(
 def read_metrics(path):
     """Read ``results/metrics.csv`` through its contract (:data:`METRICS_TABLE`).
 
+    Beyond the contract, every replicate of a dataset has a row for each model that any
+    replicate of it has: a table cut at the end of a line (which a cut inside one would not
+    be) still misses the rest of its last replicate.
+
     Raises
     ------
     ResultsError
         One line naming the file, the row and the problem (a cut last line, a repeated fit,
-        text in a numeric column, a risk of 0 where the fit is ok, ...).
+        text in a numeric column, a risk of 0 where the fit is ok, a replicate without all
+        its models, ...).
     """
-    return read_checked(path, METRICS_TABLE)
+    return read_checked(path, METRICS_TABLE, extra=_incomplete_replicates)
+
+
+def _incomplete_replicates(table) -> list[str]:
+    """Replicates lacking a model that other replicates of their dataset have."""
+    models = table["loss"].astype(str) + "+" + table["penalty"].astype(str)
+    problems = []
+    for dataset, rows in table.assign(model=models).groupby("dataset", sort=False):
+        wanted = list(dict.fromkeys(rows["model"]))
+        for replicate, group in rows.groupby("replicate", sort=False):
+            absent = [model for model in wanted if model not in set(group["model"])]
+            if absent:
+                shown = ", ".join(absent[:3]) + (
+                    f" and {len(absent) - 3} more" if len(absent) > 3 else ""
+                )
+                problems.append(
+                    f"replicate {int(replicate)} of dataset {dataset} has no row for {shown} "
+                    f"(lines {group.index.min() + 2} to {group.index.max() + 2}), which other "
+                    "replicates of it have: the table is incomplete (cut short?)"
+                )
+    return problems
 
 
 def read_timings(path):
