@@ -15,7 +15,7 @@ import subprocess
 from os import PathLike
 from pathlib import Path
 
-import normbench
+from normbench._version import __version__
 from normbench.study.store import write_atomically
 from normbench.study.tables import ResultsError
 
@@ -145,13 +145,14 @@ def code_provenance(source_dir: str | PathLike) -> dict:
     """
     source_dir = Path(source_dir).resolve()
     commit = git_commit(source_dir)
-    package = Path(normbench.__file__).resolve().parent
+    # the package folder without importing the package itself (which reaches the models)
+    package = Path(__file__).resolve().parents[1]
     try:
         imported_from = str(package.relative_to(source_dir))
     except ValueError:
         imported_from = str(package)
     return {
-        "version": normbench.__version__,
+        "version": __version__,
         "commit": commit,
         "uncommitted_changes": _has_uncommitted_changes(source_dir) if commit else None,
         "imported_from": imported_from,
