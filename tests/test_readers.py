@@ -216,6 +216,14 @@ def test_compare_never_writes_into_a_results_folder(tmp_path, capsys):
     inside = run_b / "results" / "compare.html"
     assert cli_main(["compare", str(run_a), str(run_b), "-o", str(inside)]) == 2
     assert not inside.exists()
+    other = _study(tmp_path / "C") / "results" / "sub" / "compare.html"  # another study's
+    assert cli_main(["compare", str(run_a), str(run_b), "-o", str(other)]) == 2
+    assert not other.parent.exists()
+    capsys.readouterr()
+    # a folder that merely is called results, holding no study, is a place like any other
+    elsewhere = tmp_path / "results" / "compare.html"
+    assert cli_main(["compare", str(run_a), str(run_b), "-o", str(elsewhere)]) == 0
+    assert elsewhere.is_file()
 
 
 def test_compare_output_is_an_html_page_in_a_folder_made_for_it(tmp_path, capsys):

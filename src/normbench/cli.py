@@ -29,10 +29,11 @@ def _compare(args) -> int:
     # every refusal is one line and exit 2, before the headline and with nothing written
     try:
         if args.output:
-            check_output(args.output)
+            check_output(args.output, (args.dir_a, args.dir_b))
         comparison = compare_runs(args.dir_a, args.dir_b)
         if args.output:
-            write_comparison(comparison, args.output, str(args.dir_a), str(args.dir_b))
+            runs = (args.dir_a, args.dir_b)
+            write_comparison(comparison, args.output, str(args.dir_a), str(args.dir_b), runs)
     except (NoResultsError, ResultsError, OutputError) as err:
         print(f"normbench compare: {err}", file=sys.stderr)
         return 2

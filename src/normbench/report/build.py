@@ -33,6 +33,7 @@ from normbench.report.context import BASELINE, build_context
 from normbench.report.html import page
 from normbench.report.sections import SECTIONS
 from normbench.study.config import ConfigError, validate_config
+from normbench.study.store import write_atomically
 from normbench.study.tables import ResultsError
 
 __all__ = ["BASELINE", "build_report", "figure_file_name", "main", "write_figures"]
@@ -143,9 +144,8 @@ def build_report(
         f"{len(ctx.all_datasets)} dataset(s), {len(ctx.metrics)} fits."
     )
     document = page("normbench report", subtitle, rendered)
-    output_html = Path(output_html)
-    output_html.parent.mkdir(parents=True, exist_ok=True)
-    output_html.write_bytes(document.encode("utf-8"))
+    # atomically: a report stopped mid-write never leaves a cut page behind
+    write_atomically(Path(output_html), document.encode("utf-8"))
     if figures_dir is not None:
         write_figures(document, figures_dir)
 

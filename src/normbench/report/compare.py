@@ -66,12 +66,30 @@ def _looks_like_html(path: Path) -> bool:
     return start.startswith((b"<!doctype html", b"<html"))
 
 
-def check_output(path) -> Path:
+def _inside_results(resolved: Path, runs) -> bool:
+    """Inside a compared run's ``results/`` or any ``results/`` folder holding a metrics.csv."""
+    folders = [Path(run).resolve() / _METRICS.parent for run in runs]
+    for parent in resolved.parents:
+        if parent in folders:
+            return True
+        if parent.name == _METRICS.parent.name and (parent / _METRICS.name).exists():
+            return True
+    return False
+
+
+def check_output(path, runs=()) -> Path:
     """The page's path, once it is known to harm nothing; its folder is created if needed.
 
-    Refused, each in one line: a path inside a folder named ``results`` (a study's own results,
-    which the page would overwrite), a folder, an existing file that is not an HTML page, a name
-    not ending in ``.html``, a folder that cannot be created or written to.
+    Refused, each in one line: a path inside a study's results folder (``results/`` of a
+    compared run, or any ``results/`` holding a ``metrics.csv``, which the page could
+    overwrite), a folder, an existing file that is not an HTML page, a name not ending in
+    ``.html``, a folder that cannot be created or written to.
+
+    Parameters
+    ----------
+    path : str or path-like
+    runs : sequence of path-like
+        The compared study folders.
 
     Raises
     ------
@@ -79,7 +97,7 @@ def check_output(path) -> Path:
     """
     path = Path(path)
     resolved = path.resolve()
-    if "results" in [parent.name for parent in resolved.parents]:
+    if _inside_results(resolved, runs):
         raise OutputError(
             f"{path}: inside a study's results folder; the comparison is written elsewhere, "
             "never among the results it reads"
@@ -105,7 +123,7 @@ def check_output(path) -> Path:
     return path
 
 
-def write_comparison(comparison, path, label_a: str, label_b: str) -> None:
+def write_comparison(comparison, path, label_a: str, label_b: str, runs=()) -> None:
     """Write the page atomically to ``path`` (checked first by :func:`check_output`).
 
     Raises
@@ -113,7 +131,7 @@ def write_comparison(comparison, path, label_a: str, label_b: str) -> None:
     OutputError
         When the path is refused or the write fails (one line, naming it).
     """
-    path = check_output(path)
+    path = check_output(path, runs)
     document = render_comparison(comparison, label_a, label_b)
     try:
         write_atomically(path, document.encode("utf-8"))

@@ -136,8 +136,10 @@ def read_csv_text(path, contract: TableContract) -> pd.DataFrame:
         For a missing, empty, header-only, cut (no final newline), non-UTF-8 or ragged file.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise ResultsError(f"{path}: not found (the {contract.name} table was expected here).")
+    if not path.is_file():
+        raise ResultsError(f"{path}: not a file (the {contract.name} table was expected here).")
     if path.stat().st_size == 0:
         raise ResultsError(
             f"{path}: empty CSV file (no header, no rows) of the {contract.name} table."
