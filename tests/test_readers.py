@@ -470,3 +470,21 @@ def test_make_run_reruns_incomplete_jobs():
     run = makefile[makefile.index("\nrun:") + 1 :].splitlines()[1]
     assert "--rerun-incomplete" in run
     assert "--rerun-incomplete" in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_an_oracle_that_did_not_converge_is_aggregated(tmp_path):
+    """oracle_row writes not_converged (metrics kept); the per-job contract used to refuse it."""
+    from normbench.study.job_tables import ORACLE, JobIdentity
+    from normbench.study.job_tables import read_checked as read_job_table
+    from normbench.study.store import ORACLE_COLUMNS, ORACLE_LOSSES
+
+    rows = []
+    for loss in ORACLE_LOSSES:
+        row = dict.fromkeys(ORACLE_COLUMNS, 1.0)
+        row.update(dataset="a", replicate=1, loss=loss, status="ok", message="")
+        rows.append(row)
+    rows[2].update(status="not_converged", message="max_iter reached")
+    write_table(pd.DataFrame(rows), tmp_path / "oracle.csv")
+    job = JobIdentity("a", (1,), (("l2", "l1"),))
+    table = read_job_table(tmp_path / "oracle.csv", ORACLE, job)
+    assert table["status"].tolist() == ["ok", "ok", "not_converged"]

@@ -26,12 +26,13 @@ from normbench.study.store import (
     METRICS_COLUMNS,
     ORACLE_COLUMNS,
     ORACLE_LOSSES,
+    ORACLE_STATUSES,
     TEXT_COLUMNS,
     TIMINGS_COLUMNS,
     sort_results,
 )
 from normbench.study.tables import ResultsError, TableContract
-from normbench.vocab import STATUS_OK, STATUSES
+from normbench.vocab import STATUSES
 
 __all__ = [
     "FITS",
@@ -74,7 +75,7 @@ ORACLE = TableContract(
     text_columns=TEXT_COLUMNS,
     whole_numbers=("replicate",),
     per_model=False,
-    statuses=(STATUS_OK, "not_applicable"),
+    statuses=ORACLE_STATUSES,
     required_when_ok=("n_train", "p", "test_mse", "test_mae", "intercept"),
     per_loss=ORACLE_LOSSES,
 )
