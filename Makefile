@@ -55,8 +55,10 @@ lock:
 	  echo "# \`make setup\` installs exactly these (pip --require-hashes); \`make lock\` regenerates it."; \
 	  cat $(LOCK); } > $(LOCK).tmp && mv $(LOCK).tmp $(LOCK)
 
+# --rerun-incomplete: a job stopped by Ctrl-C (or a killed node) is simply run again; safe, since
+# every output is written atomically and deterministically (the same inputs give the same bytes).
 run: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) $(CONFIG_OPTION)
+	$(BIN)/snakemake --cores $(CORES) --rerun-incomplete $(CONFIG_OPTION)
 
 quick:
 	$(MAKE) run CONFIG=config/quick.yaml

@@ -647,7 +647,11 @@ OVER_LIMITS = [
 @pytest.mark.parametrize(
     ("path", "value", "limit", "why"), OVER_LIMITS, ids=[case[2] for case in OVER_LIMITS]
 )
-def test_sizes_above_the_limits_are_refused_and_the_limit_can_be_lifted(path, value, limit, why):
+def test_sizes_above_the_limits_are_refused_and_the_limit_can_be_lifted(
+    path, value, limit, why, monkeypatch
+):
+    # on a machine large enough (the hard ceilings of tests/test_readers.py stay out of the way)
+    monkeypatch.setenv("NORMBENCH_MEMORY_GIB", "1e12")
     config = _set(_minimal(), path, value)
     config["datasets"]["toy"]["n_train"] = max(config["datasets"]["toy"]["n_train"], 300)
     with pytest.raises(ConfigError) as info:

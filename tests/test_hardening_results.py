@@ -184,7 +184,7 @@ def test_timings_and_oracle_tables_have_their_own_contracts(tmp_path):
     assert "4 rows, but the job writes one per loss (3)" in message
     assert "more than one row for the loss(s) l2" in message
     write_table(pd.DataFrame([{**rows[0], "status": "failed"}, *rows[1:]]), tmp_path / "o.csv")
-    assert "ok, not_applicable" in _problem(tmp_path / "o.csv", ORACLE)
+    assert "ok, not_converged, not_applicable" in _problem(tmp_path / "o.csv", ORACLE)
 
 
 # ------------------------------------------------------------------------ atomic writing

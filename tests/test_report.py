@@ -940,7 +940,8 @@ def test_oracle_table_needs_its_columns(tmp_path):
     pd.DataFrame({"dataset": ["a"], "replicate": [1], "loss": ["l2"]}).to_csv(
         tmp_path / "o.csv", index=False
     )
-    with pytest.raises(ValueError, match=r"o.csv: oracle table lacks column\(s\)"):
+    missing = r"o.csv: missing column\(s\) status, risk of the oracle table"
+    with pytest.raises(ValueError, match=missing):
         read_oracle(tmp_path / "o.csv", pd.DataFrame())
 
 

@@ -12,26 +12,35 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 __all__ = ["main"]
 
 
 def _compare(args) -> int:
-    from normbench.report.compare import NoResultsError, compare_runs, render_comparison
+    from normbench.report.compare import (
+        NoResultsError,
+        OutputError,
+        check_output,
+        compare_runs,
+        write_comparison,
+    )
+    from normbench.study.tables import ResultsError
 
+    # every refusal is one line and exit 2, before the headline and with nothing written
     try:
+        if args.output:
+            check_output(args.output, (args.dir_a, args.dir_b))
         comparison = compare_runs(args.dir_a, args.dir_b)
-    except NoResultsError as err:
+        if args.output:
+            runs = (args.dir_a, args.dir_b)
+            write_comparison(comparison, args.output, str(args.dir_a), str(args.dir_b), runs)
+    except (NoResultsError, ResultsError, OutputError) as err:
         print(f"normbench compare: {err}", file=sys.stderr)
         return 2
     print(comparison.headline())
     for dataset, count in comparison.by_dataset().items():
         print(f"  {dataset}: {count} cell{'s' if count != 1 else ''} changed")
     if args.output:
-        Path(args.output).write_text(
-            render_comparison(comparison, str(args.dir_a), str(args.dir_b)), encoding="utf-8"
-        )
         print(f"details: {args.output}")
     return 0
 
@@ -46,11 +55,18 @@ def _parser() -> argparse.ArgumentParser:
         help="compare two runs cell by cell (dataset, replicate, loss, penalty)",
         description="Compare two study directories (each holding results/metrics.csv). The "
         "first line of output is 'identical' or 'N cells changed'; the exit code is 0 in both "
-        "cases and 2 when a directory holds no results.",
+        "cases and 2 when a directory holds no results, a results table is damaged or the "
+        "output would overwrite something that is not an HTML page (one line, nothing written).",
     )
     compare.add_argument("dir_a", metavar="DIR_A", help="working directory of the first run")
     compare.add_argument("dir_b", metavar="DIR_B", help="working directory of the second run")
-    compare.add_argument("-o", "--output", metavar="OUT.html", help="write the details as HTML")
+    compare.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT.html",
+        help="write the details as an HTML page (never inside a results folder, never over a "
+        "file that is not an HTML page; its folder is created)",
+    )
     compare.set_defaults(run=_compare)
     report = commands.add_parser(
         "report",

@@ -5,9 +5,9 @@ from _normbench_job import run_job
 
 def main(snakemake):
     from normbench.study.published_check import published_check, write_published_check
-    from normbench.study.store import read_table
+    from normbench.study.store import read_metrics
 
-    check = published_check(read_table(snakemake.input.metrics), snakemake.params.published)
+    check = published_check(read_metrics(snakemake.input.metrics), snakemake.params.published)
     write_published_check(check, snakemake.output.check)
 
 

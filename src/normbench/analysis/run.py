@@ -32,7 +32,7 @@ from normbench.analysis.recommend import pooled_table
 from normbench.analysis.summary import summary_table
 from normbench.analysis.verdicts import DEFAULT_EQUIVALENCE, DEFAULT_Q
 from normbench.study.layout import ANALYSIS_TABLES
-from normbench.study.store import read_table
+from normbench.study.store import read_metrics
 from normbench.vocab.metrics import METRIC_NAMES
 
 __all__ = ["ANALYSIS_FILES", "analyse"]
@@ -64,7 +64,7 @@ def analyse(metrics_csv, out_dir, *, config: Mapping | None = None):
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {role: out_dir / name for role, name in ANALYSIS_FILES.items()}
-    metrics = read_table(metrics_csv)
+    metrics = read_metrics(metrics_csv)  # checked: a damaged table stops here
     headline = dataset_headline_metrics(metrics)
     interpolants = interpolant_datasets(metrics)
     findings = findings_table(metrics, q=q, equivalence=equivalence)

@@ -39,6 +39,8 @@ from normbench.study.layout import (
     RESULTS_DIR,
     report_tables,
 )
+from normbench.study.store import write_atomically
+from normbench.study.tables import ResultsError
 
 __all__ = ["BASELINE", "build_report", "figure_file_name", "main", "write_figures"]
 
@@ -100,7 +102,10 @@ def build_report(
     Raises
     ------
     ValueError
-        If a table is empty or lacks required columns, or a required table is not given.
+        If a required table is not given.
+    normbench.study.tables.ResultsError
+        A ``ValueError``, if a results file breaks its contract (every input is read through
+        its checked reader before anything is written).
     """
     ctx = build_context(
         tables=tables,
@@ -122,9 +127,8 @@ def build_report(
         f"{len(ctx.all_datasets)} dataset(s), {len(ctx.metrics)} fits."
     )
     document = page("normbench report", subtitle, rendered)
-    output_html = Path(output_html)
-    output_html.parent.mkdir(parents=True, exist_ok=True)
-    output_html.write_bytes(document.encode("utf-8"))
+    # atomically: a report stopped mid-write never leaves a cut page behind
+    write_atomically(Path(output_html), document.encode("utf-8"))
     if figures_dir is not None:
         write_figures(document, figures_dir)
 
@@ -268,6 +272,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         build_report(config=config, output_html=args.output, figures_dir=args.figures_dir, **inputs)
     except ConfigError as error:
         print(f"error: {args.config}: {error}", file=sys.stderr)
+        return 2
+    except ResultsError as error:
+        # a damaged results file: one line naming it, nothing written
+        print(f"error: {error}", file=sys.stderr)
         return 2
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -11,13 +11,18 @@ Command line (``normbench compare --help``)::
     normbench compare DIR_A DIR_B -o compare.html
 
 prints ``identical`` or ``N cells changed`` as its first line, then one line per dataset with
-changes, and writes the details to an HTML page. The exit code is 0 in both cases; it is 2 when
-a directory holds no results.
+changes, and writes the details to an HTML page. The exit code is 0 in both cases; it is 2, with
+one line naming the file and the problem and nothing written, when a directory holds no results,
+a results table is damaged (each is read through its checked reader,
+:func:`normbench.study.store.read_metrics` and :func:`~normbench.study.store.read_timings`), or
+the output cannot be written without harm (:func:`check_output`: never inside a results folder,
+never over a file that is not an HTML page).
 """
 
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,10 +30,19 @@ import numpy as np
 import pandas as pd
 
 from normbench.report.html import esc, html_table
-from normbench.study.store import read_table
+from normbench.study.store import read_metrics, read_timings, write_atomically
 from normbench.vocab import pair_key
 
-__all__ = ["Comparison", "NoResultsError", "compare_runs", "load_run", "render_comparison"]
+__all__ = [
+    "Comparison",
+    "NoResultsError",
+    "OutputError",
+    "check_output",
+    "compare_runs",
+    "load_run",
+    "render_comparison",
+    "write_comparison",
+]
 
 KEY = ("dataset", "replicate", "loss", "penalty")
 _METRICS = Path("results") / "metrics.csv"
@@ -37,6 +51,92 @@ _TIMINGS = Path("results") / "timings.csv"
 
 class NoResultsError(FileNotFoundError):
     """A directory given to compare holds no study results."""
+
+
+class OutputError(ValueError):
+    """The output page would harm a file or cannot be written; the message says which and why."""
+
+
+_HTML_SUFFIXES = (".html", ".htm")
+
+
+def _looks_like_html(path: Path) -> bool:
+    with path.open("rb") as handle:
+        start = handle.read(512).lstrip().lower()
+    return start.startswith((b"<!doctype html", b"<html"))
+
+
+def _inside_results(resolved: Path, runs) -> bool:
+    """Inside a compared run's ``results/`` or any ``results/`` folder holding a metrics.csv."""
+    folders = [Path(run).resolve() / _METRICS.parent for run in runs]
+    for parent in resolved.parents:
+        if parent in folders:
+            return True
+        if parent.name == _METRICS.parent.name and (parent / _METRICS.name).exists():
+            return True
+    return False
+
+
+def check_output(path, runs=()) -> Path:
+    """The page's path, once it is known to harm nothing; its folder is created if needed.
+
+    Refused, each in one line: a path inside a study's results folder (``results/`` of a
+    compared run, or any ``results/`` holding a ``metrics.csv``, which the page could
+    overwrite), a folder, an existing file that is not an HTML page, a name not ending in
+    ``.html``, a folder that cannot be created or written to.
+
+    Parameters
+    ----------
+    path : str or path-like
+    runs : sequence of path-like
+        The compared study folders.
+
+    Raises
+    ------
+    OutputError
+    """
+    path = Path(path)
+    resolved = path.resolve()
+    if _inside_results(resolved, runs):
+        raise OutputError(
+            f"{path}: inside a study's results folder; the comparison is written elsewhere, "
+            "never among the results it reads"
+        )
+    if resolved.is_dir():
+        raise OutputError(
+            f"{path}: is a folder; name the HTML file to write, e.g. {path}/compare.html"
+        )
+    if path.suffix.lower() not in _HTML_SUFFIXES:
+        raise OutputError(f"{path}: the comparison is an HTML page; give a name ending in .html")
+    if resolved.exists():
+        if not resolved.is_file() or not _looks_like_html(resolved):
+            raise OutputError(f"{path}: exists and is not an HTML page; it is left as it is")
+    folder = resolved.parent
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{path}: {folder} is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"{path}: cannot create its folder {folder} ({error.strerror})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"{path}: the folder {folder} is not writable")
+    return path
+
+
+def write_comparison(comparison, path, label_a: str, label_b: str, runs=()) -> None:
+    """Write the page atomically to ``path`` (checked first by :func:`check_output`).
+
+    Raises
+    ------
+    OutputError
+        When the path is refused or the write fails (one line, naming it).
+    """
+    path = check_output(path, runs)
+    document = render_comparison(comparison, label_a, label_b)
+    try:
+        write_atomically(path, document.encode("utf-8"))
+    except OSError as error:
+        raise OutputError(f"{path}: cannot be written ({error.strerror or error})") from None
 
 
 @dataclass(frozen=True)
@@ -86,6 +186,8 @@ def load_run(directory) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     ------
     NoResultsError
         If ``directory/results/metrics.csv`` does not exist.
+    normbench.study.tables.ResultsError
+        If a table is damaged (one line naming the file, the row and the problem).
     """
     directory = Path(directory)
     metrics_path = directory / _METRICS
@@ -95,8 +197,9 @@ def load_run(directory) -> tuple[pd.DataFrame, pd.DataFrame | None]:
             "study that has run"
         )
     timings_path = directory / _TIMINGS
-    timings = read_table(timings_path) if timings_path.is_file() else None
-    return read_table(metrics_path), timings
+    metrics = read_metrics(metrics_path)
+    timings = read_timings(timings_path) if timings_path.exists() else None
+    return metrics, timings
 
 
 def _as_text(value) -> str:
@@ -141,8 +244,12 @@ def _timing_ratios(timings_a, timings_b) -> pd.DataFrame:
     columns = ["pair", "median_ratio", "min_ratio", "max_ratio", "n_cells"]
     if timings_a is None or timings_b is None:
         return pd.DataFrame(columns=columns)
-    merged = _indexed(timings_a)[["fit_seconds"]].join(
-        _indexed(timings_b)[["fit_seconds"]], how="inner", lsuffix="_a", rsuffix="_b"
+    merged = _indexed(timings_a)[["fit_seconds"]].merge(
+        _indexed(timings_b)[["fit_seconds"]],
+        how="inner",
+        left_index=True,
+        right_index=True,
+        suffixes=("_a", "_b"),
     )
     merged = merged[(merged["fit_seconds_a"] > 0) & (merged["fit_seconds_b"] > 0)]
     merged["ratio"] = merged["fit_seconds_b"] / merged["fit_seconds_a"]

@@ -14,10 +14,23 @@ import pandas as pd
 from normbench.analysis.answer import headline_metric
 from normbench.analysis.findings import interpolant_datasets
 from normbench.analysis.scenarios import scenario_labels
+from normbench.analysis.tables import read_analysis, read_method
 from normbench.report.figures.common import INTERPOLANT_LOSS
 from normbench.study.explain_files import detail_datasets, read_explain
 from normbench.study.layout import OPTIONAL_REPORT_TABLES, REPORT_TABLES
-from normbench.study.store import is_ok, ok_fits, read_table, sort_results, summarize
+from normbench.study.provenance_record import read_provenance
+from normbench.study.published_check import read_published_check
+from normbench.study.store import (
+    is_ok,
+    ok_fits,
+    read_metrics,
+    read_timings,
+    sort_results,
+    summarize,
+)
+from normbench.study.store import (
+    read_oracle as read_oracle_csv,
+)
 from normbench.study.store_fits import read_fits, stored_replicates
 
 #: The natural reference pair: squared loss with the lasso penalty.
@@ -158,10 +171,7 @@ def read_oracle(oracle_csv, info):
     """
     if oracle_csv is None:
         return None
-    oracle = sort_results(read_table(oracle_csv))
-    missing = [c for c in ("dataset", "replicate", "status", "risk") if c not in oracle]
-    if missing:
-        raise ValueError(f"{oracle_csv}: oracle table lacks column(s) {missing}")
+    oracle = sort_results(read_oracle_csv(oracle_csv))
     if "loss" not in oracle:
         oracle["loss"] = "l2"
     for column in (*_ORACLE_NUMBERS, "n_support"):
@@ -371,17 +381,6 @@ def _read_fits(files) -> dict:
     return fits
 
 
-def _read_csv(path):
-    """A results table as written (empty cells NaN), or None where the study has none."""
-    if path is None:
-        return None
-    return pd.read_csv(path, keep_default_na=False, na_values=["", "nan"])
-
-
-def _read_json(path):
-    return json.loads(Path(path).read_text(encoding="utf-8")) if path is not None else None
-
-
 def build_context(
     *,
     tables: Mapping,
@@ -396,7 +395,8 @@ def build_context(
     """Read every input of the report once (see :func:`normbench.report.build.build_report`).
 
     ``tables`` maps the roles of :data:`normbench.study.layout.REPORT_TABLES` to files; the
-    analysis tables are required: the report renders them and computes no statistic.
+    analysis tables are required: the report renders them and computes no statistic. Every
+    table is read through its checked reader: a damaged one stops the report in one line.
     """
     missing = [role for role in REPORT_TABLES if role not in OPTIONAL_REPORT_TABLES]
     missing = [role for role in missing if tables.get(role) is None]
@@ -406,12 +406,14 @@ def build_context(
             "aggregate_results and analyse; normbench.analysis.run.analyse writes the analysis "
             "tables)"
         )
-    metrics_csv, timings_csv = tables["metrics"], tables["timings"]
-    metrics = sort_results(read_table(metrics_csv))
-    timings = sort_results(read_table(timings_csv))
-    missing = [c for c in ("loss", "penalty", "fit_seconds") if c not in timings]
-    if missing:
-        raise ValueError(f"{timings_csv}: timings table lacks column(s) {missing}")
+    metrics_csv = tables["metrics"]
+    metrics = sort_results(read_metrics(metrics_csv))
+    timings = sort_results(read_timings(tables["timings"]))
+    published_check_csv, provenance_json = tables.get("published_check"), tables.get("provenance")
+    published = None if published_check_csv is None else read_published_check(published_check_csv)
+    provenance = None if provenance_json is None else read_provenance(provenance_json)
+    explanations = _read_explanations(explain_files)
+    fits = _read_fits(fits_files)
     # tables written before a column existed still make a report, with that column missing
     for column in ("intercept", *GROUP_METRICS):
         if column not in metrics:
@@ -419,7 +421,10 @@ def build_context(
     datasets = dataset_order(metrics, config)
     baseline = tuple(baseline)
     info = replicate_info(metrics, datasets_dir)
-    findings, answer = _read_csv(tables["findings"]), _read_csv(tables["answer"])
+    findings, answer = (
+        read_analysis("findings", tables["findings"]),
+        read_analysis("answer", tables["answer"]),
+    )
     labels = scenario_labels(config)
     interpolants = frozenset(interpolant_datasets(metrics))
     derived = derived_columns(metrics, info, baseline)
@@ -434,23 +439,23 @@ def build_context(
         config=config,
         info=info,
         oracle=read_oracle(tables.get("oracle"), info),
-        explanations=_read_explanations(explain_files),
+        explanations=explanations,
         benchmarks=read_benchmarks(benchmarks_dir, benchmark_files),
         benchmarks_dir=benchmarks_dir,
         metrics_csv=metrics_csv,
         baseline=baseline,
         findings=findings,
-        method=_read_json(tables["method"]),
+        method=read_method(tables["method"]),
         answer=answer,
-        precision=_read_csv(tables["precision"]),
-        best_set=_read_csv(tables["best_set"]),
-        mc_summary=_read_csv(tables["summary"]),
-        pooled=_read_csv(tables["pooled"]),
+        precision=read_analysis("precision", tables["precision"]),
+        best_set=read_analysis("best_set", tables["best_set"]),
+        mc_summary=read_analysis("summary", tables["summary"]),
+        pooled=read_analysis("pooled", tables["pooled"]),
         labels={name: labels.get(name, name) for name in datasets},
-        published_check=_read_csv(tables.get("published_check")),
-        provenance=_read_json(tables.get("provenance")),
+        published_check=published,
+        provenance=provenance,
         interpolants=interpolants,
         display=display,
-        fits=_read_fits(fits_files),
+        fits=fits,
         sidecars=dataset_sidecars(metrics, datasets_dir),
     )

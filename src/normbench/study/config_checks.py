@@ -8,6 +8,7 @@ raises :class:`ConfigError` naming the key path, the value and why it is refused
 """
 
 import math
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -16,6 +17,8 @@ from normbench.vocab.metrics import METRIC_NAMES
 
 __all__ = [
     "MAX_NAME_LENGTH",
+    "MEMORY_VARIABLE",
+    "MIN_VALIDATION",
     "ConfigError",
     "check_dataset_names",
     "check_dataset_rules",
@@ -24,6 +27,8 @@ __all__ = [
     "check_published",
     "check_relations",
     "limits_from_command_line",
+    "machine_memory_gib",
+    "validation_size",
 ]
 
 SIMULATE = "simulate"
@@ -47,7 +52,8 @@ MAX_NAME_LENGTH = 100
 # Snakemake refuses a wildcard value whose end repeats one substring 20 or more times (it
 # takes it for a rule feeding itself: PeriodicWildcardError); refuse such names up front.
 _PERIODIC_END = re.compile(r"(.+?)\1{19,}$")
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+# used with fullmatch: "$" alone would let a final newline through ("gauss\n")
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_]+")
 # Free-form settings of a user's dataset rule: the schema does not look inside, nor do we.
 _FREE_FORM = "params"
 
@@ -146,7 +152,13 @@ def check_dataset_names(datasets: Any) -> None:
                 f"is not allowed; must be at most {MAX_NAME_LENGTH} (it becomes folder and file "
                 "names, which file systems limit)."
             )
-        if _SAFE_NAME.match(name) and _PERIODIC_END.search(name):
+        if not _SAFE_NAME.fullmatch(name):
+            shown = name.encode("unicode_escape").decode("ascii")  # a newline shown as \n
+            raise ConfigError(
+                f"config key 'datasets.{shown}': the dataset name '{shown}' is not allowed; names "
+                "are letters, digits and underscores only (they become folder and file names)."
+            )
+        if _PERIODIC_END.search(name):
             piece = _PERIODIC_END.search(name).group(1)
             raise ConfigError(
                 f"{where}: the name ends in {piece!r} repeated 20 times or more, which Snakemake "
@@ -154,12 +166,64 @@ def check_dataset_names(datasets: Any) -> None:
                 "PeriodicWildcardError); shorten the repeated part, e.g. run_0 instead of "
                 "run_00000000000000000000."
             )
+    _refuse_case_collisions(datasets)
+
+
+def _refuse_case_collisions(datasets: Mapping) -> None:
+    """Two names that differ only in case share one folder on a case-insensitive file system."""
+    seen: dict[str, str] = {}
+    for name in datasets:
+        if not isinstance(name, str):
+            continue
+        other = seen.setdefault(name.lower(), name)
+        if other != name:
+            raise ConfigError(
+                f"config key 'datasets.{name}': the names {other!r} and {name!r} differ only in "
+                "case, and would share one folder on a case-insensitive file system (macOS, "
+                "Windows); rename one."
+            )
 
 
 # ------------------------------------------------------------------------- limits
 
 # (limit key, how to read the configured values, what the limit protects against)
 _GIB = 2.0**30
+#: The machine's memory can be given for a cluster whose nodes have more than the machine that
+#: checks the config (in GiB); else it is read from the operating system.
+MEMORY_VARIABLE = "NORMBENCH_MEMORY_GIB"
+# Rough memory of one job in Snakemake's DAG (its rule, wildcards, paths and benchmark record).
+_DAG_BYTES_PER_JOB = 64 * 2**10
+#: Least size of a validation set: the Huber threshold is a multiple of the normalised MAD of the
+#: held-out residuals, which is 0 for one residual (the fit then falls back to a scale of 1) and,
+#: for two, half their gap; three make it a median of deviations about a median.
+MIN_VALIDATION = 3
+
+
+def machine_memory_gib() -> float | None:
+    """The memory of this machine in GiB (:data:`MEMORY_VARIABLE` if set); None if unknown."""
+    given = os.environ.get(MEMORY_VARIABLE)
+    if given:
+        try:
+            value = float(given)
+        except ValueError:
+            raise ConfigError(
+                f"environment variable {MEMORY_VARIABLE}={given!r} is not a number of GiB."
+            ) from None
+        if math.isfinite(value) and value > 0:
+            return value
+        raise ConfigError(f"environment variable {MEMORY_VARIABLE}={given!r} must be above 0.")
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / _GIB
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _ceiling_error(key: str, what: str, need: float, memory: float) -> ConfigError:
+    return ConfigError(
+        f"config key '{key}': {what} need about {need:.1f} GiB, {need - memory:.1f} GiB more than "
+        f"the {memory:.1f} GiB of memory of this machine; no limit can raise this ceiling (on a "
+        f"cluster whose nodes have more, set {MEMORY_VARIABLE})."
+    )
 
 
 def _limit_error(key: str, value: Any, limit: str, why: str) -> ConfigError:
@@ -240,12 +304,57 @@ def check_limits(config: Mapping) -> None:
     for key, value, limit_key, why in scalars:
         if value > limits[limit_key]:
             raise _limit_error(key, value, f"{limit_key} = {limits[limit_key]}", why)
+    memory = machine_memory_gib()
+    if memory is not None and n_jobs * _DAG_BYTES_PER_JOB / _GIB > memory:
+        raise _ceiling_error(
+            "replicates",
+            f"{n_jobs} fit jobs ({n_datasets} datasets x {config['replicates']} replicates) in "
+            "Snakemake's DAG",
+            n_jobs * _DAG_BYTES_PER_JOB / _GIB,
+            memory,
+        )
     for name, entry in config["datasets"].items():
         if entry.get("generator", SIMULATE) == SIMULATE:
-            _check_dataset_size(f"datasets.{name}", entry, limits)
+            _check_dataset_size(f"datasets.{name}", entry, limits, config["cv"])
+            if memory is not None:
+                _check_memory_ceiling(f"datasets.{name}", entry, config["cv"], memory)
 
 
-def _check_dataset_size(prefix: str, entry: Mapping, limits: Mapping) -> None:
+def validation_size(entry: Mapping, cv: Mapping) -> int:
+    """Rows of the validation set a simulated dataset draws (0 without one).
+
+    Its own ``n_validation``; else, with ``cv.method: validation``, ``cv.n_validation`` or its
+    ``n_train`` (as :func:`check_relations` fills it).
+    """
+    if "n_validation" in entry:
+        return int(entry["n_validation"])
+    if cv.get("method") == "validation":
+        return int(cv.get("n_validation", entry["n_train"]))
+    return 0
+
+
+def _dataset_gib(entry: Mapping, cv: Mapping) -> float:
+    rows = entry["n_train"] + validation_size(entry, cv) + entry["n_test"]
+    return rows * entry["p"] * 8 / _GIB
+
+
+def _check_memory_ceiling(prefix: str, entry: Mapping, cv: Mapping, memory: float) -> None:
+    """One replicate's data, and one fit job, must fit in the machine's memory (no limit helps).
+
+    A fit job holds the replicate's data, a standardised copy of the rows it fits on and the
+    coefficient paths (``n_lams`` x ``p`` per elastic-net mixing value): a rough lower bound.
+    """
+    data = _dataset_gib(entry, cv)
+    if data > memory:
+        raise _ceiling_error(f"{prefix}.p", "one replicate's data", data, memory)
+    fitted = (entry["n_train"] + validation_size(entry, cv)) * entry["p"] * 8 / _GIB
+    paths = cv["n_lams"] * max(1, len(cv["l1_ratios"])) * entry["p"] * 8 / _GIB
+    job = data + fitted + paths
+    if job > memory:
+        raise _ceiling_error(f"{prefix}.p", "one fit job's data, copies and paths", job, memory)
+
+
+def _check_dataset_size(prefix: str, entry: Mapping, limits: Mapping, cv: Mapping) -> None:
     for key, what in (("p", "features"), ("n_train", "training points"), ("n_test", "test points")):
         if entry[key] > limits[key]:
             raise _limit_error(
@@ -254,14 +363,19 @@ def _check_dataset_size(prefix: str, entry: Mapping, limits: Mapping) -> None:
                 f"{key} = {limits[key]} {what}",
                 "each replicate holds its data in memory, and the solvers' work grows with it",
             )
-    gib = (entry["n_train"] + entry["n_test"]) * entry["p"] * 8 / _GIB
+    gib = _dataset_gib(entry, cv)
     if gib > limits["dataset_gib"]:
+        n_validation = validation_size(entry, cv)
+        rows, counts = "n_train + n_test", f"{entry['n_train']} + {entry['n_test']}"
+        if n_validation:
+            rows = "n_train + n_validation + n_test"
+            counts = f"{entry['n_train']} + {n_validation} + {entry['n_test']}"
         raise _limit_error(
             f"{prefix}.p",
             entry["p"],
             f"dataset_gib = {limits['dataset_gib']} GiB",
-            f"(n_train + n_test) x p = ({entry['n_train']} + {entry['n_test']}) x {entry['p']} "
-            f"numbers take {gib:.1f} GiB per replicate, in every job that reads it",
+            f"({rows}) x p = ({counts}) x {entry['p']} numbers take {gib:.1f} GiB per replicate, "
+            "in every job that reads it",
         )
 
 
@@ -299,6 +413,18 @@ def check_relations(config: Mapping) -> None:
         if by_validation and "n_validation" not in entry:
             # the simulator draws the validation set (cv.n_validation, else the papers' n_train)
             entry["n_validation"] = config["cv"].get("n_validation", entry["n_train"])
+            key = (
+                "cv.n_validation" if "n_validation" in config["cv"] else f"datasets.{name}.n_train"
+            )
+        else:
+            key = f"datasets.{name}.n_validation"
+        if by_validation and entry["n_validation"] < MIN_VALIDATION:
+            raise ConfigError(
+                f"config key '{key}': a validation set of {entry['n_validation']} is not allowed; "
+                f"must be >= {MIN_VALIDATION}: the models are scored on it, and the Huber "
+                "threshold is a multiple of the normalised MAD of its residuals, which is 0 for "
+                "one residual (the fit would fall back to a scale of 1 silently)."
+            )
         try:
             _check_entry(name, entry, folds)
         except ConfigError as err:

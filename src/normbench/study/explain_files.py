@@ -8,12 +8,15 @@ files without loading the solvers.
 from __future__ import annotations
 
 import math
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from normbench.study.config import sweeps
+from normbench.study.tables import ResultsError
 
 __all__ = [
     "EXPLAIN_REPLICATE",
@@ -103,10 +106,59 @@ class Explanation:
         return len(next(iter(self.paths.values()))[0]) if self.paths else 0
 
 
+def _load_explain(path: Path) -> dict:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {name: archive[name] for name in archive.files}
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: not found (an explain file).") from None
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as error:
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise ResultsError(
+            f"{path}: not a readable explain file ({reason}); rerun rule explain."
+        ) from None
+
+
+def _explain_problem(stored: Mapping) -> str | None:
+    """What is wrong with the arrays of an explain file, or None."""
+    for name, values in stored.items():
+        if name.startswith("residuals/") and values.ndim != 1:
+            return f"{name} has shape {values.shape}, expected one value per training row"
+    for penalty in PATH_PENALTIES:
+        names = [f"path/{penalty}/{part}" for part in ("lams", "coefs")]
+        names += [f"roc/{penalty}/{part}" for part in ("fpr", "tpr", "auc")]
+        present = [name in stored for name in names]
+        if not any(present):
+            continue
+        if not all(present):
+            missing = [name for name, held in zip(names, present, strict=True) if not held]
+            return f"the {penalty} path lacks {', '.join(missing)}"
+        lams, coefs = stored[names[0]], stored[names[1]]
+        if lams.ndim != 1 or coefs.ndim != 2 or coefs.shape[0] != lams.shape[0]:
+            return (
+                f"path/{penalty}: lams of shape {lams.shape} and coefs of shape {coefs.shape} "
+                "do not match (one row of coefficients per lam)"
+            )
+        fpr, tpr, auc = (stored[name] for name in names[2:])
+        if fpr.shape != tpr.shape or auc.ndim != 0 or float(auc) < 0 or float(auc) > 1:
+            return f"roc/{penalty}: fpr, tpr and auc do not form a ROC curve"
+    return None
+
+
 def read_explain(path) -> Explanation:
-    """Read an explain file written by :func:`explain_dataset`."""
-    with np.load(path, allow_pickle=False) as archive:
-        stored = {name: archive[name] for name in archive.files}
+    """Read an explain file written by :func:`explain_dataset`.
+
+    Raises
+    ------
+    ResultsError
+        One line naming the file and the problem (not a zip of arrays, e.g. cut short; a path
+        without its curve; arrays whose shapes do not match).
+    """
+    path = Path(path)
+    stored = _load_explain(path)
+    problem = _explain_problem(stored)
+    if problem is not None:
+        raise ResultsError(f"{path}: {problem}; rerun rule explain.")
     residuals = {
         name.removeprefix("residuals/"): values
         for name, values in stored.items()

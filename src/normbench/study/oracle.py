@@ -30,7 +30,7 @@ from normbench.data.contract import DatasetError, read_dataset
 from normbench.models.cv import robust_scale
 from normbench.models.estimators import HUBER_EFFICIENCY_CONSTANT, PenalizedRegressor
 from normbench.study.metrics import evaluate
-from normbench.study.store import write_table
+from normbench.study.store import ORACLE_COLUMNS, ORACLE_LOSSES, ORACLE_METRICS, write_table
 
 __all__ = [
     "ORACLE_COLUMNS",
@@ -42,24 +42,6 @@ __all__ = [
     "oracle_row",
     "oracle_rows",
 ]
-
-#: The losses of the oracles, each the reference of its own loss.
-ORACLE_LOSSES = ("l2", "l1", "huber")
-#: Metrics of the oracle, a subset of :data:`normbench.vocab.metrics.METRIC_NAMES`.
-ORACLE_METRICS = ("test_mse", "test_mae", "risk", "estimation_error", "model_error", "pve")
-#: Columns of an oracle table (``write_table`` puts the known ones in its canonical order).
-ORACLE_COLUMNS = (
-    "dataset",
-    "replicate",
-    "loss",
-    "status",
-    "message",
-    "n_train",
-    "p",
-    *ORACLE_METRICS,
-    "intercept",
-    "n_support",
-)
 
 
 def oracle_least_squares(X_train, y_train, coef_true):

@@ -19,17 +19,12 @@ import subprocess
 from os import PathLike
 from pathlib import Path
 
-import normbench
+from normbench._version import __version__
 from normbench.study.environment import environment_provenance
+from normbench.study.provenance_record import is_commit, read_provenance
 from normbench.study.store import write_atomically
 
-__all__ = ["code_provenance", "git_commit", "write_provenance"]
-
-_HEX = frozenset("0123456789abcdef")
-
-
-def _is_commit(text: str) -> bool:
-    return len(text) in (40, 64) and set(text) <= _HEX
+__all__ = ["code_provenance", "git_commit", "read_provenance", "write_provenance"]
 
 
 def _git_dirs(checkout: Path) -> tuple[Path, Path] | None:
@@ -62,12 +57,12 @@ def _resolve_ref(ref: str, git_dir: Path, common: Path, depth: int = 0) -> str |
             text = loose.read_text(encoding="utf-8", errors="replace").strip()
             if text.startswith("ref:"):
                 return _resolve_ref(text.removeprefix("ref:").strip(), git_dir, common, depth + 1)
-            return text if _is_commit(text) else None
+            return text if is_commit(text) else None
     packed = common / "packed-refs"
     if packed.is_file():
         for line in packed.read_text(encoding="utf-8", errors="replace").splitlines():
             commit, _, name = line.partition(" ")
-            if name.strip() == ref and _is_commit(commit):
+            if name.strip() == ref and is_commit(commit):
                 return commit
     return None
 
@@ -95,7 +90,7 @@ def git_commit(checkout: str | PathLike) -> str | None:
         head = (git_dir / "HEAD").read_text(encoding="utf-8", errors="replace").strip()
         if head.startswith("ref:"):
             return _resolve_ref(head.removeprefix("ref:").strip(), git_dir, common)
-        return head if _is_commit(head) else None
+        return head if is_commit(head) else None
     except OSError:
         return None
 
@@ -141,13 +136,14 @@ def code_provenance(source_dir: str | PathLike) -> dict:
     """
     source_dir = Path(source_dir).resolve()
     commit = git_commit(source_dir)
-    package = Path(normbench.__file__).resolve().parent
+    # the package folder without importing the package itself (which reaches the models)
+    package = Path(__file__).resolve().parents[1]
     try:
         imported_from = str(package.relative_to(source_dir))
     except ValueError:
         imported_from = str(package)
     return {
-        "version": normbench.__version__,
+        "version": __version__,
         "commit": commit,
         "uncommitted_changes": _has_uncommitted_changes(source_dir) if commit else None,
         "imported_from": imported_from,

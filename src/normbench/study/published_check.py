@@ -45,9 +45,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from normbench.study.store import write_atomically
+from normbench.study.tables import TableContract, read_checked
 from normbench.vocab import STATUS_OK, parse_pair
 
-__all__ = ["CHECK_COLUMNS", "ordering_chain", "published_check", "write_published_check"]
+__all__ = [
+    "CHECK_COLUMNS",
+    "CHECK_TABLE",
+    "ordering_chain",
+    "published_check",
+    "read_published_check",
+    "write_published_check",
+]
 
 #: Columns of ``results/published_check.csv``, in order.
 CHECK_COLUMNS = (
@@ -61,6 +70,16 @@ CHECK_COLUMNS = (
     "low",
     "high",
     "pass",
+)
+#: ``results/published_check.csv`` as :func:`write_published_check` writes it: ``pass`` is
+#: ``true``, ``false`` or empty (no band), ``se`` never negative, one row per check.
+CHECK_TABLE = TableContract(
+    name="published_check",
+    columns=CHECK_COLUMNS,
+    text_columns=("source", "kind", "dataset", "pairs", "pass"),
+    vocabulary={"kind": ("value", "ordering"), "pass": ("true", "false", "")},
+    ranges={"se": (0.0, None)},
+    key=("source", "kind", "dataset", "pairs"),
 )
 _STATISTICS = {"median": np.median, "mean": np.mean}
 _ORDER = " < "
@@ -186,12 +205,28 @@ def published_check(
     return frame
 
 
+def read_published_check(path) -> pd.DataFrame:
+    """Read ``results/published_check.csv`` through its contract (:data:`CHECK_TABLE`).
+
+    ``pass`` stays text (``true``, ``false``, or missing); the numbers are numbers (an empty
+    field or ``NaN`` is missing).
+
+    Raises
+    ------
+    normbench.study.tables.ResultsError
+        One line naming the file, the row and the problem.
+    """
+    return read_checked(path, CHECK_TABLE)
+
+
 def write_published_check(check: pd.DataFrame, path) -> None:
-    """Write the table as CSV with deterministic bytes (``%.10g``; an empty field is NaN)."""
+    """Write the table as CSV with deterministic bytes (``%.10g``; an empty field is NaN).
+
+    The file is replaced atomically (:func:`normbench.study.store.write_atomically`).
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     table = check[list(CHECK_COLUMNS)].copy()
     # pass as true / false / empty, not pandas' True / False / None
     table["pass"] = ["" if pd.isna(flag) else str(bool(flag)).lower() for flag in table["pass"]]
     text = table.to_csv(index=False, float_format="%.10g", na_rep="", lineterminator="\n")
-    path.write_bytes(text.encode("utf-8"))
+    write_atomically(path, text.encode("utf-8"))

@@ -16,21 +16,33 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from normbench.vocab import LOSSES, PENALTIES, STATUS_OK, order_names
+from normbench.study.tables import ResultsError, TableContract, read_checked
+from normbench.vocab import LOSSES, PENALTIES, STATUS_OK, STATUSES, order_names
 from normbench.vocab.metrics import LATER_METRIC_NAMES, METRIC_NAMES
 
 __all__ = [
     "LOSS_ORDER",
     "METRICS_COLUMNS",
+    "METRICS_TABLE",
+    "ORACLE_COLUMNS",
+    "ORACLE_LOSSES",
+    "ORACLE_METRICS",
+    "ORACLE_STATUSES",
+    "ORACLE_TABLE",
     "PENALTY_ORDER",
     "SUMMARY_METRICS",
     "TEXT_COLUMNS",
     "TIMINGS_COLUMNS",
+    "TIMINGS_TABLE",
+    "ResultsError",
     "collect",
     "is_ok",
     "ok_fits",
     "order_names",
+    "read_metrics",
+    "read_oracle",
     "read_table",
+    "read_timings",
     "sort_results",
     "summarize",
     "write_atomically",
@@ -67,6 +79,26 @@ METRICS_COLUMNS = (
 #: Column order of a timings table.
 TIMINGS_COLUMNS = ("dataset", "replicate", "loss", "penalty", "fit_seconds")
 
+#: The losses of the oracles, each the reference of its own loss.
+ORACLE_LOSSES = ("l2", "l1", "huber")
+#: Metrics of the oracle, a subset of :data:`normbench.vocab.metrics.METRIC_NAMES`.
+ORACLE_METRICS = ("test_mse", "test_mae", "risk", "estimation_error", "model_error", "pve")
+#: Columns of an oracle table (``write_table`` puts the known ones in its canonical order).
+ORACLE_COLUMNS = (
+    "dataset",
+    "replicate",
+    "loss",
+    "status",
+    "message",
+    "n_train",
+    "p",
+    *ORACLE_METRICS,
+    "intercept",
+    "n_support",
+)
+#: The statuses of an oracle row: as a fit's, or ``not_applicable`` (see normbench.study.oracle).
+ORACLE_STATUSES = (STATUS_OK, "not_converged", "not_applicable")
+
 #: Metrics whose median and quartiles :func:`summarize` reports.
 SUMMARY_METRICS = ("risk", "test_mse", "test_mae", "f1", "n_nonzero", "tpr", "fpr")
 
@@ -88,6 +120,109 @@ TEXT_COLUMNS = (
     "delta_at_edge",
 )
 _FLOAT_FORMAT = "%.10g"
+
+_KEY = ("dataset", "replicate", "loss", "penalty")
+# fractions of the support metrics, and numbers that cannot be negative
+_FRACTIONS = ("tpr", "fpr", "precision", "f1")
+_NON_NEGATIVE = ("test_mse", "test_mae", "estimation_error", "n_nonzero", "lam", "n_train", "p")
+_EDGES = ("low", "high", "interior", "")
+
+#: ``results/metrics.csv`` as the aggregation writes it (docs/design.md §3): one row per
+#: (dataset, replicate, loss, penalty); in the rows whose fit is ok, risk and model error
+#: above 0 (a fit never predicts the noise-free signal exactly; 0 or below is damage).
+#: Columns added over time are optional, so that an older table still reads.
+METRICS_TABLE = TableContract(
+    name="metrics",
+    columns=(*_KEY, "status"),
+    text_columns=TEXT_COLUMNS,
+    optional=tuple(column for column in METRICS_COLUMNS if column not in (*_KEY, "status")),
+    statuses=STATUSES,
+    positive=("risk", "model_error"),
+    ranges={
+        **dict.fromkeys(_FRACTIONS, (0.0, 1.0)),
+        **dict.fromkeys(_NON_NEGATIVE, (0.0, None)),
+        "l1_ratio": (0.0, 1.0),
+    },
+    whole_numbers=("replicate",),
+    vocabulary={
+        "loss": LOSSES,
+        "penalty": PENALTIES,
+        **{f"{name}_at_edge": _EDGES for name in ("lam", "l1_ratio", "delta")},
+    },
+    key=_KEY,
+)
+#: ``results/timings.csv``: the wall-clock seconds of each fit, one row per fit.
+TIMINGS_TABLE = TableContract(
+    name="timings",
+    columns=TIMINGS_COLUMNS,
+    text_columns=TEXT_COLUMNS,
+    required_when_ok=("fit_seconds",),
+    ranges={"fit_seconds": (0.0, None)},
+    whole_numbers=("replicate",),
+    vocabulary={"loss": LOSSES, "penalty": PENALTIES},
+    key=_KEY,
+)
+#: ``results/oracle.csv``: one row per oracle loss per replicate (normbench.study.oracle); a
+#: table written before the loss-matched oracles has no ``loss`` (least squares only).
+ORACLE_TABLE = TableContract(
+    name="oracle",
+    columns=("dataset", "replicate", "status", "risk"),
+    text_columns=TEXT_COLUMNS,
+    optional=ORACLE_COLUMNS,
+    statuses=ORACLE_STATUSES,
+    positive=("risk", "model_error"),
+    ranges=dict.fromkeys(("test_mse", "test_mae", "estimation_error", "n_support"), (0.0, None)),
+    whole_numbers=("replicate",),
+    vocabulary={"loss": ORACLE_LOSSES},
+    key=("dataset", "replicate", "loss"),
+)
+
+
+def read_metrics(path):
+    """Read ``results/metrics.csv`` through its contract (:data:`METRICS_TABLE`).
+
+    Beyond the contract, every replicate of a dataset has a row for each model that any
+    replicate of it has: a table cut at the end of a line (which a cut inside one would not
+    be) still misses the rest of its last replicate.
+
+    Raises
+    ------
+    ResultsError
+        One line naming the file, the row and the problem (a cut last line, a repeated fit,
+        text in a numeric column, a risk of 0 where the fit is ok, a replicate without all
+        its models, ...).
+    """
+    return read_checked(path, METRICS_TABLE, extra=_incomplete_replicates)
+
+
+def _incomplete_replicates(table) -> list[str]:
+    """Replicates lacking a model that other replicates of their dataset have."""
+    models = table["loss"].astype(str) + "+" + table["penalty"].astype(str)
+    problems = []
+    for dataset, rows in table.assign(model=models).groupby("dataset", sort=False):
+        wanted = list(dict.fromkeys(rows["model"]))
+        for replicate, group in rows.groupby("replicate", sort=False):
+            absent = [model for model in wanted if model not in set(group["model"])]
+            if absent:
+                shown = ", ".join(absent[:3]) + (
+                    f" and {len(absent) - 3} more" if len(absent) > 3 else ""
+                )
+                problems.append(
+                    f"replicate {int(replicate)} of dataset {dataset} has no row for {shown} "
+                    f"(lines {group.index.min() + 2} to {group.index.max() + 2}), which other "
+                    "replicates of it have: the table is incomplete (cut short?)"
+                )
+    return problems
+
+
+def read_timings(path):
+    """Read ``results/timings.csv`` through its contract (:data:`TIMINGS_TABLE`)."""
+    return read_checked(path, TIMINGS_TABLE)
+
+
+def read_oracle(path):
+    """Read ``results/oracle.csv`` through its contract (:data:`ORACLE_TABLE`)."""
+    return read_checked(path, ORACLE_TABLE)
 
 
 def is_ok(frame):

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from normbench.study.tables import ResultsError
 from normbench.vocab import STATUS_OK, pair_key, parse_pair
 
 __all__ = [
@@ -221,15 +222,18 @@ def _load(path) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{path}: not a readable fits store ({error})") from error
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: not found (a fits store).") from None
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as error:
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise ResultsError(f"{path}: not a readable fits store ({reason}).") from None
 
 
 def stored_replicates(path) -> list[int]:
     """The replicates a fits store holds, in increasing order."""
     stored = _load(path)
     if "replicates" not in stored:
-        raise ValueError(f"{path}: fits store lacks ['replicates']")
+        raise ResultsError(f"{path}: fits store lacks ['replicates']")
     return [int(each) for each in stored["replicates"]]
 
 
@@ -270,9 +274,9 @@ def read_fits(path, replicate: int | None = None) -> dict[str, FitRecord]:
 
     Raises
     ------
-    ValueError
-        If the file is not a fits store or lacks the replicate (names the file and what is
-        missing).
+    normbench.study.tables.ResultsError
+        A ``ValueError``, if the file is not a fits store (cut short, overwritten) or lacks the
+        replicate or an array: one line naming the file and what is missing.
     """
     archive = _load(path)
     held = [int(each) for each in archive.get("replicates", [])]
@@ -280,7 +284,7 @@ def read_fits(path, replicate: int | None = None) -> dict[str, FitRecord]:
         replicate = held[0]
     if replicate is None or int(replicate) not in held:
         wanted = "a replicate" if replicate is None else f"replicate {replicate}"
-        raise ValueError(f"{path}: name {wanted} of the fits store; it holds {held or 'none'}")
+        raise ResultsError(f"{path}: name {wanted} of the fits store; it holds {held or 'none'}")
     prefix = f"rep{int(replicate)}/"
     stored = {
         name.removeprefix(prefix): value
@@ -290,8 +294,14 @@ def read_fits(path, replicate: int | None = None) -> dict[str, FitRecord]:
     required = ("pairs", "status", "message", "n_features", "coef_indptr", "coef_index")
     missing = [name for name in required if name not in stored]
     if missing:
-        raise ValueError(f"{path}: fits store lacks {missing} for replicate {replicate}")
-    records = [_record(stored, index) for index in range(len(stored["pairs"]))]
+        raise ResultsError(f"{path}: fits store lacks {missing} for replicate {replicate}")
+    try:
+        records = [_record(stored, index) for index in range(len(stored["pairs"]))]
+    except (KeyError, IndexError, ValueError, TypeError) as error:
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise ResultsError(
+            f"{path}: replicate {replicate} of the fits store is inconsistent ({reason})."
+        ) from None
     return {record.pair: record for record in records}
 
 
