@@ -251,11 +251,19 @@ def test_delta_tuning_skips_only_fits_that_cannot_be_chosen(penalty, rule):
     tuned = PenalizedRegressorCV(delta=1.0, delta_factors=(0.25, 1.0, 4.0), **common).fit(X, y)
     skipped = np.isnan(tuned.cv_mean_)
     assert skipped.any()
-    # every row in full, each delta tuned alone: the entries computed are the same bits
+    # every row in full, without skipping: the entries computed are the same bits
     ratios = 2 if penalty == "elasticnet" else 1
-    alone = [PenalizedRegressorCV(delta=float(d), **common).fit(X, y) for d in tuned.deltas_]
-    full = np.vstack([each.cv_mean_ for each in alone])
-    full_se = np.vstack([each.cv_se_ for each in alone])
+    folds = kfold_indices(len(y), 5, 0)
+    rows = [
+        tuned._cross_validate(
+            X, y, folds, loss="huber", penalty=penalty, lams=lams, l1_ratio=ratio, delta=delta
+        )[0]
+        for lams, ratio, delta in zip(
+            tuned.lams_, tuned.cv_l1_ratios_, tuned.cv_deltas_, strict=True
+        )
+    ]
+    full = np.array([errors.mean(axis=0) for errors in rows])
+    full_se = np.array([errors.std(axis=0, ddof=1) / np.sqrt(5) for errors in rows])
     assert full.shape == tuned.cv_mean_.shape == (3 * ratios, 15)
     np.testing.assert_array_equal(tuned.cv_mean_[~skipped], full[~skipped])
     np.testing.assert_array_equal(tuned.cv_se_[~skipped], full_se[~skipped])

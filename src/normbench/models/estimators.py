@@ -94,11 +94,12 @@ def _fit_path(
     options,
     rescale=False,
     solve_first=None,
+    stop=None,
 ):
     """Solve one pair along ``lams`` on raw ``X``; coefficients come back on the original scale.
 
     With ``rescale`` (elastic net only) they are Zou & Hastie's (:func:`rescale_elastic_net`).
-    ``solve_first`` stops the path early (:func:`normbench.models.paths.penalized_path`).
+    ``solve_first`` and ``stop`` end the path early (:func:`normbench.models.paths.penalized_path`).
     """
     path = penalized_path(
         X,
@@ -111,6 +112,7 @@ def _fit_path(
         standardize=standardize,
         options=options,
         solve_first=solve_first,
+        stop=stop,
     )
     coefs, intercepts = path.coefs, path.intercepts
     if rescale and penalty == "elasticnet":
@@ -500,26 +502,53 @@ class PenalizedRegressorCV(_LinearModel):
         return errors, predictions, not_converged
 
     def _pruned_errors(self, X, y, folds, combinations, grids, preferred, **scoring):
-        """Held-out errors (folds x lams) of every (delta, l1_ratio) row, skipping only fits that
-        provably cannot be chosen; those entries are NaN.
+        """Held-out errors (folds x lams) and predictions (n x lams) of every (delta, l1_ratio)
+        row under K-fold CV, skipping only fits that provably cannot be chosen (NaN entries).
 
         Every held-out error is >= 0, so the folds scored so far bound a row's mean from below at
-        each ``lam``: ``sum(errors of the folds done) / K``, in floating point too (a sum of
-        non-negative terms only grows, and :meth:`numpy.ndarray.mean` adds the folds in this
-        order).  Where that bound exceeds the smallest mean of the rows already complete, the
-        ``lam`` cannot be chosen (neither by ``rule="min"`` nor ``"1se"``, which picks within the
-        chosen row and at or before its minimum), nor can any smaller ``lam`` be fitted for it
-        on later folds once every smaller one is out as well: the path of a fold stops at the
-        last ``lam`` still alive.  A first pass scores the first fold of every row; the rows are
-        then completed best first (the preferred row, the reference delta, before all), so that
-        the bound bites early.  The entries computed are the bits a full computation gives: each
-        path is the same warm-started solve over a prefix of its grid, and its predictions are
-        formed at the full grid's shape.
+        each ``lam``: ``sum(errors of the folds done) / K``.  Where that bound exceeds the best
+        mean known (of a finished row, or of this row's last fold so far) by ``PRUNE_MARGIN``,
+        the ``lam`` cannot be chosen, neither by ``rule="min"`` nor by ``"1se"`` (which picks in
+        the chosen row at or before its minimum), and a fold's path stops once every smaller
+        ``lam`` is out: before a fold when the bound of the folds done rules them out, during the
+        last fold as its own errors complete the means (``stop`` of
+        :func:`normbench.models.paths.penalized_path`).  A first pass scores the first fold of
+        every row; the rows are then completed best first (the ``preferred`` row, the reference
+        delta, before all), so that the bound bites early.  The entries computed are the bits of
+        a full computation: each path is the same warm-started solve over a prefix of its grid,
+        back-transformed and multiplied out at the full grid's shape.
         """
         n_folds = len(folds)
         tables = [np.full((n_folds, len(lams)), np.nan) for lams in grids]
+        predictions = [np.full((len(y), len(lams)), np.nan) for lams in grids]
         limits = [len(lams) - 1 for lams in grids]  # the last lam still fitted, per row
         failures = 0
+        best = np.inf
+
+        def last_fold_stop(row, train, test):
+            """Ends the last fold's path once the lams after the current one are all out."""
+            if self.elasticnet_rescale:
+                return None  # the stop would need the rescaled coefficients: fit the prefix
+            table = tables[row]
+            done = table[: n_folds - 1, : limits[row] + 1].sum(axis=0)
+            heldout = Standardizer(X[train], self.standardize).transform(X[test])
+            running = [best]
+
+            def stop(k, coef, intercept):
+                error = heldout_error(
+                    y[test],
+                    (heldout @ coef + intercept)[:, None],
+                    criterion=self.criterion,
+                    loss=scoring["loss"],
+                    delta=scoring["score_delta"],
+                )[0]
+                mean = (done[k] + error) / n_folds
+                if np.isfinite(mean):
+                    running[0] = min(running[0], mean)
+                threshold = running[0] * (1.0 + PRUNE_MARGIN)
+                return bool(np.all(done[k + 1 :] / n_folds > threshold))
+
+            return stop
 
         def score(row, k):
             nonlocal failures
@@ -538,24 +567,28 @@ class PenalizedRegressorCV(_LinearModel):
                 options=self._options(),
                 rescale=self.elasticnet_rescale,
                 solve_first=fitted,
+                stop=last_fold_stop(row, train, test) if k == n_folds - 1 and k > 0 else None,
             )
+            fitted = len(path.intercepts) if scoring["penalty"] != "none" else fitted
             # the rows not fitted are NaN: zero them so that the product keeps its shape
             coefs, intercepts = np.nan_to_num(coefs), np.nan_to_num(intercepts)
+            fold_predictions = X[test] @ coefs.T + intercepts
             errors = heldout_error(
                 y[test],
-                X[test] @ coefs.T + intercepts,
+                fold_predictions,
                 criterion=self.criterion,
                 loss=scoring["loss"],
                 delta=scoring["score_delta"],
             )
             tables[row][k, :fitted] = errors[:fitted]
+            predictions[row][test, :fitted] = fold_predictions[:, :fitted]
             failures += int((~path.converged).sum())
+            return fitted
 
         for row in range(len(combinations)):
             score(row, 0)
         first = [np.min(np.where(np.isfinite(table[0]), table[0], np.inf)) for table in tables]
         order = sorted(range(len(combinations)), key=lambda r: (r != preferred, first[r], r))
-        best = np.inf
         for row in order:
             table = tables[row]
             for k in range(1, n_folds):
@@ -566,12 +599,13 @@ class PenalizedRegressorCV(_LinearModel):
                     limits[row] = -1
                     break
                 limits[row] = int(alive[-1])
-                score(row, k)
+                limits[row] = score(row, k) - 1
             if limits[row] >= 0:
                 means = table[:, : limits[row] + 1].mean(axis=0)
                 best = min(best, float(np.min(np.where(np.isfinite(means), means, np.inf))))
             table[:, limits[row] + 1 :] = np.nan
-        return tables, failures
+            predictions[row][:, limits[row] + 1 :] = np.nan
+        return tables, predictions, failures
 
     def select_delta(self, X, y, X_val=None, y_val=None):
         """Huber threshold the ``delta=None`` rule picks on ``(X, y)`` with this CV's folds.
@@ -588,18 +622,17 @@ class PenalizedRegressorCV(_LinearModel):
     def _pilot_delta(self, X, y, folds, pointwise=False):
         n_train = len(folds[0][0]) if pointwise else len(y)
         lams = self._grid(X[:n_train], y[:n_train], "l2", "l1", 1.0, None)
-        errors, predictions, _ = self._cross_validate(
-            X,
-            y,
-            folds,
-            loss="l2",
-            penalty="l1",
-            lams=lams,
-            l1_ratio=1.0,
-            delta=None,
-            pointwise=pointwise,
-        )
-        best = int(np.argmin(errors.mean(axis=0)))
+        scoring = {"loss": "l2", "penalty": "l1", "score_delta": None}
+        if pointwise:
+            errors, predictions, _ = self._cross_validate(
+                X, y, folds, lams=lams, l1_ratio=1.0, delta=None, pointwise=True, **scoring
+            )
+        else:
+            [errors], [predictions], _ = self._pruned_errors(
+                X, y, folds, [(None, 1.0)], [lams], 0, **scoring
+            )
+        means = errors.mean(axis=0)
+        best = int(np.argmin(np.where(np.isfinite(means), means, np.inf)))
         heldout = np.sort(np.concatenate([test for _, test in folds]))
         scale = robust_scale(y[heldout] - predictions[heldout, best])
         return self.huber_multiplier * (scale if scale > 0 else 1.0)
@@ -628,8 +661,8 @@ class PenalizedRegressorCV(_LinearModel):
             preferred = int(np.argmin(np.abs(np.log(factors)))) * len(ratios)
         grids = [self._grid(X, y, self.loss, self.penalty, r, d) for d, r in combinations]
         scoring = {"loss": self.loss, "penalty": self.penalty, "score_delta": reference}
-        if len(deltas) > 1 and not pointwise:
-            table, not_converged = self._pruned_errors(
+        if self.loss == "huber" and not pointwise:
+            table, _, not_converged = self._pruned_errors(
                 X_all, y_all, folds, combinations, grids, preferred, **scoring
             )
         else:

@@ -92,6 +92,7 @@ def penalized_path(
     standardize=True,
     options=None,
     solve_first=None,
+    stop=None,
 ) -> FittedPath:
     """Solve one (loss, penalty) pair along a decreasing ``lam`` grid: the one path entry.
 
@@ -123,6 +124,10 @@ def penalized_path(
         of the others are NaN and ``solved`` holds the points solved.  The points solved have the
         bits of the whole path's: the back-transform runs at the whole grid's shape (a matrix
         product's rounding can depend on its shape).
+    stop : callable, optional
+        ``stop(k, coef, intercept)`` on the standardised scale, asked after each point; True
+        ends the path there (:func:`normbench.models.solvers.solve_path`), and the rows after
+        it are NaN as for ``solve_first``.
 
     Returns
     -------
@@ -146,9 +151,12 @@ def penalized_path(
         l1_ratio=l1_ratio,
         delta=delta,
         options=options or SolverOptions(),
+        stop=stop,
     )
+    if penalty != "none":
+        m = len(solved.intercepts)
     raw_coefs, raw_intercepts = solved.coefs, solved.intercepts
-    partial = solve_first is not None and m < len(lams) and penalty != "none"
+    partial = m < len(lams) and penalty != "none"
     if partial:
         raw_coefs = np.zeros((len(lams), Xs.shape[1]))
         raw_coefs[:m] = solved.coefs
