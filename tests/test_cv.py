@@ -10,6 +10,7 @@ from normbench.models.cv import (
     kfold_indices,
     lam_grid,
     lam_max,
+    select_combination,
     select_index,
 )
 from normbench.models.estimators import PenalizedRegressor, PenalizedRegressorCV
@@ -228,3 +229,49 @@ def test_delta_is_not_tuned_where_it_changes_nothing():
     ).fit(X, y)
     assert est.delta_ == 1.0  # the reference wins the tie
     assert tuning_edges(est)["delta_at_edge"] is None
+
+
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+@pytest.mark.parametrize("rule", ["min", "1se"])
+def test_delta_tuning_skips_only_fits_that_cannot_be_chosen(penalty, rule):
+    # p > n with heavy-tailed noise, so that small lams overfit and their fits get skipped
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((40, 80))
+    y = X[:, :3] @ np.array([2.0, -1.5, 1.0]) + rng.standard_t(2, 40)
+    common = {
+        "loss": "huber",
+        "penalty": penalty,
+        "n_lams": 15,
+        "eps": 1e-3,
+        "l1_ratios": (0.3, 0.9),
+        "criterion": "mse",  # a score that does not depend on the reference delta
+        "rule": rule,
+        "random_state": 0,
+    }
+    tuned = PenalizedRegressorCV(delta=1.0, delta_factors=(0.25, 1.0, 4.0), **common).fit(X, y)
+    skipped = np.isnan(tuned.cv_mean_)
+    assert skipped.any()
+    # every row in full, without skipping: the entries computed are the same bits
+    ratios = 2 if penalty == "elasticnet" else 1
+    folds = kfold_indices(len(y), 5, 0)
+    rows = [
+        tuned._cross_validate(
+            X, y, folds, loss="huber", penalty=penalty, lams=lams, l1_ratio=ratio, delta=delta
+        )[0]
+        for lams, ratio, delta in zip(
+            tuned.lams_, tuned.cv_l1_ratios_, tuned.cv_deltas_, strict=True
+        )
+    ]
+    full = np.array([errors.mean(axis=0) for errors in rows])
+    full_se = np.array([errors.std(axis=0, ddof=1) / np.sqrt(5) for errors in rows])
+    assert full.shape == tuned.cv_mean_.shape == (3 * ratios, 15)
+    np.testing.assert_array_equal(tuned.cv_mean_[~skipped], full[~skipped])
+    np.testing.assert_array_equal(tuned.cv_se_[~skipped], full_se[~skipped])
+    # every entry skipped is above the best mean, and the choice is the full table's
+    assert np.all(full[skipped] > np.min(full))
+    row, index = select_combination(full, full_se, rule=rule, preferred=ratios)
+    assert tuned.delta_ == tuned.deltas_[row // ratios]
+    assert tuned.lam_ == tuned.lams_[row, index]
+    assert tuned.best_score_ == full[row, index]
+    if penalty == "elasticnet":
+        assert tuned.l1_ratio_ == common["l1_ratios"][row % ratios]

@@ -147,10 +147,12 @@ def select_combination(means, ses, *, rule, preferred=0):
     ``lam``): the row with the lowest mean error, then the ``lam`` of :func:`select_index`.
 
     All rows must be scored by one criterion (for Huber, one reference delta), else their errors
-    are not comparable. On an exact tie the ``preferred`` row wins (the reference delta: e.g. the
-    minimum-norm interpolant does not depend on delta, so no delta is chosen over another).
+    are not comparable. Entries that are not finite (NaN: a fit skipped because it provably could
+    not be chosen) never win. On an exact tie the ``preferred`` row wins (the reference delta:
+    e.g. the minimum-norm interpolant does not depend on delta, so no delta is chosen over
+    another).
     """
-    best = np.array([np.nanmin(np.where(np.isfinite(m), m, np.nan)) for m in means])
+    best = np.array([np.min(np.where(np.isfinite(m), m, np.inf), initial=np.inf) for m in means])
     row = int(np.argmin(best))
     if best[preferred] == best[row]:
         row = preferred

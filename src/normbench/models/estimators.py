@@ -73,14 +73,33 @@ def _store(estimator, params):
             setattr(estimator, name, value)
 
 
+#: Relative margin by which a row's lower bound must exceed the best complete mean before its
+#: remaining fits are skipped (:meth:`PenalizedRegressorCV._pruned_errors`).
+PRUNE_MARGIN = 1e-9
+
 #: The ``cv`` value of validation-set tuning (any integer is a number of folds).
 VALIDATION = "validation"
 
 
-def _fit_path(X, y, *, loss, penalty, lams, l1_ratio, delta, standardize, options, rescale=False):
+def _fit_path(
+    X,
+    y,
+    *,
+    loss,
+    penalty,
+    lams,
+    l1_ratio,
+    delta,
+    standardize,
+    options,
+    rescale=False,
+    solve_first=None,
+    stop=None,
+):
     """Solve one pair along ``lams`` on raw ``X``; coefficients come back on the original scale.
 
     With ``rescale`` (elastic net only) they are Zou & Hastie's (:func:`rescale_elastic_net`).
+    ``solve_first`` and ``stop`` end the path early (:func:`normbench.models.paths.penalized_path`).
     """
     path = penalized_path(
         X,
@@ -92,6 +111,8 @@ def _fit_path(X, y, *, loss, penalty, lams, l1_ratio, delta, standardize, option
         delta=delta,
         standardize=standardize,
         options=options,
+        solve_first=solve_first,
+        stop=stop,
     )
     coefs, intercepts = path.coefs, path.intercepts
     if rescale and penalty == "elasticnet":
@@ -334,13 +355,16 @@ class PenalizedRegressorCV(_LinearModel):
         One grid per (delta, l1_ratio) combination, deltas outermost.
     cv_mean_, cv_se_ : ndarray of shape (n_deltas * n_l1_ratios, n_lams)
         Mean held-out error across folds (validation: across validation observations) and its
-        standard error, in the rows of ``lams_``.
+        standard error, in the rows of ``lams_``.  With several Huber deltas under K-fold CV,
+        fits that provably cannot be chosen are skipped and their entries are NaN: the folds
+        already scored bound a row's mean from below, and where that bound exceeds the best mean
+        of a finished row, the fold's path stops before those ``lam`` (``_pruned_errors``).
     best_score_ : float
         Mean held-out error at the chosen point.
     converged_ : bool
         Whether the final fit met its optimality certificate.
     n_cv_not_converged_ : int
-        Number of (fold, ``lam``) fits that did not meet it.
+        Number of (fold, ``lam``) fits that did not meet it (of those fitted).
     solver_message_ : str
     """
 
@@ -477,6 +501,112 @@ class PenalizedRegressorCV(_LinearModel):
         errors = np.vstack(rows) if pointwise else rows
         return errors, predictions, not_converged
 
+    def _pruned_errors(self, X, y, folds, combinations, grids, preferred, **scoring):
+        """Held-out errors (folds x lams) and predictions (n x lams) of every (delta, l1_ratio)
+        row under K-fold CV, skipping only fits that provably cannot be chosen (NaN entries).
+
+        Every held-out error is >= 0, so the folds scored so far bound a row's mean from below at
+        each ``lam``: ``sum(errors of the folds done) / K``.  Where that bound exceeds the best
+        mean known (of a finished row, or of this row's last fold so far) by ``PRUNE_MARGIN``,
+        the ``lam`` cannot be chosen, neither by ``rule="min"`` nor by ``"1se"`` (which picks in
+        the chosen row at or before its minimum), and a fold's path stops once every smaller
+        ``lam`` is out: before a fold when the bound of the folds done rules them out, during the
+        last fold as its own errors complete the means (``stop`` of
+        :func:`normbench.models.paths.penalized_path`).  A first pass scores the first fold of
+        every row; the rows are then completed best first (the ``preferred`` row, the reference
+        delta, before all), so that the bound bites early.  The entries computed are the bits of
+        a full computation: each path is the same warm-started solve over a prefix of its grid,
+        back-transformed and multiplied out at the full grid's shape.
+        """
+        n_folds = len(folds)
+        tables = [np.full((n_folds, len(lams)), np.nan) for lams in grids]
+        predictions = [np.full((len(y), len(lams)), np.nan) for lams in grids]
+        limits = [len(lams) - 1 for lams in grids]  # the last lam still fitted, per row
+        failures = 0
+        best = np.inf
+
+        def last_fold_stop(row, train, test):
+            """Ends the last fold's path once the lams after the current one are all out."""
+            if self.elasticnet_rescale:
+                return None  # the stop would need the rescaled coefficients: fit the prefix
+            table = tables[row]
+            done = table[: n_folds - 1, : limits[row] + 1].sum(axis=0)
+            heldout = Standardizer(X[train], self.standardize).transform(X[test])
+            running = [best]
+
+            def stop(k, coef, intercept):
+                error = heldout_error(
+                    y[test],
+                    (heldout @ coef + intercept)[:, None],
+                    criterion=self.criterion,
+                    loss=scoring["loss"],
+                    delta=scoring["score_delta"],
+                )[0]
+                mean = (done[k] + error) / n_folds
+                if np.isfinite(mean):
+                    running[0] = min(running[0], mean)
+                threshold = running[0] * (1.0 + PRUNE_MARGIN)
+                return bool(np.all(done[k + 1 :] / n_folds > threshold))
+
+            return stop
+
+        def score(row, k):
+            nonlocal failures
+            delta, ratio = combinations[row]
+            fitted = limits[row] + 1
+            train, test = folds[k]
+            coefs, intercepts, path, _ = _fit_path(
+                X[train],
+                y[train],
+                loss=scoring["loss"],
+                penalty=scoring["penalty"],
+                lams=grids[row],
+                l1_ratio=ratio,
+                delta=delta,
+                standardize=self.standardize,
+                options=self._options(),
+                rescale=self.elasticnet_rescale,
+                solve_first=fitted,
+                stop=last_fold_stop(row, train, test) if k == n_folds - 1 and k > 0 else None,
+            )
+            fitted = len(path.intercepts) if scoring["penalty"] != "none" else fitted
+            # the rows not fitted are NaN: zero them so that the product keeps its shape
+            coefs, intercepts = np.nan_to_num(coefs), np.nan_to_num(intercepts)
+            fold_predictions = X[test] @ coefs.T + intercepts
+            errors = heldout_error(
+                y[test],
+                fold_predictions,
+                criterion=self.criterion,
+                loss=scoring["loss"],
+                delta=scoring["score_delta"],
+            )
+            tables[row][k, :fitted] = errors[:fitted]
+            predictions[row][test, :fitted] = fold_predictions[:, :fitted]
+            failures += int((~path.converged).sum())
+            return fitted
+
+        for row in range(len(combinations)):
+            score(row, 0)
+        first = [np.min(np.where(np.isfinite(table[0]), table[0], np.inf)) for table in tables]
+        order = sorted(range(len(combinations)), key=lambda r: (r != preferred, first[r], r))
+        for row in order:
+            table = tables[row]
+            for k in range(1, n_folds):
+                bound = table[:k, : limits[row] + 1].sum(axis=0) / n_folds
+                # a margin far above rounding: the bound and the mean may add in other orders
+                alive = np.flatnonzero(bound <= best * (1.0 + PRUNE_MARGIN))
+                if alive.size == 0:
+                    limits[row] = -1
+                    break
+                limits[row] = int(alive[-1])
+                limits[row] = score(row, k) - 1
+            if limits[row] >= 0:
+                means = table[:, : limits[row] + 1].mean(axis=0)
+                best = min(best, float(np.min(np.where(np.isfinite(means), means, np.inf))))
+            table[:, limits[row] + 1 :] = np.nan
+            predictions[row][:, limits[row] + 1 :] = np.nan
+        return tables, predictions, failures
+
     def select_delta(self, X, y, X_val=None, y_val=None):
         """Huber threshold the ``delta=None`` rule picks on ``(X, y)`` with this CV's folds.
 
@@ -492,18 +622,17 @@ class PenalizedRegressorCV(_LinearModel):
     def _pilot_delta(self, X, y, folds, pointwise=False):
         n_train = len(folds[0][0]) if pointwise else len(y)
         lams = self._grid(X[:n_train], y[:n_train], "l2", "l1", 1.0, None)
-        errors, predictions, _ = self._cross_validate(
-            X,
-            y,
-            folds,
-            loss="l2",
-            penalty="l1",
-            lams=lams,
-            l1_ratio=1.0,
-            delta=None,
-            pointwise=pointwise,
-        )
-        best = int(np.argmin(errors.mean(axis=0)))
+        scoring = {"loss": "l2", "penalty": "l1", "score_delta": None}
+        if pointwise:
+            errors, predictions, _ = self._cross_validate(
+                X, y, folds, lams=lams, l1_ratio=1.0, delta=None, pointwise=True, **scoring
+            )
+        else:
+            [errors], [predictions], _ = self._pruned_errors(
+                X, y, folds, [(None, 1.0)], [lams], 0, **scoring
+            )
+        means = errors.mean(axis=0)
+        best = int(np.argmin(np.where(np.isfinite(means), means, np.inf)))
         heldout = np.sort(np.concatenate([test for _, test in folds]))
         scale = robust_scale(y[heldout] - predictions[heldout, best])
         return self.huber_multiplier * (scale if scale > 0 else 1.0)
@@ -525,36 +654,42 @@ class PenalizedRegressorCV(_LinearModel):
         ratios = list(self.l1_ratios) if self.penalty == "elasticnet" else [None]
         deltas = list(self.deltas_) if self.deltas_ is not None else [None]
         combinations = [(delta, ratio) for delta in deltas for ratio in ratios]
-        grids, means, ses, not_converged = [], [], [], 0
-        for delta, ratio in combinations:
-            lams = self._grid(X, y, self.loss, self.penalty, ratio, delta)
-            errors, _, failures = self._cross_validate(
-                X_all,
-                y_all,
-                folds,
-                loss=self.loss,
-                penalty=self.penalty,
-                lams=lams,
-                l1_ratio=ratio,
-                delta=delta,
-                score_delta=reference,
-                pointwise=pointwise,
-            )
-            grids.append(lams)
-            means.append(errors.mean(axis=0))
-            # rows: folds (K-fold) or validation observations
-            ses.append(errors.std(axis=0, ddof=1) / np.sqrt(len(errors)))
-            not_converged += failures
-        self.lams_, self.cv_mean_, self.cv_se_ = np.array(grids), np.array(means), np.array(ses)
-        # the (delta, l1_ratio) of each row of the CV curves; nan where it does not apply
-        self.cv_deltas_ = np.array([np.nan if d is None else d for d, _ in combinations], float)
-        self.cv_l1_ratios_ = np.array([np.nan if r is None else r for _, r in combinations], float)
-        self.n_cv_not_converged_ = not_converged
         # on a tie, the reference delta (its factor nearest 1) and the first l1_ratio
         preferred = 0
         if reference is not None:
             factors = np.asarray(deltas, dtype=float) / reference
             preferred = int(np.argmin(np.abs(np.log(factors)))) * len(ratios)
+        grids = [self._grid(X, y, self.loss, self.penalty, r, d) for d, r in combinations]
+        scoring = {"loss": self.loss, "penalty": self.penalty, "score_delta": reference}
+        if self.loss == "huber" and not pointwise:
+            table, _, not_converged = self._pruned_errors(
+                X_all, y_all, folds, combinations, grids, preferred, **scoring
+            )
+        else:
+            table, not_converged = [], 0
+            for (delta, ratio), lams in zip(combinations, grids, strict=True):
+                errors, _, failures = self._cross_validate(
+                    X_all,
+                    y_all,
+                    folds,
+                    lams=lams,
+                    l1_ratio=ratio,
+                    delta=delta,
+                    pointwise=pointwise,
+                    **scoring,
+                )
+                table.append(errors)
+                not_converged += failures
+        means, ses = [], []
+        for errors in table:
+            means.append(errors.mean(axis=0))
+            # rows: folds (K-fold) or validation observations
+            ses.append(errors.std(axis=0, ddof=1) / np.sqrt(len(errors)))
+        self.lams_, self.cv_mean_, self.cv_se_ = np.array(grids), np.array(means), np.array(ses)
+        # the (delta, l1_ratio) of each row of the CV curves; nan where it does not apply
+        self.cv_deltas_ = np.array([np.nan if d is None else d for d, _ in combinations], float)
+        self.cv_l1_ratios_ = np.array([np.nan if r is None else r for _, r in combinations], float)
+        self.n_cv_not_converged_ = not_converged
         best, best_lam = select_combination(
             self.cv_mean_, self.cv_se_, rule=self.rule, preferred=preferred
         )

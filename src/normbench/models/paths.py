@@ -91,6 +91,8 @@ def penalized_path(
     delta=None,
     standardize=True,
     options=None,
+    solve_first=None,
+    stop=None,
 ) -> FittedPath:
     """Solve one (loss, penalty) pair along a decreasing ``lam`` grid: the one path entry.
 
@@ -117,6 +119,15 @@ def penalized_path(
         Huber threshold (``loss="huber"`` only).
     standardize : bool, default=True
     options : SolverOptions, optional
+    solve_first : int, optional
+        Solve only the first ``solve_first`` lams of the grid (the path stops there); the rows
+        of the others are NaN and ``solved`` holds the points solved.  The points solved have the
+        bits of the whole path's: the back-transform runs at the whole grid's shape (a matrix
+        product's rounding can depend on its shape).
+    stop : callable, optional
+        ``stop(k, coef, intercept)`` on the standardised scale, asked after each point; True
+        ends the path there (:func:`normbench.models.solvers.solve_path`), and the rows after
+        it are NaN as for ``solve_first``.
 
     Returns
     -------
@@ -129,19 +140,33 @@ def penalized_path(
     if lams is None:
         grid = {"n_lams": n_lams, "eps": eps, "ridge_eps": ridge_eps}
         lams = lam_grid(Xs, y, loss=loss, penalty=penalty, l1_ratio=l1_ratio, delta=delta, **grid)
+    lams = np.asarray(lams, dtype=float)
+    m = len(lams) if solve_first is None else int(solve_first)
     solved = solve_path(
         Xs,
         y,
         loss=loss,
         penalty=penalty,
-        lams=lams,
+        lams=lams[:m],
         l1_ratio=l1_ratio,
         delta=delta,
         options=options or SolverOptions(),
+        stop=stop,
     )
-    coefs = solved.coefs / standardizer.scale
-    intercepts = solved.intercepts - coefs @ standardizer.mean
-    return FittedPath(np.asarray(lams, dtype=float), coefs, intercepts, solved, standardizer)
+    if penalty != "none":
+        m = len(solved.intercepts)
+    raw_coefs, raw_intercepts = solved.coefs, solved.intercepts
+    partial = m < len(lams) and penalty != "none"
+    if partial:
+        raw_coefs = np.zeros((len(lams), Xs.shape[1]))
+        raw_coefs[:m] = solved.coefs
+        raw_intercepts = np.zeros(len(lams))
+        raw_intercepts[:m] = solved.intercepts
+    coefs = raw_coefs / standardizer.scale
+    intercepts = raw_intercepts - coefs @ standardizer.mean
+    if partial:
+        coefs[m:], intercepts[m:] = np.nan, np.nan
+    return FittedPath(lams, coefs, intercepts, solved, standardizer)
 
 
 def _rank_index(n_lams):

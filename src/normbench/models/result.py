@@ -73,4 +73,8 @@ class PathRecorder:
         self.n_iter.append(n_iter)
 
     def result(self) -> PathResult:
-        return PathResult(self.coefs, self.intercepts, self.converged, self.messages, self.n_iter)
+        """The points recorded (fewer than the grid's when the path stopped early)."""
+        m = len(self.messages)
+        return PathResult(
+            self.coefs[:m], self.intercepts[:m], self.converged[:m], self.messages, self.n_iter
+        )

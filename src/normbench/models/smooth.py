@@ -69,8 +69,11 @@ def kkt_tolerance(X, y, delta, options) -> float:
     return options.tol * (grad_scale if grad_scale > 0 else 1.0)
 
 
-def huber_descent_path(X, y, lams, rho, delta, options, warm_start=None) -> PathResult:
-    """Huber loss (``delta = inf``: squared loss) + elastic net by coordinate descent (KKT)."""
+def huber_descent_path(X, y, lams, rho, delta, options, warm_start=None, stop=None) -> PathResult:
+    """Huber loss (``delta = inf``: squared loss) + elastic net by coordinate descent (KKT).
+
+    ``stop(k, coef, intercept)``, if given, is asked after each point; True ends the path there.
+    """
     p = X.shape[1]
     if warm_start is None:
         coef, intercept = np.zeros(p), huber_location(y, delta)
@@ -99,19 +102,24 @@ def huber_descent_path(X, y, lams, rho, delta, options, warm_start=None) -> Path
         )
         failure = f"coordinate descent stopped after {sweeps} sweeps, KKT violation {violation:.3g}"
         path.record(k, coef, intercept, violation <= tol, sweeps, failure=failure)
+        if stop is not None and stop(k, coef, intercept):
+            break
     return path.result()
 
 
-def huber_ridge_path(X, y, lams, delta, options, warm_start=None) -> PathResult:
-    """Huber loss + L2 penalty: Newton in the row span when ``p >= n``, else coordinate descent."""
+def huber_ridge_path(X, y, lams, delta, options, warm_start=None, stop=None) -> PathResult:
+    """Huber loss + L2 penalty: Newton in the row span when ``p >= n``, else coordinate descent.
+
+    ``stop`` as in :func:`huber_descent_path`.
+    """
     n, p = X.shape
     if p >= n and lams[0] > 0:
         tol = kkt_tolerance(X, y, delta, options)
-        return huber_ridge_newton_path(X, y, lams, delta, tol, options)
-    return huber_descent_path(X, y, lams, 0.0, delta, options, warm_start)
+        return huber_ridge_newton_path(X, y, lams, delta, tol, options, stop)
+    return huber_descent_path(X, y, lams, 0.0, delta, options, warm_start, stop)
 
 
-def huber_ridge_newton_path(X, y, lams, delta, tol, options) -> PathResult:
+def huber_ridge_newton_path(X, y, lams, delta, tol, options, stop=None) -> PathResult:
     """Huber loss + L2 penalty for ``p >= n`` by Newton's method in the span of the rows.
 
     The optimum has ``w = X'a`` (stationarity: ``lam w = X' psi(r) / n``), so the problem is one in
@@ -152,6 +160,8 @@ def huber_ridge_newton_path(X, y, lams, delta, tol, options) -> PathResult:
                 break
         failure = f"Newton stopped after {steps} steps, KKT violation {violation:.3g}"
         path.record(k, X.T @ a, b, violation <= tol, steps, failure=failure)
+        if stop is not None and stop(k, path.coefs[k], b):
+            break
     return path.result()
 
 

@@ -53,6 +53,8 @@ class PathSolver:
     method: str
     certificate: str
     solve: Callable[..., PathResult]
+    #: whether ``solve`` takes ``stop`` (ends the path early, :func:`solve_path`)
+    stops: bool = False
 
 
 def _least_squares(X, y, lams, loss, penalty, options, warm_start):
@@ -63,14 +65,14 @@ def _ridge(X, y, lams, loss, penalty, options, warm_start):
     return ridge_path(X, y, lams)
 
 
-def _descent(X, y, lams, loss, penalty, options, warm_start):
+def _descent(X, y, lams, loss, penalty, options, warm_start, stop=None):
     # the squared loss is the Huber loss with an infinite threshold: same descent, no clipping
     delta = loss.delta if isinstance(loss, Huber) else np.inf
-    return huber_descent_path(X, y, lams, penalty.l1_ratio, delta, options, warm_start)
+    return huber_descent_path(X, y, lams, penalty.l1_ratio, delta, options, warm_start, stop)
 
 
-def _huber_ridge(X, y, lams, loss, penalty, options, warm_start):
-    return huber_ridge_path(X, y, lams, loss.delta, options, warm_start)
+def _huber_ridge(X, y, lams, loss, penalty, options, warm_start, stop=None):
+    return huber_ridge_path(X, y, lams, loss.delta, options, warm_start, stop)
 
 
 def _interpolant_or(fallback):
@@ -118,6 +120,7 @@ _DESCENT = PathSolver(
     "support (the Huber kernel; delta = inf for the squared loss)",
     _KKT,
     _descent,
+    stops=True,
 )
 
 #: (loss, penalty) -> the path solver that serves the pair, with its certificate.
@@ -133,7 +136,10 @@ PATH_SOLVERS: dict[tuple[str, str], PathSolver] = {
     ),
     ("huber", "l1"): _DESCENT,
     ("huber", "l2"): PathSolver(
-        "Newton's method in the row span if p >= n, else coordinate descent", _KKT, _huber_ridge
+        "Newton's method in the row span if p >= n, else coordinate descent",
+        _KKT,
+        _huber_ridge,
+        stops=True,
     ),
     ("huber", "elasticnet"): _DESCENT,
     ("l1", "none"): PathSolver(
@@ -158,7 +164,17 @@ PATH_SOLVERS: dict[tuple[str, str], PathSolver] = {
 
 
 def solve_path(
-    X, y, *, loss, penalty, lams, l1_ratio=None, delta=None, options=None, warm_start=None
+    X,
+    y,
+    *,
+    loss,
+    penalty,
+    lams,
+    l1_ratio=None,
+    delta=None,
+    options=None,
+    warm_start=None,
+    stop=None,
 ) -> PathResult:
     """Solve one pair at every ``lam`` of a decreasing grid.
 
@@ -178,6 +194,10 @@ def solve_path(
     options : SolverOptions, optional
     warm_start : tuple (coef, intercept), optional
         Starting point for the first ``lam``.
+    stop : callable, optional
+        ``stop(k, coef, intercept)`` is asked after the ``k``-th point (coefficients as solved);
+        True ends the path there, so the result has ``k + 1`` points.  Solvers whose
+        :class:`PathSolver` does not say ``stops`` ignore it and solve the whole grid.
 
     Returns
     -------
@@ -192,7 +212,8 @@ def solve_path(
     if trivial is not None:
         return trivial
     solver = PATH_SOLVERS[(loss, penalty)]
-    result = solver.solve(X, y, lams, loss_, penalty_, options, warm_start)
+    early = {"stop": stop} if stop is not None and solver.stops else {}
+    result = solver.solve(X, y, lams, loss_, penalty_, options, warm_start, **early)
     return _null_model_where_certified(X, y, lams, loss_, penalty_, result)
 
 
