@@ -1,7 +1,8 @@
 # Published results checked: every number of the config's `published` tables against the same
 # statistic of our replicates (pass when inside its band), and every declared ordering (pass when
-# our statistics follow it). Included always; rule all asks for its output only when the config
-# has `published`. See normbench.study.published_check.
+# our statistics follow it); beside them, in a table of their own, the tables' sensitivity
+# variants (no checks). Included always; rule all asks for its outputs only when the config has
+# `published`. See normbench.study.published_check.
 
 
 rule published_check:
@@ -9,6 +10,7 @@ rule published_check:
         metrics="results/metrics.csv",
     output:
         check="results/published_check.csv",
+        variants="results/published_variants.csv",
     log:
         "logs/published_check.log",
     benchmark:
