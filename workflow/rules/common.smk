@@ -183,6 +183,11 @@ def published_check_files(wildcards):
     return ["results/published_check.csv"] if config.get("published") else []
 
 
+def published_variant_files(wildcards):
+    """The sensitivity variants beside the check, for a config with published results."""
+    return ["results/published_variants.csv"] if config.get("published") else []
+
+
 def report_benchmarks(wildcards):
     """Benchmark files of every job upstream of the report: its memory table reads these.
 

@@ -10,6 +10,7 @@ rule build_report:
         oracle="results/oracle.csv",
         provenance="results/provenance.json",
         published_check=published_check_files,
+        published_variants=published_variant_files,
         findings="results/findings.csv",
         method="results/findings.json",
         answer="results/answer.csv",

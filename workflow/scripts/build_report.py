@@ -23,6 +23,7 @@ def main(snakemake):
         fits_files=list(snakemake.input.fits),
         provenance_json=snakemake.input.provenance,
         published_check_csv=next(iter(snakemake.input.published_check), None),
+        published_variants_csv=next(iter(snakemake.input.published_variants), None),
     )
 
 

@@ -53,6 +53,7 @@ def build_report(
     fits_files=None,
     provenance_json=None,
     published_check_csv=None,
+    published_variants_csv=None,
     figures_dir=None,
     baseline=BASELINE,
 ):
@@ -107,6 +108,9 @@ def build_report(
     published_check_csv : str or path-like, optional
         ``results/published_check.csv`` (rule published_check): pass or fail of every published
         number and ordering, shown in the Published results section.
+    published_variants_csv : str or path-like, optional
+        ``results/published_variants.csv`` (rule published_check): the sensitivity variants of
+        the published datasets beside the paper's numbers and ours, shown in the same section.
     baseline : tuple of (loss, penalty), default=("l2", "l1")
         The reference pair of the effect sizes and of the paired ratios.
 
@@ -129,6 +133,7 @@ def build_report(
         fits_files=fits_files,
         provenance_json=provenance_json,
         published_check_csv=published_check_csv,
+        published_variants_csv=published_variants_csv,
         baseline=baseline,
     )
     rendered = [
@@ -320,6 +325,12 @@ def _parse_args(argv):
         default=None,
         help="results/published_check.csv: pass or fail of every published number and ordering",
     )
+    parser.add_argument(
+        "--published-variants",
+        type=Path,
+        default=None,
+        help="results/published_variants.csv: the published datasets' sensitivity variants",
+    )
     return parser.parse_args(argv)
 
 
@@ -352,6 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             answer_csv=args.answer,
             fits_files=args.fits,
             published_check_csv=args.published_check,
+            published_variants_csv=args.published_variants,
             figures_dir=args.figures_dir,
         )
     except (OSError, ValueError) as error:

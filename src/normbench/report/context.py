@@ -20,6 +20,7 @@ from normbench.analysis.findings import (
 )
 from normbench.report.figures.common import INTERPOLANT_LOSS
 from normbench.study.explain_files import detail_datasets, read_explain
+from normbench.study.published_check import read_published_variants
 from normbench.study.store import is_ok, ok_fits, read_table, sort_results, summarize
 from normbench.study.store_fits import read_fits, stored_replicates
 
@@ -299,6 +300,8 @@ class ReportContext:
     provenance: dict | None = None
     #: results/published_check.csv: each published number and ordering, pass or fail
     published_check: pd.DataFrame | None = None
+    #: results/published_variants.csv: sensitivity variants beside the published numbers
+    published_variants: pd.DataFrame | None = None
     interpolants: frozenset = frozenset()
     display: pd.DataFrame | None = None
     fits: dict = field(default_factory=dict)
@@ -373,6 +376,7 @@ def build_context(
     fits_files=None,
     provenance_json=None,
     published_check_csv=None,
+    published_variants_csv=None,
     baseline=BASELINE,
 ) -> ReportContext:
     """Read every input of the report once (see :func:`normbench.report.build.build_report`)."""
@@ -413,6 +417,11 @@ def build_context(
         published_check=(
             pd.read_csv(published_check_csv, keep_default_na=False, na_values=["", "nan"])
             if published_check_csv is not None
+            else None
+        ),
+        published_variants=(
+            read_published_variants(published_variants_csv)
+            if published_variants_csv is not None
             else None
         ),
         provenance=(
