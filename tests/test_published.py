@@ -210,6 +210,7 @@ VARIED = [
         "metric": "model_error",
         "values": {"ex3": {"l2+l1": 65.0, "l2+l2": 39.5}},
         "variants": {"ex3_n50": {"of": "ex3", "change": CHANGE}},
+        "departures": ["Intercept fitted: the same coefficients as centring, no effect"],
     }
 ]
 
@@ -223,6 +224,11 @@ def test_section_shows_variants_beside_the_check_with_what_changed():
     # the check's verdicts and tally are those of the reproduction, variants or not
     assert "<b>2 of 3 checks pass</b>" in section and "<b>2 of 3 checks pass</b>" in plain
     assert "Sensitivity variants" in section and "Sensitivity variants" not in plain
+    # the config's departures from the paper's protocol, with their effect, under the heading
+    assert (
+        "departs from the paper's protocol (config):</p><ul><li>Intercept fitted: the same "
+        "coefficients as centring, no effect</li></ul>"
+    ) in section
     assert "it is not a check" in section
     # what was changed, and its effect on ours / published, main against variant
     assert f"<b>ex3_n50</b> varies <b>ex3</b>: {esc_text(CHANGE)}" in section

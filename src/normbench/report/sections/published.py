@@ -120,10 +120,21 @@ def _variant_parts(variants: pd.DataFrame, check: pd.DataFrame) -> list[str]:
     return parts
 
 
+def _departures(departures: Sequence[str]) -> str:
+    """The config's list of where the study departs from the paper, and with what effect."""
+    items = "".join(f"<li>{esc(text)}</li>" for text in departures)
+    return f"<p>Where this study departs from the paper's protocol (config):</p><ul>{items}</ul>"
+
+
 def _source_parts(
-    source: str, table: pd.DataFrame, quantity: str | None, variants: pd.DataFrame | None = None
+    source: str,
+    table: pd.DataFrame,
+    quantity: str | None,
+    variants: pd.DataFrame | None = None,
+    departures: Sequence[str] = (),
 ) -> list[str]:
-    """The heading, tally and tables of one published table, then its variants."""
+    """The heading, tally and tables of one published table, its departures from the paper's
+    protocol, then its variants."""
     passed, checked = _tally(table)
     what = f"the {esc(quantity)} of our finished replicates" if quantity else "ours"
     verdict = (
@@ -132,6 +143,8 @@ def _source_parts(
         else "No number of this table has a band: they are shown, not checked"
     )
     parts = [f"<h3>{esc(source)}</h3>", f"<p>{verdict}; <em>ours</em> is {what}.</p>"]
+    if departures:
+        parts.append(_departures(departures))
     values = table[table["kind"] == "value"]
     if len(values):
         parts.append(_value_table(values))
@@ -197,14 +210,18 @@ def render(ctx):
         "ordering passes when our statistics follow the paper's chain; its gaps are the "
         "smallest difference between neighbours of the chain, its SE that of our gap by a "
         "paired bootstrap over the replicates. The study's config states how its design "
-        "follows the paper and where it departs; a departure measured by a sensitivity "
-        "variant is shown below the table it concerns.</p>"
+        "follows the paper and where it departs: each table lists the departures its config "
+        "names, with their measured effect, and a suspect measured by a sensitivity variant is "
+        "shown below the table it concerns.</p>"
     ]
     quantities = _quantities(published)
+    departures = {table["source"]: table.get("departures", ()) for table in published}
     variants = getattr(ctx, "published_variants", None)
     for source, table in check.groupby("source", sort=False):
         mine = None if variants is None else variants[variants["source"] == source]
-        parts += _source_parts(source, table, quantities.get(source), mine)
+        parts += _source_parts(
+            source, table, quantities.get(source), mine, departures.get(source, ())
+        )
     values = check[check["kind"] == "value"]
     if len(values):
         parts.append(_figure(values.assign(**{"pass": values["passed"]}), quantities, variants))
