@@ -91,4 +91,4 @@ rule all:
         REPORT_TABLES["findings"],
         REPORT_HTML,
         # the reproduction's own check, for a config with published results
-        ["results/published_check.csv"] if config.get("published") else [],
+        [REPORT_TABLES["published_check"]] if config.get("published") else [],

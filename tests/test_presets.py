@@ -70,7 +70,11 @@ EXAMPLES = [
 
 
 def test_zou_hastie_preset_has_the_four_examples(zou_hastie):
-    assert list(zou_hastie["datasets"]) == [case[0] for case in EXAMPLES]
+    (table,) = zou_hastie["published"]
+    variants = list(table["variants"])
+    assert [name for name in zou_hastie["datasets"] if name not in variants] == [
+        case[0] for case in EXAMPLES
+    ]
     assert zou_hastie["replicates"] == 50
     assert all(entry["generator"] == "simulate" for entry in zou_hastie["datasets"].values())
     # the paper's protocol: tuned on an independent validation set as large as the training set
@@ -227,3 +231,22 @@ def test_hastie_design_and_noise_have_the_papers_law(hastie, rho):
     sigma = np.sqrt(large["coef"] @ _toeplitz(1000, rho) @ large["coef"] / 6.0)
     assert eps.std() == pytest.approx(sigma, rel=0.04)
     assert abs(np.mean(eps)) < 4 * sigma / np.sqrt(4000)
+
+
+def test_zou_hastie_variants_change_only_what_they_say(zou_hastie):
+    """Each sensitivity variant of example 3 is example 3 with one stated thing changed."""
+    (table,) = zou_hastie["published"]
+    datasets = zou_hastie["datasets"]
+    assert {name: entry["of"] for name, entry in table["variants"].items()} == {
+        "zh_example3_n50": "zh_example3",
+        "zh_example3_sigma21": "zh_example3",
+    }
+    example3 = datasets["zh_example3"]
+    smaller = {**example3, "n_train": 50, "n_validation": 50}
+    assert datasets["zh_example3_n50"] == smaller
+    noisier = {**example3, "noise": {**example3["noise"], "sigma": 15 * np.sqrt(2)}}
+    assert datasets["zh_example3_sigma21"] == noisier
+    # no published numbers of their own: they are compared with example 3's
+    assert not set(table["variants"]) & set(table["values"])
+    assert "50 / 50" in table["variants"]["zh_example3_n50"]["change"]
+    assert "21.2" in table["variants"]["zh_example3_sigma21"]["change"]

@@ -7,9 +7,13 @@ from metrics_tables import results_table
 
 from normbench.study.published_check import (
     CHECK_COLUMNS,
+    VARIANT_COLUMNS,
     ordering_chain,
     published_check,
+    published_variants,
+    read_published_variants,
     write_published_check,
+    write_published_variants,
 )
 
 
@@ -144,3 +148,70 @@ def test_ordering_chain_parses_and_refuses():
         ordering_chain("l2+l1")
     with pytest.raises(ValueError, match="not a pair"):
         ordering_chain("l2+l1 < ridge")
+
+
+def test_variants_are_set_beside_the_published_number_and_the_reproduction(tmp_path):
+    # "ex" reproduces the paper at half its numbers; the variant "ex_n50" at its numbers
+    rng = np.random.default_rng(2)
+    main = {"l2+l1": 4 + 0.1 * rng.standard_normal(40), "l2+l2": 8 + 0.1 * rng.standard_normal(40)}
+    variant = {pair: 2 * values for pair, values in main.items()}
+    metrics = pd.concat([_metrics(main), _metrics(variant, dataset="ex_n50")], ignore_index=True)
+    change = "50 / 50 training / validation points instead of 100 / 100"
+    published = _table(
+        {"l2+l1": 8.0, "l2+l2": 16.0},
+        band=[0.65, 1.35],
+        orderings={"ex": "l2+l1 < l2+l2"},
+        variants={"ex_n50": {"of": "ex", "change": change}},
+    )
+    check = published_check(metrics, published)
+    variants = published_variants(metrics, published, check)
+    assert list(variants.columns) == list(VARIANT_COLUMNS)
+    assert variants["variant"].tolist() == ["ex_n50", "ex_n50"]
+    assert variants["dataset"].tolist() == ["ex", "ex"]  # the dataset it varies
+    assert variants["pairs"].tolist() == ["l2+l1", "l2+l2"]
+    assert variants["published"].tolist() == [8.0, 16.0]  # the same paper values
+    assert (variants["change"] == change).all()
+    # main and main_se are the check's own value rows, to the bit
+    values = check[check["kind"] == "value"]
+    np.testing.assert_array_equal(variants["main"], values["ours"])
+    np.testing.assert_array_equal(variants["main_se"], values["se"])
+    np.testing.assert_allclose(variants["main_ratio"], 0.5, atol=0.02)
+    np.testing.assert_allclose(variants["ratio"], 1.0, atol=0.02)
+    assert (variants["se"] > 0).all()
+    assert "pass" not in variants  # a variant is no check
+    # written and read back unchanged, the same bytes twice
+    write_published_variants(variants, tmp_path / "a.csv")
+    write_published_variants(published_variants(metrics, published, check), tmp_path / "b.csv")
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    back = read_published_variants(tmp_path / "a.csv")
+    pd.testing.assert_frame_equal(back, variants, check_exact=False, rtol=1e-9)
+
+
+def test_variants_change_no_verdict_of_the_check():
+    # the variant would pass where the reproduction fails: the check stays a FAIL
+    rng = np.random.default_rng(3)
+    main = {"l2+l1": 4 + 0.1 * rng.standard_normal(30), "l2+l2": 3 + 0.1 * rng.standard_normal(30)}
+    variant = {"l2+l1": 8 + 0 * main["l2+l1"], "l2+l2": 16 + 0 * main["l2+l2"]}
+    metrics = pd.concat([_metrics(main), _metrics(variant, dataset="ex_v")], ignore_index=True)
+    plain = _table(
+        {"l2+l1": 8.0, "l2+l2": 16.0}, band=[0.65, 1.35], orderings={"ex": "l2+l1 < l2+l2"}
+    )
+    varied = [{**plain[0], "variants": {"ex_v": {"of": "ex", "change": "something"}}}]
+    before, after = published_check(metrics, plain), published_check(metrics, varied)
+    pd.testing.assert_frame_equal(before, after)  # the same rows, numbers and verdicts
+    assert after["pass"].tolist() == [False, False, False]
+    assert set(after["dataset"]) == {"ex"}  # the variant adds no row to the check
+    assert published_variants(metrics, plain, before).empty
+
+
+def test_a_damaged_variants_table_is_refused(tmp_path):
+    path = tmp_path / "published_variants.csv"
+    path.write_text("source,dataset\nZ,ex\n")
+    with pytest.raises(ValueError, match="published_variants.csv: columns"):
+        read_published_variants(path)
+    path.write_text(",".join(VARIANT_COLUMNS) + "\nZ,ex,l2+l1,1,ex_v,c,1,0.1,1")
+    with pytest.raises(ValueError, match="last line is incomplete"):
+        read_published_variants(path)
+    path.write_text(",".join(VARIANT_COLUMNS) + "\nZ,ex,l2+l1,1,ex_v,c,1,0.1,x,0.1,1,1\n")
+    with pytest.raises(ValueError, match="column 'ours' holds a value that is not a number"):
+        read_published_variants(path)

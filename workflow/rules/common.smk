@@ -186,16 +186,11 @@ def _rule_benchmarks(job_rule, datasets):
     )
 
 
-def published_check_files(wildcards):
-    """The reproduction's check, for a config with published results (else nothing)."""
-    return [REPORT_TABLES["published_check"]] if config.get("published") else []
-
-
 def report_table_files(wildcards):
     """The study-wide tables the report renders, by role (normbench.study.layout)."""
     tables = dict(REPORT_TABLES)
     if not config.get("published"):
-        del tables["published_check"]
+        del tables["published_check"], tables["published_variants"]
     return tables
 
 

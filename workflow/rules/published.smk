@@ -1,14 +1,16 @@
 # Published results checked: every number of the config's `published` tables against the same
 # statistic of our replicates (pass when inside its band), and every declared ordering (pass when
-# our statistics follow it). Included always; rule all asks for its output only when the config
-# has `published`. See normbench.study.published_check.
+# our statistics follow it); beside them, in a table of their own, the tables' sensitivity
+# variants (no checks). Included always; rule all asks for its outputs only when the config has
+# `published`. See normbench.study.published_check.
 
 
 rule published_check:
     input:
-        metrics="results/metrics.csv",
+        metrics=REPORT_TABLES["metrics"],
     output:
-        check="results/published_check.csv",
+        check=REPORT_TABLES["published_check"],
+        variants=REPORT_TABLES["published_variants"],
     log:
         "logs/published_check.log",
     benchmark:

@@ -19,7 +19,7 @@ from normbench.report.figures.common import INTERPOLANT_LOSS
 from normbench.study.explain_files import detail_datasets, read_explain
 from normbench.study.layout import OPTIONAL_REPORT_TABLES, REPORT_TABLES
 from normbench.study.provenance_record import read_provenance
-from normbench.study.published_check import read_published_check
+from normbench.study.published_check import read_published_check, read_published_variants
 from normbench.study.store import (
     is_ok,
     ok_fits,
@@ -342,6 +342,8 @@ class ReportContext:
     provenance: dict | None = None
     #: results/published_check.csv: each published number and ordering, pass or fail
     published_check: pd.DataFrame | None = None
+    #: results/published_variants.csv: sensitivity variants beside the published numbers
+    published_variants: pd.DataFrame | None = None
     interpolants: frozenset = frozenset()
     display: pd.DataFrame | None = None
     fits: dict = field(default_factory=dict)
@@ -453,6 +455,11 @@ def build_context(
         pooled=read_analysis("pooled", tables["pooled"]),
         labels={name: labels.get(name, name) for name in datasets},
         published_check=published,
+        published_variants=(
+            read_published_variants(tables["published_variants"])
+            if "published_variants" in tables
+            else None
+        ),
         provenance=provenance,
         interpolants=interpolants,
         display=display,

@@ -487,6 +487,7 @@ def check_published(config: Mapping) -> None:
     for index, table in enumerate(config.get("published", [])):
         prefix = f"published[{index}]"
         _check_bands_and_orderings(table, prefix)
+        _check_variants(table, prefix, config["datasets"])
         if table["metric"] not in METRIC_NAMES:
             raise ConfigError(
                 f"config key '{prefix}.metric': {table['metric']!r} is not allowed; must be one "
@@ -524,6 +525,30 @@ def _check_bands_and_orderings(table: Mapping, prefix: str) -> None:
                 f"config key '{prefix}': {unknown[0]!r} of dataset {dataset!r} in bands or "
                 f"orderings is not allowed; must be a published value of that dataset "
                 f"({', '.join(published) or 'none'})."
+            )
+
+
+def _check_variants(table: Mapping, prefix: str, datasets: Iterable[str]) -> None:
+    """A sensitivity variant is a dataset of the study, varies a published dataset and has no
+    published numbers of its own (it is compared with those of the dataset it varies)."""
+    published = list(table["values"])
+    for variant, entry in table.get("variants", {}).items():
+        key = f"{prefix}.variants.{variant}"
+        if variant not in datasets:
+            raise ConfigError(
+                f"config key '{key}': {variant!r} is not allowed; must be a dataset of this study "
+                f"({', '.join(datasets)})."
+            )
+        if variant in published:
+            raise ConfigError(
+                f"config key '{key}': {variant!r} is not allowed; a variant has no published "
+                "numbers of its own (it is compared with those of the dataset it varies): remove "
+                "it from values."
+            )
+        if entry["of"] not in published:
+            raise ConfigError(
+                f"config key '{key}.of': {entry['of']!r} is not allowed; must be a dataset "
+                f"with published values ({', '.join(published)})."
             )
 
 

@@ -49,9 +49,12 @@ REPORT_TABLES = {
     "provenance": f"{RESULTS_DIR}/provenance.json",
     **ANALYSIS_TABLES,
     "published_check": f"{RESULTS_DIR}/published_check.csv",
+    "published_variants": f"{RESULTS_DIR}/published_variants.csv",
 }
 #: Roles a study may lack: the report then says what it cannot show.
-OPTIONAL_REPORT_TABLES = frozenset({"oracle", "provenance", "published_check"})
+OPTIONAL_REPORT_TABLES = frozenset(
+    {"oracle", "provenance", "published_check", "published_variants"}
+)
 
 
 def report_tables(folder=".") -> dict[str, Path]:

@@ -34,6 +34,20 @@ ordering
 
 A statistic of no finished replicate is NaN and fails its checks. The bootstrap is seeded, so the
 table has the same bytes on every run.
+
+Sensitivity variants
+--------------------
+A table's ``variants`` name datasets of the study that repeat a published dataset with one
+thing changed, to measure what a difference from the paper's protocol does::
+
+    variants:
+      zh_example3_n50: {of: zh_example3, change: "50 / 50 training / validation points"}
+
+:func:`published_variants` puts each variant's statistic beside the paper's number of the dataset
+it varies and our reproduction of it (``results/published_variants.csv``, :data:`VARIANT_COLUMNS`):
+``main``/``main_se`` are the value row of the check itself, ``ours``/``se`` the variant's, and
+``main_ratio``/``ratio`` each over ``published``. A variant is no check: it has no ``pass``, and
+the check table is computed without it, so adding variants changes no verdict.
 """
 
 from __future__ import annotations
@@ -52,10 +66,15 @@ from normbench.vocab import STATUS_OK, parse_pair
 __all__ = [
     "CHECK_COLUMNS",
     "CHECK_TABLE",
+    "VARIANTS_TABLE",
+    "VARIANT_COLUMNS",
     "ordering_chain",
     "published_check",
+    "published_variants",
     "read_published_check",
+    "read_published_variants",
     "write_published_check",
+    "write_published_variants",
 ]
 
 #: Columns of ``results/published_check.csv``, in order.
@@ -80,6 +99,22 @@ CHECK_TABLE = TableContract(
     vocabulary={"kind": ("value", "ordering"), "pass": ("true", "false", "")},
     ranges={"se": (0.0, None)},
     key=("source", "kind", "dataset", "pairs"),
+)
+#: Columns of ``results/published_variants.csv``, in order: per published number and variant,
+#: the paper's number, our reproduction (``main``, from the check) and the variant (``ours``).
+VARIANT_COLUMNS = (
+    "source",
+    "dataset",
+    "pairs",
+    "published",
+    "variant",
+    "change",
+    "main",
+    "main_se",
+    "ours",
+    "se",
+    "main_ratio",
+    "ratio",
 )
 _STATISTICS = {"median": np.median, "mean": np.mean}
 _ORDER = " < "
@@ -230,3 +265,90 @@ def write_published_check(check: pd.DataFrame, path) -> None:
     table["pass"] = ["" if pd.isna(flag) else str(bool(flag)).lower() for flag in table["pass"]]
     text = table.to_csv(index=False, float_format="%.10g", na_rep="", lineterminator="\n")
     write_atomically(path, text.encode("utf-8"))
+
+
+def published_variants(
+    metrics: pd.DataFrame,
+    published: Sequence[Mapping],
+    check: pd.DataFrame,
+    *,
+    n_boot: int = 2000,
+    seed: int = 1,
+) -> pd.DataFrame:
+    """Each sensitivity variant beside the published number and our reproduction of it.
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        The results table (``results/metrics.csv``).
+    published : sequence of mappings
+        The config's ``published`` tables; those with ``variants`` give rows.
+    check : DataFrame
+        :func:`published_check` of the same tables: ``main`` and ``main_se`` are its value rows,
+        so the two tables agree to the byte.
+    n_boot : int, default=2000
+        Bootstrap resamples of the variant's replicates for ``se``.
+    seed : int, default=1
+        Seed of that resampling (a stream apart from the check's).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`VARIANT_COLUMNS`; per table, per variant (in the config's order), one row
+        per published number of the dataset it varies.
+    """
+    rng = np.random.default_rng(seed)
+    main = check[check["kind"] == "value"].set_index(["source", "dataset", "pairs"])
+    rows = []
+    for table in published:
+        statistic = _STATISTICS[table.get("statistic", "median")]
+        for variant, entry in table.get("variants", {}).items():
+            dataset = entry["of"]
+            for pair, value in table["values"][dataset].items():
+                values = _replicate_values(metrics, variant, pair, table["metric"]).to_numpy()
+                ours = _value_row(values, value, None, statistic, n_boot, rng)
+                reproduced = main.loc[(table["source"], dataset, pair)]
+                rows.append(
+                    {
+                        "source": table["source"],
+                        "dataset": dataset,
+                        "pairs": pair,
+                        "published": float(value),
+                        "variant": variant,
+                        "change": entry["change"],
+                        "main": float(reproduced["ours"]),
+                        "main_se": float(reproduced["se"]),
+                        "ours": ours["ours"],
+                        "se": ours["se"],
+                        "main_ratio": float(reproduced["ours"]) / float(value),
+                        "ratio": ours["ours"] / float(value),
+                    }
+                )
+    return pd.DataFrame(rows, columns=list(VARIANT_COLUMNS))
+
+
+def write_published_variants(variants: pd.DataFrame, path) -> None:
+    """Write the variants table as CSV with deterministic bytes (``%.10g``; empty is NaN)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = variants[list(VARIANT_COLUMNS)].to_csv(
+        index=False, float_format="%.10g", na_rep="", lineterminator="\n"
+    )
+    write_atomically(path, text.encode("utf-8"))
+
+
+#: ``results/published_variants.csv`` as :func:`write_published_variants` writes it (no rows
+#: where no published table has variants).
+VARIANTS_TABLE = TableContract(
+    name="published_variants",
+    columns=VARIANT_COLUMNS,
+    text_columns=("source", "dataset", "pairs", "variant", "change"),
+    key=("source", "dataset", "pairs", "variant"),
+    ranges={"se": (0.0, None), "main_se": (0.0, None)},
+    may_be_empty=True,
+)
+
+
+def read_published_variants(path) -> pd.DataFrame:
+    """Read ``results/published_variants.csv`` through its contract (one line naming the file)."""
+    return read_checked(path, VARIANTS_TABLE)

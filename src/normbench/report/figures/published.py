@@ -19,7 +19,7 @@ def _failed(flag) -> bool:
     return isinstance(flag, bool | np.bool_) and not flag
 
 
-def published_figure(values: pd.DataFrame, quantity: str = "the paper's statistic"):
+def published_figure(values: pd.DataFrame, quantity: str = "the paper's statistic", variants=None):
     """Ours against the paper's, one point per published number, log axes.
 
     Parameters
@@ -31,6 +31,11 @@ def published_figure(values: pd.DataFrame, quantity: str = "the paper's statisti
         or NaN where the number has no band).
     quantity : str, default="the paper's statistic"
         What the numbers are, for the axis labels (e.g. ``"median model_error"``).
+    variants : DataFrame, optional
+        ``results/published_variants.csv``: each sensitivity variant's value of a published
+        number (``published``, ``main``, ``ours``, ``pairs``), drawn as a cross at the
+        published value, joined by a dotted line to our reproduction of it. No check: it takes
+        no band and no hollow marker.
 
     Returns
     -------
@@ -49,7 +54,11 @@ def published_figure(values: pd.DataFrame, quantity: str = "the paper's statisti
         axis.text(0.5, 0.5, "no finished results to compare", ha="center", va="center")
         axis.set_axis_off()
         return figure
-    bounds = pd.concat([done["ours"], done["published"], done["low"], done["high"]])
+    shown = pd.DataFrame(columns=["published", "main", "ours", "pairs"])
+    if variants is not None:
+        shown = variants[np.isfinite(variants["ours"].to_numpy(dtype=float))]
+        shown = shown[(shown["ours"] > 0) & (shown["published"] > 0)]
+    bounds = pd.concat([done["ours"], done["published"], done["low"], done["high"], shown["ours"]])
     bounds = bounds[np.isfinite(bounds.to_numpy(dtype=float)) & (bounds > 0)]
     low, high = float(bounds.min()) / 1.6, float(bounds.max()) * 1.6
     line = np.geomspace(low, high, 50)
@@ -74,6 +83,12 @@ def published_figure(values: pd.DataFrame, quantity: str = "the paper's statisti
             markersize=7,
             capsize=2,
         )
+    for row in shown.to_dict("records"):
+        colour = palette.get(parse_pair(row["pairs"])[1], "0.3")
+        axis.plot([row["published"]] * 2, [row["main"], row["ours"]], ":", color=colour, lw=1)
+        axis.plot(row["published"], row["ours"], "x", color=colour, markersize=7, mew=1.5)
+    if len(shown):
+        axis.plot([], [], "x", color="0.3", mew=1.5, label="sensitivity variant (no check)")
     if banded:
         axis.plot([], [], "|", color=_BAND_COLOUR, markersize=12, mew=6, label="allowed band")
         axis.plot([], [], "o", color="0.3", markerfacecolor="white", label="outside its band")

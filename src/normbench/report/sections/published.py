@@ -7,6 +7,12 @@ replicates and writes ``results/published_check.csv``; this section only shows t
 verdict of every number (ours with its bootstrap standard error, the band, pass or fail) and of
 every ordering, how many checks pass, and :func:`~normbench.report.figures.published_figure`. It
 computes nothing itself, so the page and the table cannot disagree.
+
+Below a table's checks come its sensitivity variants (``results/published_variants.csv``): the
+same published numbers against a dataset that repeats the reproduced one with one thing changed,
+what was changed, and the ratio ours / published of the reproduction and of the variant side by
+side. A variant explains a difference; the verdicts shown are the check's own, never the
+variant's.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from normbench.report.figures import published_figure
+from normbench.report.figures.common import format_value
 from normbench.report.html import esc, html_figure, html_table
 
 _CHECK_FILE = "results/published_check.csv"
@@ -73,8 +80,61 @@ def _ordering_table(orderings: pd.DataFrame) -> str:
     return html_table(headers, rows)
 
 
-def _source_parts(source: str, table: pd.DataFrame, quantity: str | None) -> list[str]:
-    """The heading, tally and tables of one published table."""
+def _ratio_range(ratios: pd.Series) -> str:
+    """``"0.58-0.69"``: the range of ratios ours / published (one number when they agree)."""
+    low, high = (format_value(bound) for bound in (ratios.min(), ratios.max()))
+    return low if low == high else f"{low}–{high}"
+
+
+def _variant_parts(variants: pd.DataFrame, check: pd.DataFrame) -> list[str]:
+    """The sensitivity variants of one published table: what each changed, its effect on the
+    ratio ours / published, and every number beside the check's own verdict."""
+    verdicts = {
+        (row.dataset, row.pairs): _verdict(row.passed)
+        for row in check[check["kind"] == "value"].itertuples(index=False)
+    }
+    parts = [
+        "<h4>Sensitivity variants</h4>",
+        "<p>A variant repeats a reproduced dataset with one thing changed and is compared with "
+        "the same published numbers, to measure what that difference from the paper does to "
+        "ours. It explains a difference; it is not a check: the verdicts are those of the "
+        "reproduction above, unchanged, and a variant's data are independent draws (their "
+        "seeds come from their own names), so compare a change of ratio with the SEs.</p>",
+    ]
+    for (variant, dataset), rows in variants.groupby(["variant", "dataset"], sort=False):
+        parts.append(
+            f"<p><b>{esc(variant)}</b> varies <b>{esc(dataset)}</b>: "
+            f"{esc(rows['change'].iloc[0])}. Ours / published over its {len(rows)} numbers: "
+            f"{_ratio_range(rows['main_ratio'])} in {esc(dataset)}, "
+            f"{_ratio_range(rows['ratio'])} in {esc(variant)}.</p>"
+        )
+    headers = ["dataset", "model", "published", "ours", "SE", "ours / published", "check"]
+    headers += ["variant", "variant's", "SE", "variant / published"]
+    rows = [
+        [row.dataset, row.pairs, row.published, row.main, row.main_se, row.main_ratio]
+        + [verdicts.get((row.dataset, row.pairs), "n/a"), row.variant, row.ours, row.se]
+        + [row.ratio]
+        for row in variants.itertuples(index=False)
+    ]
+    parts.append(html_table(headers, rows))
+    return parts
+
+
+def _departures(departures: Sequence[str]) -> str:
+    """The config's list of where the study departs from the paper, and with what effect."""
+    items = "".join(f"<li>{esc(text)}</li>" for text in departures)
+    return f"<p>Where this study departs from the paper's protocol (config):</p><ul>{items}</ul>"
+
+
+def _source_parts(
+    source: str,
+    table: pd.DataFrame,
+    quantity: str | None,
+    variants: pd.DataFrame | None = None,
+    departures: Sequence[str] = (),
+) -> list[str]:
+    """The heading, tally and tables of one published table, its departures from the paper's
+    protocol, then its variants."""
     passed, checked = _tally(table)
     what = f"the {esc(quantity)} of our finished replicates" if quantity else "ours"
     verdict = (
@@ -83,6 +143,8 @@ def _source_parts(source: str, table: pd.DataFrame, quantity: str | None) -> lis
         else "No number of this table has a band: they are shown, not checked"
     )
     parts = [f"<h3>{esc(source)}</h3>", f"<p>{verdict}; <em>ours</em> is {what}.</p>"]
+    if departures:
+        parts.append(_departures(departures))
     values = table[table["kind"] == "value"]
     if len(values):
         parts.append(_value_table(values))
@@ -93,18 +155,30 @@ def _source_parts(source: str, table: pd.DataFrame, quantity: str | None) -> lis
             "orderings of the paper's models hold in ours.</p>"
         )
         parts.append(_ordering_table(orderings))
+    if variants is not None and len(variants):
+        parts += _variant_parts(variants, table)
     return parts
 
 
-def _figure(values: pd.DataFrame, quantities: Mapping[str, str]) -> str:
+def _figure(
+    values: pd.DataFrame, quantities: Mapping[str, str], variants: pd.DataFrame | None = None
+) -> str:
     """The scatter of ours against the paper's, labelled by the one quantity it draws."""
     drawn = {quantities.get(source) for source in values["source"]}
     quantity = drawn.pop() if len(drawn) == 1 and None not in drawn else "the paper's statistic"
-    return html_figure(
-        published_figure(values, quantity),
+    caption = (
         "Ours against the published numbers (log axes). On the diagonal we reproduce the paper; "
         "a grey bar is a number's allowed band and a hollow marker a number outside it. Bars: "
-        "plus or minus one bootstrap standard error of ours. Colour: penalty; marker: dataset.",
+        "plus or minus one bootstrap standard error of ours. Colour: penalty; marker: dataset."
+    )
+    if variants is not None and len(variants):
+        caption += (
+            " A cross joined by a dotted line to a number is a sensitivity variant's value of "
+            "it (no check)."
+        )
+    return html_figure(
+        published_figure(values, quantity, variants),
+        caption,
         "Scatter plot of our results against the published ones",
     )
 
@@ -136,12 +210,19 @@ def render(ctx):
         "ordering passes when our statistics follow the paper's chain; its gaps are the "
         "smallest difference between neighbours of the chain, its SE that of our gap by a "
         "paired bootstrap over the replicates. The study's config states how its design "
-        "follows the paper and where it departs.</p>"
+        "follows the paper and where it departs: each table lists the departures its config "
+        "names, with their measured effect, and a suspect measured by a sensitivity variant is "
+        "shown below the table it concerns.</p>"
     ]
     quantities = _quantities(published)
+    departures = {table["source"]: table.get("departures", ()) for table in published}
+    variants = getattr(ctx, "published_variants", None)
     for source, table in check.groupby("source", sort=False):
-        parts += _source_parts(source, table, quantities.get(source))
+        mine = None if variants is None else variants[variants["source"] == source]
+        parts += _source_parts(
+            source, table, quantities.get(source), mine, departures.get(source, ())
+        )
     values = check[check["kind"] == "value"]
     if len(values):
-        parts.append(_figure(values.assign(**{"pass": values["passed"]}), quantities))
+        parts.append(_figure(values.assign(**{"pass": values["passed"]}), quantities, variants))
     return "\n".join(parts)
