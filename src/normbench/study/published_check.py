@@ -351,4 +351,7 @@ VARIANTS_TABLE = TableContract(
 
 def read_published_variants(path) -> pd.DataFrame:
     """Read ``results/published_variants.csv`` through its contract (one line naming the file)."""
-    return read_checked(path, VARIANTS_TABLE)
+    table = read_checked(path, VARIANTS_TABLE)
+    for column in VARIANTS_TABLE.numeric_columns:
+        table[column] = table[column].astype(float)
+    return table
