@@ -65,7 +65,7 @@ METRICS_COLUMNS = (
     "delta_at_edge",
 )
 #: Column order of a timings table.
-TIMINGS_COLUMNS = ("dataset", "replicate", "loss", "penalty", "fit_seconds")
+TIMINGS_COLUMNS = ("dataset", "replicate", "loss", "penalty", "fit_seconds", "compile_seconds")
 
 #: Metrics whose median and quartiles :func:`summarize` reports.
 SUMMARY_METRICS = ("risk", "test_mse", "test_mae", "f1", "n_nonzero", "tpr", "fpr")
