@@ -166,7 +166,7 @@ def test_every_damaged_file_is_named_in_one_error(tmp_path):
 
 def test_timings_and_oracle_tables_have_their_own_contracts(tmp_path):
     timings = pd.DataFrame(
-        [("toy", 1, loss, penalty, 0.5) for loss, penalty in MODELS], columns=TIMINGS_COLUMNS
+        [("toy", 1, loss, penalty, 0.5, 0.0) for loss, penalty in MODELS], columns=TIMINGS_COLUMNS
     )
     write_table(timings, tmp_path / "t.csv")
     assert len(read_checked(tmp_path / "t.csv", TIMINGS, _job())) == len(MODELS)

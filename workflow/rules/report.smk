@@ -37,6 +37,8 @@ rule build_report:
         "logs/benchmarks/build_report.tsv"
     conda:
         "../envs/normbench.yaml"
+    # the sections are drawn by two forked processes (normbench.report.build.REPORT_WORKERS)
+    threads: 2
     params:
         config=config,
         datasets_dir=DATASETS_DIR,

@@ -77,7 +77,7 @@ METRICS_COLUMNS = (
     "delta_at_edge",
 )
 #: Column order of a timings table.
-TIMINGS_COLUMNS = ("dataset", "replicate", "loss", "penalty", "fit_seconds")
+TIMINGS_COLUMNS = ("dataset", "replicate", "loss", "penalty", "fit_seconds", "compile_seconds")
 
 #: The losses of the oracles, each the reference of its own loss.
 ORACLE_LOSSES = ("l2", "l1", "huber")
