@@ -141,3 +141,23 @@ def test_plan_csv_is_byte_deterministic_and_read_back_checked(tmp_path):
     second.write_text(text.replace(",25,", ",2.5,"))
     with pytest.raises(PlanError, match=r"b\.csv: run of dataset known is not a whole number"):
         read_plan(second)
+
+
+def test_the_whole_sample_interval_after_a_planned_n_keeps_its_coverage():
+    """docs/design.md §3.1: the t interval with the SD of all N replicates, N chosen from the
+    pilot, covers the true mean log ratio about as often as it says (normal log ratios)."""
+    from normbench.analysis.plan import required_replicates
+    from normbench.study.batches import batch_end
+
+    plan = ReplicatePlan(pilot=10, max=25, mcse=0.12)
+    rng = np.random.default_rng(7)
+    for sigma in (0.3, 0.5, 0.8):
+        draws = rng.standard_normal((4000, plan.max)) * sigma
+        covered = 0
+        for d in draws:
+            needed = required_replicates(float(np.std(d[: plan.pilot], ddof=1)), plan.pilot, plan)
+            n = batch_end(min(plan.max, max(plan.pilot, needed)), plan.max, 5, plan.pilot)
+            half = stats.t.ppf(0.975, n - 1) * np.std(d[:n], ddof=1) / math.sqrt(n)
+            covered += abs(d[:n].mean()) <= half
+        # nominal 95 %; 4000 draws have a Monte Carlo SE of 0.35 points
+        assert covered / len(draws) > 0.93, sigma

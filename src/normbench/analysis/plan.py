@@ -30,7 +30,7 @@ reproducible as a fixed one: ``results/plan.csv`` has the same bytes whatever ``
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +39,7 @@ from scipy import stats
 
 from normbench.analysis.findings import comparisons
 from normbench.study.batches import batch_end
-from normbench.study.config import ReplicatePlan
+from normbench.study.config import ReplicatePlan, replicate_plan, study_penalties
 from normbench.study.job_tables import FITS, JobIdentity, collect_checked
 from normbench.study.store import write_atomically
 from normbench.vocab import parse_pair
@@ -52,6 +52,7 @@ __all__ = [
     "plan_table",
     "primary_contrasts",
     "read_plan",
+    "required_replicates",
     "write_plan",
 ]
 
@@ -100,9 +101,27 @@ def primary_contrasts(losses: Sequence[str], penalties: Sequence[str]) -> list[t
     return found
 
 
-def _required(sd: float, n: int, plan: ReplicatePlan) -> int:
-    """Replicates a contrast of pilot SD ``sd`` (from ``n`` replicates) needs; ``plan.max``
-    when the SD is unknown."""
+def required_replicates(sd: float, n: int, plan: ReplicatePlan) -> int:
+    """Replicates a contrast needs: ``ceil((sd / mcse)^2)`` or Stein's for a half-width.
+
+    Parameters
+    ----------
+    sd : float
+        The SD of the contrast's log ratios over the pilot (NaN when unknown: then ``plan.max``).
+    n : int
+        The pilot replicates it rests on (Stein's t quantile has ``n - 1`` degrees of freedom).
+    plan : ReplicatePlan
+
+    Returns
+    -------
+    int
+        At least 1; not yet capped at ``plan.max`` nor raised to the pilot.
+
+    Examples
+    --------
+    >>> required_replicates(0.45, 10, ReplicatePlan(pilot=10, max=40, mcse=0.1))
+    21
+    """
     if not math.isfinite(sd):
         return plan.max
     if plan.half_width is not None:
@@ -189,7 +208,7 @@ def plan_table(
             ratios = _log_ratios(rows, metric, pair, reference)
             sd = float(np.std(ratios, ddof=1)) if ratios.size >= 2 else math.nan
             planned.append((f"{pair}{_CONTRAST_SEPARATOR}{reference}", sd, ratios.size))
-        needs = [_required(sd, n, plan) for _, sd, n in planned]
+        needs = [required_replicates(sd, n, plan) for _, sd, n in planned]
         driver = int(np.argmax(needs))
         contrast, sd, _ = planned[driver]
         required = needs[driver]
@@ -273,9 +292,10 @@ def _plan_problem(table: pd.DataFrame) -> str:
 
 def plan_pilot(
     fit_csvs: Sequence,
-    jobs: Sequence[JobIdentity],
-    plan: ReplicatePlan,
+    jobs: Sequence,
+    replicates: Mapping | int,
     *,
+    models: Mapping,
     per_job: int,
     out,
 ) -> pd.DataFrame:
@@ -285,9 +305,12 @@ def plan_pilot(
     ----------
     fit_csvs : sequence of path
         The pilot's ``results/fits/<dataset>/batch<b>.csv``.
-    jobs : sequence of JobIdentity
-        The job that wrote each file (its rows are checked against it).
-    plan : ReplicatePlan
+    jobs : sequence of (str, sequence of int)
+        The dataset and replicates of the job that wrote each file (its rows are checked).
+    replicates : mapping
+        The validated config's ``replicates``: a plan.
+    models : mapping
+        The config's ``models`` (each file must hold every loss x penalty).
     per_job : int
         ``replicates_per_job``.
     out : path
@@ -297,8 +320,23 @@ def plan_pilot(
     -------
     pandas.DataFrame
         The plan written.
+
+    Raises
+    ------
+    PlanError
+        If ``replicates`` is a number (there is nothing to plan), or from :func:`plan_table`.
     """
-    metrics = collect_checked(fit_csvs, FITS, jobs)
+    plan = replicate_plan({"replicates": replicates})
+    if plan is None:
+        raise PlanError(f"replicates is the fixed number {replicates}: there is nothing to plan")
+    pairs = tuple(
+        (loss, penalty) for loss in models["losses"] for penalty in study_penalties(models)
+    )
+    identities = [
+        JobIdentity(dataset, tuple(int(each) for each in members), pairs)
+        for dataset, members in jobs
+    ]
+    metrics = collect_checked(fit_csvs, FITS, identities)
     table = plan_table(metrics, plan, per_job=per_job)
     write_plan(table, out)
     return table
