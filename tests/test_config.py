@@ -57,7 +57,7 @@ def test_shipped_configs_validate(name):
 def test_default_study_is_the_documented_one():
     config = validate_config(load_yaml(REPO / "config" / "config.yaml"), SCHEMA)
     assert config["seed"] == 1 and config["replicates_per_job"] == 5
-    assert config["replicates"] == {"pilot": 10, "mcse": 0.12, "max": 25}
+    assert config["replicates"] == {"pilot": 10, "mcse": 0.12, "max": 20}
     assert config["cv"]["folds"] == 5 and config["cv"]["n_lams"] == 20
     assert config["cv"]["l1_ratios"] == [0.2, 0.5, 0.8, 0.95] and config["cv"]["rule"] == "min"
     assert config["cv"]["delta_factors"] == [0.25, 0.5, 1.0, 2.0, 4.0]
