@@ -181,9 +181,10 @@ def test_second_dry_run_has_nothing_to_do(first_run):
 
 # A planned study: config/test.yaml's first two datasets, a pilot of its 2 replicates, one
 # replicate per fit job. Their pilot SDs of model_error's log ratio (0.93 for gaussian's l1+l1 /
-# l2+l1, 0.62 for contaminated's) ask for 4 and 2 replicates at an MCSE of 0.5: gaussian runs
-# the max, 3 (capped), contaminated stays at its pilot.
-PLANNED = {"pilot": 2, "mcse": 0.5, "max": 3}
+# l2+l1, 0.62 for contaminated's huber+elasticnet / l2+elasticnet, on 2026-12-04) ask for 3 and
+# 2 replicates at an MCSE of 0.55: gaussian runs an extra replicate, contaminated stays at its
+# pilot.
+PLANNED = {"pilot": 2, "mcse": 0.55, "max": 3}
 PLANNED_DATASETS = ["gaussian", "contaminated"]
 
 
@@ -215,20 +216,33 @@ def planned_run(tmp_path_factory):
     return workdir
 
 
-def test_a_plan_runs_the_replicates_its_pilot_asks_for(planned_run):
-    plan = _rows(planned_run / "results" / "plan.csv")
-    assert [(row["dataset"], row["run"], row["capped"]) for row in plan] == [
-        ("contaminated", "2", "false"),
-        ("gaussian", "3", "true"),
-    ]
-    assert {row["metric"] for row in plan} == {"model_error"}
+def test_a_plan_runs_the_replicates_its_pilot_asks_for(first_run, planned_run, tmp_path):
+    from normbench.analysis.plan import plan_table, read_plan, write_plan
+    from normbench.study.config import ReplicatePlan
+    from normbench.study.store import read_table
+
+    plan = read_plan(planned_run / "results" / "plan.csv")
+    # the plan of the fixed design's first two replicates: the pilot is those replicates
+    fixed = read_table(first_run / "results" / "metrics.csv")
+    expected = plan_table(
+        fixed[fixed["dataset"].isin(PLANNED_DATASETS)], ReplicatePlan(**PLANNED), per_job=1
+    )
+    write_plan(expected, tmp_path / "expected.csv")
+    assert (tmp_path / "expected.csv").read_bytes() == (
+        planned_run / "results" / "plan.csv"
+    ).read_bytes()
+    assert set(plan["metric"]) == {"model_error"}
+    runs = dict(zip(plan["dataset"], plan["run"], strict=True))
+    # (if fits change so much that no dataset needs an extra replicate, lower PLANNED's mcse)
+    assert runs["gaussian"] == 3 and runs["contaminated"] == 2, plan
     rows = _rows(planned_run / "results" / "metrics.csv")
     replicates = {(row["dataset"], row["replicate"]) for row in rows}
-    assert replicates == {("contaminated", "1"), ("contaminated", "2")} | {
-        ("gaussian", str(k)) for k in (1, 2, 3)
+    assert replicates == {
+        (dataset, str(k)) for dataset, run in runs.items() for k in range(1, run + 1)
     }
     # the extra replicate: a simulation job and a fit job of its own (replicates_per_job 1)
     assert (planned_run / "logs/simulate_dataset/gaussian/batch3.log").exists()
+    assert (planned_run / "logs/fit_models/gaussian/batch3.log").exists()
     assert not (planned_run / "results/datasets/contaminated/rep3.npz").exists()
 
 
