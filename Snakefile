@@ -58,6 +58,7 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/datasets.smk"
 include: "workflow/rules/fit.smk"
+include: "workflow/rules/plan.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/analyse.smk"
 include: "workflow/rules/explain.smk"
@@ -78,6 +79,7 @@ except ConfigError as err:
 localrules:
     all,
     aggregate_results,
+    plan,
     published_check,
     build_report,
 

@@ -2,7 +2,13 @@
 
 import pytest
 
-from normbench.study.batches import batch_numbers, batch_of, batch_replicates
+from normbench.study.batches import (
+    batch_end,
+    batch_numbers,
+    batch_of,
+    batch_replicates,
+    pilot_batches,
+)
 
 
 @pytest.mark.parametrize(("replicates", "per_job"), [(10, 10), (10, 3), (7, 1), (2, 10), (1, 1)])
@@ -31,3 +37,27 @@ def test_impossible_batches_are_refused_with_the_range():
         batch_of(11, 10, 4)
     with pytest.raises(ValueError, match=r"replicates_per_job \(0\) must be at least 1"):
         batch_numbers(10, 0)
+
+
+def test_a_pilot_keeps_its_batches_and_the_extra_replicates_get_their_own():
+    # the pilot's batches are those of a fixed design of the pilot's size
+    assert [batch_replicates(b, 30, 4, pilot=10) for b in pilot_batches(10, 4)] == [
+        batch_replicates(b, 10, 4) for b in batch_numbers(10, 4)
+    ]
+    assert batch_numbers(30, 4, pilot=10) == list(range(1, 9))
+    assert batch_replicates(4, 30, 4, pilot=10) == [11, 12, 13, 14]
+    assert batch_replicates(8, 30, 4, pilot=10) == [27, 28, 29, 30]
+    assert batch_of(11, 30, 4, pilot=10) == 4
+    # a run stops at the end of a batch, never beyond the layout
+    assert [batch_end(n, 30, 4, pilot=10) for n in (9, 10, 11, 14, 15, 29)] == [
+        10,
+        10,
+        14,
+        14,
+        18,
+        30,
+    ]
+    # without extra replicates (pilot = max) the layout is the fixed design's
+    assert batch_numbers(10, 4, pilot=10) == batch_numbers(10, 4)
+    with pytest.raises(ValueError, match=r"the pilot \(11\) must be in 1 ... 10"):
+        batch_numbers(10, 4, pilot=11)

@@ -52,7 +52,8 @@ def test_shipped_configs_validate(name):
 
 def test_default_study_is_the_documented_one():
     config = validate_config(load_yaml(REPO / "config" / "config.yaml"), SCHEMA)
-    assert (config["seed"], config["replicates"]) == (1, 10)
+    assert config["seed"] == 1 and config["replicates_per_job"] == 5
+    assert config["replicates"] == {"pilot": 10, "mcse": 0.12, "max": 20}
     assert config["cv"]["folds"] == 5 and config["cv"]["n_lams"] == 20
     assert config["cv"]["l1_ratios"] == [0.2, 0.5, 0.8, 0.95] and config["cv"]["rule"] == "min"
     assert config["cv"]["delta_factors"] == [0.25, 0.5, 1.0, 2.0, 4.0]
@@ -759,3 +760,70 @@ def test_limits_given_on_the_command_line_are_read_as_numbers():
         ConfigError, match=r"'limits\.p': 'lots' is not allowed; must be an integer"
     ):
         validate_config(config, SCHEMA)
+
+
+# ------------------------------------------------------------- planned replicates
+
+
+def test_replicates_may_be_a_plan_with_defaults():
+    from normbench.study.config import (
+        DEFAULT_MCSE,
+        ReplicatePlan,
+        max_replicates,
+        pilot_replicates,
+        replicate_plan,
+    )
+
+    fixed = validate_config(_minimal(), SCHEMA)
+    assert replicate_plan(fixed) is None
+    assert pilot_replicates(fixed) == max_replicates(fixed) == fixed["replicates"] == 10
+    planned = validate_config({**_minimal(), "replicates": {}}, SCHEMA)
+    assert planned["replicates"] == {"pilot": 10, "max": 40, "mcse": DEFAULT_MCSE}
+    assert replicate_plan(planned) == ReplicatePlan(pilot=10, max=40, mcse=0.1)
+    assert (pilot_replicates(planned), max_replicates(planned)) == (10, 40)
+    stein = validate_config({**_minimal(), "replicates": {"pilot": 5, "half_width": 0.2}}, SCHEMA)
+    assert replicate_plan(stein) == ReplicatePlan(pilot=5, max=40, half_width=0.2)
+
+
+PLAN_ERRORS = [
+    ({"pilot": 1}, ["'replicates.pilot'", ">= 2"]),
+    ({"mcse": 0}, ["'replicates.mcse'", "> 0"]),
+    ({"maximum": 30}, ["unknown key 'replicates.maximum'", "pilot, mcse, half_width, max"]),
+    ({"max": 30.0}, ["'replicates.max'", "must be an integer"]),
+    ({"pilot": 10, "max": 8}, ["'replicates.max'", "8", "at least the pilot (10"]),
+    ({"mcse": 0.1, "half_width": 0.2}, ["'replicates'", "mcse or half_width, not both"]),
+    ("ten", ["'replicates'", "must be an integer"]),
+]
+
+
+@pytest.mark.parametrize(("value", "words"), PLAN_ERRORS)
+def test_a_bad_plan_is_refused_naming_its_key(value, words):
+    with pytest.raises(ConfigError) as info:
+        validate_config({**_minimal(), "replicates": value}, SCHEMA)
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_a_plan_needs_a_primary_contrast_and_counts_its_max_against_the_limits():
+    no_contrast = {**_minimal(), "replicates": {}, "models": {"penalties": ["none", "l2"]}}
+    with pytest.raises(ConfigError, match="'replicates': a plan is made for the primary"):
+        validate_config(no_contrast, SCHEMA)
+    many = {
+        "replicates": {"pilot": 10, "max": 900},
+        "datasets": {f"d{k}": {"n_train": 20, "p": 30} for k in range(30)},
+    }
+    with pytest.raises(ConfigError, match=r"'replicates\.max'.*limit of jobs = 20000.*27000"):
+        validate_config(many, SCHEMA)
+    with pytest.raises(ConfigError, match=r"'replicates\.max': 5000 .*limit of replicates"):
+        validate_config({**_minimal(), "replicates": {"max": 5000}}, SCHEMA)
+
+
+def test_check_config_command_describes_a_plan(tmp_path, capsys):
+    from normbench.study.check_config import main
+
+    path = tmp_path / "planned.yaml"
+    path.write_text("replicates: {pilot: 5, max: 20}\ndatasets:\n  toy: {n_train: 20, p: 30}\n")
+    assert main([str(path)]) == 0
+    assert "1 dataset(s) x 5 to 20 replicate(s), planned from a pilot (target MCSE 0.1)" in (
+        capsys.readouterr().out
+    )

@@ -179,18 +179,93 @@ def test_second_dry_run_has_nothing_to_do(first_run):
     assert "Nothing to be done" in output
 
 
-def test_results_do_not_depend_on_cores_or_batching(first_run, tmp_path):
-    """One core and one replicate per fit job give the bytes of two cores and batches of two."""
-    _run(tmp_path, "--cores", "1", "--config", "replicates_per_job=1")
-    for dataset in DATASETS:
-        assert (tmp_path / f"results/fits/{dataset}/batch{len(REPLICATES)}.npz").exists()
-    first = (first_run / "results" / "metrics.csv").read_bytes()
-    second = (tmp_path / "results" / "metrics.csv").read_bytes()
-    assert first == second
-    for dataset in DATASETS:
+# A planned study: config/test.yaml's first two datasets, a pilot of its 2 replicates, one
+# replicate per fit job. Their pilot SDs of model_error's log ratio (0.93 for gaussian's l1+l1 /
+# l2+l1, 0.62 for contaminated's huber+elasticnet / l2+elasticnet, on 2026-12-04) ask for 3 and
+# 2 replicates at an MCSE of 0.55: gaussian runs an extra replicate, contaminated stays at its
+# pilot.
+PLANNED = {"pilot": 2, "mcse": 0.55, "max": 3}
+PLANNED_DATASETS = ["gaussian", "contaminated"]
+
+
+def _planned_config(tmp_path):
+    import yaml
+
+    config = yaml.safe_load(TEST_CONFIG.read_text())
+    config["replicates"] = PLANNED
+    config["replicates_per_job"] = 1
+    config["datasets"] = {name: config["datasets"][name] for name in PLANNED_DATASETS}
+    path = tmp_path / "planned.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def _run_config(workdir, config_path, *options):
+    command = [snakemake_executable(), "-s", str(REPO / "Snakefile"), "--directory", str(workdir)]
+    command += ["--configfile", str(config_path), *options]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def planned_run(tmp_path_factory):
+    """The planned study run to its metrics on one core."""
+    workdir = tmp_path_factory.mktemp("planned_cores1")
+    _run_config(workdir, _planned_config(workdir), "--cores", "1", "results/metrics.csv")
+    return workdir
+
+
+def test_a_plan_runs_the_replicates_its_pilot_asks_for(first_run, planned_run, tmp_path):
+    from normbench.analysis.plan import plan_table, read_plan, write_plan
+    from normbench.study.config import ReplicatePlan
+    from normbench.study.store import read_table
+
+    plan = read_plan(planned_run / "results" / "plan.csv")
+    # the plan of the fixed design's first two replicates: the pilot is those replicates
+    fixed = read_table(first_run / "results" / "metrics.csv")
+    expected = plan_table(
+        fixed[fixed["dataset"].isin(PLANNED_DATASETS)], ReplicatePlan(**PLANNED), per_job=1
+    )
+    write_plan(expected, tmp_path / "expected.csv")
+    assert (tmp_path / "expected.csv").read_bytes() == (
+        planned_run / "results" / "plan.csv"
+    ).read_bytes()
+    assert set(plan["metric"]) == {"model_error"}
+    runs = dict(zip(plan["dataset"], plan["run"], strict=True))
+    # (if fits change so much that no dataset needs an extra replicate, lower PLANNED's mcse)
+    assert runs["gaussian"] == 3 and runs["contaminated"] == 2, plan
+    rows = _rows(planned_run / "results" / "metrics.csv")
+    replicates = {(row["dataset"], row["replicate"]) for row in rows}
+    assert replicates == {
+        (dataset, str(k)) for dataset, run in runs.items() for k in range(1, run + 1)
+    }
+    # the extra replicate: a simulation job and a fit job of its own (replicates_per_job 1)
+    assert (planned_run / "logs/simulate_dataset/gaussian/batch3.log").exists()
+    assert (planned_run / "logs/fit_models/gaussian/batch3.log").exists()
+    assert not (planned_run / "results/datasets/contaminated/rep3.npz").exists()
+
+
+def test_results_do_not_depend_on_cores_batching_or_a_plan(first_run, planned_run):
+    """The pilot of a planned study, fitted one replicate per job on one core, has the bytes of
+    the fixed design of two replicates, fitted in batches of two on two cores."""
+    for dataset in PLANNED_DATASETS:
+        assert (planned_run / f"results/fits/{dataset}/batch2.npz").exists()
         for replicate in REPLICATES:
             name = f"results/datasets/{dataset}/rep{replicate}.npz"
-            assert (first_run / name).read_bytes() == (tmp_path / name).read_bytes()
+            assert (first_run / name).read_bytes() == (planned_run / name).read_bytes()
+    fixed = (first_run / "results" / "metrics.csv").read_text().splitlines()
+    planned = (planned_run / "results" / "metrics.csv").read_text().splitlines()
+    assert planned[0] == fixed[0]
+    pilot_lines = [line for line in planned[1:] if line.split(",")[1] in REPLICATES]
+    assert pilot_lines == [line for line in fixed[1:] if line.split(",")[0] in PLANNED_DATASETS]
+    assert len(planned) - 1 - len(pilot_lines) == len(LOSSES) * len(PENALTIES)
+
+
+def test_a_planned_study_does_not_depend_on_cores(planned_run, tmp_path):
+    _run_config(tmp_path, _planned_config(tmp_path), "--cores", "2", "results/metrics.csv")
+    for name in ("results/plan.csv", "results/metrics.csv"):
+        assert (planned_run / name).read_bytes() == (tmp_path / name).read_bytes()
 
 
 def test_editing_one_dataset_reruns_only_its_jobs(tmp_path):
@@ -221,4 +296,14 @@ def test_slurm_profile_plans_the_study(tmp_path):
     # one simulation and one fit job per dataset (its replicates in one batch)
     assert counts["fit_models"] == str(len(DATASETS))
     assert counts["simulate_dataset"] == str(len(DATASETS))
+    assert not (tmp_path / "results").exists()
+    # a plan: the pilot's jobs, then the checkpoint; the rest once the plan exists
+    planned = _planned_config(tmp_path)
+    out = _run_config(
+        tmp_path, planned, "-n", "--workflow-profile", str(REPO / "workflow/profiles/slurm")
+    )
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", out, flags=re.MULTILINE))
+    assert counts["fit_models"] == str(2 * len(PLANNED_DATASETS))
+    assert counts["plan"] == "1"
+    assert "checkpoint jobs" in out
     assert not (tmp_path / "results").exists()

@@ -1,6 +1,7 @@
 # Aggregation: the per-job tables concatenated into one tidy table each. metrics.csv has the same
 # bytes whatever --cores was; wall-clock figures live apart in timings.csv; the oracle reference
-# (least squares on the true support) in oracle.csv.
+# (least squares on the true support) in oracle.csv. With planned replicates it waits for the
+# plan (checkpoint plan) and takes every replicate each dataset runs.
 
 
 rule aggregate_results:
@@ -8,6 +9,8 @@ rule aggregate_results:
         metrics=fit_csvs,
         timings=timing_csvs,
         oracle=oracle_csvs,
+        # a plan only: job_identities reads it
+        plan=plan_files,
     output:
         metrics=report(
             "results/metrics.csv",
@@ -30,7 +33,7 @@ rule aggregate_results:
         "../envs/normbench.yaml"
     params:
         # what each per-job file must hold (its dataset, replicate and models), checked
-        jobs=job_identities(),
+        jobs=job_identities,
         models=config["models"],
         source_dir=workflow.basedir,
     script:

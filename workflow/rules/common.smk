@@ -1,11 +1,28 @@
 # Helpers shared by the rules: file lists and wildcard constraints derived from the config.
+#
+# Replicates: a fixed design runs replicates 1..R of every dataset. A plan (config replicates:
+# {pilot, mcse, max}) runs the pilot 1..n0 first; the checkpoint `plan` (plan.smk) then writes
+# results/plan.csv, and the input functions below that list "every replicate" read each dataset's
+# `run` from it (checkpoints.plan.get()), so the rules downstream of the pilot wait for the plan.
 
 import re
+from pathlib import Path
 
 from snakemake.io import strip_wildcard_constraints
 
-from normbench.study.batches import batch_numbers, batch_of, batch_replicates
-from normbench.study.config import dataset_names
+from normbench.analysis.plan import read_plan
+from normbench.study.batches import (
+    batch_numbers,
+    batch_of,
+    batch_replicates,
+    pilot_batches,
+)
+from normbench.study.config import (
+    dataset_names,
+    max_replicates,
+    pilot_replicates,
+    replicate_plan,
+)
 from normbench.study.explain_files import (
     EXPLAIN_REPLICATE,
     detail_datasets,
@@ -16,6 +33,7 @@ from normbench.study.layout import (
     BENCHMARKS_DIR,
     DATASETS_DIR,
     EXPLAIN_NPZ,
+    PLAN,
     REPORT_HTML,
     REPORT_TABLES,
 )
@@ -28,6 +46,8 @@ FIT_CSV = "results/fits/{dataset}/batch{batch}.csv"
 FITS_NPZ = "results/fits/{dataset}/batch{batch}.npz"
 TIMING_CSV = "results/timings/{dataset}/batch{batch}.csv"
 ORACLE_CSV = "results/oracle/{dataset}/batch{batch}.csv"
+# The plan of the config's replicates, None for a fixed number.
+REPLICATE_PLAN = replicate_plan(config)
 
 
 wildcard_constraints:
@@ -36,8 +56,66 @@ wildcard_constraints:
 
 
 def replicate_numbers():
-    """Replicates are numbered 1..replicates (file names rep1, rep2, ...)."""
-    return list(range(1, config["replicates"] + 1))
+    """The replicates every dataset runs first: 1..replicates, or the pilot's 1..n0 of a plan."""
+    return list(range(1, pilot_replicates(config) + 1))
+
+
+def _layout():
+    """(replicates, per_job, pilot) of study/batches.py: the batches of replicates 1..max."""
+    pilot = None if REPLICATE_PLAN is None else REPLICATE_PLAN.pilot
+    return max_replicates(config), config["replicates_per_job"], pilot
+
+
+_PLANS = {}
+
+
+def planned_runs():
+    """{dataset: replicates it runs} from the checkpoint's plan.csv (a plan only).
+
+    Raises Snakemake's IncompleteCheckpointException until the plan exists, so that a rule whose
+    input function calls this waits for the checkpoint.
+    """
+    path = Path(checkpoints.plan.get().output.plan)
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _PLANS:
+        table = read_plan(path)
+        _PLANS[key] = dict(zip(table["dataset"], table["run"], strict=True))
+    return _PLANS[key]
+
+
+def replicates_run(dataset):
+    """How many replicates `dataset` runs: the fixed number, or its plan's `run`."""
+    if REPLICATE_PLAN is None:
+        return config["replicates"]
+    runs = planned_runs()
+    if dataset not in runs:
+        raise ValueError(
+            f"{PLAN} has no row for dataset {dataset}: delete it to replan"
+        )
+    return runs[dataset]
+
+
+def dataset_replicates(dataset):
+    """Every replicate `dataset` runs (after the plan, for a plan)."""
+    return list(range(1, replicates_run(dataset) + 1))
+
+
+def dataset_batches(dataset):
+    """The fit jobs' batch numbers of `dataset` (1, 2, ...): those of its replicates run."""
+    last = replicates_run(dataset)
+    return [
+        batch
+        for batch in batch_numbers(*_layout())
+        if replicates_of_batch(batch)[0] <= last
+    ]
+
+
+def extra_batches():
+    """The batches after the pilot's (a plan only): each has a simulation rule of its own."""
+    if REPLICATE_PLAN is None:
+        return []
+    pilot = pilot_batches(REPLICATE_PLAN.pilot, config["replicates_per_job"])
+    return batch_numbers(*_layout())[len(pilot) :]
 
 
 def datasets_with_generator(generator):
@@ -57,39 +135,70 @@ def dataset_entry(wildcards):
 
 
 def per_replicate_files(pattern):
-    """`pattern` expanded over every configured dataset and replicate, in config order."""
-    return expand(pattern, dataset=dataset_names(config), replicate=replicate_numbers())
-
-
-def batches():
-    """The fit jobs' batch numbers of every dataset (1, 2, ...)."""
-    return batch_numbers(config["replicates"], config["replicates_per_job"])
+    """`pattern` expanded over every dataset and every replicate it runs, in config order."""
+    return [
+        file
+        for dataset in dataset_names(config)
+        for file in expand(
+            pattern, dataset=dataset, replicate=dataset_replicates(dataset)
+        )
+    ]
 
 
 def replicates_of_batch(batch):
-    return batch_replicates(
-        int(batch), config["replicates"], config["replicates_per_job"]
-    )
+    """The replicates of one fit job's batch (the same whatever a plan decides)."""
+    return batch_replicates(int(batch), *_layout())
 
 
 def batch_file(pattern, dataset, replicate):
     """`pattern` of the batch holding `replicate` of `dataset`."""
-    batch = batch_of(replicate, config["replicates"], config["replicates_per_job"])
+    batch = batch_of(replicate, *_layout())
     return pattern.format(dataset=dataset, batch=batch)
 
 
 def per_batch_files(pattern):
-    """`pattern` expanded over every configured dataset and batch, in config order."""
-    return expand(pattern, dataset=dataset_names(config), batch=batches())
+    """`pattern` expanded over every dataset and its batches run, in config order."""
+    return [
+        pattern.format(dataset=dataset, batch=batch)
+        for dataset in dataset_names(config)
+        for batch in dataset_batches(dataset)
+    ]
 
 
-def job_identities():
+def job_identities(wildcards=None):
     """[dataset, replicates] of every fit job, in the order of per_batch_files."""
     return [
         [dataset, replicates_of_batch(batch)]
         for dataset in dataset_names(config)
-        for batch in batches()
+        for batch in dataset_batches(dataset)
     ]
+
+
+def pilot_fit_csvs(wildcards):
+    """The pilot's per-batch metrics files: what the checkpoint plans from."""
+    return [
+        FIT_CSV.format(dataset=dataset, batch=batch)
+        for dataset in dataset_names(config)
+        for batch in pilot_batches(
+            pilot_replicates(config), config["replicates_per_job"]
+        )
+    ]
+
+
+def pilot_job_identities():
+    """[dataset, replicates] of every pilot fit job, in the order of pilot_fit_csvs."""
+    return [
+        [dataset, replicates_of_batch(batch)]
+        for dataset in dataset_names(config)
+        for batch in pilot_batches(
+            pilot_replicates(config), config["replicates_per_job"]
+        )
+    ]
+
+
+def plan_files(wildcards):
+    """results/plan.csv for a plan (an input of the rules whose params read it), else nothing."""
+    return [] if REPLICATE_PLAN is None else [PLAN]
 
 
 def batch_dataset_files(wildcards):
@@ -106,6 +215,7 @@ def batch_replicate_numbers(wildcards):
 
 
 def fit_csvs(wildcards):
+    """Every fit job's metrics file: all replicates of every dataset (after the plan)."""
     return per_batch_files(FIT_CSV)
 
 
@@ -115,6 +225,11 @@ def timing_csvs(wildcards):
 
 def oracle_csvs(wildcards):
     return per_batch_files(ORACLE_CSV)
+
+
+def fits_store_files(wildcards):
+    """Every fit job's fits store (coefficients, CV curves): all replicates (after the plan)."""
+    return per_batch_files(FITS_NPZ)
 
 
 def explained_datasets():
@@ -143,7 +258,9 @@ def explain_fits_file(wildcards):
 def dataset_replicate_sidecars(wildcards):
     """The JSON sidecars of every replicate of one dataset."""
     return expand(
-        DATASET_JSON, dataset=wildcards.dataset, replicate=replicate_numbers()
+        DATASET_JSON,
+        dataset=wildcards.dataset,
+        replicate=dataset_replicates(wildcards.dataset),
     )
 
 
@@ -175,14 +292,17 @@ def dataset_sidecars(wildcards):
     return per_replicate_files(DATASET_JSON)
 
 
-def _rule_benchmarks(job_rule, datasets):
-    """The benchmark files of `job_rule`'s jobs for `datasets` (none without a benchmark)."""
+def _rule_benchmarks(job_rule, dataset):
+    """The benchmark files of `job_rule`'s jobs for `dataset` (none without a benchmark)."""
     if not job_rule.benchmark:
         return []
     pattern = strip_wildcard_constraints(str(job_rule.benchmark))
     # (a pattern without {replicate} or {batch} repeats its files: the caller drops repeats)
     return expand(
-        pattern, dataset=datasets, replicate=replicate_numbers(), batch=batches()
+        pattern,
+        dataset=dataset,
+        replicate=dataset_replicates(dataset),
+        batch=dataset_batches(dataset),
     )
 
 
@@ -191,7 +311,22 @@ def report_table_files(wildcards):
     tables = dict(REPORT_TABLES)
     if not config.get("published"):
         del tables["published_check"], tables["published_variants"]
+    if REPLICATE_PLAN is None:
+        del tables["plan"]
     return tables
+
+
+def _dataset_makers(dataset):
+    """The rules that make `dataset`'s files: the simulator's (and its batches'), or the user's."""
+    generator = config["datasets"][dataset].get("generator", "simulate")
+    if generator != "simulate":
+        return [getattr(rules, generator)]
+    extra = [
+        getattr(rules, f"simulate_dataset_batch{batch}")
+        for batch in extra_batches()
+        if batch in dataset_batches(dataset)
+    ]
+    return [rules.simulate_dataset, *extra]
 
 
 def report_benchmarks(wildcards):
@@ -202,15 +337,13 @@ def report_benchmarks(wildcards):
     """
     files = []
     for dataset in dataset_names(config):
-        generator = config["datasets"][dataset].get("generator", "simulate")
-        maker = (
-            rules.simulate_dataset
-            if generator == "simulate"
-            else getattr(rules, generator)
-        )
-        files += _rule_benchmarks(maker, [dataset])
-    datasets = dataset_names(config)
-    files += _rule_benchmarks(rules.fit_models, datasets)
-    files += _rule_benchmarks(rules.aggregate_results, datasets)
-    files += _rule_benchmarks(rules.explain, explained_datasets())
+        for maker in _dataset_makers(dataset):
+            files += _rule_benchmarks(maker, dataset)
+    for dataset in dataset_names(config):
+        files += _rule_benchmarks(rules.fit_models, dataset)
+    if REPLICATE_PLAN is not None:
+        files += _rule_benchmarks(rules.plan, dataset_names(config)[0])
+    files += _rule_benchmarks(rules.aggregate_results, dataset_names(config)[0])
+    for dataset in explained_datasets():
+        files += _rule_benchmarks(rules.explain, dataset)
     return list(dict.fromkeys(files))

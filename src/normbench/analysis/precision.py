@@ -21,20 +21,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from normbench.analysis.plan import primary_contrasts
 from normbench.analysis.verdicts import DEFAULT_EQUIVALENCE, DEFAULT_Q, INCONCLUSIVE
-from normbench.vocab import LOSSES, pair_key
+from normbench.vocab import LOSSES, PENALTIES
 
 __all__ = ["PRECISION_COLUMNS", "PRIMARY_CONTRASTS", "precision_table", "replicates_to_decide"]
 
-#: The sparse penalties whose loss question is primary.
-_PRIMARY_PENALTIES = ("l1", "elasticnet")
-#: (pair, reference) of every primary contrast, in table order.
-PRIMARY_CONTRASTS = tuple(
-    (pair_key(loss, penalty), pair_key("l2", penalty))
-    for penalty in _PRIMARY_PENALTIES
-    for loss in LOSSES
-    if loss != "l2"
-)
+#: (pair, reference) of every primary contrast, in table order: the contrasts a plan is made
+#: for (:func:`normbench.analysis.plan.primary_contrasts`).
+PRIMARY_CONTRASTS = tuple(primary_contrasts(LOSSES, PENALTIES))
 #: Columns of ``results/precision.csv``.
 PRECISION_COLUMNS = (
     "dataset",

@@ -13,6 +13,7 @@ import pandas as pd
 
 from normbench.analysis.answer import headline_metric
 from normbench.analysis.findings import interpolant_datasets
+from normbench.analysis.plan import read_plan
 from normbench.analysis.scenarios import scenario_labels
 from normbench.analysis.tables import read_analysis, read_method
 from normbench.report.figures.common import INTERPOLANT_LOSS
@@ -330,6 +331,8 @@ class ReportContext:
     answer: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: results/precision.csv: the Monte Carlo error each primary contrast reached
     precision: pd.DataFrame | None = None
+    #: results/plan.csv: the replicates each dataset ran and why (None for a fixed design)
+    plan: pd.DataFrame | None = None
     #: results/best_set.csv: the model confidence set per scenario and metric
     best_set: pd.DataFrame | None = None
     #: results/summary.csv: every per-scenario median and mean with its Monte Carlo error
@@ -454,6 +457,7 @@ def build_context(
         mc_summary=read_analysis("summary", tables["summary"]),
         pooled=read_analysis("pooled", tables["pooled"]),
         labels={name: labels.get(name, name) for name in datasets},
+        plan=read_plan(tables["plan"]) if "plan" in tables else None,
         published_check=published,
         published_variants=(
             read_published_variants(tables["published_variants"])

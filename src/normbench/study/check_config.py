@@ -13,7 +13,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from normbench.study.config import ConfigError, dataset_names, load_yaml, validate_config
+from normbench.study.config import (
+    ConfigError,
+    dataset_names,
+    load_yaml,
+    replicate_plan,
+    validate_config,
+)
 
 __all__ = ["main"]
 
@@ -53,9 +59,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     datasets = dataset_names(validated)
     print(
         f"normbench: the study is valid: {len(datasets)} dataset(s) x "
-        f"{validated['replicates']} replicate(s)."
+        f"{_replicates_text(validated)}."
     )
     return 0
+
+
+def _replicates_text(config: dict) -> str:
+    plan = replicate_plan(config)
+    if plan is None:
+        return f"{config['replicates']} replicate(s)"
+    target = f"MCSE {plan.mcse}" if plan.half_width is None else f"half-width {plan.half_width}"
+    return f"{plan.pilot} to {plan.max} replicate(s), planned from a pilot (target {target})"
 
 
 def _merge(into: dict, update: dict) -> None:

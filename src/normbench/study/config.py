@@ -13,6 +13,7 @@ import copy
 import difflib
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -37,12 +38,17 @@ from normbench.study.config_checks import (
 from normbench.study.config_checks import key_path as _key_path
 
 __all__ = [
+    "DEFAULT_MCSE",
     "RESCALED_ELASTICNET",
     "ConfigError",
+    "ReplicatePlan",
     "check_dataset_rules",
     "dataset_names",
     "load_schema",
     "load_yaml",
+    "max_replicates",
+    "pilot_replicates",
+    "replicate_plan",
     "sweep_dataset_name",
     "sweeps",
     "study_penalties",
@@ -229,7 +235,9 @@ def validate_config(config: Mapping, schema_path: str | PathLike) -> dict:
         in users' ``params``; unsafe dataset names; studies above the ``limits``; for
         simulated datasets ``coef.n_nonzero <= p`` (or exactly p ``coef.values``),
         ``design.group_size <= p``, ``n_groups * group_size <= p``, ``feature_scale:
-        latent`` only with a latent factor and ``rho > 0``; and ``cv.folds <= n_train``.
+        latent`` only with a latent factor and ``rho > 0``; ``cv.folds <= n_train``; and for
+        planned replicates ``pilot <= max``, ``mcse`` or ``half_width`` (not both; ``mcse``
+        :data:`DEFAULT_MCSE` without either) and a primary contrast in the model grid.
     """
     if not isinstance(config, Mapping):
         raise ConfigError(
@@ -255,10 +263,102 @@ def validate_config(config: Mapping, schema_path: str | PathLike) -> dict:
             raise ConfigError(_describe(error) + _sweep_origin(error, filled))
     # Names made by sweeps (name__param_value) must be as safe as the names users write.
     check_dataset_names(filled["datasets"])
-    check_limits(filled)
+    _check_replicate_plan(filled)
+    _check_limits(filled)
     check_relations(filled)
     check_published(filled)
     return filled
+
+
+# ------------------------------------------------------------- planned replicates
+
+#: The target Monte Carlo standard error of a plan that gives neither mcse nor half_width.
+DEFAULT_MCSE = 0.1
+
+
+@dataclass(frozen=True)
+class ReplicatePlan:
+    """The config's ``replicates`` when it is a plan (docs/design.md, "Planned replicates").
+
+    Attributes
+    ----------
+    pilot : int
+        Replicates every dataset runs first.
+    max : int
+        Replicates no dataset goes beyond.
+    mcse : float or None
+        Target Monte Carlo standard error of a primary contrast's mean log ratio.
+    half_width : float or None
+        Target half-width of its 95 % t interval, instead of ``mcse``.
+    """
+
+    pilot: int
+    max: int
+    mcse: float | None = None
+    half_width: float | None = None
+
+
+def replicate_plan(config: Mapping) -> ReplicatePlan | None:
+    """The plan of a validated config's ``replicates``; None for a fixed number."""
+    value = config["replicates"]
+    if not isinstance(value, Mapping):
+        return None
+    return ReplicatePlan(
+        pilot=value["pilot"],
+        max=value["max"],
+        mcse=value.get("mcse"),
+        half_width=value.get("half_width"),
+    )
+
+
+def pilot_replicates(config: Mapping) -> int:
+    """Replicates every dataset runs before any plan: the pilot's, or the fixed number."""
+    plan = replicate_plan(config)
+    return config["replicates"] if plan is None else plan.pilot
+
+
+def max_replicates(config: Mapping) -> int:
+    """Replicates a dataset may run at most: the plan's ``max``, or the fixed number."""
+    plan = replicate_plan(config)
+    return config["replicates"] if plan is None else plan.max
+
+
+def _check_replicate_plan(config: dict) -> None:
+    """Relations of a plan the schema cannot state; fills ``mcse`` when no target is given."""
+    plan = config["replicates"]
+    if not isinstance(plan, dict):
+        return
+    if "mcse" in plan and "half_width" in plan:
+        raise ConfigError(
+            "config key 'replicates': a plan targets mcse or half_width, not both; give one."
+        )
+    if "half_width" not in plan:
+        plan.setdefault("mcse", DEFAULT_MCSE)
+    if plan["max"] < plan["pilot"]:
+        raise ConfigError(
+            f"config key 'replicates.max': {plan['max']} is not allowed; must be at least the "
+            f"pilot ({plan['pilot']} replicates)."
+        )
+    losses, penalties = config["models"]["losses"], config["models"]["penalties"]
+    if "l2" not in losses or len(losses) < 2 or not {"l1", "elasticnet"} & set(penalties):
+        raise ConfigError(
+            "config key 'replicates': a plan is made for the primary contrasts, each robust loss "
+            "against the squared loss with the same sparse penalty; models.losses must hold l2 "
+            "and another loss, and models.penalties l1 or elasticnet (or give a number)."
+        )
+
+
+def _check_limits(config: dict) -> None:
+    """:func:`check_limits`, a plan counted at its ``max`` (the most jobs it can run)."""
+    plan = replicate_plan(config)
+    if plan is None:
+        check_limits(config)
+        return
+    try:
+        check_limits({**config, "replicates": plan.max})
+    except ConfigError as error:
+        text = str(error).replace("config key 'replicates':", "config key 'replicates.max':", 1)
+        raise ConfigError(text) from None
 
 
 def _plain(value: Any) -> Any:

@@ -16,6 +16,7 @@ __all__ = [
     "DATASETS_DIR",
     "EXPLAIN_NPZ",
     "OPTIONAL_REPORT_TABLES",
+    "PLAN",
     "REPORT_HTML",
     "REPORT_TABLES",
     "RESULTS_DIR",
@@ -31,6 +32,8 @@ EXPLAIN_NPZ = f"{RESULTS_DIR}/explain/{{dataset}}.npz"
 BENCHMARKS_DIR = "logs/benchmarks"
 REPORT_HTML = "reports/report.html"
 
+#: The planned replicates of every dataset, from the pilot's fits (checkpoint plan; a plan only).
+PLAN = f"{RESULTS_DIR}/plan.csv"
 #: The conclusion tables rule analyse writes (:func:`normbench.analysis.run.analyse`), by role.
 ANALYSIS_TABLES = {
     "findings": f"{RESULTS_DIR}/findings.csv",
@@ -50,10 +53,11 @@ REPORT_TABLES = {
     **ANALYSIS_TABLES,
     "published_check": f"{RESULTS_DIR}/published_check.csv",
     "published_variants": f"{RESULTS_DIR}/published_variants.csv",
+    "plan": PLAN,
 }
 #: Roles a study may lack: the report then says what it cannot show.
 OPTIONAL_REPORT_TABLES = frozenset(
-    {"oracle", "provenance", "published_check", "published_variants"}
+    {"oracle", "provenance", "published_check", "published_variants", "plan"}
 )
 
 

@@ -82,12 +82,24 @@ deviations, Huber regression).</p>
 </details>
 <h3>Scenarios</h3>
 <p>Generator parameters of each dataset, from the configuration; for a dataset of a user's
-rule, the sizes its files have and what its sidecar states. Every dataset is
-drawn {esc(config.get("replicates", "n/a"))} times (replicates) with seeds derived
-from the base seed {esc(config.get("seed", "n/a"))} and the dataset name.</p>
+rule, the sizes its files have and what its sidecar states. {esc(_replicates_sentence(ctx))}
+Each replicate is a fresh draw, with seeds derived from the base seed
+{esc(config.get("seed", "n/a"))}, the dataset name and the replicate.</p>
 {html_details(f"Generator parameters of the {len(rows)} dataset(s)", html_table(headers, rows))}
 """
     return body
+
+
+def _replicates_sentence(ctx):
+    """How many replicates the datasets ran, counted from the metrics (a plan varies them)."""
+    counts = ctx.metrics.groupby("dataset")["replicate"].nunique()
+    if counts.empty:
+        return "No replicate has results."
+    low, high = int(counts.min()), int(counts.max())
+    runs = f"{low}" if low == high else f"{low} to {high}"
+    planned = isinstance(ctx.config.get("replicates"), dict)
+    how = " (planned from a pilot: the Precision section has the plan)" if planned else ""
+    return f"Every dataset ran {runs} replicates{how}."
 
 
 def _sizes(ctx, dataset, column, shape, axis):
