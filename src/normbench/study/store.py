@@ -21,7 +21,6 @@ from normbench.vocab import LOSSES, PENALTIES, STATUS_OK, STATUSES, order_names
 from normbench.vocab.metrics import LATER_METRIC_NAMES, METRIC_NAMES
 
 __all__ = [
-    "LOSS_ORDER",
     "METRICS_COLUMNS",
     "METRICS_TABLE",
     "ORACLE_COLUMNS",
@@ -29,7 +28,6 @@ __all__ = [
     "ORACLE_METRICS",
     "ORACLE_STATUSES",
     "ORACLE_TABLE",
-    "PENALTY_ORDER",
     "SUMMARY_METRICS",
     "TEXT_COLUMNS",
     "TIMINGS_COLUMNS",
@@ -48,10 +46,6 @@ __all__ = [
     "write_atomically",
     "write_table",
 ]
-
-# The natural orders, under the names the rest of the library still uses.
-LOSS_ORDER = LOSSES
-PENALTY_ORDER = PENALTIES
 
 #: Column order of a metrics table (docs/design.md §3).
 METRICS_COLUMNS = (
@@ -264,9 +258,9 @@ def sort_results(df):
     if "replicate" in df:
         keys["replicate"] = pd.to_numeric(df["replicate"])
     if "loss" in df:
-        keys["loss"] = _rank(df["loss"], LOSS_ORDER)
+        keys["loss"] = _rank(df["loss"], LOSSES)
     if "penalty" in df:
-        keys["penalty"] = _rank(df["penalty"], PENALTY_ORDER)
+        keys["penalty"] = _rank(df["penalty"], PENALTIES)
     if not keys:
         return df.reset_index(drop=True)
     key_frame = pd.DataFrame(keys, index=df.index)

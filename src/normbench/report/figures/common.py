@@ -16,7 +16,7 @@ from matplotlib.ticker import (
 )
 
 from normbench.study.store import ok_fits
-from normbench.vocab import metric, ordered_pairs, pair_key
+from normbench.vocab import ordered_pairs, pair_key
 
 LOSS_COLOURS = {"l2": "#0072b2", "l1": "#d55e00", "huber": "#009e73"}
 
@@ -139,11 +139,6 @@ def ok_rows_of(metrics, dataset):
 def pair_order(rows):
     """Pairs present in ``rows``, loss-major, each in its natural order."""
     return ordered_pairs(zip(rows["loss"], rows["penalty"], strict=True))
-
-
-def metric_info(name):
-    """The registry entry of a metric or of a column the report derives (normbench.vocab)."""
-    return metric(name)
 
 
 def text_colour(rgba):

@@ -7,12 +7,12 @@ import math
 import numpy as np
 import pandas as pd
 
+from normbench import vocab
 from normbench.report.figures.common import (
     HORIZONTAL_BOXES,
     LOSS_COLOURS,
     MISSING_TEXT_COLOUR,
     REFERENCE_STYLES,
-    metric_info,
     new_figure,
     ok_rows_of,
     pair_label,
@@ -123,7 +123,7 @@ def replicate_distributions(
         )
     else:
         positive = values[keep].min() > 0
-        if positive and (log_scale if log_scale is not None else metric_info(metric).log_scale):
+        if positive and (log_scale if log_scale is not None else vocab.metric(metric).log_scale):
             ax.set_xscale("log")
             plain_log_ticks(ax.xaxis)
     for index, (label, x) in enumerate((reference_lines or {}).items()):
@@ -134,7 +134,7 @@ def replicate_distributions(
     if limits is not None:
         ax.set_xlim(*limits)
     ax.set_ylabel("loss / penalty")
-    note = metric_info(metric).direction
+    note = vocab.metric(metric).direction
     ax.set_xlabel(xlabel if xlabel is not None else metric + (f" ({note})" if note else ""))
     ax.grid(axis="x", alpha=0.3)
     ax.set_title(

@@ -14,6 +14,7 @@ from matplotlib.ticker import (
     NullFormatter,
 )
 
+from normbench import vocab
 from normbench.report.figures.common import (
     BEST_OUTLINE_COLOUR,
     LOG_COLOUR_RATIO,
@@ -21,7 +22,6 @@ from normbench.report.figures.common import (
     MISSING_TEXT_COLOUR,
     format_value,
     loss_marker,
-    metric_info,
     new_figure,
     ok_rows_of,
     plain_log_ticks,
@@ -77,18 +77,18 @@ def heatmap_grid(summary, dataset, metric, *, title=None):
     )
     values = grid.to_numpy()
     finite = np.isfinite(values)
-    direction = metric_info(metric).direction
+    direction = vocab.metric(metric).direction
 
-    if metric_info(metric).better == "lower":
+    if vocab.metric(metric).better == "lower":
         cmap = "viridis_r"
-    elif metric_info(metric).better == "higher":
+    elif vocab.metric(metric).better == "higher":
         cmap = "viridis"
     else:
         cmap = "Blues"
     norm = Normalize(vmin=0.0, vmax=1.0)
     if finite.any():
         low, high = values[finite].min(), values[finite].max()
-        use_log = metric_info(metric).log_scale and low > 0 and high / low > LOG_COLOUR_RATIO
+        use_log = vocab.metric(metric).log_scale and low > 0 and high / low > LOG_COLOUR_RATIO
         norm = LogNorm(vmin=low, vmax=high) if use_log else Normalize(vmin=low, vmax=high)
 
     figure = new_figure((1.5 * len(penalties) + 1.6, 0.75 * len(losses) + 1.2))
@@ -127,7 +127,7 @@ def heatmap_grid(summary, dataset, metric, *, title=None):
             )
     if direction and finite.any():
         best = (
-            values[finite].min() if metric_info(metric).better == "lower" else values[finite].max()
+            values[finite].min() if vocab.metric(metric).better == "lower" else values[finite].max()
         )
         for i, j in zip(*np.nonzero(finite & (values == best)), strict=True):
             ax.add_patch(

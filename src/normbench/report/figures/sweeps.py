@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from normbench.report.figures.common import metric_info, new_figure, penalty_palette
+from normbench import vocab
+from normbench.report.figures.common import new_figure, penalty_palette
 from normbench.vocab import LOSSES, PENALTIES, order_names
 
 # A swept axis spanning at least this ratio (all values > 0) is drawn on a log scale.
@@ -52,7 +53,7 @@ def sweep_figure(table: pd.DataFrame, param: str, metric: str):
     log_x = bool(
         values.size and values.min() > 0 and values.max() / values.min() >= _LOG_AXIS_RATIO
     )
-    log_y = metric_info(metric).log_scale and bool((table["q1"] > 0).all())
+    log_y = vocab.metric(metric).log_scale and bool((table["q1"] > 0).all())
     for axis, loss in zip(axes, losses, strict=True):
         for penalty in penalties:
             rows = table[(table["loss"] == loss) & (table["penalty"] == penalty)]

@@ -20,8 +20,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from normbench import vocab
 from normbench.report.figures import sweep_figure
-from normbench.report.figures.common import format_value, metric_info, pair_label
+from normbench.report.figures.common import format_value, pair_label
 from normbench.report.figures.sweeps import SWEEP_LABELS
 from normbench.report.html import esc, html_details, html_figure, html_table
 from normbench.study.config import sweeps
@@ -108,7 +109,7 @@ def describe_sweep(table: pd.DataFrame, param: str, metric: str) -> str:
         return ""
     first, last = values[0], values[-1]
     name = SWEEP_LABELS.get(metric, metric)
-    lower_better = metric_info(metric).better != "higher"
+    lower_better = vocab.metric(metric).better != "higher"
     ends = table[table["value"].isin([first, last])].pivot_table(
         index=["loss", "penalty"], columns="value", values="median"
     )
@@ -118,7 +119,7 @@ def describe_sweep(table: pd.DataFrame, param: str, metric: str) -> str:
         start, stop = ends[first].to_numpy(float), ends[last].to_numpy(float)
         # Ratios for positive error-like metrics (they span orders of magnitude), differences
         # otherwise (F1, PVE can be 0 or negative).
-        use_ratio = metric_info(metric).log_scale and bool(np.all(start > 0) and np.all(stop > 0))
+        use_ratio = vocab.metric(metric).log_scale and bool(np.all(start > 0) and np.all(stop > 0))
         change = stop / start if use_ratio else stop - start
         worsening = np.log(change) if use_ratio else change
         if not lower_better:
@@ -207,9 +208,9 @@ def render(ctx):
                 continue
             direction = (
                 "lower is better"
-                if metric_info(metric).better == "lower"
+                if vocab.metric(metric).better == "lower"
                 else "higher is better"
-                if metric_info(metric).better == "higher"
+                if vocab.metric(metric).better == "higher"
                 else None
             )
             caption = f"{SWEEP_LABELS[metric]} ({_METRIC_DEFINITIONS[metric]}) against {param}"
