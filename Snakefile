@@ -18,6 +18,7 @@ from normbench.study.config import (
     ConfigError,
     check_dataset_rules,
     load_yaml,
+    study_config,
     validate_config,
 )
 
@@ -42,11 +43,10 @@ try:
     for config_path in workflow.configfiles:
         # Snakemake's own reader keeps the last of two equal keys; refuse them instead.
         load_yaml(config_path)
-    config.update(
-        validate_config(
-            config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
-        )
-    )
+    # Snakemake's config (the files, then any --config overrides), validated once against
+    # the package's schema: every default filled there, and the typed study read from it
+    STUDY = study_config(validate_config(config))
+    config.update(STUDY.as_dict())
 except ConfigError as err:
     # A plain message, no traceback, before any job runs.
     sys.exit(f"normbench: {err}")

@@ -25,6 +25,7 @@ CV = {
     "rule": "min",
     "criterion": "own_loss",
     "huber_multiplier": 1.345,
+    "delta_factors": [1.0],
 }
 JOB = JobIdentity("toy", (1,), (("l2", "none"), ("l2", "l1"), ("l1", "none"), ("l1", "l1")))
 

@@ -23,6 +23,7 @@ from normbench.report.figures import (
     replicate_distributions,
     tpr_fpr_scatter,
 )
+from normbench.study.config import validate_config
 from normbench.study.layout import report_tables
 from normbench.study.published_check import published_check, write_published_check
 from normbench.study.store import METRICS_COLUMNS, write_table
@@ -52,11 +53,10 @@ ORACLE_FACTORS = {"l2": 1.0, "l1": 2.0, "huber": 1.5}
 ORACLE_REASON = "n_train = 100 is not larger than the true support (150 features)"
 NOT_CONVERGED_MESSAGE = "coordinate descent stopped at max_iter=1000"
 
-CONFIG = {
+CONFIG_ENTRY = {
     "seed": 1,
     "replicates": N_REPLICATES,
     "models": {"losses": list(LOSSES), "penalties": list(PENALTIES)},
-    # the cv section as validation leaves it (the report reads the validated config)
     "cv": {
         "folds": 5,
         "n_lams": 30,
@@ -79,6 +79,8 @@ CONFIG = {
         for name in DATASETS
     },
 }
+# as validation leaves it, every default filled (the report reads the validated config)
+CONFIG = validate_config(CONFIG_ENTRY)
 
 
 def _synthetic_tables(

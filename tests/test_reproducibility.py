@@ -147,7 +147,7 @@ import threadpoolctl
 from normbench.study.fit_job import fit_dataset
 
 cv = {"folds": 3, "n_lams": 5, "eps": 1e-3, "l1_ratios": [0.5], "rule": "min",
-      "criterion": "own_loss", "huber_multiplier": 1.345}
+      "criterion": "own_loss", "huber_multiplier": 1.345, "delta_factors": [1.0]}
 models = {"losses": ["l2", "l1", "huber"], "penalties": ["none", "l1", "l2", "elasticnet"]}
 fit_dataset(sys.argv[1], dataset="toy", replicate=1, models=models, cv=cv, base_seed=7,
             metrics_out=sys.argv[2], timings_out=sys.argv[3], progress=None)

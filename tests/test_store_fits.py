@@ -28,6 +28,7 @@ CV = {
     "rule": "min",
     "criterion": "own_loss",
     "huber_multiplier": 1.345,
+    "delta_factors": [1.0],
 }
 MODELS = {"losses": ["l2", "l1", "huber"], "penalties": ["none", "l1", "l2", "elasticnet"]}
 

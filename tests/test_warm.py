@@ -33,6 +33,7 @@ CV = {
     "rule": "min",
     "criterion": "own_loss",
     "huber_multiplier": 1.345,
+    "delta_factors": [1.0],
 }
 REPLICATES = [1, 2, 3, 4, 5]
 

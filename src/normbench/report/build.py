@@ -32,7 +32,7 @@ from pathlib import Path
 from normbench.report.context import BASELINE, build_context
 from normbench.report.html import page
 from normbench.report.sections import SECTIONS
-from normbench.study.config import ConfigError, load_yaml, validate_config
+from normbench.study.config import SCHEMA_PATH, ConfigError, load_study_config
 from normbench.study.explain_files import detail_datasets
 from normbench.study.layout import (
     BENCHMARKS_DIR,
@@ -282,9 +282,9 @@ def _parse_args(argv):
     parser.add_argument(
         "--schema",
         type=Path,
-        default=Path("workflow/schemas/config.schema.yaml"),
+        default=SCHEMA_PATH,
         help="config schema the config is validated against (defaults filled, sweeps expanded; "
-        "default: workflow/schemas/config.schema.yaml)",
+        "default: the one shipped with normbench)",
     )
     parser.add_argument(
         "--figures-dir",
@@ -316,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     try:
         # our reader: duplicate keys are refused, a syntax error names line and column
-        config = validate_config(load_yaml(args.config), args.schema)
+        config = load_study_config(args.config, schema_path=args.schema).as_dict()
         inputs = _study_files(args.study, config)
         build_report(config=config, output_html=args.output, figures_dir=args.figures_dir, **inputs)
     except ConfigError as error:

@@ -14,17 +14,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from normbench.study.config import (
+    SCHEMA_PATH,
     ConfigError,
-    dataset_names,
-    load_yaml,
-    replicate_plan,
-    validate_config,
+    ReplicatePlan,
+    load_study_config,
 )
 
 __all__ = ["main"]
-
-# src/normbench/study/ -> the checkout's workflow/schemas/ (the command runs from a checkout).
-DEFAULT_SCHEMA = Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "config.schema.yaml"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -43,41 +39,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(prog="python -m normbench.study.check_config")
     parser.add_argument("files", nargs="+", type=Path, help="the study's YAML config files")
-    parser.add_argument("--schema", type=Path, default=DEFAULT_SCHEMA, help="the JSON schema")
+    parser.add_argument(
+        "--schema", type=Path, default=SCHEMA_PATH, help="the JSON schema (default: the package's)"
+    )
     args = parser.parse_args(argv)
-    config: dict = {}
     try:
-        for path in args.files:
-            document = load_yaml(path)
-            if not isinstance(document, dict):
-                raise ConfigError(f"config file '{path}' must hold a mapping of keys to values.")
-            _merge(config, document)
-        validated = validate_config(config, args.schema)
+        study = load_study_config(*args.files, schema_path=args.schema)
     except ConfigError as error:
         print(f"normbench: {error}", file=sys.stderr)
         return 1
-    datasets = dataset_names(validated)
     print(
-        f"normbench: the study is valid: {len(datasets)} dataset(s) x "
-        f"{_replicates_text(validated)}."
+        f"normbench: the study is valid: {len(study.datasets)} dataset(s) x "
+        f"{_replicates_text(study.replicates)}."
     )
     return 0
 
 
-def _replicates_text(config: dict) -> str:
-    plan = replicate_plan(config)
-    if plan is None:
-        return f"{config['replicates']} replicate(s)"
+def _replicates_text(replicates: int | ReplicatePlan) -> str:
+    if not isinstance(replicates, ReplicatePlan):
+        return f"{replicates} replicate(s)"
+    plan = replicates
     target = f"MCSE {plan.mcse}" if plan.half_width is None else f"half-width {plan.half_width}"
     return f"{plan.pilot} to {plan.max} replicate(s), planned from a pilot (target {target})"
-
-
-def _merge(into: dict, update: dict) -> None:
-    for key, value in update.items():
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            _merge(into[key], value)
-        else:
-            into[key] = value
 
 
 if __name__ == "__main__":

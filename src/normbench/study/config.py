@@ -2,10 +2,10 @@
 
 The workflow checks its configuration once, before any job runs, so that a
 misspelled key or an out-of-range value stops the study with one readable
-sentence instead of a traceback from a job hours later.  The JSON schema in
-``workflow/schemas/config.schema.yaml`` carries the shape, the allowed values
-and the defaults; this module adds what a schema cannot say (relations between
-keys, such as ``coef.n_nonzero <= p``) and turns validation errors into messages
+sentence instead of a traceback from a job hours later.  The JSON schema
+``config.schema.yaml`` beside this module (linked from ``workflow/schemas/``) carries the
+shape, the allowed values and the defaults; this module adds what a schema cannot say
+(relations between keys, such as ``coef.n_nonzero <= p``) and turns validation errors into messages
 that name the offending key path and what would be accepted.
 """
 
@@ -13,9 +13,10 @@ import copy
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import jsonschema
@@ -42,15 +43,20 @@ __all__ = [
     "RESCALED_ELASTICNET",
     "ConfigError",
     "ReplicatePlan",
+    "SCHEMA_PATH",
+    "StudyConfig",
     "check_dataset_rules",
     "dataset_names",
     "load_schema",
+    "load_study_config",
     "load_yaml",
     "max_replicates",
+    "merge_config",
     "pilot_replicates",
     "replicate_plan",
     "sweep_dataset_name",
     "sweeps",
+    "study_config",
     "study_penalties",
     "validate_config",
 ]
@@ -164,7 +170,7 @@ def load_schema(path: str | PathLike) -> dict:
     Parameters
     ----------
     path : str or path-like
-        Usually ``workflow/schemas/config.schema.yaml``.
+        Usually :data:`SCHEMA_PATH`.
 
     Returns
     -------
@@ -210,7 +216,12 @@ def _defaults_filling_validator(schema: Mapping) -> type:
     )
 
 
-def validate_config(config: Mapping, schema_path: str | PathLike) -> dict:
+#: The config schema, shipped with the package (``workflow/schemas/config.schema.yaml`` is a
+#: link to it): the one place every key's allowed values and default are stated.
+SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
+
+
+def validate_config(config: Mapping, schema_path: str | PathLike = SCHEMA_PATH) -> dict:
     """Validate a study configuration and fill in its defaults.
 
     Parameters
@@ -219,7 +230,7 @@ def validate_config(config: Mapping, schema_path: str | PathLike) -> dict:
         The configuration as read from YAML (for instance Snakemake's ``config``).
         It is not modified.
     schema_path : str or path-like
-        The JSON schema, usually ``workflow/schemas/config.schema.yaml``.
+        The JSON schema; by default the package's own (:data:`SCHEMA_PATH`).
 
     Returns
     -------
@@ -686,3 +697,100 @@ def dataset_names(config: Mapping, generator: str | None = None) -> list[str]:
         for name, entry in config["datasets"].items()
         if generator is None or entry.get("generator", SIMULATE) == generator
     ]
+
+
+# ------------------------------------------------------------------- the typed study config
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    """A validated study, every default filled once, from the schema: what the study runs.
+
+    Built by :func:`load_study_config`; the Snakefile, ``check_config``, the analysis and the
+    report take their settings from it, and nothing else reads a config file.
+
+    Attributes
+    ----------
+    seed : int
+    replicates : int or ReplicatePlan
+        A fixed number, or the plan of a pilot, a target and a cap.
+    replicates_per_job : int
+    losses, penalties : tuple of str
+    cv, limits, answer : mapping
+        The validated sections (read-only views).
+    datasets : mapping
+        Every dataset entry, sweeps expanded, in config order.
+    published : tuple of mapping
+    """
+
+    seed: int
+    replicates: int | ReplicatePlan
+    replicates_per_job: int
+    losses: tuple[str, ...]
+    penalties: tuple[str, ...]
+    cv: Mapping
+    datasets: Mapping
+    limits: Mapping
+    answer: Mapping
+    published: tuple
+    _validated: Mapping = field(repr=False)
+
+    def as_dict(self) -> dict:
+        """A plain, mutable copy of the validated config (for Snakemake's ``config``)."""
+        return copy.deepcopy(_plain(dict(self._validated)))
+
+
+def study_config(validated: Mapping) -> StudyConfig:
+    """The typed view of a config :func:`validate_config` returned."""
+    plan = replicate_plan(validated)
+    return StudyConfig(
+        seed=int(validated["seed"]),
+        replicates=plan if plan is not None else int(validated["replicates"]),
+        replicates_per_job=int(validated["replicates_per_job"]),
+        losses=tuple(validated["models"]["losses"]),
+        penalties=tuple(validated["models"]["penalties"]),
+        cv=MappingProxyType(copy.deepcopy(validated["cv"])),
+        datasets=MappingProxyType(copy.deepcopy(validated["datasets"])),
+        limits=MappingProxyType(copy.deepcopy(validated["limits"])),
+        answer=MappingProxyType(copy.deepcopy(validated.get("answer", {}))),
+        published=tuple(copy.deepcopy(validated.get("published", []))),
+        _validated=MappingProxyType(copy.deepcopy(validated)),
+    )
+
+
+def load_study_config(*paths: str | PathLike, schema_path=SCHEMA_PATH) -> StudyConfig:
+    """Read, merge (later files key by key over earlier ones) and validate a study's config files.
+
+    Parameters
+    ----------
+    *paths : path-like
+        The YAML files, as several ``--configfile`` give them.
+    schema_path : path-like
+        The schema; the package's own by default.
+
+    Returns
+    -------
+    StudyConfig
+
+    Raises
+    ------
+    ConfigError
+        One line naming the file, key or value at fault (duplicate keys, syntax errors with
+        line and column, every schema and relation check of :func:`validate_config`).
+    """
+    merged: dict = {}
+    for path in paths:
+        document = load_yaml(path)
+        if not isinstance(document, dict):
+            raise ConfigError(f"config file '{path}' must hold a mapping of keys to values.")
+        merge_config(merged, document)
+    return study_config(validate_config(merged, schema_path))
+
+
+def merge_config(into: dict, update: Mapping) -> None:
+    """Merge ``update`` into ``into`` key by key, nested mappings merged (as Snakemake does)."""
+    for key, value in update.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            merge_config(into[key], value)
+        else:
+            into[key] = copy.deepcopy(value)

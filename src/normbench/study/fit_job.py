@@ -64,7 +64,7 @@ def make_cv_estimator(
         ridge_eps=cv.get("ridge_eps"),
         l1_ratios=tuple(cv["l1_ratios"]),
         huber_multiplier=cv["huber_multiplier"],
-        delta_factors=tuple(cv.get("delta_factors", (1.0,))),
+        delta_factors=tuple(cv["delta_factors"]),
         rule=cv["rule"],
         criterion=cv["criterion"],
         random_state=seed,

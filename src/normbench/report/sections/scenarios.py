@@ -44,7 +44,7 @@ def render(ctx):
         "mae": "mean absolute error on the held-out folds",
     }.get(cv["criterion"], str(cv["criterion"]))
     ratios = ", ".join(str(ratio) for ratio in cv["l1_ratios"])
-    factors = ", ".join(str(factor) for factor in cv.get("delta_factors", [1.0]))
+    factors = ", ".join(str(factor) for factor in cv["delta_factors"])
     scaling = (
         "Features are standardised on the training data inside the estimator and coefficients "
         "are reported on the original scale."

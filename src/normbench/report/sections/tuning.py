@@ -100,7 +100,7 @@ def _delta_rows(ctx):
     """Per scenario: Huber's chosen δ over the noise scale σ and the δ factor chosen."""
     huber = ok_fits(ctx.metrics[ctx.metrics["loss"] == "huber"])
     info = ctx.info.set_index(["dataset", "replicate"])["noise_scale"] if len(ctx.info) else None
-    factors = sorted(float(f) for f in ctx.config.get("cv", {}).get("delta_factors", [1.0]))
+    factors = sorted(float(f) for f in ctx.config["cv"]["delta_factors"])
     rows = []
     for dataset in ctx.all_datasets:
         group = huber[(huber["dataset"] == dataset) & (huber["penalty"] != "none")]
