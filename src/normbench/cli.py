@@ -30,7 +30,7 @@ def _compare(args) -> int:
     try:
         if args.output:
             check_output(args.output, (args.dir_a, args.dir_b))
-        comparison = compare_runs(args.dir_a, args.dir_b)
+        comparison = compare_runs(args.dir_a, args.dir_b, conclusions=args.conclusions, z=args.z)
         if args.output:
             runs = (args.dir_a, args.dir_b)
             write_comparison(comparison, args.output, str(args.dir_a), str(args.dir_b), runs)
@@ -38,11 +38,25 @@ def _compare(args) -> int:
         print(f"normbench compare: {err}", file=sys.stderr)
         return 2
     print(comparison.headline())
+    if comparison.conclusions is not None:
+        print(comparison.conclusions_line())
     for dataset, count in comparison.by_dataset().items():
         print(f"  {dataset}: {count} cell{'s' if count != 1 else ''} changed")
+    for line in comparison.conclusion_lines():
+        print(line)
     if args.output:
         print(f"details: {args.output}")
     return 0
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,9 +68,12 @@ def _parser() -> argparse.ArgumentParser:
         "compare",
         help="compare two runs cell by cell (dataset, replicate, loss, penalty)",
         description="Compare two study directories (each holding results/metrics.csv). The "
-        "first line of output is 'identical' or 'N cells changed'; the exit code is 0 in both "
-        "cases and 2 when a directory holds no results, a results table is damaged or the "
-        "output would overwrite something that is not an HTML page (one line, nothing written).",
+        "first line of output is 'identical' or 'N cells changed', the second 'K conclusions "
+        "changed' when both runs hold the analysis tables (changed verdicts, best sets, and "
+        "medians moved by more than Z combined Monte Carlo errors, listed below); the exit "
+        "code is 0 in these cases and 2 when a directory holds no results, a results table is "
+        "damaged or the output would overwrite something that is not an HTML page (one line, "
+        "nothing written).",
     )
     compare.add_argument("dir_a", metavar="DIR_A", help="working directory of the first run")
     compare.add_argument("dir_b", metavar="DIR_B", help="working directory of the second run")
@@ -66,6 +83,22 @@ def _parser() -> argparse.ArgumentParser:
         metavar="OUT.html",
         help="write the details as an HTML page (never inside a results folder, never over a "
         "file that is not an HTML page; its folder is created)",
+    )
+    compare.add_argument(
+        "--conclusions",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also compare the conclusions (verdicts, best sets, medians of the analysis "
+        "tables); by default when both runs have them, --conclusions requires them, "
+        "--no-conclusions skips them",
+    )
+    compare.add_argument(
+        "--z",
+        type=_positive,
+        default=3.0,
+        metavar="Z",
+        help="list a median when it moved by more than Z times its combined Monte Carlo error "
+        "sqrt(mcse_A^2 + mcse_B^2) (default: 3; noise alone then lists about 0.27%% of them)",
     )
     compare.set_defaults(run=_compare)
     report = commands.add_parser(
