@@ -258,7 +258,7 @@ class Comparison:
         if self.n_untested_medians:
             lines.append(
                 f"({self.n_untested_medians} medians without a Monte Carlo error in one run, "
-                "single value): not tested)"
+                "each resting on a single value: not tested)"
             )
         return lines
 
