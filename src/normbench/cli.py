@@ -1,6 +1,7 @@
 """The ``normbench`` command: tools around a study's results.
 
     normbench compare DIR_A DIR_B -o compare.html   # what changed between two runs
+    normbench export STUDY_DIR -o DIR               # tables and figures for a paper
     normbench report ...                            # the HTML report (python -m normbench.report)
 
 Running a study is Snakemake's job (``snakemake --cores N``); these commands only read what a
@@ -47,6 +48,39 @@ def _compare(args) -> int:
     if args.output:
         print(f"details: {args.output}")
     return 0
+
+
+def _export(args) -> int:
+    from normbench.report.export import ExportError, export_study
+    from normbench.study.tables import ResultsError
+
+    # every refusal is one line and exit 2, with nothing written
+    try:
+        written = export_study(args.study_dir, args.output)
+    except (ExportError, ResultsError, FileNotFoundError) as err:
+        print(f"normbench export: {err}", file=sys.stderr)
+        return 2
+    print(f"exported {len(written)} files to {args.output}")
+    for path in written:
+        print(f"  {path.name}")
+    return 0
+
+
+_EXPORT_EXAMPLE = """\
+example:
+  normbench export . -o paper/normbench
+
+  reads ./results/ (metrics.csv, findings.csv + .json, best_set.csv, summary.csv,
+  provenance.json if present) and writes into paper/normbench/:
+    findings.tex  findings.md     each scenario's verdicts on its headline metric
+    best_sets.tex best_sets.md    each scenario's set of best pairs
+    medians.tex   medians.md      every median as "m ± mcse" with its n
+    forest.pdf    forest.svg    forest.caption.txt
+    distribution_<scenario>.pdf .svg .caption.txt   (one per scenario)
+    normbench-export.txt          source, commit, sha256 of every file
+
+  In LaTeX: \\usepackage{booktabs} and \\input{paper/normbench/findings.tex} in a table.
+"""
 
 
 def _positive(text: str) -> float:
@@ -101,6 +135,29 @@ def _parser() -> argparse.ArgumentParser:
         "sqrt(mcse_A^2 + mcse_B^2) (default: 3; noise alone then lists about 0.27%% of them)",
     )
     compare.set_defaults(run=_compare)
+    export = commands.add_parser(
+        "export",
+        help="write a study's conclusions as LaTeX and Markdown tables, PDF and SVG figures",
+        description="Export the conclusions of a study (the folder holding results/, as the "
+        "report reads it): the findings, best sets and medians with their Monte Carlo errors as "
+        "LaTeX (booktabs) and Markdown tables, the forest plot and each scenario's replicate "
+        "distribution as PDF and SVG, one caption file per figure. Exit code 2, with one line "
+        "and nothing written, when a table is missing or damaged or the output folder is "
+        "refused (inside a results folder, or not empty and not an earlier export).",
+        epilog=_EXPORT_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export.add_argument(
+        "study_dir", metavar="STUDY_DIR", help="the study's folder (holds results/)"
+    )
+    export.add_argument(
+        "-o",
+        "--output",
+        metavar="DIR",
+        required=True,
+        help="the folder to write (created; never inside a results folder)",
+    )
+    export.set_defaults(run=_export)
     report = commands.add_parser(
         "report",
         help="build the HTML report (the options of python -m normbench.report)",
