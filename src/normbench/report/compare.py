@@ -609,7 +609,9 @@ def _conclusions_section(comparison: Comparison) -> list[str]:
         "(dataset, metric) differ. A median moved: a summary.csv median (dataset, metric, pair) "
         f"with |m<sub>A</sub> − m<sub>B</sub>| &gt; z·√(mcse<sub>A</sub>² + mcse<sub>B</sub>²), "
         f"z = {z:g}; runs that differ by Monte Carlo noise only list about "
-        f"{200 * _normal_tail(z):.2g} % of the medians.</p>"
+        f"{200 * _normal_tail(z):.2g} % of the medians when each Monte Carlo error is right "
+        "(with very few replicates the bootstrap's is coarse and often too small, and more are "
+        "listed).</p>"
     )
     if comparison.n_untested_medians:
         parts.append(
