@@ -452,8 +452,22 @@ def export_files(study: Study) -> dict[str, bytes]:
 
 def write_export(files: dict[str, bytes], out_dir, study: Study) -> list[Path]:
     """Write ``files`` into ``out_dir`` (created), then the manifest; drop a previous export's
-    files that this one no longer writes. Returns the written paths, manifest last."""
+    files that this one no longer writes. Returns the written paths, manifest last.
+
+    Raises
+    ------
+    ExportError
+        When a file cannot be written (one line naming it).
+    """
     out_dir = Path(out_dir)
+    try:
+        return _write(files, out_dir, study)
+    except OSError as error:
+        where = error.filename or out_dir
+        raise ExportError(f"{where}: cannot be written ({error.strerror or error})") from None
+
+
+def _write(files, out_dir: Path, study: Study) -> list[Path]:
     previous = _manifest_names(out_dir / MANIFEST)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
