@@ -5,13 +5,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from metrics_tables import results_table
+from scipy import stats
 from snakemake_cli import snakemake_executable
 
+from normbench.analysis.best_set import BEST_SET_COLUMNS
+from normbench.analysis.findings import FINDINGS_COLUMNS
+from normbench.analysis.run import analyse
 from normbench.cli import main
-from normbench.report.compare import compare_runs
+from normbench.report.compare import compare_runs, conclusions_diff
+from normbench.study.store import METRICS_COLUMNS, read_metrics, write_table
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -176,3 +183,218 @@ def test_integers_and_floats_of_equal_value_are_no_change(tmp_path):
     run_a = _write_run(tmp_path / "a", as_float.assign(risk=as_float["risk"].round()))
     run_b = _write_run(tmp_path / "b", as_int)
     assert compare_runs(run_a, run_b).headline() == "identical"
+
+
+# ------------------------------------------------------------------ conclusions (issue 23)
+
+
+def _summary(estimates, mcses, n=10):
+    """A summary table of medians, one per row (distinct datasets), as its reader returns it."""
+    size = len(estimates)
+    return pd.DataFrame(
+        {
+            "what": "median",
+            "dataset": [f"d{i}" for i in range(size)],
+            "pair": "l2+l1",
+            "metric": "risk",
+            "estimate": estimates,
+            "mcse": mcses,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "n_replicates": n,
+        }
+    )
+
+
+def _tables(summary, findings=None, best_set=None):
+    return {
+        "findings": pd.DataFrame(columns=FINDINGS_COLUMNS) if findings is None else findings,
+        "best_set": pd.DataFrame(columns=BEST_SET_COLUMNS) if best_set is None else best_set,
+        "summary": summary,
+    }
+
+
+@pytest.mark.parametrize("z", [2.0, 3.0])
+def test_noise_only_flags_medians_at_the_rate_z_states(z):
+    # each run's median is the truth plus normal noise whose sd is the mcse it reports, which
+    # differs from row to row: |m_A - m_B| / sqrt(mcse_A^2 + mcse_B^2) is then standard normal
+    rows = 200_000
+    rng = np.random.default_rng(23)
+    truth = rng.uniform(0.5, 5.0, rows)
+    mcse = rng.uniform(0.01, 0.5, rows)
+    run_a = _summary(truth + mcse * rng.standard_normal(rows), mcse)
+    run_b = _summary(truth + mcse * rng.standard_normal(rows), mcse)
+    diff = conclusions_diff(_tables(run_a), _tables(run_b), z=z)
+    assert set(diff["kind"]) <= {"median"}
+    expected = 2.0 * stats.norm.sf(z)
+    rate = len(diff) / rows
+    # within 4 Monte Carlo standard errors of the stated rate (0.27 % at z = 3)
+    assert abs(rate - expected) < 4.0 * np.sqrt(expected * (1.0 - expected) / rows)
+
+
+def test_identical_tables_change_no_conclusion_and_one_value_medians_are_not_tested():
+    summary = _summary([1.0, 2.0, 3.0], [0.1, np.nan, 0.0])
+    moved = summary.assign(estimate=[1.0, 9.0, 3.0])
+    assert conclusions_diff(_tables(summary), _tables(summary)).empty
+    # no Monte Carlo error: not tested, however far it moved
+    assert conclusions_diff(_tables(summary), _tables(moved)).empty
+    # a median with no spread (mcse 0) that moves at all has moved
+    moved.loc[2, "estimate"] = 3.5
+    diff = conclusions_diff(_tables(summary), _tables(moved))
+    assert list(diff["dataset"]) == ["d2"]
+
+
+def test_a_changed_best_set_is_listed_with_the_pairs_gained_and_lost():
+    def best(members):
+        pairs = ("l2+l1", "l1+l1", "huber+l1")
+        return pd.DataFrame(
+            {
+                "dataset": "heavy",
+                "metric": "risk",
+                "pair": pairs,
+                "in_set": [pair in members for pair in pairs],
+                "p_value": 0.5,
+                "n_replicates": 10,
+                "n_dropped": 0,
+                "size": 0.1,
+            }
+        )
+
+    summary = _summary([1.0], [0.1])
+    diff = conclusions_diff(
+        _tables(summary, best_set=best({"l1+l1", "huber+l1"})),
+        _tables(summary, best_set=best({"huber+l1", "l2+l1"})),
+    )
+    assert len(diff) == 1
+    row = diff.iloc[0]
+    assert (row["kind"], row["dataset"], row["metric"]) == ("best set", "heavy", "risk")
+    assert (row["a"], row["b"]) == ("l1+l1, huber+l1", "l2+l1, huber+l1")
+    assert row["detail"] == "+l2+l1, -l1+l1"
+    # the same members in another order are the same set
+    same = best({"l1+l1", "huber+l1"}).iloc[::-1]
+    assert conclusions_diff(
+        _tables(summary, best_set=best({"l1+l1", "huber+l1"})), _tables(summary, best_set=same)
+    ).empty
+
+
+# Two analysed runs of constructed metrics; in B one pair (huber+l1) is made 3x worse.
+_WORSE_PAIR = ("huber", "l1")
+
+
+def _analysed_run(folder, worse=1.0):
+    rng = np.random.default_rng(7)  # the same draws in both runs: only the worse pair differs
+    penalty_scale = {"none": 4.0, "l1": 1.0, "l2": 2.0, "elasticnet": 1.2}
+    loss_scale = {"l2": 1.0, "l1": 1.5, "huber": 1.1}
+
+    def values(dataset, replicate, loss, penalty):
+        risk = penalty_scale[penalty] * loss_scale[loss]
+        risk *= float(np.exp(0.2 * rng.standard_normal() + 0.3 * np.sin(replicate)))
+        if (loss, penalty) == _WORSE_PAIR:
+            risk *= worse
+        return {
+            **dict.fromkeys(("lam", "test_mae", "estimation_error", "cv_score"), 1.0),
+            **dict.fromkeys(("tpr", "precision", "f1"), 0.5),
+            "n_train": 20,
+            "p": 30,
+            "fpr": 0.1,
+            "n_nonzero": 4,
+            "intercept": 0.0,
+            "risk": risk,
+            "model_error": risk,
+            "test_mse": risk + 1.0,
+        }
+
+    metrics = results_table(
+        values, datasets=("a",), replicates=range(1, 11), columns=METRICS_COLUMNS
+    )
+    results = folder / "results"
+    write_table(metrics, results / "metrics.csv")
+    analyse(results / "metrics.csv", results)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def worse_runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("conclusions")
+    return _analysed_run(root / "a"), _analysed_run(root / "b", worse=3.0)
+
+
+def test_a_pair_made_worse_is_flagged_on_that_pair(worse_runs):
+    run_a, run_b = worse_runs
+    comparison = compare_runs(run_a, run_b)
+    diff = comparison.conclusions
+    worse = "+".join(_WORSE_PAIR)
+    # its medians moved, and no other pair's (their values are the same in both runs)
+    medians = diff[diff["kind"] == "median"]
+    assert set(medians["pair"]) == {worse}
+    assert {"risk", "model_error", "test_mse"} <= set(medians["metric"])
+    # its verdict against the squared loss turned to worse, on each headline metric
+    verdicts = diff[diff["kind"] == "verdict"]
+    against_l2 = verdicts[(verdicts["pair"] == worse) & (verdicts["reference"] == "l2+l1")]
+    assert set(against_l2["metric"]) >= {"risk", "model_error"}
+    assert set(against_l2["b"]) == {"worse"}
+    # every changed verdict involves it
+    assert ((verdicts["pair"] == worse) | (verdicts["reference"] == worse)).all()
+    # and it left the best set
+    sets = diff[diff["kind"] == "best set"]
+    assert len(sets) and sets["detail"].str.contains(f"-{worse}", regex=False).all()
+
+
+def test_compare_prints_and_writes_the_changed_conclusions(worse_runs, tmp_path, capsys):
+    run_a, run_b = worse_runs
+    out = tmp_path / "compare.html"
+    assert main(["compare", str(run_a), str(run_b), "-o", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "10 cells changed"
+    assert lines[1].startswith(f"{len(compare_runs(run_a, run_b).conclusions)} conclusions ")
+    assert "z = 3" in lines[1]
+    assert any(line.startswith("  a risk huber+l1 / l2+l1: ") for line in lines)
+    page = out.read_text(encoding="utf-8")
+    assert "<h2>Conclusions</h2>" in page and "best sets changed" in page
+    # a stricter z lists fewer medians; identical runs change no conclusion
+    assert main(["compare", str(run_a), str(run_a), "--z", "2"]) == 0
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        "identical",
+        "0 conclusions changed (0 verdicts, 0 best sets, 0 medians; a median when it moved by "
+        "more than z = 2 combined Monte Carlo errors)",
+    ]
+
+
+def test_conclusions_can_be_required_or_skipped(worse_runs, tmp_path, capsys):
+    run_a, _ = worse_runs
+    bare = _write_run(tmp_path / "bare", read_metrics(run_a / "results" / "metrics.csv"))
+    # by default a run without analysis tables is compared cell by cell, with a note
+    assert main(["compare", str(run_a), str(bare)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "identical"
+    assert lines[1].startswith("conclusions not compared: ")
+    # --conclusions requires them: one line naming the file, exit 2
+    assert main(["compare", str(run_a), str(bare), "--conclusions"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and "bare/results/findings.csv" in captured.err
+    assert main(["compare", str(run_a), str(run_a), "--no-conclusions"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["identical"]
+
+
+def test_a_damaged_conclusion_table_is_refused_in_one_line(worse_runs, tmp_path, capsys):
+    run_a, _ = worse_runs
+    damaged = tmp_path / "damaged"
+    shutil.copytree(run_a, damaged)
+    summary = damaged / "results" / "summary.csv"
+    text = summary.read_text(encoding="utf-8")
+    summary.write_text(text[: len(text) // 2], encoding="utf-8")  # cut inside a line
+    out = tmp_path / "out" / "compare.html"
+    assert main(["compare", str(run_a), str(damaged), "-o", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert str(summary) in captured.err
+    assert not out.exists()
+
+
+def test_z_must_be_positive(worse_runs, capsys):
+    run_a, _ = worse_runs
+    with pytest.raises(SystemExit) as info:
+        main(["compare", str(run_a), str(run_a), "--z", "0"])
+    assert info.value.code == 2
+    assert "positive" in capsys.readouterr().err
