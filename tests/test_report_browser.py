@@ -21,6 +21,7 @@ from test_report import _build
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -93,6 +94,23 @@ def test_the_recommendation_table_is_on_the_first_screen_and_nothing_is_tied(bro
     text = browser.find_element(By.TAG_NAME, "body").text.lower()
     browser.execute_script("document.querySelectorAll('details').forEach(d => d.open = false);")
     assert not re.search(r"\btied\b", text)
+
+
+def test_the_scenario_control_shows_one_scenario_in_every_per_scenario_block(browser):
+    from selenium.webdriver.support.ui import Select
+
+    control = browser.find_element(By.ID, "scenario-select")
+    blocks = "return Array.from(document.querySelectorAll('[data-scenario]'))"
+    scenarios = browser.execute_script(blocks + ".map(b => b.dataset.scenario);")
+    assert len(set(scenarios)) >= 2 and len(scenarios) > len(set(scenarios))
+    chosen = scenarios[0]
+    Select(control).select_by_value(chosen)
+    shown = browser.execute_script(blocks + ".filter(b => !b.hidden).map(b => b.dataset.scenario);")
+    assert shown and set(shown) == {chosen}
+    # keyboard: the control is a plain select, reachable and changed from the keyboard
+    control.send_keys(Keys.HOME)
+    shown = browser.execute_script(blocks + ".filter(b => !b.hidden).length;")
+    assert shown == len(scenarios)
 
 
 def test_page_fits_in_ten_screens_with_details_closed(browser):

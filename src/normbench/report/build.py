@@ -128,7 +128,7 @@ def build_report(
         "Loss × penalty benchmark for high-dimensional linear regression:\n"
         f"{len(ctx.all_datasets)} dataset(s), {len(ctx.metrics)} fits."
     )
-    document = page("normbench report", subtitle, rendered)
+    document = page("normbench report", subtitle, rendered, scenarios=ctx.labels)
     # atomically: a report stopped mid-write never leaves a cut page behind
     write_atomically(Path(output_html), document.encode("utf-8"))
     if figures_dir is not None:

@@ -97,7 +97,7 @@ def html_figure(figure, caption, alt):
     )
 
 
-def html_details(summary, body, *, open_=False, id_=None):
+def html_details(summary, body, *, open_=False, id_=None, scenario=None):
     """A block the reader opens on demand: ``<details>`` (closed by default) with its summary.
 
     The report keeps the main story on a few screens and puts per-scenario detail (secondary
@@ -114,8 +114,12 @@ def html_details(summary, body, *, open_=False, id_=None):
         Render it open.
     id_ : str, optional
         Its HTML id, for links to it.
+    scenario : str, optional
+        The dataset this block shows: the page's scenario control hides it when another
+        scenario is chosen.
     """
     attributes = (f' id="{esc(id_)}"' if id_ else "") + (" open" if open_ else "")
+    attributes += f' data-scenario="{esc(scenario)}"' if scenario else ""
     return f"<details{attributes}><summary>{esc(summary)}</summary>\n{body}\n</details>"
 
 
@@ -181,6 +185,14 @@ ul.findings li { margin-bottom: 0.45rem; }
 SCRIPT = """
 (function () {
   "use strict";
+  var chooser = document.getElementById("scenario-select");
+  if (chooser) {
+    chooser.addEventListener("change", function () {
+      document.querySelectorAll("[data-scenario]").forEach(function (block) {
+        block.hidden = chooser.value !== "" && block.dataset.scenario !== chooser.value;
+      });
+    });
+  }
   function key(row, index) {
     var text = row.cells[index] ? row.cells[index].textContent.trim() : "";
     var number = text === "" ? NaN : Number(text);
@@ -238,13 +250,33 @@ def anchor(prefix, dataset):
     return f"{prefix}-{dataset}"
 
 
-def page(title, subtitle, sections):
+def scenario_control(scenarios):
+    """One control at the top: "all" or a scenario; every per-scenario block follows it.
+
+    ``scenarios`` maps a dataset to its words. A plain ``<select>`` (keyboard-usable, offline);
+    the page's script hides each ``[data-scenario]`` block of another scenario.
+    """
+    if len(scenarios) < 2:
+        return ""
+    options = "".join(
+        f'<option value="{esc(name)}">{esc(label)}</option>' for name, label in scenarios.items()
+    )
+    return (
+        '<p class="scenario-control"><label for="scenario-select">Scenario shown in the '
+        'per-scenario blocks: </label><select id="scenario-select">'
+        f'<option value="">all scenarios</option>{options}</select></p>'
+    )
+
+
+def page(title, subtitle, sections, *, scenarios=None):
     """The whole document: ``sections`` is a list of ``(id, nav, heading, body)`` in page order.
 
     The navigation links exactly the sections given, so a section is in the navigation when,
-    and only when, it is on the page.
+    and only when, it is on the page; ``scenarios`` (dataset -> words) gives the scenario
+    control (:func:`scenario_control`).
     """
     navigation = " ".join(f'<a href="#{esc(id_)}">{esc(nav)}</a>' for id_, nav, _, _ in sections)
+    navigation += scenario_control(scenarios or {})
     body = "\n".join(html_section(id_, heading, text) for id_, _, heading, text in sections)
     return f"""<!DOCTYPE html>
 <html lang="en">

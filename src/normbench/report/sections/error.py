@@ -122,4 +122,5 @@ def _dataset_part(ctx, dataset):
         f"{dataset}: paired risk ratios, relative risk, PVE and medians per pair",
         body,
         id_=heading_id,
+        scenario=dataset,
     )

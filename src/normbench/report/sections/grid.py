@@ -118,6 +118,7 @@ def render(ctx):
                 f"{dataset}: heatmap of median {_GRID_METRICS[0]}, other metrics, medians",
                 block,
                 id_=anchor("grid", dataset),
+                scenario=dataset,
             )
         )
     body = "\n".join(parts)

@@ -148,6 +148,7 @@ def _skewed_parts(ctx):
                 + (f'<p id="slopes-{esc(dataset)}">{esc(slopes)}</p>\n' if slopes else "")
                 + figure,
                 id_=anchor("loss", dataset),
+                scenario=dataset,
             )
         )
     return parts

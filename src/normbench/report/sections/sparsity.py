@@ -58,6 +58,7 @@ def render(ctx):
                 + _group_part(ctx, dataset)
                 + f"\n<h4>Medians per pair</h4>\n{table}",
                 id_=anchor("sparsity", dataset),
+                scenario=dataset,
             )
         )
     return "\n".join(parts)

@@ -123,8 +123,9 @@ def render(ctx):
         counts = rows["verdict"].value_counts()
         summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
         per_scenario.append(
+            f'<div data-scenario="{esc(dataset)}">'
             f'<h4 id="{esc(anchor("statistics", dataset))}">{esc(dataset)}: {len(rows)} '
-            f"comparisons ({esc(summary)})</h4>\n" + _findings_table(findings, dataset)
+            f"comparisons ({esc(summary)})</h4>\n" + _findings_table(findings, dataset) + "</div>"
         )
     parts.append(
         html_details(
