@@ -315,14 +315,14 @@ def test_report_has_every_section_in_order(report_html):
         '<section id="summary">',
         '<section id="scenarios">',
         '<section id="grid">',
-        '<details id="grid-alpha">',
-        '<details id="grid-beta">',
+        '<details id="grid-alpha" data-scenario="alpha">',
+        '<details id="grid-beta" data-scenario="beta">',
         '<section id="error">',
-        '<details id="error-alpha">',
-        '<details id="error-beta">',
+        '<details id="error-alpha" data-scenario="alpha">',
+        '<details id="error-beta" data-scenario="beta">',
         '<section id="sparsity">',
-        '<details id="sparsity-alpha">',
-        '<details id="sparsity-beta">',
+        '<details id="sparsity-alpha" data-scenario="alpha">',
+        '<details id="sparsity-beta" data-scenario="beta">',
         '<section id="penalty">',
         '<h3 id="penalty-alpha">',
         '<section id="loss">',
@@ -395,7 +395,7 @@ def test_report_summary_comes_from_the_findings(report_html):
 
 
 def test_report_scenarios_and_provenance(report_html):
-    scenarios = report_html[report_html.index('<section id="scenarios">') :]
+    scenarios = _section_text(report_html, "scenarios")
     # only the parameters of the design kind and the noise family
     assert "kind=block, rho=0.7, group_size=10<" in scenarios
     assert "n_groups" not in scenarios
@@ -477,7 +477,7 @@ def _row_cells(html_text, label):
 def test_report_relative_risk_from_sidecars(variant_html):
     error = _section_text(variant_html, "error")
     assert "sidecar" in error
-    beta = error[error.index('<details id="error-beta">') :]
+    beta = error[error.index('<details id="error-beta"') :]
     metrics, _ = _synthetic_tables()
     risk = metrics[(metrics.dataset == "beta") & (metrics.loss == "huber")]
     risk = risk[risk.penalty == "elasticnet"]["risk"]
@@ -495,7 +495,9 @@ def test_report_relative_risk_from_sidecars(variant_html):
 def test_report_relative_risk_needs_variances(variant_html, report_html):
     alpha = _section_text(variant_html, "error")
     alpha = alpha[
-        alpha.index('<details id="error-alpha">') : alpha.index('<details id="error-beta">')
+        alpha.index('<details id="error-alpha"') : alpha.index(
+            '<details id="error-beta" data-scenario="beta">'
+        )
     ]
     assert "RR and PVE are not shown" in alpha
     assert alpha.count("<img ") == 1
@@ -835,7 +837,7 @@ def test_report_published_section(tmp_path, report_html):
 def test_report_group_recovery(report_html):
     sparsity = _section_text(report_html, "sparsity")
     alpha = sparsity[
-        sparsity.index('<details id="sparsity-alpha">') : sparsity.index("sparsity-beta")
+        sparsity.index('<details id="sparsity-alpha"') : sparsity.index("sparsity-beta")
     ]
     sentence = re.search(r'<p id="groups-alpha">(.*?)</p>', alpha).group(1)
     # alpha: l1 fits have group_frac 0.2, 0.3, 0.4 (replicates) for each loss, elastic net
@@ -895,8 +897,12 @@ def test_report_group_recovery_needs_groups(variant_html):
 
 def test_report_oracle_reference(report_html):
     grid = _section_text(report_html, "grid")
-    alpha = grid[grid.index('<details id="grid-alpha">') : grid.index('<details id="grid-beta">')]
-    beta = grid[grid.index('<details id="grid-beta">') :]
+    alpha = grid[
+        grid.index('<details id="grid-alpha"') : grid.index(
+            '<details id="grid-beta" data-scenario="beta">'
+        )
+    ]
+    beta = grid[grid.index('<details id="grid-beta"') :]
     # each loss has its own oracle: never their average
     assert (
         "median risk: least squares 0.05 (3 of 3 replicates); least absolute deviations 0.1 "
