@@ -671,9 +671,12 @@ def test_memory_jobs_datasets_and_sweep_lengths_have_limits():
     wide = _set(_minimal(), ("datasets", "toy"), {"n_train": 20_000, "n_test": 20_000, "p": 30_000})
     with pytest.raises(ConfigError, match=r"dataset_gib = 2\.0 GiB.*8\.9 GiB per replicate"):
         validate_config(wide, SCHEMA)
-    many = {"replicates": 900, "datasets": {f"d{k}": {"n_train": 20, "p": 30} for k in range(30)}}
+    # the fit jobs Snakemake runs: datasets x batches of replicates_per_job
+    datasets = {f"d{k}": {"n_train": 20, "p": 30} for k in range(30)}
+    many = {"replicates": 900, "replicates_per_job": 1, "datasets": datasets}
     with pytest.raises(ConfigError, match=r"limit of jobs = 20000.*27000 fit jobs"):
         validate_config(many, SCHEMA)
+    validate_config({**many, "replicates_per_job": 10}, SCHEMA)  # 2700 jobs: within
     sweep = _set(
         _minimal(), ("datasets", "toy", "sweep"), {"param": "p", "values": list(range(20, 221))}
     )
@@ -810,6 +813,7 @@ def test_a_plan_needs_a_primary_contrast_and_counts_its_max_against_the_limits()
         validate_config(no_contrast, SCHEMA)
     many = {
         "replicates": {"pilot": 10, "max": 900},
+        "replicates_per_job": 1,
         "datasets": {f"d{k}": {"n_train": 20, "p": 30} for k in range(30)},
     }
     with pytest.raises(ConfigError, match=r"'replicates\.max'.*limit of jobs = 20000.*27000"):

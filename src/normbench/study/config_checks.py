@@ -259,10 +259,10 @@ def check_limits(config: Mapping) -> None:
     """Refuse studies larger than the config's ``limits`` (a typo, most likely).
 
     Checked after the schema filled the defaults and sweeps were expanded: the number of
-    replicates, datasets and jobs (datasets x replicates), ``cv.n_lams``, ``cv.folds``, the
-    number of ``cv.l1_ratios``, and per simulated dataset ``p``, ``n_train``, ``n_test`` and
-    the memory of its two design matrices. Sweep lengths are checked before expansion by
-    :func:`check_sweep_lengths`.
+    replicates, datasets and jobs (datasets x batches of ``replicates_per_job``), ``cv.n_lams``,
+    ``cv.folds``, the number of ``cv.l1_ratios``, and per simulated dataset ``p``, ``n_train``,
+    ``n_test`` and the memory of its two design matrices. Sweep lengths are checked before
+    expansion by :func:`check_sweep_lengths`.
 
     Parameters
     ----------
@@ -276,16 +276,19 @@ def check_limits(config: Mapping) -> None:
     """
     limits = config["limits"]
     n_datasets = len(config["datasets"])
-    n_jobs = n_datasets * config["replicates"]
+    # the fit jobs Snakemake will run: one per dataset and batch of replicates_per_job
+    per_job = int(config.get("replicates_per_job", 1))
+    n_batches = -(-config["replicates"] // per_job)
+    n_jobs = n_datasets * n_batches
     scalars = (
-        ("replicates", config["replicates"], "replicates", "each is a fit job per dataset"),
-        ("datasets", n_datasets, "datasets", "each dataset adds a fit job per replicate"),
+        ("replicates", config["replicates"], "replicates", "each is fitted in a fit job"),
+        ("datasets", n_datasets, "datasets", "each dataset adds its fit jobs"),
         (
             "replicates",
             n_jobs,
             "jobs",
-            f"{n_datasets} datasets x {config['replicates']} replicates are {n_jobs} fit jobs, "
-            "and Snakemake builds the whole DAG before the first one starts",
+            f"{n_datasets} datasets x {n_batches} batches of {per_job} replicates are {n_jobs} "
+            "fit jobs, and Snakemake builds the whole DAG before the first one starts",
         ),
         (
             "cv.n_lams",
@@ -308,8 +311,7 @@ def check_limits(config: Mapping) -> None:
     if memory is not None and n_jobs * _DAG_BYTES_PER_JOB / _GIB > memory:
         raise _ceiling_error(
             "replicates",
-            f"{n_jobs} fit jobs ({n_datasets} datasets x {config['replicates']} replicates) in "
-            "Snakemake's DAG",
+            f"{n_jobs} fit jobs ({n_datasets} datasets x {n_batches} batches) in Snakemake's DAG",
             n_jobs * _DAG_BYTES_PER_JOB / _GIB,
             memory,
         )
