@@ -50,3 +50,20 @@ def results_table(values, *, datasets, replicates, pairs=ALL_PAIRS, columns=None
     if columns is not None:
         frame = frame.reindex(columns=list(columns), fill_value=math.nan)
     return frame
+
+
+def fit_row(risk):
+    """The measured columns of one ok fit of a small study (n_train 20, p 30) whose risk,
+    model error and test MSE follow ``risk``; the support metrics fixed."""
+    return {
+        **dict.fromkeys(("lam", "test_mae", "estimation_error", "cv_score"), 1.0),
+        **dict.fromkeys(("tpr", "precision", "f1"), 0.5),
+        "n_train": 20,
+        "p": 30,
+        "fpr": 0.1,
+        "n_nonzero": 4,
+        "intercept": 0.0,
+        "risk": risk,
+        "model_error": risk,
+        "test_mse": risk + 1.0,
+    }

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from metrics_tables import results_table
+from metrics_tables import fit_row, results_table
 from scipy import stats
 from snakemake_cli import snakemake_executable
 
@@ -291,18 +291,7 @@ def _analysed_run(folder, worse=1.0):
         risk *= float(np.exp(0.2 * rng.standard_normal() + 0.3 * np.sin(replicate)))
         if (loss, penalty) == _WORSE_PAIR:
             risk *= worse
-        return {
-            **dict.fromkeys(("lam", "test_mae", "estimation_error", "cv_score"), 1.0),
-            **dict.fromkeys(("tpr", "precision", "f1"), 0.5),
-            "n_train": 20,
-            "p": 30,
-            "fpr": 0.1,
-            "n_nonzero": 4,
-            "intercept": 0.0,
-            "risk": risk,
-            "model_error": risk,
-            "test_mse": risk + 1.0,
-        }
+        return fit_row(risk)
 
     metrics = results_table(
         values, datasets=("a",), replicates=range(1, 11), columns=METRICS_COLUMNS

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from metrics_tables import results_table
+from metrics_tables import fit_row, results_table
 
 from normbench.analysis.run import analyse
 from normbench.cli import main
@@ -35,18 +35,7 @@ def _study(folder, *, provenance=True):
         # a replicate effect all pairs share, and a little noise of their own
         noise = 0.3 * np.sin(1.7 * replicate) + 0.05 * rng.normal()
         risk = penalty_scale[penalty] * loss_scale[loss] * float(np.exp(noise))
-        return {
-            **dict.fromkeys(("lam", "test_mae", "estimation_error", "cv_score"), 1.0),
-            **dict.fromkeys(("tpr", "precision", "f1"), 0.5),
-            "n_train": 20,
-            "p": 30,
-            "fpr": 0.1,
-            "n_nonzero": 4,
-            "intercept": 0.0,
-            "risk": risk,
-            "model_error": risk,
-            "test_mse": risk + 1.0,
-        }
+        return fit_row(risk)
 
     metrics = results_table(
         values, datasets=DATASETS, replicates=REPLICATES, columns=METRICS_COLUMNS
