@@ -911,6 +911,9 @@ def test_report_oracle_reference(report_html):
     assert f"The oracles do not apply here: {ORACLE_REASON}." in beta
     # what an oracle is and is not
     assert "not a bound on what a model can reach" in grid
+    # a model's medians carry their Monte Carlo errors (results/summary.csv)
+    risk, _, test_mse = _row_cells(alpha, "l2+l1")[2:5]
+    assert " ± " in risk and " ± " in test_mse
     # the last rows of the table of medians: n_ok, n_not_ok, risk, IQR, test_mse, test_mae, F1,
     # n_nonzero (the true support), lam, l1_ratio, delta
     assert _row_cells(alpha, "oracle: least squares") == [

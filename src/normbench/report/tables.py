@@ -34,6 +34,20 @@ def _with_error(estimate, mcse):
     return f"{format_value(estimate)} ± {format_value(mcse)}"
 
 
+def summary_cell(ctx, dataset, loss, penalty, metric, what="median"):
+    """One summarised number with its Monte Carlo error (``results/summary.csv``), or ``n/a``."""
+    summary = ctx.mc_summary
+    found = summary[
+        (summary["what"] == what)
+        & (summary["dataset"] == dataset)
+        & (summary["pair"] == _summary_key(loss, penalty))
+        & (summary["metric"] == metric)
+    ]
+    if found.empty:
+        return "n/a"
+    return _with_error(float(found["estimate"].iloc[0]), float(found["mcse"].iloc[0]))
+
+
 def medians_table(ctx, dataset, columns, headers):
     """Median ± its Monte Carlo error per pair (``results/summary.csv``), and the replicates.
 

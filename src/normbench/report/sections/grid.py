@@ -16,7 +16,7 @@ from normbench.report.prose import (
     oracle_note,
     signal_note,
 )
-from normbench.report.tables import pair_medians
+from normbench.report.tables import pair_medians, summary_cell
 from normbench.study.store import is_ok
 
 _GRID_METRICS = ("risk", "test_mse", "test_mae", "f1", "n_nonzero")
@@ -110,7 +110,7 @@ def render(ctx):
                 f'<div class="figure-grid">\n{chr(10).join(heatmaps[1:])}\n</div>',
             )
             + "\n"
-            + _median_table(summary, metrics, dataset, _oracles(ctx, dataset))
+            + _median_table(ctx, summary, metrics, dataset, _oracles(ctx, dataset))
         )
         # one scenario at a time: the interaction plot above already shows them all
         parts.append(
@@ -131,7 +131,7 @@ def _oracles(ctx, dataset):
     return {loss: stats for loss, stats in found.items() if stats is not None}
 
 
-def _median_table(summary, metrics, dataset, oracles=None):
+def _median_table(ctx, summary, metrics, dataset, oracles=None):
     rows = summary[summary["dataset"] == dataset]
     hyper = pair_medians(metrics, dataset, ("lam", "l1_ratio", "delta"))
     table_rows = []
@@ -147,12 +147,12 @@ def _median_table(summary, metrics, dataset, oracles=None):
                 pair_label(row.loss, row.penalty),
                 row.n_ok,
                 row.n_failed,
-                row.risk_median,
+                *(summary_cell(ctx, dataset, row.loss, row.penalty, name) for name in ("risk",)),
                 f"{format_value(row.risk_q25)} – {format_value(row.risk_q75)}",
-                row.test_mse_median,
-                row.test_mae_median,
-                row.f1_median,
-                row.n_nonzero_median,
+                *(
+                    summary_cell(ctx, dataset, row.loss, row.penalty, name)
+                    for name in ("test_mse", "test_mae", "f1", "n_nonzero")
+                ),
                 *chosen,
             )
         )
@@ -196,6 +196,7 @@ def _median_table(summary, metrics, dataset, oracles=None):
         else ""
     )
     return (
-        "<details><summary>Table of medians (successful fits) and median chosen "
-        f"hyperparameters</summary>\n{html_table(headers, table_rows)}\n{note}</details>"
+        "<details><summary>Table of medians ± their Monte Carlo errors (successful fits; "
+        "results/summary.csv) and median chosen hyperparameters</summary>\n"
+        f"{html_table(headers, table_rows)}\n{note}</details>"
     )
