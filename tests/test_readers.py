@@ -482,6 +482,7 @@ def test_no_limit_raises_the_machines_ceiling(monkeypatch):
     monkeypatch.setenv("NORMBENCH_MEMORY_GIB", "0.5")
     many = {
         "replicates": 10_000,
+        "replicates_per_job": 1,  # one fit job per replicate
         "datasets": {"small": {"n_train": 20, "p": 30}},
         "limits": {"replicates": 10**9, "jobs": 10**12},
     }
