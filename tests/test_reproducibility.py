@@ -64,6 +64,10 @@ def clean_run(tmp_path_factory):
     return workdir, config
 
 
+def _default_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_interrupted_run_resumes_to_the_same_bytes(clean_run, tmp_path):
     """Ctrl-C in the middle of the fits, then `--rerun-incomplete`: same metrics.csv, same data."""
     reference, _ = clean_run
@@ -75,6 +79,9 @@ def test_interrupted_run_resumes_to_the_same_bytes(clean_run, tmp_path):
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        # a test suite started in the background inherits an ignored SIGINT (the shell's rule
+        # for background jobs): give the run Ctrl-C's default meaning, as a terminal would
+        preexec_fn=_default_sigint,
     )
     try:
         deadline = time.monotonic() + 120
