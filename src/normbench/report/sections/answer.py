@@ -27,7 +27,7 @@ from normbench.analysis.answer import (
 from normbench.analysis.recommend import pooled_sentences
 from normbench.report.figures.common import format_value
 from normbench.report.figures.forest import forest_plot
-from normbench.report.html import esc, html_figure, html_table
+from normbench.report.html import esc, html_details, html_figure, html_table
 from normbench.vocab import LOSSES, pair_key
 
 __all__ = ["RECOMMENDATION_CONTRASTS", "answer_comparisons", "recommendation_rows", "render"]
@@ -87,6 +87,8 @@ def _method_note(ctx, metric_name):
     return note + (f'\n<p class="note">{esc(why)}</p>' if why else "")
 
 
+#: Up to this many scenarios the forest plot is shown open; beyond, it opens on demand.
+_SHOWN_OPEN = 4
 #: The fixed contrasts of the recommendation table, with their column heads.
 RECOMMENDATION_CONTRASTS = (
     ("huber+l1", "l2+l1", "huber loss vs squared (lasso)"),
@@ -148,11 +150,11 @@ def _recommendation(ctx):
     return (
         '<div id="recommendation">'
         + html_table(headers, rows)
-        + '<p class="note">Each contrast: the paired ratio pair / reference (below 1 the first '
-        "is better), the interval its verdict is shown with, and the verdict under a "
-        f"{ctx.method.get('q', 0.05):.0%} false discovery rate (method below the figure). The "
-        "set of best pairs contains the best pair of the scenario with probability at least "
-        f"{1 - size:.0%} (Hansen, Lunde &amp; Nason 2011).</p></div>"
+        + '<p class="note">Each contrast: pair / reference (below 1 the first is better), the '
+        "interval its verdict is shown with, the verdict at a "
+        f"{ctx.method.get('q', 0.05):.0%} false discovery rate. The set of best pairs holds the "
+        f"scenario's best with probability ≥ {1 - size:.0%} (Hansen, Lunde &amp; Nason 2011).</p>"
+        "</div>"
     )
 
 
@@ -163,11 +165,12 @@ def render(ctx):
     metric_name = ctx.headline
     datasets = [d for d in ctx.all_datasets if d in set(findings["dataset"])]
     comparisons = answer_comparisons(findings, metric_name)
-    parts = [_recommendation(ctx)]
+    lead = [_recommendation(ctx)]
     pooled = pooled_sentences(ctx.pooled)
     if pooled:
         items = "\n".join(f"<li>{esc(sentence)}</li>" for sentence in pooled)
-        parts.append(f'<ul class="findings lead">\n{items}\n</ul>')
+        lead.append(f'<ul class="findings lead">\n{items}\n</ul>')
+    parts = []
     if comparisons and datasets:
         figure = forest_plot(
             findings,
@@ -193,4 +196,13 @@ def render(ctx):
             f'<ul class="findings">\n{items}\n</ul>'
         )
     parts.append(_method_note(ctx, metric_name))
-    return "\n".join(parts)
+    if len(datasets) <= _SHOWN_OPEN:
+        return "\n".join(lead + parts)
+    # many scenarios: the table and the sentences are the answer; what stands behind them opens
+    # on demand, so that the page stays a few screens long
+    behind = html_details(
+        f"Behind the table: the paired effects of the {len(datasets)} scenarios (forest plot), "
+        "the per-scenario ANOVA and the method",
+        "\n".join(parts),
+    )
+    return "\n".join([*lead, behind])

@@ -57,31 +57,33 @@ def render(ctx):
         else "not available"
     )
     lead = (
-        "<p>The primary contrasts are the loss question on the sparse penalties: each robust "
-        "loss against the squared loss with the same penalty, on each scenario's headline "
-        f"metric. Their Monte Carlo standard error (of the mean log ratio) ranges {spread}; "
-        f"{len(undecided)} of {len(table)} are inconclusive. For those, the last column is the "
-        "number of replicates that would decide the observed effect at its observed spread "
-        f"(as a difference, or as equivalence where that needs fewer), at q = {q:g} before the "
-        "correction for the other rows: a planning figure, not a promise.</p>"
+        "<p>The primary contrasts (each robust loss against the squared loss with the same "
+        "sparse penalty, on the scenario's headline metric) reached a Monte Carlo standard "
+        f"error of the mean log ratio {spread}; {len(undecided)} of {len(table)} are "
+        "inconclusive, and the table gives the replicates that would decide each at its observed "
+        f"effect and spread (q = {q:g}, before the correction for the other rows: a planning "
+        "figure).</p>"
     )
+    plan_text, plan_table = _plan(ctx)
     return (
-        _plan(ctx)
+        plan_text
         + lead
         + html_details(
-            f"The {len(table)} primary contrasts (results/precision.csv)",
-            html_table(_HEADERS, rows),
+            f"The plan per dataset and the {len(table)} primary contrasts (results/plan.csv, "
+            "results/precision.csv)",
+            plan_table + html_table(_HEADERS, rows),
         )
     )
 
 
 def _plan(ctx):
-    """The replicate plan (results/plan.csv): what each dataset needed and ran, capped or not."""
+    """(paragraph, table) of the replicate plan (results/plan.csv): needed, run, capped."""
     plan = ctx.plan
     if plan is None or plan.empty:
         return (
             "<p>The replicates were fixed in the configuration, not planned: the Monte Carlo "
-            "errors below are what that number gave.</p>"
+            "errors below are what that number gave.</p>",
+            "",
         )
     settings = ctx.config.get("replicates") or {}
     target = (
@@ -109,19 +111,14 @@ def _plan(ctx):
         if len(capped)
         else " No dataset reached the cap."
     )
-    return (
+    text = (
         f"<p><b>Replicates planned from a pilot</b> of {settings.get('pilot')} per dataset, for "
         f"{esc(target)} on every primary contrast's mean log ratio, capped at "
-        f"{settings.get('max')} (results/plan.csv; the pilot's data and fits are kept, the extra "
-        f"replicates drawn from the same seed streams).{esc(note)}</p>"
-        + html_details(
-            "The plan per dataset",
-            html_table(
-                ["dataset", "driving contrast", "metric", "pilot SD", "required", "run", "capped"],
-                rows,
-            ),
-        )
+        f"{settings.get('max')} (the pilot's data and fits are kept, the extra replicates drawn "
+        f"from the same seed streams).{esc(note)}</p>"
     )
+    headers = ["dataset", "driving contrast", "metric", "pilot SD", "required", "run", "capped"]
+    return text, "<h4>The plan per dataset</h4>" + html_table(headers, rows)
 
 
 __all__ = ["render"]

@@ -205,7 +205,11 @@ def render(ctx):
     ]
     blocks = [
         _lock_note(provenance),
-        html_table(["item", "value"], details),
+        html_details(
+            "Code and environment of the run (time, normbench version and commit, Python, CPU, "
+            "threads, lock)",
+            html_table(["item", "value"], details),
+        ),
         _distributions_block(provenance),
         _threads_block(provenance),
         html_details(
