@@ -244,3 +244,17 @@ def test_a_constant_log_ratio_over_two_replicates_is_not_certainty():
     row = _row(findings_table(metrics), "gaussian", "risk", "l1+l1", "l2+l1")
     assert row["effect"] == pytest.approx(6.5)
     assert row["verdict"] == "inconclusive" and math.isnan(row["p_value"])
+
+
+def test_no_share_above_one_is_reported_nor_tested():
+    """Scenarios with different replicate counts (a plan) make the pooled design rank-deficient;
+    a term the data do not determine is reported as no test, never as a share above 1."""
+    effects = {(d, "huber", p): 0.5 for d in ("a", "b") for p in ("l1", "elasticnet")}
+    few = _metrics(effects, datasets=("a",), replicates=4, seed=4)
+    many = _metrics(effects, datasets=("b",), replicates=9, seed=5)
+    answer = answer_table(pd.concat([few, many], ignore_index=True))
+    shares = answer["share"].to_numpy(float)
+    assert not (shares[np.isfinite(shares)] > 1.0 + 1e-9).any()
+    untested = answer[answer["verdict"] == "no test"]
+    assert untested["p_value"].isna().all()
+    assert (answer.loc[answer["p_value"].notna(), "verdict"] != "no test").all()

@@ -19,7 +19,9 @@ location it targets (the conditional mean for ``l2``, the median for ``l1``) und
 A term's verdict is ``matters`` when Benjamini–Hochberg at ``q`` over every tested row of the
 table rejects it; ``inconclusive`` otherwise (which is not a proof of no effect); ``no test``
 when there is nothing to test: a share of the sum of squares below :data:`SHARE_TOLERANCE` or no
-residual variance (e.g. the same null model in every fit), where an F test would test rounding.
+residual variance (e.g. the same null model in every fit), where an F test would test rounding,
+or a share above 1 (a term aliased with others in a rank-deficient design, whose sum of squares
+the data do not determine).
 
 :func:`answer_sentences` turns this table and the findings (:mod:`normbench.analysis.findings`) into
 the report's sentences; it is pure, so tests change the tables and see the sentences change.
@@ -153,10 +155,17 @@ def _anova_shares(frame, formula):
         if term in table.index:
             share = float(table.loc[term, "sum_sq"]) / total if total > 0 else math.nan
             p_value = float(table.loc[term, "PR(>F)"])
-            # an F test on rounding noise is no evidence: no spread, or none left to test against
-            degenerate = not (share >= SHARE_TOLERANCE) or not (residual > SHARE_TOLERANCE * total)
+            # an F test on rounding noise is no evidence: no spread, or none left to test against;
+            # a share above 1 is no share: the term is aliased with others (a rank-deficient
+            # design, e.g. the pooled model's scenario term beside its replicate blocks), its
+            # sum of squares not determined by the data
+            degenerate = (
+                not (share >= SHARE_TOLERANCE)
+                or share > 1.0 + SHARE_TOLERANCE
+                or not (residual > SHARE_TOLERANCE * total)
+            )
             shares[label] = (
-                share,
+                share if share <= 1.0 + SHARE_TOLERANCE else math.nan,
                 math.nan if degenerate or not math.isfinite(p_value) else p_value,
             )
     return shares

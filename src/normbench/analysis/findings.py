@@ -251,7 +251,12 @@ def _values_by_pair(rows, metric_name, interpolant):
 
 
 def findings_table(
-    metrics, *, metrics_names=FINDINGS_METRICS, q=DEFAULT_Q, equivalence=DEFAULT_EQUIVALENCE
+    metrics,
+    *,
+    metrics_names=FINDINGS_METRICS,
+    q=DEFAULT_Q,
+    equivalence=DEFAULT_EQUIVALENCE,
+    interpolants=None,
 ):
     """Every a-priori comparison of every dataset and metric, with its verdict (module docstring).
 
@@ -265,6 +270,9 @@ def findings_table(
         The false discovery rate of the claims of each metric's family of rows.
     equivalence : float
         Ratios within ``[1/equivalence, equivalence]`` are practically equal.
+    interpolants : collection of str, optional
+        The datasets whose unpenalised fits are the one interpolant, if the caller has them
+        (:func:`interpolant_datasets`, computed here otherwise).
 
     Returns
     -------
@@ -272,7 +280,8 @@ def findings_table(
         Columns :data:`FINDINGS_COLUMNS`; ``DataFrame.attrs["identical"]`` lists the
         comparisons left out because both fits were the same in every replicate.
     """
-    interpolants = interpolant_datasets(metrics)
+    if interpolants is None:
+        interpolants = interpolant_datasets(metrics)
     records, identical = [], []
     for dataset, rows in metrics.groupby("dataset", sort=True):
         interpolant = dataset in interpolants

@@ -67,7 +67,7 @@ def analyse(metrics_csv, out_dir, *, config: Mapping | None = None):
     metrics = read_metrics(metrics_csv)  # checked: a damaged table stops here
     headline = dataset_headline_metrics(metrics)
     interpolants = interpolant_datasets(metrics)
-    findings = findings_table(metrics, q=q, equivalence=equivalence)
+    findings = findings_table(metrics, q=q, equivalence=equivalence, interpolants=interpolants)
     write_findings(findings, paths["findings"], q=q, equivalence=equivalence)
     _write_csv(answer_table(metrics, q=q), paths["answer"])
     precision = precision_table(findings, q=q, equivalence=equivalence, metric_of=headline)

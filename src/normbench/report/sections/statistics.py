@@ -86,7 +86,13 @@ def _answer_table(answer):
         return '<p class="note">Not enough fits for the per-scenario model.</p>'
     metric_name = answer["metric"].iloc[0] if "metric" in answer else "risk"
     rows = [
-        (row.dataset, row.term, f"{100 * row.share:.1f}%", p_value_text(row.p_value), row.verdict)
+        (
+            row.dataset,
+            row.term,
+            f"{100 * row.share:.1f}%" if math.isfinite(row.share) else "n/a",
+            p_value_text(row.p_value),
+            row.verdict,
+        )
         for row in answer.itertuples()
     ]
     return (
@@ -99,7 +105,8 @@ def _answer_table(answer):
         "(<code>scenario / replicate + loss * penalty * scenario</code>). A term "
         "<b>matters</b> when Benjamini–Hochberg at q over the table's tests rejects it; "
         "<b>inconclusive</b> is not a proof of no effect; <b>no test</b> where there is no "
-        "spread to test (e.g. the same null model in every fit).</p>"
+        "spread to test (e.g. the same null model in every fit) or the term is aliased with "
+        "others, its sum of squares not determined by the data (share n/a).</p>"
         + html_details(
             "The ANOVA terms per scenario (results/answer.csv)",
             html_table(["dataset", "term", "share", "p", "verdict"], rows),
