@@ -8,7 +8,6 @@ files without loading the solvers.
 from __future__ import annotations
 
 import math
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from normbench.study.config import sweeps
-from normbench.study.tables import ResultsError
+from normbench.study.tables import ResultsError, read_npz
 
 __all__ = [
     "EXPLAIN_REPLICATE",
@@ -106,19 +105,6 @@ class Explanation:
         return len(next(iter(self.paths.values()))[0]) if self.paths else 0
 
 
-def _load_explain(path: Path) -> dict:
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {name: archive[name] for name in archive.files}
-    except FileNotFoundError:
-        raise ResultsError(f"{path}: not found (an explain file).") from None
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as error:
-        reason = " ".join(str(error).split()) or type(error).__name__
-        raise ResultsError(
-            f"{path}: not a readable explain file ({reason}); rerun rule explain."
-        ) from None
-
-
 def _explain_problem(stored: Mapping) -> str | None:
     """What is wrong with the arrays of an explain file, or None."""
     for name, values in stored.items():
@@ -155,7 +141,7 @@ def read_explain(path) -> Explanation:
         without its curve; arrays whose shapes do not match).
     """
     path = Path(path)
-    stored = _load_explain(path)
+    stored = read_npz(path, "an explain file", advice="; rerun rule explain")
     problem = _explain_problem(stored)
     if problem is not None:
         raise ResultsError(f"{path}: {problem}; rerun rule explain.")

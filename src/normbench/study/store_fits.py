@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from normbench.study.tables import ResultsError
+from normbench.study.tables import ResultsError, read_npz
 from normbench.vocab import STATUS_OK, pair_key, parse_pair
 
 __all__ = [
@@ -218,20 +218,9 @@ def write_fits(batch: Mapping[int, Sequence[FitRecord]], path, *, n_features) ->
     write_npz(arrays, path)
 
 
-def _load(path) -> dict[str, np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {name: archive[name] for name in archive.files}
-    except FileNotFoundError:
-        raise ResultsError(f"{path}: not found (a fits store).") from None
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as error:
-        reason = " ".join(str(error).split()) or type(error).__name__
-        raise ResultsError(f"{path}: not a readable fits store ({reason}).") from None
-
-
 def stored_replicates(path) -> list[int]:
     """The replicates a fits store holds, in increasing order."""
-    stored = _load(path)
+    stored = read_npz(path, "a fits store")
     if "replicates" not in stored:
         raise ResultsError(f"{path}: fits store lacks ['replicates']")
     return [int(each) for each in stored["replicates"]]
@@ -278,7 +267,7 @@ def read_fits(path, replicate: int | None = None) -> dict[str, FitRecord]:
         A ``ValueError``, if the file is not a fits store (cut short, overwritten) or lacks the
         replicate or an array: one line naming the file and what is missing.
     """
-    archive = _load(path)
+    archive = read_npz(path, "a fits store")
     held = [int(each) for each in archive.get("replicates", [])]
     if replicate is None and len(held) == 1:
         replicate = held[0]

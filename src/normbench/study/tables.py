@@ -41,6 +41,7 @@ it, print its one line and exit with status 2.
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,7 @@ __all__ = [
     "TableContract",
     "check_table",
     "read_checked",
+    "read_npz",
     "read_csv_text",
 ]
 
@@ -342,3 +344,20 @@ def _value_problems(table: pd.DataFrame, contract: TableContract) -> list[str]:
                 what = what.format(value=f"{values[index]:g}")
                 problems.append(f"column {column} {what} on line {_line(index)}{where}")
     return problems
+
+
+def read_npz(path, what: str, *, advice: str = "") -> dict[str, np.ndarray]:
+    """Every array of an ``.npz`` results file, or one ResultsError naming the file.
+
+    ``what`` names the kind of file with its article (``"an explain file"``); ``advice`` (e.g.
+    ``"; rerun rule explain"``) follows the reason of an unreadable one.
+    """
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {name: archive[name] for name in archive.files}
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: not found ({what}).") from None
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as error:
+        reason = " ".join(str(error).split()) or type(error).__name__
+        kind = what.split(" ", 1)[1]
+        raise ResultsError(f"{path}: not a readable {kind} ({reason}){advice}.") from None
