@@ -77,6 +77,17 @@ def _store(estimator, params):
 #: remaining fits are skipped (:meth:`PenalizedRegressorCV._pruned_errors`).
 PRUNE_MARGIN = 1e-9
 
+
+def _heaviest_first(table, folds):
+    """``folds`` in decreasing order of their mean held-out error in ``table`` (folds x lams),
+    over the ``lam`` that every fold scored; ties keep the given order."""
+    scored = np.all(np.isfinite(table), axis=0)
+    if not scored.any():
+        return list(folds)
+    weight = table[:, scored].mean(axis=1)
+    return sorted(folds, key=lambda k: -weight[k])
+
+
 #: The ``cv`` value of validation-set tuning (any integer is a number of folds).
 VALIDATION = "validation"
 
@@ -95,11 +106,13 @@ def _fit_path(
     rescale=False,
     solve_first=None,
     stop=None,
+    standardizer=None,
 ):
     """Solve one pair along ``lams`` on raw ``X``; coefficients come back on the original scale.
 
     With ``rescale`` (elastic net only) they are Zou & Hastie's (:func:`rescale_elastic_net`).
-    ``solve_first`` and ``stop`` end the path early (:func:`normbench.models.paths.penalized_path`).
+    ``solve_first`` and ``stop`` end the path early, ``standardizer`` is ``X``'s if known
+    (:func:`normbench.models.paths.penalized_path`).
     """
     path = penalized_path(
         X,
@@ -113,6 +126,7 @@ def _fit_path(
         options=options,
         solve_first=solve_first,
         stop=stop,
+        standardizer=standardizer,
     )
     coefs, intercepts = path.coefs, path.intercepts
     if rescale and penalty == "elasticnet":
@@ -437,10 +451,13 @@ class PenalizedRegressorCV(_LinearModel):
             return check_random_state(self.random_state).randint(2**31 - 1)
         return self.random_state
 
-    def _grid(self, X, y, loss, penalty, l1_ratio, delta):
+    def _grid(self, X, y, loss, penalty, l1_ratio, delta, standardized=None):
+        """The ``lam`` grid of one (delta, l1_ratio) row; ``standardized`` is ``X`` standardised,
+        if known (the rows of one fit share it)."""
         if self.lams is not None:
             return np.sort(np.asarray(self.lams, dtype=float))[::-1]
-        standardized = Standardizer(X, self.standardize).transform(X)
+        if standardized is None:
+            standardized = Standardizer(X, self.standardize).transform(X)
         return lam_grid(
             standardized,
             y,
@@ -514,9 +531,14 @@ class PenalizedRegressorCV(_LinearModel):
         last fold as its own errors complete the means (``stop`` of
         :func:`normbench.models.paths.penalized_path`).  A first pass scores the first fold of
         every row; the rows are then completed best first (the ``preferred`` row, the reference
-        delta, before all), so that the bound bites early.  The entries computed are the bits of
-        a full computation: each path is the same warm-started solve over a prefix of its grid,
-        back-transformed and multiplied out at the full grid's shape.
+        delta, before all), so that the bound bites early.  The ``preferred`` row runs its folds
+        in order; every later row runs its remaining folds in decreasing order of the preferred
+        row's held-out errors (mean over the ``lam`` that all its folds scored): the folds that
+        weigh most in every row's mean come first, so that the bound of the folds done reaches
+        the best mean with more folds left to skip.  The entries computed are the bits of a full
+        computation: each path is the same warm-started solve over a prefix of its grid,
+        back-transformed and multiplied out at the full grid's shape, and each fold's rows are
+        standardised once for all the rows.
         """
         n_folds = len(folds)
         tables = [np.full((n_folds, len(lams)), np.nan) for lams in grids]
@@ -524,14 +546,18 @@ class PenalizedRegressorCV(_LinearModel):
         limits = [len(lams) - 1 for lams in grids]  # the last lam still fitted, per row
         failures = 0
         best = np.inf
+        # every row fits the same training rows of a fold: standardise them once
+        standardizers = [Standardizer(X[train], self.standardize) for train, _ in folds]
 
-        def last_fold_stop(row, train, test):
+        def last_fold_stop(row, fold):
             """Ends the last fold's path once the lams after the current one are all out."""
             if self.elasticnet_rescale:
                 return None  # the stop would need the rescaled coefficients: fit the prefix
             table = tables[row]
-            done = table[: n_folds - 1, : limits[row] + 1].sum(axis=0)
-            heldout = Standardizer(X[train], self.standardize).transform(X[test])
+            others = np.arange(n_folds) != fold  # the last fold: every other one is done
+            done = table[others, : limits[row] + 1].sum(axis=0)
+            test = folds[fold][1]
+            heldout = standardizers[fold].transform(X[test])
             running = [best]
 
             def stop(k, coef, intercept):
@@ -550,7 +576,7 @@ class PenalizedRegressorCV(_LinearModel):
 
             return stop
 
-        def score(row, k):
+        def score(row, k, last=False):
             nonlocal failures
             delta, ratio = combinations[row]
             fitted = limits[row] + 1
@@ -567,7 +593,8 @@ class PenalizedRegressorCV(_LinearModel):
                 options=self._options(),
                 rescale=self.elasticnet_rescale,
                 solve_first=fitted,
-                stop=last_fold_stop(row, train, test) if k == n_folds - 1 and k > 0 else None,
+                stop=last_fold_stop(row, k) if last else None,
+                standardizer=standardizers[k],
             )
             fitted = len(path.intercepts) if scoring["penalty"] != "none" else fitted
             # the rows not fitted are NaN: zero them so that the product keeps its shape
@@ -589,22 +616,26 @@ class PenalizedRegressorCV(_LinearModel):
             score(row, 0)
         first = [np.min(np.where(np.isfinite(table[0]), table[0], np.inf)) for table in tables]
         order = sorted(range(len(combinations)), key=lambda r: (r != preferred, first[r], r))
+        remaining = list(range(1, n_folds))  # the preferred row's fold order
         for row in order:
             table = tables[row]
-            for k in range(1, n_folds):
-                bound = table[:k, : limits[row] + 1].sum(axis=0) / n_folds
+            for position, k in enumerate(remaining, start=1):
+                done = [0, *remaining[: position - 1]]
+                bound = table[done, : limits[row] + 1].sum(axis=0) / n_folds
                 # a margin far above rounding: the bound and the mean may add in other orders
                 alive = np.flatnonzero(bound <= best * (1.0 + PRUNE_MARGIN))
                 if alive.size == 0:
                     limits[row] = -1
                     break
                 limits[row] = int(alive[-1])
-                limits[row] = score(row, k) - 1
+                limits[row] = score(row, k, last=position == n_folds - 1) - 1
             if limits[row] >= 0:
                 means = table[:, : limits[row] + 1].mean(axis=0)
                 best = min(best, float(np.min(np.where(np.isfinite(means), means, np.inf))))
             table[:, limits[row] + 1 :] = np.nan
             predictions[row][:, limits[row] + 1 :] = np.nan
+            if row == order[0]:
+                remaining = _heaviest_first(table, remaining)
         return tables, predictions, failures
 
     def select_delta(self, X, y, X_val=None, y_val=None):
@@ -659,7 +690,10 @@ class PenalizedRegressorCV(_LinearModel):
         if reference is not None:
             factors = np.asarray(deltas, dtype=float) / reference
             preferred = int(np.argmin(np.abs(np.log(factors)))) * len(ratios)
-        grids = [self._grid(X, y, self.loss, self.penalty, r, d) for d, r in combinations]
+        standardized = Standardizer(X, self.standardize).transform(X)
+        grids = [
+            self._grid(X, y, self.loss, self.penalty, r, d, standardized) for d, r in combinations
+        ]
         scoring = {"loss": self.loss, "penalty": self.penalty, "score_delta": reference}
         if self.loss == "huber" and not pointwise:
             table, _, not_converged = self._pruned_errors(

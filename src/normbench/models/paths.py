@@ -93,6 +93,7 @@ def penalized_path(
     options=None,
     solve_first=None,
     stop=None,
+    standardizer=None,
 ) -> FittedPath:
     """Solve one (loss, penalty) pair along a decreasing ``lam`` grid: the one path entry.
 
@@ -128,6 +129,9 @@ def penalized_path(
         ``stop(k, coef, intercept)`` on the standardised scale, asked after each point; True
         ends the path there (:func:`normbench.models.solvers.solve_path`), and the rows after
         it are NaN as for ``solve_first``.
+    standardizer : Standardizer, optional
+        ``Standardizer(X, standardize)``, when the caller already has it (the cross-validation
+        solves many paths on one fold's rows); computed here otherwise.
 
     Returns
     -------
@@ -135,7 +139,8 @@ def penalized_path(
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
-    standardizer = Standardizer(X, standardize)
+    if standardizer is None:
+        standardizer = Standardizer(X, standardize)
     Xs = standardizer.transform(X)
     if lams is None:
         grid = {"n_lams": n_lams, "eps": eps, "ridge_eps": ridge_eps}
