@@ -6,14 +6,16 @@ squared loss's with the same penalty. For each dataset of a study config (the de
 library, computes the reference delta once (the pilot lasso, as a fit job does), and times the CV
 fits of l2+l1, huber+l1, l2+elasticnet and huber+elasticnet with the config's ``cv`` section
 (``make_cv_estimator``, one BLAS thread), in CPU seconds (``time.process_time``: the machine is
-shared), the best of ``--repeat``.
+shared), the best of ``--repeat``, and the work, which the load does not blur: the ``lam``
+points solved and the solver iterations (sweeps and Newton steps) over every path of the fit.
 
 Each code version (``--version NAME=SRC_DIR``, the ``src`` folder of a checkout; default: this
 checkout's only) runs in its own worker process; the workers take the datasets in turn, so that a
-drift in the machine's load hits every version alike. Printed: per dataset and version, the seconds
-and the huber / l2 ratios; then per version the median seconds per pair over the datasets and the
-median and worst ratio; and whether every version chose the same (lam, l1_ratio, delta) and
-``best_score_`` on every dataset (the choice must not depend on the speed-up).
+drift in the machine's load hits every version alike. Printed: per dataset and version, the
+seconds and the huber / l2 ratios; then per version the median seconds per pair over the
+datasets, the median and worst ratio, and the total work per pair; and whether every version
+chose the same (lam, l1_ratio, delta) and ``best_score_`` on every dataset (the choice must not
+depend on the speed-up).
 
     python benchmarks/bench_huber_delta.py                                  # this checkout
     python benchmarks/bench_huber_delta.py --version before=/tmp/main/src --version after=src
@@ -41,10 +43,21 @@ def _worker(config_path, replicate, repeat):
     """Answer one JSON line per dataset name read from stdin (runs inside the version's code)."""
     from threadpoolctl import threadpool_limits
 
+    import normbench.models.paths as paths
     from normbench.data.simulate import dataset_seed, simulate
     from normbench.study.config import load_study_config
     from normbench.study.fit_job import cv_seed, make_cv_estimator
 
+    work = [0, 0]  # lam points solved, solver iterations
+    solve_path = paths.solve_path
+
+    def counted(*args, **kwargs):
+        result = solve_path(*args, **kwargs)
+        work[0] += len(result.intercepts)
+        work[1] += int(np.sum(result.n_iter))
+        return result
+
+    paths.solve_path = counted  # every path of the library goes through this one entry
     config = load_study_config(config_path)
     settings = {**config.cv, "standardize": True}
     with threadpool_limits(limits=1):
@@ -66,11 +79,14 @@ def _worker(config_path, replicate, repeat):
                 seconds = np.inf
                 for _ in range(repeat):
                     est = make_cv_estimator(loss, penalty, settings, seed, delta)
+                    work[:] = [0, 0]
                     start = time.process_time()
                     est.fit(X, y)
                     seconds = min(seconds, time.process_time() - start)
                 answer["fits"][f"{loss}+{penalty}"] = {
                     "seconds": seconds,
+                    "points": work[0],
+                    "iterations": work[1],
                     "choice": [est.lam_, est.l1_ratio_, est.delta_, est.best_score_],
                 }
             print(json.dumps(answer), flush=True)
@@ -151,6 +167,20 @@ def main(argv=None):
             + f" {np.median(ratios['elasticnet']):7.2f} {worst['elasticnet']:9.2f}"
             + f"  (target {TARGET}: {'met' if max(worst.values()) <= TARGET else 'not met'})"
         )
+    print("\nwork summed over the datasets: lam points solved / solver iterations")
+    for name, by_dataset in results.items():
+        totals = [
+            "{}+{} {:,} / {:,}".format(
+                loss,
+                penalty,
+                *(
+                    sum(a["fits"][f"{loss}+{penalty}"][key] for a in by_dataset.values())
+                    for key in ("points", "iterations")
+                ),
+            )
+            for loss, penalty in PAIRS
+        ]
+        print(f"{name:8s} " + "; ".join(totals))
     if len(results) > 1:
         first, *others = results
         changed = [
