@@ -14,8 +14,8 @@ checkout's only) runs in its own worker process; the workers take the datasets i
 drift in the machine's load hits every version alike. Printed: per dataset and version, the
 seconds and the huber / l2 ratios; then per version the median seconds per pair over the
 datasets, the median and worst ratio, and the total work per pair; and whether every version
-chose the same (lam, l1_ratio, delta) and ``best_score_`` on every dataset (the choice must not
-depend on the speed-up).
+chose the same (lam, l1_ratio, delta) and ``best_score_`` on every dataset as the first version
+(the choice must not depend on the speed-up).
 
     python benchmarks/bench_huber_delta.py                                  # this checkout
     python benchmarks/bench_huber_delta.py --version before=/tmp/main/src --version after=src
@@ -183,18 +183,20 @@ def main(argv=None):
         print(f"{name:8s} " + "; ".join(totals))
     if len(results) > 1:
         first, *others = results
-        changed = [
-            (dataset, pair, other)
-            for other in others
-            for dataset in args.datasets
-            for pair in results[first][dataset]["fits"]
-            if results[first][dataset]["fits"][pair]["choice"]
-            != results[other][dataset]["fits"][pair]["choice"]
-        ]
-        print(
-            "\nchosen (lam, l1_ratio, delta) and best_score_: "
-            + ("identical in every version" if not changed else f"CHANGED: {changed}")
-        )
+        print(f"\nchoices against {first}'s: (lam, l1_ratio, delta) and best_score_")
+        for other in others:
+            for dataset in args.datasets:
+                for pair, fit in results[first][dataset]["fits"].items():
+                    *chosen, score = fit["choice"]
+                    *theirs, their_score = results[other][dataset]["fits"][pair]["choice"]
+                    if chosen != theirs:
+                        print(f"{other}: {dataset} {pair}: CHANGED {chosen} -> {theirs}")
+                    elif score != their_score:
+                        print(
+                            f"{other}: {dataset} {pair}: same choice, best_score_ moved by "
+                            f"{abs(their_score - score) / abs(score):.1e} (relative)"
+                        )
+            print(f"{other}: every other choice and best_score_ identical")
     return 0
 
 

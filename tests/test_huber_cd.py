@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from normbench.models.kernels import huber_cd
 from normbench.models.solvers import SolverOptions, solve_path
 
 
@@ -74,3 +75,38 @@ def test_sweep_limit_is_reported_as_not_converged():
     )
     assert not path.converged[0]
     assert "coordinate descent stopped after" in path.messages[0]
+
+
+@pytest.mark.parametrize("delta", [0.3, np.inf])
+def test_a_newton_step_descends_without_flipping_a_sign(delta):
+    # from random points with many residuals in Huber's linear zone (delta = 0.3) the Newton
+    # step on the inside rows overshoots and crosses zero: every step taken must still lower the
+    # objective, keep each coefficient in its orthant (or at zero) and its residuals in sync
+    rng = np.random.default_rng(2)
+    n, p = 30, 40
+    crossed = 0
+    for _ in range(40):
+        X = rng.standard_normal((n, p))
+        X -= X.mean(0)
+        y = X[:, :4] @ [2.0, -1.5, 1.0, 0.5] + rng.standard_t(2, n)
+        w = np.where(rng.random(p) < 0.4, rng.standard_normal(p), 0.0)
+        b = np.array([0.1])
+        r = y - b[0] - X @ w
+        psi = np.clip(r, -delta, delta)
+        active = np.flatnonzero(w)
+        kappa, mu = 0.05, 0.01
+        before = huber_cd._objective(r, w, active, kappa, mu, delta)
+        start = w.copy()
+        outcome = huber_cd._newton_step(
+            X, y, r, psi, w, b, active, kappa, mu, delta, 1.0 / n, *huber_cd.newton_workspace(n, p)
+        )
+        after = huber_cd._objective(r, w, active, kappa, mu, delta)
+        if outcome == 0:
+            np.testing.assert_array_equal(w, start)
+            continue
+        crossed += outcome == 1
+        assert after <= before
+        assert np.all(w * start >= 0) and np.all(w[start == 0] == 0)
+        np.testing.assert_allclose(r, y - b[0] - X @ w, atol=1e-10)
+        np.testing.assert_array_equal(psi, np.clip(r, -delta, delta))
+    assert crossed > 0  # the projected steps were exercised

@@ -119,6 +119,9 @@ ANDERSON_DEPTH = 5
 NEWTON_FIRST = 3
 #: Newton steps chained while each is cut short at a sign change
 NEWTON_CHAIN = 4
+#: a Newton step that crosses zero tries its full length, then halves it, each projected onto the
+#: current orthant, this many times at most (while it stays past the first crossing)
+PROJECTED_TRIES = 10
 #: Levenberg-Marquardt damping, relative to the largest curvature, when the Newton system is
 #: singular
 NEWTON_DAMPING = 1e-3
@@ -558,26 +561,33 @@ def _newton_step(X, y, r, psi_r, w, b_arr, active, kappa, mu, delta, inv_n, work
     w_trial = w.copy()
     trial = np.empty(n)
     if blocker >= 0:
-        # several coefficients may cross zero: the full step with each of them stopped at zero
+        # several coefficients may cross zero: the step with each of them stopped at zero
         # (projected onto the current orthant) often drops them all at once, where cutting at the
-        # first crossing drops one per step
+        # first crossing drops one per step (a new factorisation each). Where many residuals sit
+        # in Huber's linear zone, the system of the few inside rows overshoots, so the projected
+        # step is also tried at 1/2, 1/4, ... of its length while it still crosses zero
         moved = np.empty(m)
-        for k in range(m):
-            j = support[k]
-            v = w[j] + d[k]
-            w_trial[j] = 0.0 if v * w[j] < 0.0 else v
-            moved[k] = w_trial[j] - w[j]
-        shift = columns @ moved
-        for i in range(n):
-            trial[i] = r[i] - shift[i] - d[m]
-        if _objective(trial, w_trial, support, kappa, mu, delta) < before:
+        length = 1.0
+        for _ in range(PROJECTED_TRIES):
+            if length <= t:
+                break  # no coefficient crosses zero any more: the cut step below
             for k in range(m):
-                w[support[k]] = w_trial[support[k]]
-            b_arr[0] += d[m]
+                j = support[k]
+                v = w[j] + length * d[k]
+                w_trial[j] = 0.0 if v * w[j] < 0.0 else v
+                moved[k] = w_trial[j] - w[j]
+            shift = columns @ moved
             for i in range(n):
-                r[i] = trial[i]
-                psi_r[i] = _psi(trial[i], delta)
-            return 1
+                trial[i] = r[i] - shift[i] - length * d[m]
+            if _objective(trial, w_trial, support, kappa, mu, delta) < before:
+                for k in range(m):
+                    w[support[k]] = w_trial[support[k]]
+                b_arr[0] += length * d[m]
+                for i in range(n):
+                    r[i] = trial[i]
+                    psi_r[i] = _psi(trial[i], delta)
+                return 1
+            length *= 0.5
     direction = columns @ d[:m] + d[m]
     for _ in range(30):
         for k in range(m):
