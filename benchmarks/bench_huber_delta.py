@@ -104,6 +104,13 @@ def _start(src, args):
     return worker
 
 
+def _relative(a, b):
+    """Relative difference of two chosen values (None: the value does not apply)."""
+    if a is None or b is None:
+        return 0.0 if a is b else np.inf
+    return abs(a - b) / max(abs(a), 1e-300)
+
+
 def _ratios(fits):
     return {
         penalty: fits[f"huber+{penalty}"]["seconds"] / fits[f"l2+{penalty}"]["seconds"]
@@ -190,7 +197,15 @@ def main(argv=None):
                     *chosen, score = fit["choice"]
                     *theirs, their_score = results[other][dataset]["fits"][pair]["choice"]
                     if chosen != theirs:
-                        print(f"{other}: {dataset} {pair}: CHANGED {chosen} -> {theirs}")
+                        # the relative move of each value: rounding (an ulp of the reference
+                        # delta moves its whole grid) or another grid point
+                        moves = ", ".join(
+                            f"{name} {_relative(a, b):.1e}"
+                            for name, a, b in zip(
+                                ("lam", "l1_ratio", "delta"), chosen, theirs, strict=True
+                            )
+                        )
+                        print(f"{other}: {dataset} {pair}: CHANGED {chosen} -> {theirs} ({moves})")
                     elif score != their_score:
                         print(
                             f"{other}: {dataset} {pair}: same choice, best_score_ moved by "
