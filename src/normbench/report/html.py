@@ -180,8 +180,14 @@ ul.findings li { margin-bottom: 0.45rem; }
 
 #: The page's only script, inline (no network, works from a file): a table of class
 #: ``sortable`` sorts by a column when its header is clicked (numbers numerically, text
-#: alphabetically, "n/a" last either way; a second click reverses), and an ``<input
-#: class="table-filter" data-table="ID">`` hides the rows of table ``ID`` not containing its text.
+#: alphabetically, "n/a" last either way; a second click reverses), an ``<input
+#: class="table-filter" data-table="ID">`` hides the rows of table ``ID`` not containing its text,
+#: and a table with ``data-rows="ID"`` gets its rows from the gzip'ed, base64-encoded text in the
+#: element ``ID`` (a row per line, cells separated by tabs; ``data-numeric`` lists the columns
+#: aligned as numbers), and its ``data-link`` link the file packed the same way in
+#: ``data-download``, unpacked by the browser's ``DecompressionStream``; then the table gets
+#: ``data-ready="yes"`` and the element ``data-status`` (the note saying what the table needs) is
+#: hidden.
 SCRIPT = """
 (function () {
   "use strict";
@@ -224,6 +230,54 @@ SCRIPT = """
         rows.forEach(function (item) { fragment.appendChild(item.row); });
         body.appendChild(fragment);
       });
+    });
+  });
+  function unpack(id) {
+    var binary = atob(document.getElementById(id).textContent.trim());
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i += 1) { bytes[i] = binary.charCodeAt(i); }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).arrayBuffer();
+  }
+  function addRows(table, buffer) {
+    var numeric = {};
+    (table.dataset.numeric || "").split(",").forEach(function (index) {
+      numeric[index] = true;
+    });
+    var text = new TextDecoder().decode(buffer);
+    var fragment = document.createDocumentFragment();
+    (text === "" ? [] : text.split("\\n")).forEach(function (line) {
+      var row = document.createElement("tr");
+      line.split("\\t").forEach(function (value, index) {
+        var cell = document.createElement("td");
+        if (numeric[index] || value === "n/a") { cell.className = "num"; }
+        cell.textContent = value;
+        row.appendChild(cell);
+      });
+      fragment.appendChild(row);
+    });
+    table.tBodies[0].appendChild(fragment);
+  }
+  document.querySelectorAll("table[data-rows]").forEach(function (table) {
+    var status = document.getElementById(table.dataset.status);
+    if (typeof DecompressionStream === "undefined") { return; }
+    var link = document.getElementById(table.dataset.link);
+    var work = [unpack(table.dataset.rows).then(function (buffer) {
+      addRows(table, buffer);
+      var filter = document.querySelector('input.table-filter[data-table="' + table.id + '"]');
+      if (filter && filter.value.trim() !== "") { filter.dispatchEvent(new Event("input")); }
+    })];
+    if (link && document.getElementById(table.dataset.download)) {
+      work.push(unpack(table.dataset.download).then(function (buffer) {
+        link.href = URL.createObjectURL(new Blob([buffer], { type: "text/csv" }));
+        link.hidden = false;
+      }));
+    }
+    Promise.all(work).then(function () {
+      if (status) { status.hidden = true; }
+      table.dataset.ready = "yes";
+    }, function (error) {
+      if (status) { status.textContent = "The table could not be unpacked: " + error; }
     });
   });
   document.querySelectorAll("input.table-filter").forEach(function (input) {
