@@ -138,10 +138,11 @@ def build_report(
 #: Processes that draw the sections (at most the CPUs this process may use).
 REPORT_WORKERS = 2
 
-#: Sections that draw one figure or more per scenario: most of the report's time (default
-#: study, 2026-12-04, after the figures' fixed layouts: grid 32 %, sparsity 20 %, sweeps 16 %,
-#: error 14 %). They start first, longest first, so that the workers finish together.
-_SLOW_SECTIONS = ("grid", "sparsity", "sweeps", "error")
+#: The sections that take longest, longest first (default study, 2026-12-04, after the figures'
+#: fixed layouts: grid 29 %, sparsity 21 %, sweeps 16 %, error 15 %, about, loss, tuning and
+#: answer 3 to 6 % each, the others under 1 %). They start first, in this order, so that the
+#: workers finish together.
+_SLOW_SECTIONS = ("grid", "sparsity", "sweeps", "error", "about", "loss", "tuning", "answer")
 
 # the context the forked workers render from (set just before the pool forks)
 _WORKER_CONTEXT = None
