@@ -1,7 +1,8 @@
 """Build the benchmark report: one self-contained HTML file.
 
-Figures are embedded as base64 PNG and the style sheet is inline, so the file opens offline
-and can be mailed or archived on its own; it references no external URL. All text taken
+Figures are embedded as base64 PNG, the style sheet and the script are inline and the
+every-fit table is packed inside the page (:mod:`normbench.report.sections.results`), so the
+file opens offline and can be mailed or archived on its own; it references no external URL. All text taken
 from the data or the configuration is HTML-escaped.
 
 The report answers one question -- for p >> n regression, which matters more, the loss or
