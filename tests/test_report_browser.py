@@ -22,6 +22,7 @@ webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not in
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -63,6 +64,12 @@ def browser(report, tmp_path_factory):
     try:
         driver.set_window_size(WIDTH, HEIGHT)
         driver.get(report[1].as_uri())
+        # the every-fit table is unpacked by the page's script after the page has loaded
+        WebDriverWait(driver, 30).until(
+            lambda d: d.execute_script(
+                "return document.getElementById('results-table').dataset.ready === 'yes';"
+            )
+        )
         yield driver
     finally:
         driver.quit()
@@ -170,10 +177,18 @@ def test_results_table_filters_on_typing(browser):
 
 def test_download_link_is_the_metrics_file(report, browser):
     link = browser.find_element(By.CSS_SELECTOR, 'a[download="metrics.csv"]')
-    href = link.get_attribute("href")
-    assert href.startswith("data:text/csv;base64,")
-    csv_text = base64.b64decode(href.split(",", 1)[1]).decode("utf-8")
-    assert csv_text.splitlines()[0].startswith("dataset,")
+    assert link.is_displayed() and link.get_attribute("href").startswith("blob:")
+    # the bytes the link downloads, read by the page itself (a blob: URL lives in the page)
+    encoded = browser.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "fetch(arguments[0].href).then(r => r.arrayBuffer()).then(b => {"
+        "  var s = ''; new Uint8Array(b).forEach(x => { s += String.fromCharCode(x); });"
+        "  done(btoa(s)); });",
+        link,
+    )
+    metrics_csv = report[1].parent.parent / "report.html.metrics.csv"
+    assert base64.b64decode(encoded) == metrics_csv.read_bytes()
+    csv_text = metrics_csv.read_text(encoding="utf-8")
     assert len(csv_text.splitlines()) - 1 == len(_column(browser, 0))
 
 
@@ -199,8 +214,9 @@ def test_no_network_requests(browser):
             requested.append(message["params"]["request"]["url"])
     assert requested, "the performance log recorded no request at all"
     # chrome:// and the like are Chromium's own pages (the start page before the report
-    # loads), served from inside the browser; anything else would have left the machine
-    internal = ("chrome:", "chrome-untrusted:", "about:", "devtools:")
+    # loads), served from inside the browser; blob: URLs are the page's own memory (the unpacked
+    # metrics file); anything else would have left the machine
+    internal = ("chrome:", "chrome-untrusted:", "about:", "devtools:", "blob:")
     from_page = [url for url in requested if not url.startswith(("file:", "data:", *internal))]
     assert from_page == []
     assert any(url.startswith("file:") and url.endswith("report.html") for url in requested)

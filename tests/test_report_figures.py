@@ -3,11 +3,16 @@
 import io
 import os
 
+import matplotlib.text
+import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
 from normbench.report import build
+from normbench.report.figures import heatmap_grid, replicate_distributions
 from normbench.report.figures.common import new_figure
+from normbench.report.figures.sweeps import sweep_figure
 from normbench.report.html import FIGURE_COLOURS, FIGURE_DPI, figure_png, html_figure
 
 
@@ -56,3 +61,73 @@ def test_sections_drawn_by_two_workers_come_back_in_page_order(monkeypatch):
     assert serial[5] is None and serial[3].startswith("the grid of ctx")
     # drawn in other processes, not in this one
     assert all(body.split(" in ")[1] != str(os.getpid()) for body in parallel if body)
+
+
+def _texts_outside(figure):
+    """The visible texts of a drawn figure that stick out of it (cut off in the PNG)."""
+    canvas = figure.canvas
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    width, height = canvas.get_width_height()
+    # matplotlib keeps labels for ticks beyond an axis's limits but does not draw them
+    undrawn = set()
+    for ax in figure.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            slack = 1e-9 * (high - low)
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not low - slack <= tick.get_loc() <= high + slack:
+                    undrawn |= {id(tick.label1), id(tick.label2)}
+    outside = []
+    for text in figure.findobj(matplotlib.text.Text):
+        if not text.get_visible() or not text.get_text() or id(text) in undrawn:
+            continue
+        box = text.get_window_extent(renderer)
+        if box.x0 < -1 or box.y0 < -1 or box.x1 > width + 1 or box.y1 > height + 1:
+            outside.append((text.get_text(), box.bounds))
+    return outside
+
+
+LONG_LOSS = "a_rather_long_loss_name"
+
+
+def test_figures_laid_out_by_hand_keep_long_labels_and_big_numbers_inside():
+    """The heatmap, the per-replicate boxes and the sweep panels place their axes from their
+    labels' sizes (no constrained layout): a long loss name, big and tiny numbers stay inside."""
+    losses = ["l2", "l1", LONG_LOSS]
+    penalties = ["none", "l1", "l2", "elasticnet"]
+    pairs = [(loss, penalty) for loss in losses for penalty in penalties]
+    summary = pd.DataFrame(
+        {
+            "dataset": "d",
+            "loss": [loss for loss, _ in pairs],
+            "penalty": [penalty for _, penalty in pairs],
+            "risk_median": np.geomspace(2.5e-5, 3.0e6, len(pairs)),
+            "n_nonzero_median": np.linspace(-123456.0, 1.0, len(pairs)),
+        }
+    )
+    metrics = pd.DataFrame(
+        [
+            {"dataset": "d", "replicate": r, "loss": loss, "penalty": penalty, "status": "ok"}
+            | {"risk": 1e-4 * (1 + r) * 10 ** (i % 9)}
+            for i, (loss, penalty) in enumerate(pairs)
+            for r in range(5)
+        ]
+    )
+    sweep = pd.DataFrame(
+        [
+            {"loss": loss, "penalty": penalty, "value": value}
+            | {"median": 1e5 * value, "q1": 0.5e5 * value, "q3": 2e5 * value}
+            for loss, penalty in pairs
+            for value in (0.05, 0.4, 6.0)
+        ]
+    )
+    figures = {
+        "heatmap, log colours": heatmap_grid(summary, "d", "risk"),
+        "heatmap, linear colours": heatmap_grid(summary, "d", "n_nonzero"),
+        "boxes": replicate_distributions(metrics, "d", "risk"),
+        "sweep": sweep_figure(sweep, "noise.snr", "risk"),
+    }
+    for name, figure in figures.items():
+        assert not figure.get_constrained_layout(), name
+        assert _texts_outside(figure) == [], name

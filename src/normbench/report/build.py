@@ -1,7 +1,8 @@
 """Build the benchmark report: one self-contained HTML file.
 
-Figures are embedded as base64 PNG and the style sheet is inline, so the file opens offline
-and can be mailed or archived on its own; it references no external URL. All text taken
+Figures are embedded as base64 PNG, the style sheet and the script are inline and the
+every-fit table is packed inside the page (:mod:`normbench.report.sections.results`), so the
+file opens offline and can be mailed or archived on its own; it references no external URL. All text taken
 from the data or the configuration is HTML-escaped.
 
 The report answers one question -- for p >> n regression, which matters more, the loss or
@@ -138,10 +139,11 @@ def build_report(
 #: Processes that draw the sections (at most the CPUs this process may use).
 REPORT_WORKERS = 2
 
-#: Sections that draw one figure or more per scenario: most of the report's time (default
-#: study, 2026-12-04: grid 31 %, sweeps 26 %, sparsity 15 %, error 15 %). They start first,
-#: longest first, so that the workers finish together.
-_SLOW_SECTIONS = ("grid", "sweeps", "sparsity", "error")
+#: The sections that take longest, longest first (default study, 2026-12-04, after the figures'
+#: fixed layouts: grid 29 %, sparsity 21 %, sweeps 16 %, error 15 %, about, loss, tuning and
+#: answer 3 to 6 % each, the others under 1 %). They start first, in this order, so that the
+#: workers finish together.
+_SLOW_SECTIONS = ("grid", "sparsity", "sweeps", "error", "about", "loss", "tuning", "answer")
 
 # the context the forked workers render from (set just before the pool forks)
 _WORKER_CONTEXT = None

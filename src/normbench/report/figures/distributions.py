@@ -9,10 +9,13 @@ import pandas as pd
 
 from normbench import vocab
 from normbench.report.figures.common import (
+    EDGE_PAD_IN,
     HORIZONTAL_BOXES,
+    LABEL_PAD_IN,
     LOSS_COLOURS,
     MISSING_TEXT_COLOUR,
     REFERENCE_STYLES,
+    fixed_margins,
     new_figure,
     ok_rows_of,
     pair_label,
@@ -20,6 +23,7 @@ from normbench.report.figures.common import (
     penalty_palette,
     plain_log_ticks,
     rows_of,
+    text_size,
 )
 from normbench.vocab import LOSSES, PENALTIES, order_names
 
@@ -82,27 +86,33 @@ def replicate_distributions(
     ):
         by_pair.setdefault((loss, penalty), []).append(value)
 
-    figure = new_figure((7.0, 0.32 * len(order) + 1.4))
+    # laid out by hand below (every label is known): the constrained layout took half the time
+    figure = new_figure((7.0, 0.32 * len(order) + 1.4), constrained=False)
     ax = figure.add_subplot()
-    for position, pair in enumerate(order):
-        pair_values = np.asarray(by_pair.get(pair, []))
-        if pair_values.size == 0:
-            continue
+    drawn = [position for position, pair in enumerate(order) if by_pair.get(pair)]
+    if drawn:
+        # one call for every box (a call per box cost as much as drawing them)
         boxes = ax.boxplot(
-            [pair_values],
-            positions=[position],
+            [np.asarray(by_pair[order[position]]) for position in drawn],
+            positions=drawn,
             widths=0.6,
             patch_artist=True,
             showfliers=False,
             medianprops={"color": "black", "linewidth": 1.5},
             **HORIZONTAL_BOXES,
         )
-        boxes["boxes"][0].set_facecolor(palette[pair[1]])
+        for box, position in zip(boxes["boxes"], drawn, strict=True):
+            box.set_facecolor(palette[order[position][1]])
         # Evenly spread offsets instead of random jitter: deterministic pixels, no RNG.
-        offsets = np.linspace(-0.18, 0.18, pair_values.size) if pair_values.size > 1 else [0.0]
+        xs, ys = [], []
+        for position in drawn:
+            pair_values = np.asarray(by_pair[order[position]])
+            offsets = np.linspace(-0.18, 0.18, pair_values.size) if pair_values.size > 1 else [0.0]
+            xs.append(pair_values)
+            ys.append(position + np.asarray(offsets))
         ax.scatter(
-            pair_values,
-            position + np.asarray(offsets),
+            np.concatenate(xs),
+            np.concatenate(ys),
             s=14,
             color="0.15",
             alpha=0.75,
@@ -139,6 +149,17 @@ def replicate_distributions(
     ax.grid(axis="x", alpha=0.3)
     ax.set_title(
         title if title is not None else f"{dataset}: {metric} across replicates (successful fits)"
+    )
+    labels = [pair_label(loss, penalty) for loss, penalty in order]
+    tick_w, tick_h = text_size(figure, labels, 10)
+    label_h = text_size(figure, ["loss / penalty"], 10)[1]
+    # the value axis's labels are numbers, one line high; its ticks are 3.5 pt + 3.5 pt pad
+    fixed_margins(
+        figure,
+        left=EDGE_PAD_IN + label_h + 2 * LABEL_PAD_IN + 0.1 + tick_w,
+        right=0.3,
+        bottom=EDGE_PAD_IN + label_h + tick_h + 2 * LABEL_PAD_IN + 0.1,
+        top=EDGE_PAD_IN + text_size(figure, [ax.get_title()], 12)[1] + LABEL_PAD_IN,
     )
     return figure
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pandas as pd
 
 from normbench import vocab
-from normbench.report.figures.common import new_figure, penalty_palette
+from normbench.report.figures.common import (
+    EDGE_PAD_IN,
+    LABEL_PAD_IN,
+    fixed_margins,
+    new_figure,
+    penalty_palette,
+    plain_log_ticks,
+    text_size,
+    tick_labels_size,
+)
 from normbench.vocab import LOSSES, PENALTIES, order_names
 
 # A swept axis spanning at least this ratio (all values > 0) is drawn on a log scale.
@@ -47,7 +56,8 @@ def sweep_figure(table: pd.DataFrame, param: str, metric: str):
     losses = order_names(table["loss"], LOSSES)
     penalties = order_names(table["penalty"], PENALTIES)
     palette = penalty_palette(penalties)
-    figure = new_figure((3.6 * len(losses) + 0.8, 3.3))
+    # laid out by hand below: the constrained layout measured the shared axes' ticks many times
+    figure = new_figure((3.6 * len(losses) + 0.8, 3.3), constrained=False)
     axes = figure.subplots(1, len(losses), sharey=True, squeeze=False)[0]
     values = table["value"].to_numpy(float)
     log_x = bool(
@@ -68,9 +78,23 @@ def sweep_figure(table: pd.DataFrame, param: str, metric: str):
         axis.set_xlabel(param)
         if log_x:
             axis.set_xscale("log")
+            plain_log_ticks(axis.xaxis)
         if log_y:
             axis.set_yscale("log")
+            plain_log_ticks(axis.yaxis)
         axis.grid(True, alpha=0.3)
     axes[0].set_ylabel(SWEEP_LABELS.get(metric, metric))
     axes[-1].legend(title="penalty", fontsize="small", title_fontsize="small", loc="best")
+    y_tick_w = tick_labels_size(axes[0].yaxis)[0]
+    x_tick_h = max(tick_labels_size(axis.xaxis)[1] for axis in axes)
+    label_h = text_size(figure, [param, axes[0].get_ylabel()], 10)[1]
+    # ticks are 3.5 pt long with a 3.5 pt pad (0.1 in); the last x label may overhang the right
+    fixed_margins(
+        figure,
+        left=EDGE_PAD_IN + label_h + 2 * LABEL_PAD_IN + 0.1 + y_tick_w,
+        right=EDGE_PAD_IN + 0.15,
+        bottom=EDGE_PAD_IN + label_h + x_tick_h + 2 * LABEL_PAD_IN + 0.1,
+        top=EDGE_PAD_IN + text_size(figure, [axes[0].get_title()], 12)[1] + LABEL_PAD_IN,
+        wspace=0.2,
+    )
     return figure
