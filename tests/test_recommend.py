@@ -66,3 +66,20 @@ def test_rows_without_spread_are_no_evidence_and_left_out():
     findings.loc[findings["dataset"] == "t_1", "se"] = 0.0
     table = pooled_table(findings, CONFIG, metric_of=dict.fromkeys(effects, "model_error"))
     assert set(table["k"]) == {1}
+
+
+def test_a_study_without_a_loss_contrast_pools_nothing():
+    """One loss (as the Hastie preset): no primary contrast, an empty table and no sentence."""
+    findings = _findings({"t_1": 0.5}).assign(pair="l2+l2", reference="l2+l1")
+    table = pooled_table(findings, CONFIG, metric_of={"t_1": "model_error"})
+    assert table.empty and list(table.columns) == list(POOLED_TABLE_COLUMNS)
+    assert pooled_sentences(table) == []
+
+
+def test_an_interval_across_one_is_inconclusive():
+    effects = {"t_0.25": 0.7, "t_1": 1.4, "t_4": 1.0}
+    table = pooled_table(
+        _findings(effects, se=0.3), CONFIG, metric_of=dict.fromkeys(effects, "model_error")
+    )
+    sentence = pooled_sentences(table)[0]
+    assert "inconclusive" in sentence and "better" not in sentence and "worse" not in sentence

@@ -57,6 +57,10 @@ def pooled_table(findings, config: Mapping, *, metric_of: Mapping, level=0.95):
     rows = findings[[key in order for key in keys]].copy()
     rows = rows[rows["metric"] == rows["dataset"].map(metric_of)]
     rows = rows[pd.to_numeric(rows["se"], errors="coerce") > 0]
+    if rows.empty:
+        # a study without a robust loss beside the squared one (one loss, as the Hastie preset)
+        # asks no loss question: an empty table, not a merge of empty columns of other types
+        return pd.DataFrame(columns=list(POOLED_TABLE_COLUMNS))
     rows["family"] = [
         noise_label(entries.get(dataset) or {}) or dataset for dataset in rows["dataset"]
     ]
@@ -93,7 +97,7 @@ def _clause(row):
     spread = ""
     if row.k > 1 and math.isfinite(row.i2):
         spread = f", I² {row.i2:.0%}" + (": heterogeneous across SNR" if row.heterogeneous else "")
-    direction = "better" if row.ci_high < 1 else "worse" if row.ci_low > 1 else "undecided"
+    direction = "better" if row.ci_high < 1 else "worse" if row.ci_low > 1 else "inconclusive"
     return f"{row.pair} {_times(row.effect)} of {row.reference} ({interval}{spread}; {direction})"
 
 

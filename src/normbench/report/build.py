@@ -2,8 +2,8 @@
 
 Figures are embedded as base64 PNG, the style sheet and the script are inline and the
 every-fit table is packed inside the page (:mod:`normbench.report.sections.results`), so the
-file opens offline and can be mailed or archived on its own; it references no external URL. All text taken
-from the data or the configuration is HTML-escaped.
+file opens offline and can be mailed or archived on its own; it references no external URL.
+All text taken from the data or the configuration is HTML-escaped.
 
 The report answers one question -- for p >> n regression, which matters more, the loss or
 the penalty? -- from files the workflow wrote, and fits nothing and computes no statistic: the
