@@ -657,7 +657,7 @@ GLOB_KEEP_PER_FEATURE = 3
 GLOB_KEEP_FRACTION = 0.1
 
 
-def _ipm_reduced(X, y, l1, l2, gap_of, tol, working, residuals):
+def _ipm_reduced(X, y, l1, l2, gap_of, tol, working, residuals, start=None):
     """The interior point method on a working set of features and of points, both grown until
     the answer is the whole problem's; ``gap_of`` is then asked on all of ``X``.
 
@@ -689,6 +689,11 @@ def _ipm_reduced(X, y, l1, l2, gap_of, tol, working, residuals):
             rows, above, below = None, np.zeros(n, bool), np.zeros(n, bool)
             columns = np.ascontiguousarray(X[:, working]) if working.size < p else X
             offset = None
+        if start is not None:
+            start_kept = (
+                np.concatenate([[start[0]], start[1][working]]),
+                n * (start[2] if rows is None else start[2][rows]),
+            )
         b, w_working, alpha_kept, its, _ = lad_ipm(
             columns,
             y if rows is None else y[rows],
@@ -697,6 +702,7 @@ def _ipm_reduced(X, y, l1, l2, gap_of, tol, working, residuals):
             target=tol * 1e-3,
             offset=offset,
             n_total=n,
+            start=None if start is None else start_kept,
         )
         iterations += its
         if not (np.isfinite(b) and np.all(np.isfinite(w_working))):
@@ -770,7 +776,7 @@ def _strong_set(X, alpha, lam, previous_lam, previous_coef):
     return np.flatnonzero(guess)
 
 
-def _ipm_elastic_point(X, y, kappa, mu, tol, working, residuals):
+def _ipm_elastic_point(X, y, kappa, mu, tol, working, residuals, start=None):
     """One point of the ridge (``kappa = 0``) or elastic net path by the interior point method.
 
     Returns ``(coef, intercept, alpha, iterations, gap)``.  The primal point preferred is the one
@@ -782,7 +788,9 @@ def _ipm_elastic_point(X, y, kappa, mu, tol, working, residuals):
     def gap_of(b, w, alpha):
         return _elastic_gap(X, y, w, b, alpha, kappa, mu)
 
-    b, w, alpha, iterations, gap = _ipm_reduced(X, y, kappa, mu, gap_of, tol, working, residuals)
+    b, w, alpha, iterations, gap = _ipm_reduced(
+        X, y, kappa, mu, gap_of, tol, working, residuals, start
+    )
     dual = _feasible_dual(alpha, n)
     z = X.T @ dual
     coef = np.sign(z) * np.maximum(np.abs(z) - kappa, 0.0) / mu
@@ -859,15 +867,24 @@ def _lad_elastic_ipm_path(X, y, lams, rho, options):
     path = PathRecorder(len(lams), p)
     alpha = _sign_vertex(y)
     residuals = y - np.median(y)
-    previous_lam, previous_coef = (lams[0] if len(lams) else 0.0), np.zeros(p)
+    previous_lam, previous_coef, previous_intercept = (
+        (lams[0] if len(lams) else 0.0),
+        np.zeros(p),
+        0.0,
+    )
     for k, lam in enumerate(lams):
         kappa, mu = lam * rho, lam * (1.0 - rho)
         working = _strong_set(X, alpha, kappa, previous_lam * rho, previous_coef) if rho else None
-        coef, intercept, alpha, iterations, gap = _ipm_elastic_point(
-            X, y, kappa, mu, options.tol, working, residuals
-        )
+        # from the last point (fewer iterations), else from scratch should that not certify
+        start = (previous_intercept, previous_coef, alpha) if k > 0 else None
+        solved = _ipm_elastic_point(X, y, kappa, mu, options.tol, working, residuals, start)
+        if solved[-1] > options.tol and start is not None:
+            more = solved[3]
+            solved = _ipm_elastic_point(X, y, kappa, mu, options.tol, working, residuals)
+            solved = (*solved[:3], solved[3] + more, solved[4])
+        coef, intercept, alpha, iterations, gap = solved
         residuals = y - X @ coef - intercept
         failure = f"interior point: relative duality gap {gap:.3g}"
         path.record(k, coef, intercept, gap <= options.tol, iterations, failure=failure)
-        previous_lam, previous_coef = lam, coef
+        previous_lam, previous_coef, previous_intercept = lam, coef, intercept
     return path.result()
