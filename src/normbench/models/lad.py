@@ -802,9 +802,12 @@ def _ipm_elastic_point(X, y, kappa, mu, tol, working, residuals, start=None):
 
 
 #: the interior point method serves a penalty from this many points on (and with no more
-#: features than points); below, the simplex / dual methods above are faster.  Measured on the
-#: crossover, see docs/scaling.md
-INTERIOR_POINT_MIN_ROWS = {"none": 1000, "l1": 500, "l2": 1000, "elasticnet": 500}
+#: features than points); below, the methods above are faster.  Measured at p = 1000 with 30
+#: lams (benchmarks/README.md, 2026-12-04 22:02-22:31): l1 3.1x faster at n = 1000 already (the
+#: classic solver over 240 s at n = 2000, as for none); elastic net 1.9x slower at n = 1000,
+#: 1.15x faster at n = 2000 (crossover about 1800); ridge's dual box QP stays faster to n = 4000
+#: (15.5 s against 72.6 s), and is extrapolated (n^2, an n x n Hessian) to cross near 9000
+INTERIOR_POINT_MIN_ROWS = {"none": 1000, "l1": 1000, "l2": 8000, "elasticnet": 1800}
 
 
 def uses_interior_point(penalty, n, p) -> bool:
