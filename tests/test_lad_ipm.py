@@ -133,3 +133,20 @@ def test_size_switch_routes_the_path(penalty, monkeypatch):
     monkeypatch.setattr(lad, "INTERIOR_POINT_MIN_ROWS", dict.fromkeys(PENALTIES, 80))
     solve_path(X, y, loss="l1", penalty=penalty, lams=lams, options=SolverOptions())
     assert called == ["_lad_lasso_ipm_path" if penalty == "l1" else "_lad_elastic_ipm_path"]
+
+
+@pytest.mark.parametrize("penalty", PENALTIES)
+def test_interior_point_on_a_rank_deficient_design(penalty, interior_point_everywhere, monkeypatch):
+    # duplicated columns: the LP's optimum is not unique and the nearest basis can be singular;
+    # the path must still certify every point (the classic solvers take over where needed)
+    monkeypatch.setattr(lad, "GLOB_MIN_ROWS", 50)
+    X, y = _problem(n=120, p=10, seed=2)
+    X[:, 5:] = X[:, :5]
+    lams = lam_grid(X, y, loss="l1", penalty=penalty, l1_ratio=0.5, n_lams=4, eps=1e-2)
+    path = solve_path(X, y, loss="l1", penalty=penalty, lams=lams, l1_ratio=0.5)
+    assert path.converged.all(), path.messages
+    lam = 0.0 if penalty == "none" else lams[-1]
+    kw = {"loss": "l1", "penalty": penalty, "lam": lam, "l1_ratio": 0.5}
+    ours = objective_value(X, y, path.coefs[-1], path.intercepts[-1], **kw)
+    reference = _cvxpy_value(X, y, penalty, lam)
+    assert ours <= reference + 1e-6 * abs(reference)

@@ -16,8 +16,9 @@ any, at       primal-dual interior point method per lam (:mod:`.kernels.lad_ipm`
 large n       equations in p + 1 unknowns: cost linear in n), on the strong rule's features
 (n >= INTERIOR and, past GLOB_MIN_ROWS points, on the points near the last fit with the others
 _POINT_MIN    globbed into a linear term (exact once their signs are checked); l1 and none
-_ROWS, p<=n)  then finish on the exact vertex by the simplex kernel (its certificate), l2 and
-              elasticnet take the primal point their dual determines (duality gap)
+_ROWS, p<=n)  then finish on the exact vertex by the simplex kernel (its certificate; the classic
+              path where no vertex certifies), l2 and elasticnet take the primal point their
+              dual determines (duality gap)
 ============  ==============================================================================
 
 The methods above the last row do work that grows like n^2 to n^3 along a path (the simplex's
@@ -188,7 +189,11 @@ def lad_lasso_path(X, y, lams, options) -> PathResult:
     scale = float(np.mean(np.abs(y - np.median(y))))
     scale = scale if scale > 0.0 else 1.0
     if uses_interior_point("l1" if np.all(np.asarray(lams) > 0) else "none", n, p):
-        return _lad_lasso_ipm_path(X, y, lams, options, scale)
+        interior = _lad_lasso_ipm_path(X, y, lams, options, scale)
+        if interior.converged.all():
+            return interior
+        # no certified vertex (a rank-deficient design or ties make the nearest basis singular):
+        # the classic solvers below, from scratch
     use_simplex = np.all(np.asarray(lams) > 0) and p <= SIMPLEX_MAX_FEATURES_PER_ROW * n
     simplex = _LadSimplex(X, y / scale) if use_simplex else None
     program = None
