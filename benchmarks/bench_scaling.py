@@ -46,6 +46,10 @@ fixed costs, so that one says more about large problems).
     python benchmarks/bench_scaling.py                    # both runs, all pairs: long, see README
     python benchmarks/bench_scaling.py --runs p --pairs l2:l1 huber:l1 --budget 300
     python benchmarks/bench_scaling.py --n-points 100 1000 --n-fixed-p 500 --csv scaling.csv
+    python benchmarks/bench_scaling.py --runs n --pairs l1:l1 --lad-method classic   # crossover
+
+``--lad-method`` pins the absolute-loss pairs to the classic solvers or to the interior point
+method (:mod:`normbench.models.lad`), to measure the crossover of its size switch.
 """
 
 from __future__ import annotations
@@ -185,9 +189,21 @@ def fit_point(loss, penalty, n, p, *, n_lams, eps, seed=0):
     }
 
 
+def _force_lad_method(method):
+    """Pin the absolute-loss pairs to one side of the size switch (``auto`` leaves it): to measure
+    the crossover between the interior point method and the classic solvers in one run."""
+    if method == "auto":
+        return
+    from normbench.models import lad
+
+    rows = 0 if method == "interior" else float("inf")
+    lad.INTERIOR_POINT_MIN_ROWS = dict.fromkeys(lad.INTERIOR_POINT_MIN_ROWS, rows)
+
+
 def _worker(args):
     loss, penalty = args.worker
     warnings.simplefilter("ignore")
+    _force_lad_method(args.lad_method)
     with threadpool_limits(limits=1):
         result = fit_point(
             loss, penalty, args.worker_n, args.worker_p, n_lams=args.n_lams, eps=args.eps
@@ -207,7 +223,7 @@ def _wait_ready(worker):
     return False
 
 
-def run_point(loss, penalty, n, p, *, n_lams, eps, budget):
+def run_point(loss, penalty, n, p, *, n_lams, eps, budget, lad_method="auto"):
     """Fit one pair at one point in a fresh process; a record with its ``status``.
 
     The budget counts from the worker's :data:`READY` line, so start-up and simulation are not
@@ -228,6 +244,8 @@ def run_point(loss, penalty, n, p, *, n_lams, eps, budget):
         str(n_lams),
         "--eps",
         repr(eps),
+        "--lad-method",
+        lad_method,
     ]
     record = {"loss": loss, "penalty": penalty, "n": n, "p": p}
     # stderr to a file: a worker that writes much there before READY must not block on a pipe
@@ -262,7 +280,9 @@ def run_point(loss, penalty, n, p, *, n_lams, eps, budget):
     return {**record, "status": "ok", **measured}
 
 
-def scaling_run(run, pairs, points, fixed, *, n_lams, eps, budget, progress=print):
+def scaling_run(
+    run, pairs, points, fixed, *, n_lams, eps, budget, progress=print, lad_method="auto"
+):
     """Every pair at every point of one run; after an over-budget or failed point, the pair's
     larger points are recorded as skipped."""
     records = []
@@ -273,7 +293,8 @@ def scaling_run(run, pairs, points, fixed, *, n_lams, eps, budget, progress=prin
             if stopped:
                 record = {"loss": loss, "penalty": penalty, "n": n, "p": p, "status": SKIPPED}
             else:
-                record = run_point(loss, penalty, n, p, n_lams=n_lams, eps=eps, budget=budget)
+                settings = {"n_lams": n_lams, "eps": eps, "budget": budget}
+                record = run_point(loss, penalty, n, p, **settings, lad_method=lad_method)
                 stopped = record["status"] != "ok"
             record["run"] = run
             records.append(record)
@@ -380,6 +401,13 @@ def _parser():
     parser.add_argument("--eps", type=float, default=1e-2, help="lam_min / lam_max (1e-2)")
     parser.add_argument("--budget", type=float, default=120.0, help="seconds of fit per point")
     parser.add_argument("--csv", help="write every point's record to this CSV file")
+    parser.add_argument(
+        "--lad-method",
+        choices=("auto", "classic", "interior"),
+        default="auto",
+        help="absolute loss: the size switch (auto), or always the simplex / dual solvers "
+        "(classic) or the interior point method (interior, where p <= n)",
+    )
     # the worker's own arguments: one (pair, point) in a fresh process
     parser.add_argument("--worker", nargs=2, metavar=("LOSS", "PENALTY"), help=argparse.SUPPRESS)
     parser.add_argument("--worker-n", type=int, help=argparse.SUPPRESS)
@@ -413,6 +441,7 @@ def main(argv=None):
             eps=args.eps,
             budget=args.budget,
             progress=lambda line: print(line, flush=True),
+            lad_method=args.lad_method,
         )
         exponents = growth_exponents(run_records, run)
         print_run(run_records, run, points, fixed, exponents)

@@ -12,7 +12,19 @@ l2            dual box QP in n variables, dense active-set kernel warm started a
               path, HiGHS as fallback (duality gap)
 elasticnet    globalised semismooth Newton on the n-dim dual, dense active-set QP steps
               (duality gap)
+any, at       primal-dual interior point method per lam (:mod:`.kernels.lad_ipm`, normal
+large n       equations in p + 1 unknowns: cost linear in n), on the strong rule's features
+(n >= INTERIOR and, past GLOB_MIN_ROWS points, on the points near the last fit with the others
+_POINT_MIN    globbed into a linear term (exact once their signs are checked); l1 and none
+_ROWS, p<=n)  then finish on the exact vertex by the simplex kernel (its certificate; the classic
+              path where no vertex certifies), l2 and elasticnet take the primal point their
+              dual determines (duality gap)
 ============  ==============================================================================
+
+The methods above the last row do work that grows like n^2 to n^3 along a path (the simplex's
+pivots grow with n and each prices all n rows; the duals are n-dimensional with an n x n
+Hessian); the interior point method's grows about linearly, but costs more at small n: the size
+switch (:func:`uses_interior_point`) sits at the crossover measured in docs/scaling.md.
 """
 
 from __future__ import annotations
@@ -21,12 +33,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from normbench.models.kernels.box_qp import PROX_WEIGHT, box_qp
+from normbench.models.kernels.lad_ipm import lad_ipm
 from normbench.models.kernels.lad_simplex import lad_lasso_simplex
 from normbench.models.objective import AbsoluteLoss
 from normbench.models.result import QP_GAP_FLOOR, PathRecorder, PathResult
 from normbench.models.smooth import interpolates
 
-__all__ = ["lad_enet_path", "lad_lasso_path", "lad_ridge_path"]
+__all__ = ["lad_enet_path", "lad_lasso_path", "lad_ridge_path", "uses_interior_point"]
 
 
 class _LadDualProgram:
@@ -120,7 +133,7 @@ class _LadSimplex:
         self.theta = np.zeros(size)
         self.r = np.zeros(n)
 
-    def solve(self, lam, tol):
+    def solve(self, lam, tol, max_iter=None):
         """``(coef, intercept, iterations)`` certified to ``tol``, or None."""
         n, p = self.X.shape
         status, k, iterations, alpha = lad_lasso_simplex(
@@ -136,7 +149,7 @@ class _LadSimplex:
             self.B,
             self.theta,
             self.r,
-            20 * (n + p) + 1000,
+            20 * (n + p) + 1000 if max_iter is None else max_iter,
         )
         self.k = k
         if status != 0:
@@ -149,7 +162,8 @@ class _LadSimplex:
         if abs(alpha.sum()) > 1e-12 / n:
             alpha = _project_dual(alpha, n)
         largest = float(np.max(np.abs(self.Xt @ alpha)))
-        if largest > lam:
+        if largest > lam > 0.0:
+            # (at lam = 0 the kernel's optimality leaves |X'alpha| within rounding of 0)
             alpha = alpha * (lam / largest)
         primal = np.abs(self.y - self.X @ coef - intercept).mean() + lam * np.abs(coef).sum()
         gap = (primal - alpha @ self.y) / max(primal, 1e-300)
@@ -169,12 +183,17 @@ def lad_lasso_path(X, y, lams, options) -> PathResult:
     ``lam = 0`` (the unpenalised fit), designs with more than ``SIMPLEX_MAX_FEATURES_PER_ROW``
     features per row and any point after the kernel has failed go to HiGHS.
     """
-    p = X.shape[1]
+    n, p = X.shape
     # the problem is positively homogeneous in (y, coef, intercept) at fixed lam: solved for y on
     # the scale of its null loss, so that absolute tolerances mean the same at any scale
     scale = float(np.mean(np.abs(y - np.median(y))))
     scale = scale if scale > 0.0 else 1.0
-    n = X.shape[0]
+    if uses_interior_point("l1" if np.all(np.asarray(lams) > 0) else "none", n, p):
+        interior = _lad_lasso_ipm_path(X, y, lams, options, scale)
+        if interior.converged.all():
+            return interior
+        # no certified vertex (a rank-deficient design or ties make the nearest basis singular):
+        # the classic solvers below, from scratch
     use_simplex = np.all(np.asarray(lams) > 0) and p <= SIMPLEX_MAX_FEATURES_PER_ROW * n
     simplex = _LadSimplex(X, y / scale) if use_simplex else None
     program = None
@@ -225,6 +244,23 @@ def _project_dual(alpha, n):
     """
     bound = 1.0 / n
     kinks = np.sort(np.concatenate([alpha - bound, alpha + bound]))
+    if n > PROJECTION_TABLE_MAX_ROWS:
+        # the sum at every kink would take a 2n x n table: bisect on the kinks instead
+        def total(shift):
+            return np.clip(alpha - shift, -bound, bound).sum()
+
+        low, high = 0, len(kinks) - 1  # the sum is >= 0 at kinks[0] and <= 0 at kinks[-1]
+        if total(kinks[0]) <= 0.0:
+            return np.clip(alpha - kinks[0], -bound, bound)
+        while high - low > 1:
+            middle = (low + high) // 2
+            if total(kinks[middle]) > 0.0:
+                low = middle
+            else:
+                high = middle
+        s0, s1 = total(kinks[low]), total(kinks[high])
+        shift = kinks[low] + (kinks[high] - kinks[low]) * s0 / (s0 - s1)
+        return np.clip(alpha - shift, -bound, bound)
     sums = np.clip(alpha[None, :] - kinks[:, None], -bound, bound).sum(axis=1)
     right = int(np.searchsorted(-sums, 0.0))  # first kink where the sum is <= 0
     if right == 0:
@@ -233,6 +269,10 @@ def _project_dual(alpha, n):
         s0, s1 = sums[right - 1], sums[right]
         shift = kinks[right - 1] + (kinks[right] - kinks[right - 1]) * s0 / (s0 - s1)
     return np.clip(alpha - shift, -bound, bound)
+
+
+#: past this many points the projection bisects on its kinks (a 2n x n table is 1.6 GB at n = 10^4)
+PROJECTION_TABLE_MAX_ROWS = 2000
 
 
 class _DenseLowerHessian:
@@ -306,6 +346,8 @@ def lad_ridge_path(X, y, lams, options) -> PathResult:
     ``QP_GAP_FLOOR``.
     """
     n, p = X.shape
+    if uses_interior_point("l2", n, p):
+        return _lad_elastic_ipm_path(X, y, lams, 0.0, options)
     bound = 1.0 / n
     H = X @ X.T
     eps = PROX_WEIGHT * max(1.0, float(np.max(np.diag(H))))
@@ -385,6 +427,8 @@ def lad_enet_path(X, y, lams, rho, options) -> PathResult:
     its tolerances (``QP_GAP_FLOOR``).
     """
     n, p = X.shape
+    if uses_interior_point("elasticnet", n, p):
+        return _lad_elastic_ipm_path(X, y, lams, rho, options)
     path = PathRecorder(len(lams), p)
     alpha = previous = np.zeros(n)
     model = _LadEnetModel(X, 1.0 / n)
@@ -527,3 +571,328 @@ def _lad_enet_newton(model, X, y, alpha, kappa, mu, options, qp_start=None, max_
             alpha = _project_dual(alpha, n)
             value, z = dual_loss(alpha)
     return alpha, coef, intercept, gap, step
+
+
+# ---------------------------------------------------------------------------------------------
+# large n: an interior point method per lam (cost linear in n), finished exactly
+
+
+def _lasso_gap(X, y, coef, intercept, alpha, lam):
+    """Relative duality gap of ``(coef, intercept)`` for the LAD lasso (``lam > 0``), with
+    ``alpha`` made exactly dual feasible (clipped, projected onto ``sum = 0``, scaled into
+    ``|X'alpha| <= lam``): an upper bound on the point's relative suboptimality."""
+    n = len(y)
+    alpha = np.clip(alpha, -1.0 / n, 1.0 / n)
+    if abs(alpha.sum()) > 1e-12 / n:
+        alpha = _project_dual(alpha, n)
+    largest = float(np.max(np.abs(X.T @ alpha), initial=0.0))
+    if largest > lam:
+        alpha = alpha * (lam / largest)
+    primal = np.abs(y - X @ coef - intercept).mean() + lam * np.abs(coef).sum()
+    return (primal - alpha @ y) / max(primal, 1e-300)
+
+
+def _vertex_start(simplex, X, y, coef, intercept):
+    """Set the simplex kernel's basis to the vertex nearest an interior point, or return False.
+
+    The support is the point's clearly non-zero coefficients, the points fitted exactly the
+    ``|support| + 1`` with the smallest residuals; the signs are those of the vertex itself, so
+    the basis is primal feasible whatever the guess, and the kernel pivots from it to the optimum
+    (few pivots where the guess is right, which is the interior point's job).
+    """
+    n, p = X.shape
+    magnitude = np.abs(coef)
+    support = np.flatnonzero(magnitude > 1e-7 * max(float(magnitude.max(initial=0.0)), 1e-300))
+    support = support[np.argsort(-magnitude[support], kind="stable")][: min(n - 1, p)]
+    support = np.sort(support)
+    k = support.size + 1
+    fitted_exactly = np.argsort(np.abs(y - X @ coef - intercept), kind="stable")[:k]
+    M = np.column_stack([np.ones(k), X[np.ix_(fitted_exactly, support)]])
+    try:
+        theta = np.linalg.solve(M, y[fitted_exactly])
+    except np.linalg.LinAlgError:
+        return False
+    if not np.all(np.isfinite(theta)) or np.linalg.cond(M) > 1e12:
+        return False
+    residuals = y - theta[0] - X[:, support] @ theta[1:]
+    simplex.zlist[:k] = fitted_exactly
+    simplex.slist[: k - 1] = support
+    simplex.sign_s[1:k] = np.where(theta[1:] >= 0.0, 1.0, -1.0)
+    simplex.sign_r[:] = np.where(residuals >= 0.0, 1.0, -1.0)
+    simplex.sign_r[fitted_exactly] = 0.0
+    simplex.k = k
+    return True
+
+
+def _ipm_lasso_point(X, y, lam, tol, simplex, working, residuals):
+    """One LAD-lasso point by the interior point method, finished on the exact vertex.
+
+    Returns ``(coef, intercept, alpha, iterations, converged, note)``.  The vertex (exact zeros, the
+    simplex kernel's certificate) is preferred; should the kernel not certify it, the interior
+    point itself is returned, certified by its duality gap, with the features whose dual score
+    is strictly below ``lam`` set to exactly zero where that keeps the gap within ``tol``.
+    """
+    n, p = X.shape
+
+    def gap_of(b, w, alpha):
+        return _lasso_gap(X, y, w, b, alpha, lam)
+
+    b, w, alpha, iterations, gap = _ipm_reduced(X, y, lam, 0.0, gap_of, tol, working, residuals)
+    if _vertex_start(simplex, X, y, w, b):
+        solved = simplex.solve(lam, tol, max_iter=10 * (simplex.k + 10))
+        if solved is not None:
+            coef, intercept, pivots = solved
+            return coef, intercept, alpha, iterations + pivots, True, ""
+    # no certified vertex: the interior point, its clearly inactive features zeroed if that holds
+    scores = np.abs(X.T @ alpha)
+    rounded = np.where(scores < lam * (1.0 - 1e-6), 0.0, w)
+    rounded_intercept = float(np.median(y - X @ rounded))
+    rounded_gap = _lasso_gap(X, y, rounded, rounded_intercept, alpha, lam)
+    if rounded_gap <= tol:
+        return rounded, rounded_intercept, alpha, iterations, True, "interior point (no vertex)"
+    return w, b, alpha, iterations, gap <= tol, "interior point (no vertex)"
+
+
+#: from this many points on, the interior point method works on the points near the last fit
+#: only: the others, whose residual signs the last solution predicts, are globbed into a linear
+#: term (Portnoy & Koenker 1997), exactly while the signs hold, which is checked
+GLOB_MIN_ROWS = 2000
+#: points kept per feature of the working set (plus one), and at least this fraction of n
+GLOB_KEEP_PER_FEATURE = 3
+GLOB_KEEP_FRACTION = 0.1
+
+
+def _ipm_reduced(X, y, l1, l2, gap_of, tol, working, residuals, start=None):
+    """The interior point method on a working set of features and of points, both grown until
+    the answer is the whole problem's; ``gap_of`` is then asked on all of ``X``.
+
+    Features: those of ``working`` (all if None), grown by every feature whose dual score then
+    exceeds ``l1``.  Points: all below :data:`GLOB_MIN_ROWS` or without ``residuals`` (the
+    last fit's); else those with the smallest ``|residuals|``, the others entering as the linear
+    term their signs give, and every globbed point whose sign turns out wrong joins the kept
+    ones.  At the end no globbed sign is wrong and no feature outside is violated, so the point
+    solves the whole problem (the globbed objective is below the true one everywhere and equal
+    to it there).  Returns ``(b, w, alpha, iterations, gap)`` on all features and points.
+    """
+    n, p = X.shape
+    working = np.arange(p) if working is None else _whole_if_most(working, p)
+    globbing = residuals is not None and n >= GLOB_MIN_ROWS
+    if globbing:
+        keep = max(GLOB_KEEP_PER_FEATURE * (working.size + 1), int(GLOB_KEEP_FRACTION * n))
+        kept = np.zeros(n, bool)
+        kept[np.argsort(np.abs(residuals), kind="stable")[: min(n, keep)]] = True
+    iterations = 0
+    for _ in range(n + p):
+        if globbing and not kept.all():
+            above, below = ~kept & (residuals >= 0.0), ~kept & (residuals < 0.0)
+            rows = np.flatnonzero(kept)
+            columns = X[np.ix_(rows, working)]
+            offset = np.empty(working.size + 1)
+            offset[0] = below.sum() - above.sum()
+            offset[1:] = X[below][:, working].sum(axis=0) - X[above][:, working].sum(axis=0)
+        else:
+            rows, above, below = None, np.zeros(n, bool), np.zeros(n, bool)
+            columns = np.ascontiguousarray(X[:, working]) if working.size < p else X
+            offset = None
+        if start is not None:
+            start_kept = (
+                np.concatenate([[start[0]], start[1][working]]),
+                n * (start[2] if rows is None else start[2][rows]),
+            )
+        b, w_working, alpha_kept, its, _ = lad_ipm(
+            columns,
+            y if rows is None else y[rows],
+            l1,
+            l2,
+            target=tol * 1e-3,
+            offset=offset,
+            n_total=n,
+            start=None if start is None else start_kept,
+        )
+        iterations += its
+        if not (np.isfinite(b) and np.all(np.isfinite(w_working))):
+            if not globbing or kept.all():
+                return 0.0, np.zeros(p), np.zeros(n), iterations, np.inf
+            # the globbed term outweighed the points kept (unbounded): keep twice as many
+            keep = 2 * int(kept.sum())
+            kept[np.argsort(np.abs(residuals), kind="stable")[: min(n, keep)]] = True
+            continue
+        w = np.zeros(p)
+        w[working] = w_working
+        alpha = np.where(above, 1.0 / n, np.where(below, -1.0 / n, 0.0))
+        alpha[slice(None) if rows is None else rows] = alpha_kept
+        fit = y - b - X @ w
+        wrong = (above & (fit < 0.0)) | (below & (fit > 0.0))
+        if wrong.any():
+            kept |= wrong
+            continue
+        if l1 > 0.0 and working.size < p:
+            outside = np.ones(p, bool)
+            outside[working] = False
+            scores = np.abs(X.T @ _feasible_dual(alpha, n))
+            violators = np.flatnonzero(outside & (scores > l1 * (1.0 + 1e-9)))
+            if violators.size:
+                # each round is a solve from scratch: admit the features close to violating too
+                near = np.flatnonzero(outside & (scores > l1 * (1.0 - WORKING_MARGIN)))
+                working = _whole_if_most(np.union1d(working, near), p)
+                continue
+        break
+    return b, w, alpha, iterations, gap_of(b, w, alpha)
+
+
+#: features within this fraction of the penalty join the working set along with the violators
+WORKING_MARGIN = 0.1
+
+
+def _whole_if_most(working, p):
+    """All features once the working set has a third of them: a solve costs (set size)^2, and
+    a round of violators costs another whole solve."""
+    working = np.asarray(working, dtype=np.intp)
+    return np.arange(p) if 3 * working.size >= p else working
+
+
+def _feasible_dual(alpha, n):
+    """``alpha`` clipped into ``|alpha_i| <= 1/n`` and projected onto ``sum(alpha) = 0``."""
+    alpha = np.clip(alpha, -1.0 / n, 1.0 / n)
+    if abs(alpha.sum()) > 1e-12 / n:
+        alpha = _project_dual(alpha, n)
+    return alpha
+
+
+def _elastic_gap(X, y, coef, intercept, alpha, l1, l2):
+    """Relative duality gap of ``(coef, intercept)`` for the absolute loss with penalty
+    ``l1 ||w||_1 + l2/2 ||w||^2`` (``l1 > 0`` or ``l2 > 0``), ``alpha`` made dual feasible."""
+    n = len(y)
+    if l2 == 0.0:
+        return _lasso_gap(X, y, coef, intercept, alpha, l1)
+    alpha = _feasible_dual(alpha, n)
+    excess = np.maximum(np.abs(X.T @ alpha) - l1, 0.0)
+    dual = alpha @ y - excess @ excess / (2.0 * l2)
+    primal = np.abs(y - X @ coef - intercept).mean() + l1 * np.abs(coef).sum()
+    primal += 0.5 * l2 * (coef @ coef)
+    return (primal - dual) / max(abs(primal), 1e-300)
+
+
+def _strong_set(X, alpha, lam, previous_lam, previous_coef):
+    """The sequential strong rule's guess of the support at ``lam`` from the last dual optimum:
+    the last support and every feature with ``|x_j'alpha| >= 2 lam - lam'``."""
+    scores = np.abs(X.T @ _feasible_dual(alpha, X.shape[0]))
+    guess = (scores >= 2.0 * lam - previous_lam) | (previous_coef != 0.0)
+    return np.flatnonzero(guess)
+
+
+def _ipm_elastic_point(X, y, kappa, mu, tol, working, residuals, start=None):
+    """One point of the ridge (``kappa = 0``) or elastic net path by the interior point method.
+
+    Returns ``(coef, intercept, alpha, iterations, gap)``.  The primal point preferred is the one
+    the dual determines, ``S_kappa(X'alpha) / mu`` with the median intercept (exact zeros where
+    ``|x_j'alpha| <= kappa``); the interior point itself where that one's gap is the larger.
+    """
+    n = X.shape[0]
+
+    def gap_of(b, w, alpha):
+        return _elastic_gap(X, y, w, b, alpha, kappa, mu)
+
+    b, w, alpha, iterations, gap = _ipm_reduced(
+        X, y, kappa, mu, gap_of, tol, working, residuals, start
+    )
+    dual = _feasible_dual(alpha, n)
+    z = X.T @ dual
+    coef = np.sign(z) * np.maximum(np.abs(z) - kappa, 0.0) / mu
+    intercept = float(np.median(y - X @ coef))
+    mapped_gap = _elastic_gap(X, y, coef, intercept, dual, kappa, mu)
+    if mapped_gap <= tol or mapped_gap <= gap:
+        return coef, intercept, dual, iterations, mapped_gap
+    return w, b, dual, iterations, gap
+
+
+#: the interior point method serves a penalty from this many points on (and with no more
+#: features than points); below, the methods above are faster.  Measured at p = 1000 with 30
+#: lams (benchmarks/README.md, 2026-12-04 22:02-22:31): l1 3.1x faster at n = 1000 already (the
+#: classic solver over 240 s at n = 2000, as for none); elastic net 1.9x slower at n = 1000,
+#: 1.15x faster at n = 2000 (crossover about 1800); ridge's dual box QP stays faster to n = 4000
+#: (15.5 s against 72.6 s), and is extrapolated (n^2, an n x n Hessian) to cross near 9000
+INTERIOR_POINT_MIN_ROWS = {"none": 1000, "l1": 1000, "l2": 8000, "elasticnet": 1800}
+
+
+def uses_interior_point(penalty, n, p) -> bool:
+    """Whether the LAD path for ``penalty`` at ``n x p`` goes to the interior point method."""
+    return n >= INTERIOR_POINT_MIN_ROWS[penalty] and p <= n
+
+
+def _lad_lasso_ipm_path(X, y, lams, options, scale):
+    """LAD-lasso path (or the unpenalised fit, ``lams = [0]``) at large ``n``: per ``lam`` the
+    interior point method on the strong rule's working set, finished on the exact vertex by the
+    simplex kernel (certified as in :class:`_LadSimplex`)."""
+    n, p = X.shape
+    y_scaled = y / scale
+    simplex = _LadSimplex(X, y_scaled)
+    path = PathRecorder(len(lams), p)
+    alpha = _sign_vertex(y_scaled)
+    residuals = y_scaled - np.median(y_scaled)
+    previous_lam, previous_coef = (lams[0] if len(lams) else 0.0), np.zeros(p)
+    for k, lam in enumerate(lams):
+        previous = (path.coefs[k - 1], path.intercepts[k - 1]) if k > 0 else None
+        if k > 0 and path.converged[k - 1] and interpolates(X, y, *previous):
+            path.record(k, *previous, True, 1)  # optimal below too (see lad_lasso_path)
+            continue
+        if lam == 0.0:
+            coef, intercept, iterations, ok, note = _ipm_unpenalised(X, y_scaled, options, simplex)
+        else:
+            working = _strong_set(X, alpha, lam, previous_lam, previous_coef)
+            coef, intercept, alpha, iterations, ok, note = _ipm_lasso_point(
+                X, y_scaled, lam, options.tol, simplex, working, residuals
+            )
+            residuals = y_scaled - X @ coef - intercept
+        failure = "interior point: relative duality gap above tol"
+        path.record(k, coef * scale, intercept * scale, ok, iterations, failure=failure, note=note)
+        previous_lam, previous_coef = lam, coef
+    return path.result()
+
+
+def _ipm_unpenalised(X, y, options, simplex):
+    """The unpenalised LAD fit: interior point, then the simplex kernel at ``lam = 0`` from the
+    nearest vertex (LP optimality of its basis, and the relative gap with its dual clipped)."""
+    # the globbed points' signs from the least-squares fit: most of them hold for the LAD fit
+    design = np.column_stack([np.ones(len(y)), X])
+    residuals = y - design @ np.linalg.lstsq(design, y, rcond=None)[0]
+    b, w, _, iterations, _ = _ipm_reduced(
+        X, y, 0.0, 0.0, lambda *_: np.nan, options.tol, None, residuals
+    )
+    if _vertex_start(simplex, X, y, w, b):
+        solved = simplex.solve(0.0, options.tol, max_iter=10 * (simplex.k + 10))
+        if solved is not None:
+            coef, intercept, pivots = solved
+            return coef, intercept, iterations + pivots, True, ""
+    return w, b, iterations, False, "interior point (no vertex)"
+
+
+def _lad_elastic_ipm_path(X, y, lams, rho, options):
+    """Ridge (``rho = 0``) or elastic net path at large ``n``: the interior point method per
+    ``lam`` (on the strong rule's working set where the penalty has an L1 part), certified by
+    the relative duality gap (see :func:`_ipm_elastic_point`)."""
+    n, p = X.shape
+    path = PathRecorder(len(lams), p)
+    alpha = _sign_vertex(y)
+    residuals = y - np.median(y)
+    previous_lam, previous_coef, previous_intercept = (
+        (lams[0] if len(lams) else 0.0),
+        np.zeros(p),
+        0.0,
+    )
+    for k, lam in enumerate(lams):
+        kappa, mu = lam * rho, lam * (1.0 - rho)
+        working = _strong_set(X, alpha, kappa, previous_lam * rho, previous_coef) if rho else None
+        # from the last point (fewer iterations), else from scratch should that not certify
+        start = (previous_intercept, previous_coef, alpha) if k > 0 else None
+        solved = _ipm_elastic_point(X, y, kappa, mu, options.tol, working, residuals, start)
+        if solved[-1] > options.tol and start is not None:
+            more = solved[3]
+            solved = _ipm_elastic_point(X, y, kappa, mu, options.tol, working, residuals)
+            solved = (*solved[:3], solved[3] + more, solved[4])
+        coef, intercept, alpha, iterations, gap = solved
+        residuals = y - X @ coef - intercept
+        failure = f"interior point: relative duality gap {gap:.3g}"
+        path.record(k, coef, intercept, gap <= options.tol, iterations, failure=failure)
+        previous_lam, previous_coef, previous_intercept = lam, coef, intercept
+    return path.result()

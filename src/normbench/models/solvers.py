@@ -143,20 +143,26 @@ PATH_SOLVERS: dict[tuple[str, str], PathSolver] = {
     ),
     ("huber", "elasticnet"): _DESCENT,
     ("l1", "none"): PathSolver(
-        "minimum-norm interpolant if the data interpolate, else the LP at lam = 0",
+        "minimum-norm interpolant if the data interpolate, else the LP at lam = 0 (at large n: "
+        "interior point, finished on the exact vertex)",
         "exact / LP optimality",
         _interpolant_or(_lad_m_estimator),
     ),
     ("l1", "l1"): PathSolver(
-        "linear programme on a working set of features, HiGHS primal simplex, basis kept",
+        "dense primal simplex on the LP's small basis, kept along the path (at large n: "
+        "interior point per lam, finished on the exact vertex by the simplex)",
         "LP optimality + KKT of the features left out",
         _lad_lasso,
     ),
     ("l1", "l2"): PathSolver(
-        "dual QP in n variables, HiGHS, basis kept along the path", "QP optimality", _lad_ridge
+        "dual box QP in n variables, active-set kernel warm started along the path (at large "
+        "n: interior point per lam)",
+        "relative duality gap <= tol",
+        _lad_ridge,
     ),
     ("l1", "elasticnet"): PathSolver(
-        "globalised semismooth Newton on the n-dim dual, dense active-set QP steps",
+        "globalised semismooth Newton on the n-dim dual, dense active-set QP steps (at large "
+        "n: interior point per lam)",
         "relative duality gap <= tol",
         _lad_enet,
     ),

@@ -1,0 +1,152 @@
+"""The absolute loss at large n: the interior point paths reach the documented optimum, finish on
+exact vertices / zeros, and the size switch sends each problem to the method it should."""
+
+import cvxpy as cp
+import numpy as np
+import pytest
+
+import normbench.models.lad as lad
+from normbench.models.cv import lam_grid
+from normbench.models.kernels.lad_ipm import lad_ipm
+from normbench.models.objective import objective_value
+from normbench.models.result import SolverOptions
+from normbench.models.solvers import solve_path
+
+PENALTIES = ("none", "l1", "l2", "elasticnet")
+
+
+def _problem(n=60, p=8, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p)) * rng.uniform(0.5, 2.0, p)
+    X -= X.mean(axis=0)
+    coef = np.zeros(p)
+    coef[:3] = [2.0, -1.5, 1.0]
+    return X, 0.7 + X @ coef + rng.standard_t(2, n)
+
+
+def _cvxpy_value(X, y, penalty, lam, l1_ratio=0.5):
+    n, p = X.shape
+    w, b = cp.Variable(p), cp.Variable()
+    pen = {
+        "none": 0,
+        "l1": cp.norm1(w),
+        "l2": cp.sum_squares(w) / 2,
+        "elasticnet": l1_ratio * cp.norm1(w) + (1 - l1_ratio) * cp.sum_squares(w) / 2,
+    }[penalty]
+    cp.Problem(cp.Minimize(cp.norm1(y - X @ w - b) / n + lam * pen)).solve(
+        solver=cp.CLARABEL, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12, max_iter=500
+    )
+    return objective_value(
+        X, y, w.value, b.value, loss="l1", penalty=penalty, lam=lam, l1_ratio=l1_ratio
+    )
+
+
+@pytest.fixture
+def interior_point_everywhere(monkeypatch):
+    monkeypatch.setattr(lad, "INTERIOR_POINT_MIN_ROWS", dict.fromkeys(PENALTIES, 1))
+
+
+@pytest.mark.parametrize("penalty", PENALTIES)
+def test_interior_point_path_reaches_the_cvxpy_optimum(penalty, interior_point_everywhere):
+    X, y = _problem(seed=PENALTIES.index(penalty))
+    lams = lam_grid(X, y, loss="l1", penalty=penalty, l1_ratio=0.5, n_lams=6, eps=1e-2)
+    lams = lams[[0, 2, 5]] if penalty != "none" else lams
+    path = solve_path(X, y, loss="l1", penalty=penalty, lams=lams, l1_ratio=0.5)
+    assert path.converged.all(), path.messages
+    for k, lam in enumerate([0.0] if penalty == "none" else lams):
+        kw = {"loss": "l1", "penalty": penalty, "lam": lam, "l1_ratio": 0.5}
+        ours = objective_value(X, y, path.coefs[k], path.intercepts[k], **kw)
+        reference = _cvxpy_value(X, y, penalty, lam)
+        assert ours <= reference + 1e-6 * abs(reference), (lam, ours, reference)
+
+
+@pytest.mark.parametrize("penalty", ["none", "l1"])
+def test_interior_point_finishes_on_the_exact_vertex(penalty, interior_point_everywhere):
+    # a vertex of the LP: as many points fitted exactly as coefficients plus the intercept
+    X, y = _problem(n=200, p=20, seed=5)
+    lams = lam_grid(X, y, loss="l1", penalty=penalty, n_lams=8, eps=1e-2)
+    path = solve_path(X, y, loss="l1", penalty=penalty, lams=lams)
+    assert path.converged.all(), path.messages
+    for coef, intercept in zip(path.coefs, path.intercepts, strict=True):
+        exact = np.sum(np.abs(y - X @ coef - intercept) <= 1e-9 * np.abs(y).max())
+        assert exact >= np.count_nonzero(coef) + 1
+
+
+def test_interior_point_lasso_agrees_with_the_simplex_path(monkeypatch):
+    X, y = _problem(n=300, p=30, seed=2)
+    lams = lam_grid(X, y, loss="l1", penalty="l1", n_lams=12, eps=1e-3)
+    simplex = solve_path(X, y, loss="l1", penalty="l1", lams=lams)
+    monkeypatch.setattr(lad, "INTERIOR_POINT_MIN_ROWS", dict.fromkeys(PENALTIES, 1))
+    interior = solve_path(X, y, loss="l1", penalty="l1", lams=lams)
+    assert interior.converged.all() and simplex.converged.all()
+    values = [
+        [
+            objective_value(X, y, c, b, loss="l1", penalty="l1", lam=lam)
+            for c, b, lam in zip(path.coefs, path.intercepts, lams, strict=True)
+        ]
+        for path in (simplex, interior)
+    ]
+    np.testing.assert_allclose(values[1], values[0], rtol=1e-8)
+    # the same supports: both are vertices (a tie between optimal vertices would be rare here)
+    np.testing.assert_array_equal(interior.coefs != 0, simplex.coefs != 0)
+
+
+def test_interior_point_elastic_net_has_exact_zeros(interior_point_everywhere):
+    X, y = _problem(n=200, p=40, seed=4)
+    lams = lam_grid(X, y, loss="l1", penalty="elasticnet", l1_ratio=0.5, n_lams=6, eps=1e-2)
+    path = solve_path(X, y, loss="l1", penalty="elasticnet", lams=lams, l1_ratio=0.5)
+    assert path.converged.all(), path.messages
+    assert (path.coefs[1] == 0).any() and (path.coefs[0] == 0).all()
+
+
+@pytest.mark.parametrize(("l1", "l2"), [(0.05, 0.0), (0.0, 0.1), (0.03, 0.05)])
+def test_ipm_kernel_certificate_reaches_its_target(l1, l2):
+    X, y = _problem(n=150, p=10, seed=7)
+
+    def gap_of(b, w, alpha):
+        return lad._elastic_gap(X, y, w, b, alpha, l1, l2)
+
+    b, w, alpha, iterations, gap = lad_ipm(X, y, l1, l2, gap_of, 1e-9)
+    assert gap <= 1e-9 and iterations < 100
+    assert gap_of(b, w, alpha) == gap
+
+
+def test_size_switch_chooses_each_method_where_expected():
+    for penalty, rows in lad.INTERIOR_POINT_MIN_ROWS.items():
+        assert not lad.uses_interior_point(penalty, rows - 1, 10)
+        assert lad.uses_interior_point(penalty, rows, 10)
+        assert not lad.uses_interior_point(penalty, rows, rows + 1)  # p > n: the dual methods
+    # the study's datasets (n of 100 to 300) keep the simplex and dual methods
+    assert not any(lad.uses_interior_point(pen, 300, 1000) for pen in PENALTIES)
+
+
+@pytest.mark.parametrize("penalty", ["l1", "l2"])
+def test_size_switch_routes_the_path(penalty, monkeypatch):
+    X, y = _problem(n=80, p=5, seed=1)
+    lams = lam_grid(X, y, loss="l1", penalty=penalty, n_lams=3, eps=1e-2)
+    called = []
+    for name in ("_lad_lasso_ipm_path", "_lad_elastic_ipm_path"):
+        original = getattr(lad, name)
+        monkeypatch.setattr(lad, name, lambda *a, _f=original, _n=name: called.append(_n) or _f(*a))
+    solve_path(X, y, loss="l1", penalty=penalty, lams=lams, options=SolverOptions())
+    assert called == []
+    monkeypatch.setattr(lad, "INTERIOR_POINT_MIN_ROWS", dict.fromkeys(PENALTIES, 80))
+    solve_path(X, y, loss="l1", penalty=penalty, lams=lams, options=SolverOptions())
+    assert called == ["_lad_lasso_ipm_path" if penalty == "l1" else "_lad_elastic_ipm_path"]
+
+
+@pytest.mark.parametrize("penalty", PENALTIES)
+def test_interior_point_on_a_rank_deficient_design(penalty, interior_point_everywhere, monkeypatch):
+    # duplicated columns: the LP's optimum is not unique and the nearest basis can be singular;
+    # the path must still certify every point (the classic solvers take over where needed)
+    monkeypatch.setattr(lad, "GLOB_MIN_ROWS", 50)
+    X, y = _problem(n=120, p=10, seed=2)
+    X[:, 5:] = X[:, :5]
+    lams = lam_grid(X, y, loss="l1", penalty=penalty, l1_ratio=0.5, n_lams=4, eps=1e-2)
+    path = solve_path(X, y, loss="l1", penalty=penalty, lams=lams, l1_ratio=0.5)
+    assert path.converged.all(), path.messages
+    lam = 0.0 if penalty == "none" else lams[-1]
+    kw = {"loss": "l1", "penalty": penalty, "lam": lam, "l1_ratio": 0.5}
+    ours = objective_value(X, y, path.coefs[-1], path.intercepts[-1], **kw)
+    reference = _cvxpy_value(X, y, penalty, lam)
+    assert ours <= reference + 1e-6 * abs(reference)
