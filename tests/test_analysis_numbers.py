@@ -9,6 +9,7 @@ import pytest
 from metrics_tables import fit_row, results_table
 from scipy import stats
 
+from normbench.analysis.cost import cost_table
 from normbench.analysis.derived import derived_table, replicate_info, with_derived
 from normbench.analysis.ranking import rank_pairs, ranking_from_table, ranking_table
 from normbench.analysis.run import analyse
@@ -154,11 +155,13 @@ def _analysed(folder, datasets_dir):
     write_table(_metrics(), results / "metrics.csv")
     oracle = _oracle()
     oracle.to_csv(results / "oracle.csv", index=False)
+    write_table(_timings(), results / "timings.csv")
     return analyse(
         results / "metrics.csv",
         results,
         datasets_dir=datasets_dir,
         oracle_csv=results / "oracle.csv",
+        timings_csv=results / "timings.csv",
     )
 
 
@@ -166,7 +169,7 @@ def test_analyse_writes_the_new_tables_byte_identically(tmp_path):
     datasets_dir = _datasets_dir(tmp_path / "datasets")
     first = _analysed(tmp_path / "one", datasets_dir)
     second = _analysed(tmp_path / "two", datasets_dir)
-    for role in ("derived", "ranking", "summary"):
+    for role in ("derived", "ranking", "summary", "cost"):
         assert first[role].read_bytes() == second[role].read_bytes(), role
     summary = read_analysis("summary", first["summary"])
     medians = summary[(summary["what"] == "median") & (summary["dataset"] == "a")]
@@ -179,7 +182,7 @@ def test_analyse_writes_the_new_tables_byte_identically(tmp_path):
     assert list(ranking.ranks.index) == list(DATASETS)
 
 
-@pytest.mark.parametrize("role", ["derived", "ranking"])
+@pytest.mark.parametrize("role", ["derived", "ranking", "cost"])
 def test_the_reader_refuses_a_damaged_table_naming_it(tmp_path, role):
     paths = _analysed(tmp_path, _datasets_dir(tmp_path / "datasets"))
     path = paths[role]
@@ -191,3 +194,33 @@ def test_the_reader_refuses_a_damaged_table_naming_it(tmp_path, role):
     path.write_text(lines[0] + "\n" + lines[1].rsplit(",", 1)[0])  # cut inside its first row
     with pytest.raises(ResultsError, match=str(path)):
         read_analysis(role, path)
+
+
+def _timings():
+    metrics = _metrics()
+    seconds = [
+        0.1 * (i % 7 + 1) * FACTOR[(loss, penalty)]
+        for i, (loss, penalty) in enumerate(zip(metrics["loss"], metrics["penalty"], strict=True))
+    ]
+    return metrics[["dataset", "replicate", "loss", "penalty"]].assign(fit_seconds=seconds)
+
+
+def test_the_cost_table_equals_a_direct_computation():
+    timings = _timings()
+    cost = cost_table(timings, _metrics(), n_boot=300).set_index(["what", "pair"])
+    values = timings.loc[
+        (timings["loss"] == "l1") & (timings["penalty"] == "l1"), "fit_seconds"
+    ].to_numpy()
+    assert cost.loc[("median", "l1+l1"), "estimate"] == np.median(values)
+    assert cost.loc[("median", "l1+l1"), "mcse"] > 0
+    assert cost.loc[("mean", "l1+l1"), "estimate"] == pytest.approx(values.mean())
+    assert cost.loc[("mean", "l1+l1"), "mcse"] == pytest.approx(
+        values.std(ddof=1) / np.sqrt(values.size)
+    )
+    assert cost.loc[("max", "l1+l1"), "estimate"] == values.max()
+    assert cost.loc[("total", "l1+l1"), "estimate"] == pytest.approx(values.sum())
+    assert cost.loc[("total", "l1+l1"), "n_replicates"] == values.size
+    # l1+l1's risk is twice l2+l1's (the best) on every replicate: so is its median, everywhere
+    relative = cost.loc[("relative_error", "l1+l1")]
+    assert relative["estimate"] == pytest.approx(2.0) and relative["n_replicates"] == 2
+    assert cost.loc[("relative_error", "l2+l1"), "estimate"] == 1.0

@@ -16,7 +16,6 @@ from metrics_tables import results_table
 from normbench.analysis.tables import read_analysis
 from normbench.report.build import build_report, main
 from normbench.report.figures import (
-    fit_time_bars,
     format_value,
     heatmap_grid,
     interaction_plot,
@@ -243,11 +242,18 @@ def _study_files(tmp_path, config, metrics):
 
 
 def _analysis_files(metrics_csv, out_dir, config, *, datasets_dir=None, oracle_csv=None):
-    """The conclusion tables rule analyse writes, by role (as build_report's tables)."""
+    """The conclusion tables rule analyse writes, by role (as build_report's tables); the
+    timings beside the metrics, as the workflow writes them."""
     from normbench.analysis.run import analyse
 
+    timings = Path(metrics_csv).with_name(Path(metrics_csv).name.replace("metrics", "timings"))
     return analyse(
-        metrics_csv, out_dir, config=config, datasets_dir=datasets_dir, oracle_csv=oracle_csv
+        metrics_csv,
+        out_dir,
+        config=config,
+        datasets_dir=datasets_dir,
+        oracle_csv=oracle_csv,
+        timings_csv=timings if timings.is_file() else None,
     )
 
 
@@ -344,6 +350,16 @@ def _estimates(metrics, metric="risk"):
     from normbench.report.tables import pair_estimates
 
     return pair_estimates(summary_table(metrics, n_boot=200), metric)
+
+
+def _tpr_fpr(metrics, dataset):
+    """The summary's TPR and FPR medians of every pair of ``dataset`` (empty where none)."""
+    pairs = metrics.loc[metrics["dataset"] == dataset, ["dataset", "loss", "penalty"]]
+    table = pairs.drop_duplicates()
+    for metric in ("tpr", "fpr"):
+        found = _estimates(metrics, metric)[["dataset", "loss", "penalty", "estimate"]]
+        table = table.merge(found.rename(columns={"estimate": metric}), how="left")
+    return table
 
 
 def _labelled(ax):
@@ -757,7 +773,7 @@ def test_replicate_distributions_without_values():
 def test_figures_of_a_dataset_without_successful_fits():
     metrics, _ = _synthetic_tables(failures=False)
     metrics.loc[metrics.dataset == "beta", "status"] = "failed"
-    scatter = tpr_fpr_scatter(metrics, "beta").axes[0]
+    scatter = tpr_fpr_scatter(_tpr_fpr(metrics, "beta"), "beta").axes[0]
     assert not scatter.collections
     assert "no TPR/FPR values" in " ".join(text.get_text() for text in scatter.texts)
     boxes = replicate_distributions(metrics, "beta", "risk").axes[0]
@@ -767,20 +783,12 @@ def test_figures_of_a_dataset_without_successful_fits():
 
 def test_tpr_fpr_scatter_draws_one_point_per_pair():
     metrics, _ = _synthetic_tables()
-    ax = tpr_fpr_scatter(metrics, "alpha").axes[0]
+    ax = tpr_fpr_scatter(_tpr_fpr(metrics, "alpha"), "alpha").axes[0]
     points = np.vstack([collection.get_offsets() for collection in ax.collections])
     assert len(points) == 12
     # synthetic TPR = 1 - 0.1 * loss index, FPR = 0.01 * penalty index
     assert sorted(points[:, 1].round(6).tolist()) == sorted([1.0, 0.9, 0.8] * 4)
     assert sorted(points[:, 0].round(6).tolist()) == sorted([0.0, 0.01, 0.02, 0.03] * 3)
-
-
-def test_fit_time_bars_medians():
-    _, timings = _synthetic_tables()
-    ax = fit_time_bars(timings).axes[0]
-    widths = [patch.get_width() for patch in ax.patches if isinstance(patch, Rectangle)][:12]
-    expected = timings.groupby(["loss", "penalty"], sort=False)["fit_seconds"].median().to_numpy()
-    np.testing.assert_allclose(widths, expected)
 
 
 def test_replicate_distributions_reference_lines_and_scale():
@@ -1382,3 +1390,25 @@ def test_provenance_comes_from_the_study_record_not_from_git_here(tmp_path, monk
     provenance = _section_text((tmp_path / "r.html").read_text(encoding="utf-8"), "provenance")
     assert "0123456789abcdef0123456789abcdef01234567 (with uncommitted changes)" in provenance
     assert "9.9.9" in provenance and "/somewhere/src/normbench" in provenance
+
+
+def test_report_cost_and_grid_numbers_come_from_the_analysis_tables(report_html):
+    from normbench.report.tables import with_error
+
+    cost = read_analysis("cost", report_html.tables["cost"]).set_index(["what", "pair"])
+    cells = _row_cells(_section_text(report_html, "cost"), "l2+l1")
+    assert cells == [
+        str(cost.loc[("total", "l2+l1"), "n_replicates"]),
+        *(
+            with_error(cost.loc[(what, "l2+l1"), "estimate"], cost.loc[(what, "l2+l1"), "mcse"])
+            for what in ("median", "mean", "max", "total")
+        ),
+    ]
+    # the grid's table: n_ok, n_not_ok, then medians ± their Monte Carlo errors
+    summary = _summary_of(report_html)
+    grid = _section_text(report_html, "grid")
+    alpha = grid[grid.index('<details id="grid-alpha"') : grid.index('<details id="grid-beta"')]
+    row = _row_cells(alpha, "l1+l2")
+    names = ("risk", "test_mse", "test_mae", "f1", "n_nonzero", "lam")
+    assert row[2:8] == [_cell(summary, "alpha", "l1+l2", name) for name in names]
+    assert all(" ± " in cell for cell in row[2:5])

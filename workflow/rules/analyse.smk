@@ -11,6 +11,7 @@ rule analyse:
     input:
         metrics=REPORT_TABLES["metrics"],
         oracle=REPORT_TABLES["oracle"],
+        timings=REPORT_TABLES["timings"],
         sidecars=dataset_sidecars,
     output:
         **ANALYSIS_TABLES,

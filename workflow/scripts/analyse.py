@@ -1,4 +1,4 @@
-"""Job script of rule analyse: every conclusion table from metrics.csv, oracle.csv, the sidecars."""
+"""Job script of rule analyse: every conclusion table from the results store."""
 
 from pathlib import Path
 
@@ -14,6 +14,7 @@ def main(snakemake):
         config=snakemake.params.config,
         datasets_dir=snakemake.params.datasets_dir,
         oracle_csv=snakemake.input.oracle,
+        timings_csv=snakemake.input.timings,
     )
 
 

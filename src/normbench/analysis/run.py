@@ -19,7 +19,10 @@ renders (and nothing else computes):
   datasets' sidecars (:mod:`normbench.analysis.derived`), which ``summary.csv`` summarises too,
   beside the chosen hyperparameters and the references (the oracles, the signal variance);
 - ``ranking.csv``: the pairs' ranks within each scenario, their mean ranks, the Friedman test
-  and the Nemenyi critical difference (:mod:`normbench.analysis.ranking`).
+  and the Nemenyi critical difference (:mod:`normbench.analysis.ranking`);
+- ``cost.csv``: per pair, its fit time (median and mean with their Monte Carlo errors, max,
+  total) from ``timings.csv``, and its error relative to each scenario's best pair
+  (:mod:`normbench.analysis.cost`).
 
 The file names are :data:`normbench.study.layout.ANALYSIS_TABLES`.
 """
@@ -33,6 +36,7 @@ import pandas as pd
 
 from normbench.analysis.answer import answer_table, dataset_headline_metrics
 from normbench.analysis.best_set import best_set_table
+from normbench.analysis.cost import COST_COLUMNS, cost_table
 from normbench.analysis.derived import derived_table, replicate_info, with_derived
 from normbench.analysis.findings import findings_table, interpolant_datasets, write_findings
 from normbench.analysis.precision import precision_table
@@ -46,7 +50,7 @@ from normbench.analysis.summary import (
 )
 from normbench.analysis.verdicts import DEFAULT_EQUIVALENCE, DEFAULT_Q
 from normbench.study.layout import ANALYSIS_TABLES
-from normbench.study.store import read_metrics, read_oracle, sort_results
+from normbench.study.store import read_metrics, read_oracle, read_timings, sort_results
 from normbench.vocab.metrics import METRIC_NAMES
 
 __all__ = ["ANALYSIS_FILES", "analyse", "dataset_order"]
@@ -69,6 +73,7 @@ def analyse(
     config: Mapping | None = None,
     datasets_dir=None,
     oracle_csv=None,
+    timings_csv=None,
 ):
     """Write every conclusion table of a study from its metrics table.
 
@@ -85,6 +90,8 @@ def analyse(
         scale. Without it (or for a replicate without them) the relative risk is empty.
     oracle_csv : path-like, optional
         ``results/oracle.csv``: the oracles' rows of ``summary.csv``; none without it.
+    timings_csv : path-like, optional
+        ``results/timings.csv``: ``cost.csv``'s fit times; without it that table has no rows.
 
     Returns
     -------
@@ -133,6 +140,11 @@ def analyse(
     _write_csv(pooled_table(findings, config, metric_of=headline), paths["pooled"])
     ranking = rank_pairs(metrics, dataset_order(metrics, config))
     _write_csv(ranking_table(ranking), paths["ranking"])
+    if timings_csv is not None:
+        cost = cost_table(read_timings(timings_csv), metrics, seed=seed)
+    else:
+        cost = pd.DataFrame(columns=list(COST_COLUMNS))
+    _write_csv(cost, paths["cost"])
     return paths
 
 

@@ -58,6 +58,7 @@ __all__ = [
     "PENALTY_MARGIN_PREFIX",
     "SUMMARY_COLUMNS",
     "SUMMARY_METRICS",
+    "bootstrap_medians",
     "loss_margin",
     "margin_summary",
     "oracle_pair",
@@ -140,8 +141,10 @@ def _rng(seed, *names):
     return np.random.default_rng(np.random.SeedSequence([int(seed), *key]))
 
 
-def _median_rows(values, keys, *, n_boot, level, seed):
+def bootstrap_medians(values, keys, *, n_boot, level, seed):
     """Median, bootstrap SE and percentile interval per group of ``values``.
+
+    Group ``i`` resamples from its own stream, seeded by ``seed`` and the names ``keys[i]``.
 
     Returns
     -------
@@ -396,7 +399,7 @@ def _summarise(table, order, metrics_names, edge_flags, *, level, n_boot, seed, 
         )
         groups = {key: group.to_numpy(dtype=float) for key, group in grouped["value"]}
         keys = list(zip(ident["dataset"], ident["pair"], ident["metric"], strict=True))
-        medians = _median_rows(
+        medians = bootstrap_medians(
             [groups.get(key, np.empty(0)) for key in keys],
             keys,
             n_boot=n_boot,

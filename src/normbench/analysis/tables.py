@@ -13,6 +13,7 @@ from pathlib import Path
 
 from normbench.analysis.answer import ANSWER_COLUMNS, MATTERS, NO_TEST
 from normbench.analysis.best_set import BEST_SET_COLUMNS
+from normbench.analysis.cost import COST_COLUMNS, COST_ROWS
 from normbench.analysis.derived import DERIVED_COLUMNS
 from normbench.analysis.findings import FINDINGS_COLUMNS, QUESTIONS
 from normbench.analysis.precision import PRECISION_COLUMNS
@@ -95,6 +96,16 @@ CONTRACTS = {
         positive=("risk_ratio", "signal_variance", "noise_scale", "delta_over_sigma"),
         ranges={"relative_risk": (0.0, None)},
         whole_numbers=("replicate",),
+    ),
+    "cost": TableContract(
+        name="cost",
+        columns=COST_COLUMNS,
+        text_columns=("what", "pair", "metric"),
+        vocabulary={"what": COST_ROWS},
+        key=("what", "pair"),
+        ranges={"estimate": (0.0, None), "mcse": (0.0, None)},
+        whole_numbers=("n_replicates",),
+        may_be_empty=True,
     ),
     "ranking": TableContract(
         name="ranking",

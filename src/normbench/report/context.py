@@ -281,6 +281,8 @@ class ReportContext:
     pooled: pd.DataFrame | None = None
     #: results/ranking.csv: the pairs' ranks over the scenarios and the tests (a Ranking)
     ranking: object = None
+    #: results/cost.csv: each pair's fit time and relative error
+    cost: pd.DataFrame | None = None
     #: each dataset's scenario in words ("Student t, 2 df · SNR 1"), its name otherwise
     labels: dict = field(default_factory=dict)
     #: results/provenance.json: the code that ran the study (None when not given)
@@ -394,6 +396,7 @@ def build_context(
         mc_summary=read_analysis("summary", tables["summary"]),
         pooled=read_analysis("pooled", tables["pooled"]),
         ranking=ranking_from_table(read_analysis("ranking", tables["ranking"])),
+        cost=read_analysis("cost", tables["cost"]),
         labels={name: labels.get(name, name) for name in datasets},
         plan=read_plan(tables["plan"]) if "plan" in tables else None,
         published_check=published,

@@ -143,3 +143,18 @@ def grid_estimates(ctx, dataset, metric, what="median"):
     found = pair_estimates(ctx.mc_summary, metric, [dataset], what)
     merged = pairs.merge(found, on=["dataset", "loss", "penalty"], how="left")
     return merged[list(ESTIMATE_COLUMNS)]
+
+
+def pair_medians(ctx, dataset, metrics):
+    """One row per displayed pair of ``dataset``: its summary median of each of ``metrics``.
+
+    Columns ``dataset``, ``loss``, ``penalty`` and one per metric (empty where the summary has
+    no median): what a figure of several medians per pair draws.
+    """
+    table = None
+    for metric in metrics:
+        column = grid_estimates(ctx, dataset, metric)[["dataset", "loss", "penalty", "estimate"]]
+        column = column.rename(columns={"estimate": metric})
+        keys = ["dataset", "loss", "penalty"]
+        table = column if table is None else table.merge(column, on=keys, how="outer")
+    return table

@@ -45,6 +45,7 @@ ANALYSIS_TABLES = {
     "pooled": f"{RESULTS_DIR}/pooled.csv",
     "derived": f"{RESULTS_DIR}/derived.csv",
     "ranking": f"{RESULTS_DIR}/ranking.csv",
+    "cost": f"{RESULTS_DIR}/cost.csv",
 }
 #: Every study-wide table the report renders, by role (the argument names of the report).
 REPORT_TABLES = {
