@@ -29,6 +29,14 @@ no rows there. Where the three unpenalised fits are the one minimum-norm interpo
 (:func:`normbench.analysis.findings.interpolant_datasets`) they are one pair,
 :data:`~normbench.analysis.findings.INTERPOLANT`, in the place of ``l2+none``.
 
+Beside the model pairs, ``results/summary.csv`` holds pseudo-pairs (written after them by
+:func:`normbench.analysis.run.analyse`): the margins (:func:`margin_summary`: ``loss:<loss>``,
+a loss's penalised fits over every penalty, and ``penalty:<penalty>``, a penalty's fits over
+every loss, of :data:`MARGIN_METRICS`), the oracles (:func:`reference_summary`:
+``oracle:<loss>``, with the share of replicates where it applies as ``share_ok``) and ``data``
+(the sidecars' signal variance and noise scale over the replicates). Their ``pair`` holds no
+``+``: a reader of the model pairs tells them apart so.
+
 Rows come in a fixed order (datasets as in the table, pairs in vocabulary order, then
 ``share_ok``, each metric's ``median`` and ``mean``, each flag's shares), and
 :func:`write_summary` writes ``%.10g`` floats with ``\\n`` line ends: the same table gives the

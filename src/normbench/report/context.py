@@ -343,7 +343,9 @@ def build_context(
     """Read every input of the report once (see :func:`normbench.report.build.build_report`).
 
     ``tables`` maps the roles of :data:`normbench.study.layout.REPORT_TABLES` to files; the
-    analysis tables are required: the report renders them and computes no statistic. Every
+    analysis tables are required: the report renders them and computes no statistic (the
+    per-fit ratios come from ``derived.csv``; ``datasets_dir`` only gives the sidecars that
+    describe each dataset). Every
     table is read through its checked reader: a damaged one stops the report in one line.
     """
     missing = [role for role in REPORT_TABLES if role not in OPTIONAL_REPORT_TABLES]

@@ -83,6 +83,8 @@ def with_error(estimate, mcse):
         return "n/a"
     if mcse is None or not math.isfinite(mcse):
         return format_value(estimate)
+    # a constant over the replicates (a population variance) resamples to rounding noise
+    mcse = 0.0 if mcse <= 1e-12 * abs(estimate) else mcse
     return f"{format_value(estimate)} ± {format_value(mcse)}"
 
 
