@@ -106,7 +106,10 @@ def test_the_derived_columns_join_back_and_refuse_another_run(tmp_path):
     derived = derived_table(metrics, replicate_info(metrics, _datasets_dir(tmp_path)))
     joined = with_derived(metrics, derived)
     assert joined["relative_risk"].to_numpy() == pytest.approx(derived["relative_risk"])
-    with pytest.raises(ValueError, match="derived.csv has no row for the fit"):
+    with pytest.raises(
+        ValueError,
+        match=r"no row for the fit \(dataset a, replicate 1, loss l2, penalty l1\).*rerun rule",
+    ):
         with_derived(metrics, derived.iloc[1:])
 
 

@@ -146,10 +146,10 @@ def with_derived(metrics, derived):
         derived[[*keys, *columns]], on=keys, how="left", indicator=True, validate="many_to_one"
     )
     if (joined["_merge"] != "both").any():
-        missing = joined.loc[joined["_merge"] != "both", keys].iloc[0].tolist()
+        missing = joined.loc[joined["_merge"] != "both", keys].iloc[0]
+        fit = ", ".join(f"{key} {value}" for key, value in missing.items())
         raise ValueError(
-            f"derived.csv has no row for the fit {missing}: it was written from another "
-            "metrics table (rerun rule analyse)"
+            f"no row for the fit ({fit}): written from another metrics table (rerun rule analyse)"
         )
     joined.index = metrics.index
     return joined.drop(columns="_merge")

@@ -36,6 +36,7 @@ from normbench.study.store import (
     read_oracle as read_oracle_csv,
 )
 from normbench.study.store_fits import read_fits, stored_replicates
+from normbench.study.tables import ResultsError
 
 GROUP_METRICS = ("group_hit", "group_frac", "group_whole")
 
@@ -375,7 +376,12 @@ def build_context(
     )
     labels = scenario_labels(config)
     interpolants = frozenset(interpolant_datasets(metrics))
-    derived = with_derived(metrics, read_analysis("derived", tables["derived"]))
+    try:
+        derived = with_derived(metrics, read_analysis("derived", tables["derived"]))
+    except ResultsError:
+        raise
+    except ValueError as error:  # a derived.csv of another run: name it
+        raise ResultsError(f"{tables['derived']}: {error}.") from None
     display = collapse_interpolant(derived, interpolants)
     return ReportContext(
         metrics=derived,
