@@ -113,7 +113,8 @@ def render(ctx):
             if n_not_ok
             else " Every fit succeeded."
         )
-        n_replicates = metrics[metrics["dataset"] == dataset]["replicate"].nunique()
+        shares = summary[(summary["what"] == "share_ok") & (summary["dataset"] == dataset)]
+        n_replicates = int(shares["n_replicates"].max()) if len(shares) else 0
         block = (
             f"<p>{esc(n_replicates)} replicate(s); noise: "
             f"{esc(describe_noise(params.get('noise')))}.{status_note}</p>\n"
