@@ -227,3 +227,5 @@ def test_the_cost_table_equals_a_direct_computation():
     relative = cost.loc[("relative_error", "l1+l1")]
     assert relative["estimate"] == pytest.approx(2.0) and relative["n_replicates"] == 2
     assert cost.loc[("relative_error", "l2+l1"), "estimate"] == 1.0
+    assert cost.loc[("total", "all"), "estimate"] == pytest.approx(timings["fit_seconds"].sum())
+    assert cost.loc[("total", "all"), "n_replicates"] == len(timings)

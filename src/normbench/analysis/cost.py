@@ -6,7 +6,8 @@ One row per statistic (``what``) of one pair (columns :data:`COST_COLUMNS`), fro
 - ``median`` and ``mean`` of ``fit_seconds`` over every fit of the pair (every dataset and
   replicate), with their Monte Carlo errors as in :mod:`normbench.analysis.summary` (a bootstrap
   of the fits for the median, ``s / sqrt(n)`` for the mean) and ``n_replicates`` the fits;
-- ``max`` and ``total`` of ``fit_seconds``: what this run spent, not estimates (no error);
+- ``max`` and ``total`` of ``fit_seconds``: what this run spent, not estimates (no error); a
+  last ``total`` row, pair :data:`ALL_PAIRS`, sums every fit of the study;
 - ``relative_error`` (metric: the error, :func:`normbench.analysis.ranking.ranking_metric`): the
   median over the scenarios of the pair's median error divided by the lowest median error of
   the scenario's pairs (1 = the best pair of every scenario; scenarios whose errors have
@@ -28,10 +29,12 @@ from normbench.analysis.summary import bootstrap_medians
 from normbench.study.store import ok_fits
 from normbench.vocab import ordered_pairs, pair_key
 
-__all__ = ["COST_COLUMNS", "COST_ROWS", "cost_table"]
+__all__ = ["ALL_PAIRS", "COST_COLUMNS", "COST_ROWS", "cost_table"]
 
 #: Columns of ``results/cost.csv``, in order.
 COST_COLUMNS = ("what", "pair", "metric", "estimate", "mcse", "n_replicates")
+#: The pseudo-pair of the study's total fit time.
+ALL_PAIRS = "all"
 #: The statistics of each pair, in the table's order.
 COST_ROWS = ("median", "mean", "max", "total", "relative_error")
 
@@ -92,5 +95,7 @@ def cost_table(timings, metrics, *, level=0.95, n_boot=2000, seed=0):
         if key in relative:
             ratio, scenarios = relative[key]
             rows.append(("relative_error", key, metric, ratio, math.nan, scenarios))
+    everything = frame["fit_seconds"].to_numpy(dtype=float)
+    rows.append(("total", ALL_PAIRS, "fit_seconds", float(everything.sum()), math.nan, len(frame)))
     table = pd.DataFrame(rows, columns=list(COST_COLUMNS))
     return table.astype({"n_replicates": int})

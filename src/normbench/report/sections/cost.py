@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from normbench.analysis.cost import ALL_PAIRS
 from normbench.report.figures import time_error_tradeoff
 from normbench.report.figures.common import format_value, pair_label
 from normbench.report.html import esc, html_details, html_figure, html_table
@@ -13,6 +14,8 @@ from normbench.report.tables import loss_penalty, with_error
 def render(ctx):
     cost, timings = ctx.cost, ctx.timings  # results/cost.csv; timings only to name the slowest
     totals = cost[cost["what"] == "total"]
+    study = totals[totals["pair"] == ALL_PAIRS]
+    totals = totals[totals["pair"] != ALL_PAIRS]
     rows = []
     for pair in totals["pair"]:
         mine = cost[cost["pair"] == pair].set_index("what")
@@ -36,11 +39,10 @@ def render(ctx):
         "out of the metrics table so that the results stay byte-reproducible.",
         f"fit time against {metric} per pair",
     )
-    total = float(totals["estimate"].sum())
+    total, fits = (study[c].iloc[0] if len(study) else 0 for c in ("estimate", "n_replicates"))
     body = (
-        f"<p>Total recorded fit time: {esc(format_value(total))} s over "
-        f"{int(totals['n_replicates'].sum())} fits; the median hides the slow ones, named "
-        "below.</p>\n"
+        f"<p>Total recorded fit time: {esc(format_value(float(total)))} s over {int(fits)} "
+        "fits; the median hides the slow ones, named below.</p>\n"
         + html_details("Fit time against error, per pair", figure)
         + "\n"
         + html_details("The slowest fits, by name", _slowest(timings))
