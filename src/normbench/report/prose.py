@@ -1,4 +1,4 @@
-"""The report's generated sentences: every claim is computed from the results."""
+"""The report's generated sentences: every number in them is a row of an analysis table."""
 
 from __future__ import annotations
 

@@ -5,12 +5,13 @@ A dataset entry of the config may sweep one numeric parameter over a list of val
 (:func:`normbench.study.config.sweep_dataset_name`) and records in each which sweep and value it
 belongs to. This module finds those datasets in the validated config and draws, for every sweep and
 every key metric, the median over replicates of each loss x penalty pair against the swept value
-with its interquartile band, and writes one generated sentence per sweep: which pair's error grows
-(or shrinks) the most along the sweep, and the set of best pairs at either end (from
-``results/best_set.csv``, never from medians).
+with error bars of ± its Monte Carlo error (``results/summary.csv``: each swept value is a
+dataset), and writes one generated sentence per sweep: which pair's median grows (or shrinks) the
+most along the sweep, and the set of best pairs at either end (from ``results/best_set.csv``,
+never from medians).
 
-Only :func:`render` is used by :mod:`normbench.report.build`; :func:`sweep_table` and
-:func:`describe_sweep` are the computations behind it.
+Only :func:`render` is used by :mod:`normbench.report.build`; :func:`sweep_table` lays out the
+summary's rows of a sweep and :func:`describe_sweep` says which moved most.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from normbench.report.figures import sweep_figure
 from normbench.report.figures.common import INTERPOLANT_LOSS, format_value, pair_label
 from normbench.report.figures.sweeps import SWEEP_LABELS
 from normbench.report.html import esc, html_details, html_figure, html_table
-from normbench.report.tables import pair_estimates
+from normbench.report.tables import pair_estimates, with_error
 from normbench.study.config import sweeps
 from normbench.vocab import LOSSES, order_names
 
@@ -113,10 +114,9 @@ def describe_sweep(table: pd.DataFrame, param: str, metric: str) -> str:
     first, last = values[0], values[-1]
     name = SWEEP_LABELS.get(metric, metric)
     lower_better = vocab.metric(metric).better != "higher"
-    ends = table[table["value"].isin([first, last])].pivot_table(
-        index=["loss", "penalty"], columns="value", values="median"
-    )
-    ends = ends.dropna()
+    at_ends = table[table["value"].isin([first, last])].set_index(["loss", "penalty", "value"])
+    ends = at_ends["median"].unstack("value").dropna()
+    errors = at_ends["mcse"].unstack("value").reindex(ends.index)
     sentences = []
     if not ends.empty:
         start, stop = ends[first].to_numpy(float), ends[last].to_numpy(float)
@@ -137,8 +137,8 @@ def describe_sweep(table: pd.DataFrame, param: str, metric: str) -> str:
         )
         sentences.append(
             f"From {param} = {format_value(first)} to {format_value(last)}, {how}: its median "
-            f"{name} goes from {format_value(start[index])} to {format_value(stop[index])} "
-            f"({amount})."
+            f"{name} goes from {with_error(start[index], errors[first].iloc[index])} to "
+            f"{with_error(stop[index], errors[last].iloc[index])} ({amount})."
         )
     return " ".join(sentences)
 
