@@ -14,10 +14,10 @@ from scipy import stats
 from snakemake_cli import snakemake_executable
 
 from normbench.analysis.best_set import BEST_SET_COLUMNS
+from normbench.analysis.compare import compare_runs, conclusions_diff
 from normbench.analysis.findings import FINDINGS_COLUMNS
 from normbench.analysis.run import analyse
 from normbench.cli import main
-from normbench.report.compare import compare_runs, conclusions_diff
 from normbench.study.store import METRICS_COLUMNS, read_metrics, write_table
 
 REPO = Path(__file__).resolve().parents[1]

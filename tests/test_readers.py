@@ -399,6 +399,24 @@ def test_the_report_refuses_damaged_findings(tmp_path, damage, words):
     assert not out.exists()
 
 
+def test_the_report_refuses_a_derived_table_of_another_run(tmp_path):
+    study = _study(tmp_path)
+    tables = {
+        "metrics": study / "results" / "metrics.csv",
+        "timings": study / "results" / "timings.csv",
+        **analyse(study / "results" / "metrics.csv", study / "results"),
+    }
+    derived = tables["derived"]
+    lines = derived.read_text(encoding="utf-8").splitlines(keepends=True)
+    derived.write_text("".join(lines[:-1]), encoding="utf-8")  # a whole fit missing
+    out = tmp_path / "reports" / "report.html"
+    with pytest.raises(ResultsError) as info:
+        build_report(tables=tables, config={"seed": 1, "datasets": {}}, output_html=out)
+    message = str(info.value)
+    assert str(derived) in message and "rerun rule analyse" in message and "\n" not in message
+    assert not out.exists()
+
+
 # -------------------------------------------------------------- the machinery itself
 
 

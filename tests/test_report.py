@@ -13,9 +13,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from metrics_tables import results_table
 
+from normbench.analysis.tables import read_analysis
 from normbench.report.build import build_report, main
 from normbench.report.figures import (
-    fit_time_bars,
     format_value,
     heatmap_grid,
     interaction_plot,
@@ -241,11 +241,20 @@ def _study_files(tmp_path, config, metrics):
     return folder, explain_files
 
 
-def _analysis_files(metrics_csv, out_dir, config):
-    """The conclusion tables rule analyse writes, by role (as build_report's tables)."""
+def _analysis_files(metrics_csv, out_dir, config, *, datasets_dir=None, oracle_csv=None):
+    """The conclusion tables rule analyse writes, by role (as build_report's tables); the
+    timings beside the metrics, as the workflow writes them."""
     from normbench.analysis.run import analyse
 
-    return analyse(metrics_csv, out_dir, config=config)
+    timings = Path(metrics_csv).with_name(Path(metrics_csv).name.replace("metrics", "timings"))
+    return analyse(
+        metrics_csv,
+        out_dir,
+        config=config,
+        datasets_dir=datasets_dir,
+        oracle_csv=oracle_csv,
+        timings_csv=timings if timings.is_file() else None,
+    )
 
 
 def _study_folder(folder, metrics, timings, config, *, provenance=None):
@@ -285,17 +294,77 @@ def _build(
         "benchmarks_dir": tmp_path / "no-benchmarks",
         **(report_kwargs or {}),
     }
+    oracle_csv = None
+    if oracle:
+        oracle_csv = tmp_path / f"{name}.oracle.csv"
+        write_table(_oracle_table(datasets), oracle_csv)
+    analysis = _analysis_files(
+        tmp_path / f"{name}.metrics.csv",
+        tmp_path / name,
+        config,
+        datasets_dir=options["datasets_dir"],
+        oracle_csv=oracle_csv,
+    )
     tables = {
         "metrics": tmp_path / f"{name}.metrics.csv",
         "timings": tmp_path / f"{name}.timings.csv",
-        **_analysis_files(tmp_path / f"{name}.metrics.csv", tmp_path / name, config),
+        **analysis,
         **options.pop("tables", {}),
     }
     if oracle:
-        write_table(_oracle_table(datasets), tmp_path / f"{name}.oracle.csv")
-        tables["oracle"] = tmp_path / f"{name}.oracle.csv"
+        tables["oracle"] = oracle_csv
     build_report(tables=tables, config=config, output_html=output, **options)
-    return output.read_text(encoding="utf-8")
+    return Built(output.read_text(encoding="utf-8"), analysis)
+
+
+class Built(str):
+    """A report's HTML, with the analysis tables it was built from (``.tables``, by role)."""
+
+    def __new__(cls, text, tables):
+        built = super().__new__(cls, text)
+        built.tables = tables
+        return built
+
+
+def _summary_of(built):
+    """The summary.csv a built report rendered, read through its checked reader."""
+    return read_analysis("summary", built.tables["summary"])
+
+
+def _cell(summary, dataset, pair, metric, what="median"):
+    """The text a report shows for one summary row: ``m ± mcse``."""
+    from normbench.report.tables import with_error
+
+    row = summary[
+        (summary["what"] == what)
+        & (summary["dataset"] == dataset)
+        & (summary["pair"] == pair)
+        & (summary["metric"] == metric)
+    ].iloc[0]
+    return with_error(float(row["estimate"]), float(row["mcse"]))
+
+
+def _estimates(metrics, metric="risk"):
+    """The medians of a metrics table as the figures take them (through the summary)."""
+    from normbench.analysis.summary import summary_table
+    from normbench.report.tables import pair_estimates
+
+    return pair_estimates(summary_table(metrics, n_boot=200), metric)
+
+
+def _tpr_fpr(metrics, dataset):
+    """The summary's TPR and FPR medians of every pair of ``dataset`` (empty where none)."""
+    pairs = metrics.loc[metrics["dataset"] == dataset, ["dataset", "loss", "penalty"]]
+    table = pairs.drop_duplicates()
+    for metric in ("tpr", "fpr"):
+        found = _estimates(metrics, metric)[["dataset", "loss", "penalty", "estimate"]]
+        table = table.merge(found.rename(columns={"estimate": metric}), how="left")
+    return table
+
+
+def _labelled(ax):
+    """The labels of an axes' lines, without matplotlib's own (error bar caps)."""
+    return [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
 
 
 @pytest.fixture(scope="module")
@@ -487,14 +556,18 @@ def test_report_relative_risk_from_sidecars(variant_html):
     risk = metrics[(metrics.dataset == "beta") & (metrics.loss == "huber")]
     risk = risk[risk.penalty == "elasticnet"]["risk"]
     cells = _row_cells(beta, "huber+elasticnet")
-    # risk, model error, risk / l2+l1, RR, PVE, empirical PVE, replicates
-    assert cells[3] == format_value(float((risk / SIDECAR_SIGNAL).median()))
+    # risk, model error, risk / l2+l1, RR, PVE, empirical PVE, replicates: summary.csv's rows
+    summary = _summary_of(variant_html)
+    assert cells[3] == _cell(summary, "beta", "huber+elasticnet", "relative_risk")
+    # which are the medians of risk / the sidecar's signal variance
+    assert cells[3].startswith(format_value(float((risk / SIDECAR_SIGNAL).median())))
     # metrics.csv's pve, not one from the sidecar's σ, with its Monte Carlo error
     assert cells[4].startswith(format_value(0.49) + " ± ")
     assert cells[1] == "n/a"  # no model error in these tables
     assert cells[-1] == "3"  # the replicates the medians rest on
     # the baseline's ratio to itself is 1
-    assert _row_cells(beta, "l2+l1")[2] == "1"
+    assert _row_cells(beta, "l2+l1")[2] == _cell(summary, "beta", "l2+l1", "risk_ratio")
+    assert _row_cells(beta, "l2+l1")[2].split(" ± ")[0] == "1"
 
 
 def test_report_relative_risk_needs_variances(variant_html, report_html):
@@ -511,7 +584,7 @@ def test_report_relative_risk_needs_variances(variant_html, report_html):
     assert _summary_item(variant_html, "beta").startswith("beta (risk)")
     # simulated datasets: variances from their sidecars
     error = _section_text(report_html, "error")
-    assert "Signal variances:\nsidecar." in error
+    assert "Signal variances:\nthe datasets&#x27; JSON sidecars (results/derived.csv)." in error
     assert "RR and PVE are not shown" not in error
     # alpha has neither RR nor group figures; beta's skewed noise adds the intercepts
     assert variant_html.count("<img ") == 2 * FIGURES_PER_DATASET - 2 + GLOBAL_FIGURES + 1
@@ -601,14 +674,13 @@ def test_build_report_rejects_empty_metrics_and_missing_analysis(tmp_path):
 # ----------------------------------------------------------------------------- figures
 
 
-def _grid_summary(values):
-    """A summary with the given risk medians (loss-major) for dataset 'd'."""
+def _grid_summary(values, mcse=math.nan):
+    """Medians of every metric drawn, with the given values (loss-major) for dataset 'd'."""
     rows = []
     for index, (loss, penalty) in enumerate((a, b) for a in LOSSES for b in PENALTIES):
-        row = {"dataset": "d", "loss": loss, "penalty": penalty, "n_ok": 3, "n_failed": 0}
-        row.update({f"{m}_median": values[index] for m in ("risk", "f1", "n_nonzero")})
-        rows.append(row)
-    return pd.DataFrame(rows[:-1] if math.isnan(values[-1]) else rows)
+        rows.append({"dataset": "d", "loss": loss, "penalty": penalty, "estimate": values[index]})
+    rows = rows[:-1] if math.isnan(values[-1]) else rows
+    return pd.DataFrame(rows).assign(mcse=mcse, n_replicates=3)
 
 
 RISK_MEDIANS = [0.5, 1.25, 2.0, 12.5, 0.12345, 123.4, 2.5e-5, 3.0, 0.75, math.nan, 7.0, math.nan]
@@ -646,6 +718,13 @@ def test_heatmap_grid_annotations_and_best_cell(metric, best_cell):
     outlines = [patch for patch in ax.patches if isinstance(patch, Rectangle)]
     assert [(patch.get_y(), patch.get_x()) for patch in outlines] == [best_cell]
     assert ax.get_title() == "t"
+
+
+def test_heatmap_grid_cells_carry_their_monte_carlo_error():
+    figure = heatmap_grid(_grid_summary(RISK_MEDIANS, mcse=0.01), "d", "risk")
+    texts = [text.get_text() for text in figure.axes[0].texts]
+    expected = [t if t == "n/a" else f"{t}\n± 0.01" for t in EXPECTED_TEXTS]
+    assert texts == expected
 
 
 def test_heatmap_grid_neutral_metric_has_no_outline():
@@ -699,7 +778,7 @@ def test_replicate_distributions_without_values():
 def test_figures_of_a_dataset_without_successful_fits():
     metrics, _ = _synthetic_tables(failures=False)
     metrics.loc[metrics.dataset == "beta", "status"] = "failed"
-    scatter = tpr_fpr_scatter(metrics, "beta").axes[0]
+    scatter = tpr_fpr_scatter(_tpr_fpr(metrics, "beta"), "beta").axes[0]
     assert not scatter.collections
     assert "no TPR/FPR values" in " ".join(text.get_text() for text in scatter.texts)
     boxes = replicate_distributions(metrics, "beta", "risk").axes[0]
@@ -709,20 +788,12 @@ def test_figures_of_a_dataset_without_successful_fits():
 
 def test_tpr_fpr_scatter_draws_one_point_per_pair():
     metrics, _ = _synthetic_tables()
-    ax = tpr_fpr_scatter(metrics, "alpha").axes[0]
+    ax = tpr_fpr_scatter(_tpr_fpr(metrics, "alpha"), "alpha").axes[0]
     points = np.vstack([collection.get_offsets() for collection in ax.collections])
     assert len(points) == 12
     # synthetic TPR = 1 - 0.1 * loss index, FPR = 0.01 * penalty index
     assert sorted(points[:, 1].round(6).tolist()) == sorted([1.0, 0.9, 0.8] * 4)
     assert sorted(points[:, 0].round(6).tolist()) == sorted([0.0, 0.01, 0.02, 0.03] * 3)
-
-
-def test_fit_time_bars_medians():
-    _, timings = _synthetic_tables()
-    ax = fit_time_bars(timings).axes[0]
-    widths = [patch.get_width() for patch in ax.patches if isinstance(patch, Rectangle)][:12]
-    expected = timings.groupby(["loss", "penalty"], sort=False)["fit_seconds"].median().to_numpy()
-    np.testing.assert_allclose(widths, expected)
 
 
 def test_replicate_distributions_reference_lines_and_scale():
@@ -740,17 +811,19 @@ def test_replicate_distributions_reference_lines_and_scale():
 
 def test_interaction_plot_one_line_per_loss():
     metrics, _ = _synthetic_tables()
-    figure = interaction_plot(metrics, ["alpha", "beta"])
+    estimates = _estimates(metrics)
+    figure = interaction_plot(estimates, ["alpha", "beta"])
     visible = [ax for ax in figure.axes if ax.get_visible()]
     assert [ax.get_title() for ax in visible] == ["alpha", "beta"]
     ax = visible[0]
-    assert [line.get_label() for line in ax.get_lines()] == list(LOSSES)
+    assert _labelled(ax) == list(LOSSES)
     assert ax.get_yscale() == "log"
-    # synthetic risk of (loss i, penalty j) is about 1 + 3 i + j (huber+elasticnet: 0.1)
-    l1_line = ax.get_lines()[1].get_ydata()
-    np.testing.assert_allclose(l1_line, [4, 5, 6, 7], rtol=0.06)
+    # the l1 line draws the summary's medians of l1 with each penalty
+    l1 = estimates[(estimates["dataset"] == "alpha") & (estimates["loss"] == "l1")]
+    l1_line = next(line for line in ax.get_lines() if line.get_label() == "l1").get_ydata()
+    np.testing.assert_allclose(l1_line, l1["estimate"].to_numpy(dtype=float))
     with pytest.raises(ValueError, match="at least one dataset"):
-        interaction_plot(metrics, [])
+        interaction_plot(estimates, [])
 
 
 def test_loss_functions_match_the_objective():
@@ -847,10 +920,20 @@ def test_report_group_recovery(report_html):
     sentence = re.search(r'<p id="groups-alpha">(.*?)</p>', alpha).group(1)
     # alpha: l1 fits have group_frac 0.2, 0.3, 0.4 (replicates) for each loss, elastic net
     # 0.7, 0.8, 0.9; none of them keeps its group whole
+    summary = _summary_of(report_html)
+    share = _cell(summary, "alpha", "penalty:l1", "group_frac")
+    whole = summary[
+        (summary["what"] == "mean")
+        & (summary["dataset"] == "alpha")
+        & (summary["pair"] == "penalty:l1")
+        & (summary["metric"] == "group_whole")
+    ].iloc[0]
+    assert whole["estimate"] == 0.0 and whole["mcse"] == 0.0  # never whole, on every replicate
+    assert share.startswith("0.3")
     assert (
         "the lasso (l1) fits hit a true group in 9 of 9 fits (all losses); there they select a "
-        "median share 0.3 of a hit group&#x27;s true members and keep on average 0% of their "
-        "hit groups whole" in sentence
+        f"median share {share} of a hit group&#x27;s true members and keep on average 0% ± 0% "
+        "of their hit groups whole" in sentence
     )
     assert "the elastic-net fits hit a true group in 9 of 9 fits" in sentence
     assert "median share 0.8" in sentence
@@ -886,11 +969,15 @@ def test_report_group_sentence_cases():
                     "group_whole": whole,
                 }
             )
+    from normbench.analysis.summary import margin_summary
+
     config = {"datasets": {"d": {"design": {"kind": "independent"}}}}
-    sentence = group_sentence(SimpleNamespace(metrics=pd.DataFrame(rows), config=config), "d")
+    metrics = pd.DataFrame(rows)
+    ctx = SimpleNamespace(metrics=metrics, mc_summary=margin_summary(metrics), config=config)
+    sentence = group_sentence(ctx, "d")
     assert sentence.startswith("On d, the lasso (l1) fits hit a true group in 0 of 2 fits")
     assert "elastic-net fits hit a true group in 2 of 2 fits" in sentence
-    assert "keep on average 100% of their hit groups whole" in sentence
+    assert "keep on average 100% ± 0% of their hit groups whole" in sentence  # 1 and 1
     assert "groups of this independent design are nominal" in sentence
 
 
@@ -908,33 +995,37 @@ def test_report_oracle_reference(report_html):
         )
     ]
     beta = grid[grid.index('<details id="grid-beta"') :]
-    # each loss has its own oracle: never their average
-    assert (
-        "median risk: least squares 0.05 (3 of 3 replicates); least absolute deviations 0.1 "
-        "(3 of 3 replicates); Huber 0.075 (3 of 3 replicates)." in alpha
-    )
+    # each loss has its own oracle, with its Monte Carlo error: never their average
+    summary = _summary_of(report_html)
+    oracles = [
+        f"{name} {_cell(summary, 'alpha', f'oracle:{loss}', 'risk')} (3 of 3 replicates)"
+        for loss, name in (
+            ("l2", "least squares"),
+            ("l1", "least absolute deviations"),
+            ("huber", "Huber"),
+        )
+    ]
+    assert "median risk ± its Monte Carlo error: " + "; ".join(oracles) + "." in alpha
     assert f"The oracles do not apply here: {ORACLE_REASON}." in beta
     # what an oracle is and is not
     assert "not a bound on what a model can reach" in grid
     # a model's medians carry their Monte Carlo errors (results/summary.csv)
     risk, _, test_mse = _row_cells(alpha, "l2+l1")[2:5]
     assert " ± " in risk and " ± " in test_mse
-    # the last rows of the table of medians: n_ok, n_not_ok, risk, IQR, test_mse, test_mae, F1,
+    # the last rows of the table of medians: n_ok, n_not_ok, risk, test_mse, test_mae, F1,
     # n_nonzero (the true support), lam, l1_ratio, delta
     assert _row_cells(alpha, "oracle: least squares") == [
         "3",
         "0",
-        "0.05",
-        "0.045 – 0.055",
-        "1.05",
-        format_value(math.sqrt(1.05)),
+        *(_cell(summary, "alpha", "oracle:l2", name) for name in ("risk", "test_mse", "test_mae")),
         "n/a",
-        "10",
+        _cell(summary, "alpha", "oracle:l2", "n_support"),
         "n/a",
         "n/a",
         "n/a",
     ]
-    assert _row_cells(alpha, "oracle: least absolute deviations")[2] == "0.1"
+    assert _row_cells(alpha, "oracle: least squares")[2].startswith("0.05")
+    assert _row_cells(alpha, "oracle: least absolute deviations")[2].startswith("0.1")
     assert _row_cells(beta, "oracle: Huber")[:3] == ["0", "3", "n/a"]
     # the relative risk figure draws each loss's oracle
     error = _section_text(report_html, "error")
@@ -947,7 +1038,7 @@ def test_oracle_table_without_loss_is_least_squares(tmp_path):
     pd.DataFrame({"dataset": ["a"], "replicate": [1], "status": ["ok"], "risk": [0.5]}).to_csv(
         tmp_path / "o.csv", index=False
     )
-    assert read_oracle(tmp_path / "o.csv", pd.DataFrame())["loss"].tolist() == ["l2"]
+    assert read_oracle(tmp_path / "o.csv")["loss"].tolist() == ["l2"]
 
 
 def test_oracle_table_needs_its_columns(tmp_path):
@@ -958,7 +1049,7 @@ def test_oracle_table_needs_its_columns(tmp_path):
     )
     missing = r"o.csv: missing column\(s\) status, risk of the oracle table"
     with pytest.raises(ValueError, match=missing):
-        read_oracle(tmp_path / "o.csv", pd.DataFrame())
+        read_oracle(tmp_path / "o.csv")
 
 
 def test_read_benchmarks_reads_exactly_the_given_files(tmp_path):
@@ -987,13 +1078,16 @@ def test_read_benchmarks_reads_exactly_the_given_files(tmp_path):
 def test_interaction_plot_reference_lines():
     metrics, _ = _synthetic_tables()
     figure = interaction_plot(
-        metrics, ["alpha", "beta"], references={"alpha": 0.05}, reference_label="oracle"
+        _estimates(metrics),
+        ["alpha", "beta"],
+        references={"alpha": 0.05},
+        reference_label="oracle",
     )
     alpha, beta = (ax for ax in figure.axes if ax.get_visible())
     lines = [line for line in alpha.get_lines() if line.get_label() == "oracle"]
     assert len(lines) == 1 and list(lines[0].get_ydata()) == [0.05, 0.05]
     assert alpha.get_ylim()[0] < 0.05  # the line is inside the axis
-    assert [line.get_label() for line in beta.get_lines()] == list(LOSSES)
+    assert _labelled(beta) == list(LOSSES)
     legend = [text.get_text() for text in figure.legends[0].get_texts()]
     assert legend == [*LOSSES, "oracle"]
 
@@ -1097,9 +1191,10 @@ def test_cli_validates_the_config_and_writes_report_and_figures(tmp_path, capsys
 def test_interaction_plot_one_oracle_per_loss():
     metrics, _ = _synthetic_tables()
     references = {"alpha": {"l2": 0.05, "l1": 0.1, "huber": math.nan}}
-    figure = interaction_plot(metrics, ["alpha"], references=references, reference_label="oracle")
-    labels = [line.get_label() for line in figure.axes[0].get_lines()]
-    assert labels == [*LOSSES, "oracle: l2", "oracle: l1"]
+    figure = interaction_plot(
+        _estimates(metrics), ["alpha"], references=references, reference_label="oracle"
+    )
+    assert _labelled(figure.axes[0]) == [*LOSSES, "oracle: l2", "oracle: l1"]
 
 
 def _context(tmp_path, metrics):
@@ -1188,7 +1283,7 @@ def test_tuning_counts_edges_and_warns(tmp_path):
     from normbench.report.sections import tuning
 
     ctx = _context(tmp_path, _ten_replicates(1.0))
-    counts = tuning.edge_counts(ctx.metrics).set_index(["loss", "penalty"])
+    counts = tuning.edge_counts(ctx.mc_summary).set_index(["loss", "penalty"])
     assert counts.loc[("l2", "l2"), "lam_at_edge_low"] == 10
     assert counts.loc[("l2", "l1"), "lam_at_edge_low"] == 0
     text = tuning.render(ctx)
@@ -1300,3 +1395,25 @@ def test_provenance_comes_from_the_study_record_not_from_git_here(tmp_path, monk
     provenance = _section_text((tmp_path / "r.html").read_text(encoding="utf-8"), "provenance")
     assert "0123456789abcdef0123456789abcdef01234567 (with uncommitted changes)" in provenance
     assert "9.9.9" in provenance and "/somewhere/src/normbench" in provenance
+
+
+def test_report_cost_and_grid_numbers_come_from_the_analysis_tables(report_html):
+    from normbench.report.tables import with_error
+
+    cost = read_analysis("cost", report_html.tables["cost"]).set_index(["what", "pair"])
+    cells = _row_cells(_section_text(report_html, "cost"), "l2+l1")
+    assert cells == [
+        str(cost.loc[("total", "l2+l1"), "n_replicates"]),
+        *(
+            with_error(cost.loc[(what, "l2+l1"), "estimate"], cost.loc[(what, "l2+l1"), "mcse"])
+            for what in ("median", "mean", "max", "total")
+        ),
+    ]
+    # the grid's table: n_ok, n_not_ok, then medians ± their Monte Carlo errors
+    summary = _summary_of(report_html)
+    grid = _section_text(report_html, "grid")
+    alpha = grid[grid.index('<details id="grid-alpha"') : grid.index('<details id="grid-beta"')]
+    row = _row_cells(alpha, "l1+l2")
+    names = ("risk", "test_mse", "test_mae", "f1", "n_nonzero", "lam")
+    assert row[2:8] == [_cell(summary, "alpha", "l1+l2", name) for name in names]
+    assert all(" ± " in cell for cell in row[2:5])

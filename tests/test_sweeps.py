@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from normbench.analysis.summary import summary_table
 from normbench.data.simulate import dataset_seed, simulate, simulate_to_file
 from normbench.report.sections.sweeps import describe_sweep, sweep_table
 from normbench.report.sections.sweeps import render as sweeps_section
@@ -273,32 +274,46 @@ def _ctx(metrics):
         {"datasets": {"grow": {"n_train": 20, "sweep": {"param": "p", "values": [50, 100, 200]}}}},
         SCHEMA,
     )
-    return SimpleNamespace(metrics=metrics, config=config, best_set=None)
+    return SimpleNamespace(
+        metrics=metrics, mc_summary=_summary(metrics), config=config, best_set=None
+    )
 
 
-def test_sweep_table_gives_median_and_quartiles_per_pair_and_value():
+def _summary(metrics):
+    """results/summary.csv of a sweep's metrics: what the section draws from."""
+    names = ("risk", "relative_risk", "pve", "test_mse", "test_mae", "f1", "n_nonzero")
+    return summary_table(metrics, metrics_names=names, n_boot=200)
+
+
+def test_sweep_table_gives_the_summary_median_per_pair_and_value():
     metrics = _sweep_metrics()
+    summary = _summary(metrics)
     datasets = {50: "grow__p_50", 100: "grow__p_100", 200: "grow__p_200"}
-    table = sweep_table(metrics, datasets, "risk")
+    table = sweep_table(summary, datasets, "risk")
     assert len(table) == 3 * 12 and table["value"].tolist()[:12] == [50.0] * 12
     row = table[(table["value"] == 200) & (table["loss"] == "l2") & (table["penalty"] == "none")]
     risks = 0.2 * 7.0 * np.array([1.01, 1.02, 1.03])
     assert row["median"].item() == pytest.approx(np.median(risks))
-    assert row["q1"].item() == pytest.approx(np.quantile(risks, 0.25))
-    assert row["q3"].item() == pytest.approx(np.quantile(risks, 0.75))
+    found = summary[
+        (summary["what"] == "median")
+        & (summary["dataset"] == "grow__p_200")
+        & (summary["pair"] == "l2+none")
+        & (summary["metric"] == "risk")
+    ]
+    assert row["mcse"].item() == found["mcse"].item() > 0  # the error bars of the curves
     assert row["n"].item() == 3
 
 
 def test_failed_fits_are_left_out_of_the_sweep_table():
     metrics = _sweep_metrics()
     metrics.loc[metrics["dataset"] == "grow__p_50", "status"] = "failed"
-    table = sweep_table(metrics, {50: "grow__p_50", 100: "grow__p_100"}, "risk")
+    table = sweep_table(_summary(metrics), {50: "grow__p_50", 100: "grow__p_100"}, "risk")
     assert set(table["value"]) == {100.0}
 
 
 def test_the_sentence_names_the_pair_that_degrades_fastest_and_the_best_pairs():
     datasets = {50: "grow__p_50", 100: "grow__p_100", 200: "grow__p_200"}
-    table = sweep_table(_sweep_metrics(), datasets, "risk")
+    table = sweep_table(_summary(_sweep_metrics()), datasets, "risk")
     sentence = describe_sweep(table, "p", "risk")
     assert sentence.startswith("From p = 50 to 200, l2+none degrades fastest: its median risk")
     assert "(×7)" in sentence  # (1 + 3 * 2) / (1 + 3 * 0)

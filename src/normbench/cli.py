@@ -18,13 +18,8 @@ __all__ = ["main"]
 
 
 def _compare(args) -> int:
-    from normbench.report.compare import (
-        NoResultsError,
-        OutputError,
-        check_output,
-        compare_runs,
-        write_comparison,
-    )
+    from normbench.analysis.compare import NoResultsError, compare_runs
+    from normbench.report.compare import OutputError, check_output, write_comparison
     from normbench.study.tables import ResultsError
 
     # every refusal is one line and exit 2, before the headline and with nothing written

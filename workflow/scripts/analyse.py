@@ -1,4 +1,4 @@
-"""Job script of rule analyse: every conclusion table (findings, answer) from metrics.csv."""
+"""Job script of rule analyse: every conclusion table from the results store."""
 
 from pathlib import Path
 
@@ -12,6 +12,9 @@ def main(snakemake):
         snakemake.input.metrics,
         Path(snakemake.output.findings).parent,
         config=snakemake.params.config,
+        datasets_dir=snakemake.params.datasets_dir,
+        oracle_csv=snakemake.input.oracle,
+        timings_csv=snakemake.input.timings,
     )
 
 

@@ -22,7 +22,33 @@ from normbench.analysis.answer import HEADLINE_METRICS
 from normbench.study.store import ok_fits
 from normbench.vocab import ordered_pairs, pair_key
 
-__all__ = ["Ranking", "nemenyi_critical_difference", "nemenyi_q", "rank_pairs", "ranking_metric"]
+__all__ = [
+    "RANKING_COLUMNS",
+    "RANKING_ROWS",
+    "Ranking",
+    "nemenyi_critical_difference",
+    "nemenyi_q",
+    "rank_pairs",
+    "ranking_from_table",
+    "ranking_metric",
+    "ranking_table",
+]
+
+#: Columns of ``results/ranking.csv``, in order.
+RANKING_COLUMNS = ("what", "dataset", "pair", "metric", "value", "reason")
+#: What a row of ``results/ranking.csv`` holds (column ``what``), in the table's order:
+#: the error each scenario is ranked by (``metric``), each pair's rank in each scenario, the
+#: mean ranks (best first), the pairs left out (``reason``), then the tests' numbers.
+RANKING_ROWS = (
+    "ranked_by",
+    "rank",
+    "mean_rank",
+    "excluded",
+    "friedman_statistic",
+    "friedman_p",
+    "critical_difference",
+    "alpha",
+)
 
 
 def nemenyi_q(n_treatments, alpha=0.05):
@@ -163,4 +189,64 @@ def rank_pairs(metrics, datasets=None, *, alpha=0.05):
         friedman_p=p_value,
         critical_difference=critical,
         alpha=alpha,
+    )
+
+
+def ranking_table(ranking):
+    """A :class:`Ranking` as the tidy table ``results/ranking.csv`` (:data:`RANKING_COLUMNS`).
+
+    Empty cells where a row kind has no such field; :func:`ranking_from_table` reads it back.
+    """
+    rows = [
+        ("ranked_by", dataset, "", metric, math.nan, "")
+        for dataset, metric in ranking.metrics.items()
+    ]
+    for dataset in ranking.ranks.index:
+        for pair in ranking.ranks.columns:
+            value = float(ranking.ranks.loc[dataset, pair])
+            rows.append(("rank", dataset, pair, ranking.metrics[dataset], value, ""))
+    rows += [("mean_rank", "", pair, "", float(v), "") for pair, v in ranking.mean_ranks.items()]
+    rows += [
+        ("excluded", "", pair, "", math.nan, reason) for pair, reason in ranking.excluded.items()
+    ]
+    numbers = {
+        "friedman_statistic": ranking.friedman_statistic,
+        "friedman_p": ranking.friedman_p,
+        "critical_difference": ranking.critical_difference,
+        "alpha": ranking.alpha,
+    }
+    rows += [(what, "", "", "", float(value), "") for what, value in numbers.items()]
+    return pd.DataFrame(rows, columns=list(RANKING_COLUMNS))
+
+
+def ranking_from_table(table):
+    """The :class:`Ranking` that :func:`ranking_table` wrote (``results/ranking.csv``, read)."""
+    text = table.assign(
+        **{
+            column: table[column].fillna("").astype(str)
+            for column in ("dataset", "pair", "metric", "reason")
+        }
+    )
+    of = {what: text[text["what"] == what] for what in RANKING_ROWS}
+    metrics = dict(zip(of["ranked_by"]["dataset"], of["ranked_by"]["metric"], strict=True))
+    ranks = of["rank"].pivot(index="dataset", columns="pair", values="value")
+    pairs = list(dict.fromkeys(of["rank"]["pair"]))
+    ranks = ranks.reindex(index=list(metrics), columns=pairs)
+    ranks.index.name = ranks.columns.name = None
+    mean_ranks = pd.Series(
+        of["mean_rank"]["value"].to_numpy(dtype=float), index=of["mean_rank"]["pair"].tolist()
+    )
+    number = {
+        what: float(of[what]["value"].iloc[0]) if len(of[what]) else math.nan
+        for what in ("friedman_statistic", "friedman_p", "critical_difference", "alpha")
+    }
+    return Ranking(
+        metrics=metrics,
+        ranks=ranks,
+        mean_ranks=mean_ranks,
+        excluded=dict(zip(of["excluded"]["pair"], of["excluded"]["reason"], strict=True)),
+        friedman_statistic=number["friedman_statistic"],
+        friedman_p=number["friedman_p"],
+        critical_difference=number["critical_difference"],
+        alpha=number["alpha"],
     )

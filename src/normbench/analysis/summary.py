@@ -29,6 +29,14 @@ no rows there. Where the three unpenalised fits are the one minimum-norm interpo
 (:func:`normbench.analysis.findings.interpolant_datasets`) they are one pair,
 :data:`~normbench.analysis.findings.INTERPOLANT`, in the place of ``l2+none``.
 
+Beside the model pairs, ``results/summary.csv`` holds pseudo-pairs (written after them by
+:func:`normbench.analysis.run.analyse`): the margins (:func:`margin_summary`: ``loss:<loss>``,
+a loss's penalised fits over every penalty, and ``penalty:<penalty>``, a penalty's fits over
+every loss, of :data:`MARGIN_METRICS`), the oracles (:func:`reference_summary`:
+``oracle:<loss>``, with the share of replicates where it applies as ``share_ok``) and ``data``
+(the sidecars' signal variance and noise scale over the replicates). Their ``pair`` holds no
+``+``: a reader of the model pairs tells them apart so.
+
 Rows come in a fixed order (datasets as in the table, pairs in vocabulary order, then
 ``share_ok``, each metric's ``median`` and ``mean``, each flag's shares), and
 :func:`write_summary` writes ``%.10g`` floats with ``\\n`` line ends: the same table gives the
@@ -45,12 +53,25 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from normbench.analysis.findings import INTERPOLANT, interpolant_datasets
-from normbench.vocab import LOSSES, STATUS_OK, ordered_pairs, pair_key
+from normbench.vocab import LOSSES, PENALTIES, STATUS_OK, order_names, ordered_pairs, pair_key
 
 __all__ = [
+    "DATA_PAIR",
+    "ORACLE_PREFIX",
+    "ORACLE_SUMMARY_METRICS",
     "EDGE_FLAGS",
+    "EXTRA_SUMMARY_METRICS",
+    "LOSS_MARGIN_PREFIX",
+    "MARGIN_METRICS",
+    "PENALTY_MARGIN_PREFIX",
     "SUMMARY_COLUMNS",
     "SUMMARY_METRICS",
+    "bootstrap_medians",
+    "loss_margin",
+    "margin_summary",
+    "oracle_pair",
+    "penalty_margin",
+    "reference_summary",
     "summary_table",
     "write_summary",
 ]
@@ -69,6 +90,33 @@ SUMMARY_COLUMNS = (
 )
 #: Metrics summarised by default (those the table has).
 SUMMARY_METRICS = ("risk", "model_error", "f1", "test_mse", "n_nonzero", "tpr", "fpr", "pve")
+#: The derived per-fit columns and the chosen hyperparameters, summarised beside the metrics.
+EXTRA_SUMMARY_METRICS = ("risk_ratio", "relative_risk", "lam", "l1_ratio", "delta")
+#: The pseudo-pairs of the references: ``oracle:<loss>`` per oracle loss, and the data's own
+#: numbers (signal variance, noise scale) under ``data``.
+ORACLE_PREFIX = "oracle:"
+DATA_PAIR = "data"
+#: What the oracles' rows summarise (``n_support``: the size of the true support).
+ORACLE_SUMMARY_METRICS = (
+    "risk",
+    "test_mse",
+    "test_mae",
+    "model_error",
+    "pve",
+    "relative_risk",
+    "n_support",
+)
+#: What the margins (:func:`margin_summary`) summarise.
+MARGIN_METRICS = (
+    "intercept",
+    "group_hit",
+    "group_frac",
+    "group_whole",
+    "delta",
+    "delta_over_sigma",
+)
+LOSS_MARGIN_PREFIX = "loss:"
+PENALTY_MARGIN_PREFIX = "penalty:"
 #: The columns flagging a tuned value on the edge of its grid (``low``, ``high``, ``interior``).
 EDGE_FLAGS = ("lam_at_edge", "l1_ratio_at_edge", "delta_at_edge")
 _EDGE_SHARES = (
@@ -101,8 +149,10 @@ def _rng(seed, *names):
     return np.random.default_rng(np.random.SeedSequence([int(seed), *key]))
 
 
-def _median_rows(values, keys, *, n_boot, level, seed):
+def bootstrap_medians(values, keys, *, n_boot, level, seed):
     """Median, bootstrap SE and percentile interval per group of ``values``.
+
+    Group ``i`` resamples from its own stream, seeded by ``seed`` and the names ``keys[i]``.
 
     Returns
     -------
@@ -176,31 +226,147 @@ def summary_table(
         Columns :data:`SUMMARY_COLUMNS`, rows in the module docstring's order.
     """
     table, order = _pairs_of(metrics, interpolants)
+    return _summarise(
+        table, order, metrics_names, EDGE_FLAGS, level=level, n_boot=n_boot, seed=seed
+    )
+
+
+def reference_summary(oracle, info, *, level=0.95, n_boot=2000, seed=0):
+    """The summary rows of the references: the oracles and the signal (module docstring).
+
+    Parameters
+    ----------
+    oracle : pandas.DataFrame or None
+        ``results/oracle.csv`` with its ``relative_risk`` (:mod:`normbench.analysis.derived`);
+        one row per oracle loss per replicate. Each loss is the pseudo-pair
+        :func:`oracle_pair`; its ``share_ok`` is the share of replicates where it applies.
+    info : pandas.DataFrame
+        Signal variance and noise scale per replicate
+        (:func:`normbench.analysis.derived.replicate_info`): the pseudo-pair :data:`DATA_PAIR`,
+        with the median and mean of each over the replicates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`SUMMARY_COLUMNS`: per dataset, the oracles (losses in vocabulary order),
+        then the data.
+    """
+    blocks = []
+    if oracle is not None and len(oracle):
+        oracle = oracle.assign(
+            loss=oracle["loss"] if "loss" in oracle else LOSSES[0],
+            n_support=pd.to_numeric(oracle.get("n_support", np.nan), errors="coerce"),
+        )
+        losses = [loss for loss in LOSSES if loss in set(oracle["loss"])]
+        losses += sorted(set(oracle["loss"]).difference(losses))
+        table = oracle.assign(pair=[oracle_pair(loss) for loss in oracle["loss"]])
+        order = [oracle_pair(loss) for loss in losses]
+        blocks.append(
+            _summarise(
+                table, order, ORACLE_SUMMARY_METRICS, (), level=level, n_boot=n_boot, seed=seed
+            )
+        )
+    if info is not None and len(info):
+        table = info.assign(pair=DATA_PAIR, status=STATUS_OK)
+        blocks.append(
+            _summarise(
+                table,
+                [DATA_PAIR],
+                ("signal_variance", "noise_scale"),
+                (),
+                level=level,
+                n_boot=n_boot,
+                seed=seed,
+                shares=False,
+            )
+        )
+    if not blocks:
+        return pd.DataFrame(columns=list(SUMMARY_COLUMNS))
+    result = pd.concat(blocks, ignore_index=True)
+    datasets = {name: i for i, name in enumerate(pd.unique(result["dataset"]))}
+    result = result.sort_values(
+        "dataset", key=lambda column: column.map(datasets), kind="stable"
+    ).reset_index(drop=True)
+    return result
+
+
+def margin_summary(metrics, *, level=0.95, n_boot=2000, seed=0):
+    """The summary rows of the margins: one loss over its penalised fits, one penalty over all.
+
+    Pseudo-pairs ``loss:<loss>`` (:func:`loss_margin`: the loss's fits with a penalty, every
+    penalty pooled) and ``penalty:<penalty>`` (:func:`penalty_margin`: the penalty's fits, every
+    loss pooled), with the median and mean of :data:`MARGIN_METRICS` over their ``ok`` fits:
+    what the report says of a loss or a penalty as a whole (the intercepts a loss estimates,
+    how often a penalty keeps a group of true features whole, Huber's chosen δ).
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        The metrics table with the derived columns (:func:`normbench.analysis.derived.
+        with_derived`).
+    """
+    penalised = metrics[metrics["penalty"] != _NO_PENALTY]
+    by_loss = penalised.assign(pair=[loss_margin(loss) for loss in penalised["loss"]])
+    by_penalty = metrics.assign(pair=[penalty_margin(name) for name in metrics["penalty"]])
+    losses = order_names(by_loss["loss"], LOSSES)
+    penalties = order_names(metrics["penalty"], PENALTIES)
+    order = [loss_margin(loss) for loss in losses] + [penalty_margin(p) for p in penalties]
+    return _summarise(
+        pd.concat([by_loss, by_penalty], ignore_index=True),
+        order,
+        MARGIN_METRICS,
+        (),
+        level=level,
+        n_boot=n_boot,
+        seed=seed,
+        shares=False,
+    )
+
+
+def loss_margin(loss):
+    """The summary's pseudo-pair of one loss's penalised fits: ``loss:huber``."""
+    return f"{LOSS_MARGIN_PREFIX}{loss}"
+
+
+def penalty_margin(penalty):
+    """The summary's pseudo-pair of one penalty's fits over every loss: ``penalty:l1``."""
+    return f"{PENALTY_MARGIN_PREFIX}{penalty}"
+
+
+def oracle_pair(loss):
+    """The summary's pseudo-pair of the oracle of ``loss``: ``oracle:l2``."""
+    return f"{ORACLE_PREFIX}{loss}"
+
+
+def _summarise(table, order, metrics_names, edge_flags, *, level, n_boot, seed, shares=True):
+    """The summary rows of a table with ``dataset``, ``pair``, ``status`` and the metrics."""
     datasets = list(pd.unique(table["dataset"]))
     names = [name for name in metrics_names if name in table]
-    flags = [flag for flag in EDGE_FLAGS if flag in table]
+    flags = [flag for flag in edge_flags if flag in table]
     ok = table["status"].astype(str) == STATUS_OK
     blocks = []
 
     # share of ok fits
-    counts = table.assign(ok=ok).groupby(["dataset", "pair"], sort=False)["ok"].agg(["sum", "size"])
-    share, mcse, low, high = _share_rows(counts["sum"], counts["size"], level)
-    blocks.append(
-        pd.DataFrame(
-            {
-                "what": "share_ok",
-                "dataset": counts.index.get_level_values(0),
-                "pair": counts.index.get_level_values(1),
-                "metric": "status",
-                "estimate": share,
-                "mcse": mcse,
-                "ci_low": low,
-                "ci_high": high,
-                "n_replicates": counts["size"].to_numpy(),
-                "_order": 0,
-            }
+    if shares:
+        by_pair = table.assign(ok=ok).groupby(["dataset", "pair"], sort=False)
+        counts = by_pair["ok"].agg(["sum", "size"])
+        share, mcse, low, high = _share_rows(counts["sum"], counts["size"], level)
+        blocks.append(
+            pd.DataFrame(
+                {
+                    "what": "share_ok",
+                    "dataset": counts.index.get_level_values(0),
+                    "pair": counts.index.get_level_values(1),
+                    "metric": "status",
+                    "estimate": share,
+                    "mcse": mcse,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "n_replicates": counts["size"].to_numpy(),
+                    "_order": 0,
+                }
+            )
         )
-    )
 
     # medians and means of the metrics over the ok fits
     if names:
@@ -241,7 +407,7 @@ def summary_table(
         )
         groups = {key: group.to_numpy(dtype=float) for key, group in grouped["value"]}
         keys = list(zip(ident["dataset"], ident["pair"], ident["metric"], strict=True))
-        medians = _median_rows(
+        medians = bootstrap_medians(
             [groups.get(key, np.empty(0)) for key in keys],
             keys,
             n_boot=n_boot,

@@ -13,8 +13,11 @@ from pathlib import Path
 
 from normbench.analysis.answer import ANSWER_COLUMNS, MATTERS, NO_TEST
 from normbench.analysis.best_set import BEST_SET_COLUMNS
+from normbench.analysis.cost import COST_COLUMNS, COST_ROWS
+from normbench.analysis.derived import DERIVED_COLUMNS
 from normbench.analysis.findings import FINDINGS_COLUMNS, QUESTIONS
 from normbench.analysis.precision import PRECISION_COLUMNS
+from normbench.analysis.ranking import RANKING_COLUMNS, RANKING_ROWS
 from normbench.analysis.recommend import POOLED_TABLE_COLUMNS
 from normbench.analysis.summary import SUMMARY_COLUMNS
 from normbench.analysis.verdicts import INCONCLUSIVE, VERDICTS
@@ -83,6 +86,34 @@ CONTRACTS = {
         vocabulary={"heterogeneous": _BOOLEAN},
         key=("family", "metric", "pair", "reference"),
         allow_infinite=True,
+        may_be_empty=True,
+    ),
+    "derived": TableContract(
+        name="derived",
+        columns=DERIVED_COLUMNS,
+        text_columns=("dataset", "loss", "penalty"),
+        key=("dataset", "replicate", "loss", "penalty"),
+        positive=("risk_ratio", "signal_variance", "noise_scale", "delta_over_sigma"),
+        ranges={"relative_risk": (0.0, None)},
+        whole_numbers=("replicate",),
+    ),
+    "cost": TableContract(
+        name="cost",
+        columns=COST_COLUMNS,
+        text_columns=("what", "pair", "metric"),
+        vocabulary={"what": COST_ROWS},
+        key=("what", "pair"),
+        ranges={"estimate": (0.0, None), "mcse": (0.0, None)},
+        whole_numbers=("n_replicates",),
+        may_be_empty=True,
+    ),
+    "ranking": TableContract(
+        name="ranking",
+        columns=RANKING_COLUMNS,
+        text_columns=("what", "dataset", "pair", "metric", "reason"),
+        vocabulary={"what": RANKING_ROWS},
+        key=("what", "dataset", "pair"),
+        ranges={"value": (0.0, None)},
         may_be_empty=True,
     ),
 }

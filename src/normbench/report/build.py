@@ -59,7 +59,6 @@ def build_report(
     explain_files=None,
     fits_files=None,
     figures_dir=None,
-    baseline=BASELINE,
 ):
     """Write the benchmark report as one self-contained HTML file.
 
@@ -99,8 +98,6 @@ def build_report(
     figures_dir : str or path-like, optional
         Also write every figure as a PNG file there (:func:`write_figures`), for Snakemake's own
         report.
-    baseline : tuple of (loss, penalty), default=("l2", "l1")
-        The reference pair of the paired ratios drawn in the error section.
 
     Raises
     ------
@@ -118,7 +115,6 @@ def build_report(
         benchmarks_dir=benchmarks_dir,
         benchmark_files=benchmark_files,
         fits_files=fits_files,
-        baseline=baseline,
     )
     rendered = [
         (section.id, section.nav, section.title, body)

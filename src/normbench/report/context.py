@@ -12,9 +12,13 @@ import numpy as np
 import pandas as pd
 
 from normbench.analysis.answer import headline_metric
+from normbench.analysis.derived import BASELINE, with_derived
 from normbench.analysis.findings import interpolant_datasets
 from normbench.analysis.plan import read_plan
+from normbench.analysis.ranking import ranking_from_table
+from normbench.analysis.run import dataset_order
 from normbench.analysis.scenarios import scenario_labels
+from normbench.analysis.summary import DATA_PAIR, ORACLE_SUMMARY_METRICS, oracle_pair
 from normbench.analysis.tables import read_analysis, read_method
 from normbench.report.figures.common import INTERPOLANT_LOSS
 from normbench.study.explain_files import detail_datasets, read_explain
@@ -27,19 +31,12 @@ from normbench.study.store import (
     read_metrics,
     read_timings,
     sort_results,
-    summarize,
 )
 from normbench.study.store import (
     read_oracle as read_oracle_csv,
 )
 from normbench.study.store_fits import read_fits, stored_replicates
-
-#: The natural reference pair: squared loss with the lasso penalty.
-BASELINE = ("l2", "l1")
-
-
-_ORACLE_NUMBERS = ("risk", "test_mse", "test_mae", "model_error", "pve")
-
+from normbench.study.tables import ResultsError
 
 GROUP_METRICS = ("group_hit", "group_frac", "group_whole")
 
@@ -53,37 +50,6 @@ def plain(value):
     if isinstance(value, np.generic):
         return value.item()
     return value
-
-
-def dataset_order(metrics, config):
-    """Datasets with results: config order first, then any others alphabetically."""
-    present = set(metrics["dataset"])
-    configured = [name for name in (config.get("datasets") or {}) if name in present]
-    return configured + sorted(present.difference(configured))
-
-
-def replicate_info(metrics, datasets_dir):
-    """Signal variance Var(x'β) and noise scale σ per dataset replicate, from the JSON sidecars.
-
-    A replicate whose sidecar is absent or lacks the two numbers (a real dataset) is left out:
-    the report then shows a note instead of the relative risk and the PVE. Returns a DataFrame
-    with columns ``dataset``, ``replicate``, ``signal_variance``, ``noise_scale``, ``source``.
-    """
-    records = []
-    pairs = metrics[["dataset", "replicate"]].drop_duplicates()
-    for dataset, replicate in zip(pairs["dataset"], pairs["replicate"], strict=True):
-        if datasets_dir is None:
-            break
-        sidecar = Path(datasets_dir) / dataset / f"rep{int(replicate)}.json"
-        try:
-            info = json.loads(sidecar.read_text(encoding="utf-8"))
-            signal, scale = float(info["signal_variance"]), float(info["noise_scale"])
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-        if math.isfinite(signal) and signal > 0 and math.isfinite(scale) and scale > 0:
-            records.append((dataset, int(replicate), signal, scale, "sidecar"))
-    columns = ["dataset", "replicate", "signal_variance", "noise_scale", "source"]
-    return pd.DataFrame(records, columns=columns)
 
 
 def dataset_sidecars(metrics, datasets_dir):
@@ -110,32 +76,6 @@ def dataset_sidecars(metrics, datasets_dir):
     return sidecars
 
 
-def derived_columns(metrics, info, baseline):
-    """Add ``risk_ratio`` (to the baseline of the same replicate) and ``relative_risk``.
-
-    ``relative_risk`` = risk / Var(x'β) (Hastie, Tibshirani & Tibshirani 2020), with the signal
-    variance from the sidecars. The proportion of variance explained is not derived here: the
-    metrics table's ``pve`` uses the noise's *true* variance (contamination included, missing
-    where it is infinite), which the report cannot know from the sidecar's scale alone.
-    """
-    frame = metrics.copy()
-    risk = pd.to_numeric(frame["risk"], errors="coerce")
-    frame["risk"] = risk
-    ok = is_ok(frame)
-    is_base = ok & (frame["loss"] == baseline[0]) & (frame["penalty"] == baseline[1])
-    base = frame[is_base].set_index(["dataset", "replicate"])["risk"]
-    base = base[~base.index.duplicated()]
-    keys = pd.MultiIndex.from_frame(frame[["dataset", "replicate"]])
-    reference = base.reindex(keys).to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frame["risk_ratio"] = np.where(reference > 0, risk.to_numpy(float) / reference, np.nan)
-    signal, _ = variances(frame, info)
-    frame["relative_risk"] = risk.to_numpy(dtype=float) / signal
-    for column in ("pve", "pve_empirical", "model_error", "intercept_error"):
-        frame[column] = pd.to_numeric(frame.get(column, np.nan), errors="coerce")
-    return frame
-
-
 def collapse_interpolant(metrics, datasets):
     """The metrics with the three identical unpenalised fits of ``datasets`` as one row each.
 
@@ -150,72 +90,77 @@ def collapse_interpolant(metrics, datasets):
     return frame
 
 
-def variances(frame, info):
-    """Var(x'β) and σ² aligned with the rows of ``frame`` (``nan`` where unknown)."""
-    if info.empty:
-        missing = np.full(len(frame), np.nan)
-        return missing, missing.copy()
-    joined = frame[["dataset", "replicate"]].merge(
-        info.assign(replicate=info["replicate"].astype(frame["replicate"].dtype)),
-        on=["dataset", "replicate"],
-        how="left",
-    )
-    signal = joined["signal_variance"].to_numpy(dtype=float)
-    return signal, joined["noise_scale"].to_numpy(dtype=float) ** 2
-
-
-def read_oracle(oracle_csv, info):
-    """The oracle table with ``relative_risk``, or None without one (see normbench.study.oracle).
+def read_oracle(oracle_csv):
+    """The oracle table (see normbench.study.oracle), or None without one.
 
     One row per loss per replicate; a table written before the loss-matched oracles (no
-    ``loss`` column) holds least squares only, whose loss is ``l2``.
+    ``loss`` column) holds least squares only, whose loss is ``l2``. The report draws no
+    number from it: its medians are rows of ``results/summary.csv`` (:func:`oracle_stats`);
+    only why an oracle does not apply (``message``) is read here.
     """
     if oracle_csv is None:
         return None
     oracle = sort_results(read_oracle_csv(oracle_csv))
     if "loss" not in oracle:
         oracle["loss"] = "l2"
-    for column in (*_ORACLE_NUMBERS, "n_support"):
-        oracle[column] = pd.to_numeric(oracle.get(column, np.nan), errors="coerce")
-    signal, _ = variances(oracle, info)
-    oracle["relative_risk"] = oracle["risk"].to_numpy(dtype=float) / signal
     return oracle
 
 
 def oracle_stats(ctx, dataset, loss="l2"):
-    """Medians of the oracle of one loss on one dataset, or None without that oracle.
+    """The oracle of one loss on one dataset, from ``results/summary.csv``; None without it.
 
     The oracle of a loss fits that loss, unpenalised, on the true support: the reference of the
     models of the same loss (least squares for ``l2``, least absolute deviations for ``l1``,
-    Huber for ``huber``). Returns a dict with ``n_ok``, ``n_rows``, ``message`` (why it does not
-    apply, from the first such row), the medians of risk, test_mse, test_mae, model_error, pve,
-    relative_risk and n_support, and the risk quartiles; medians are over the replicates where
-    the oracle applies.
+    Huber for ``huber``). Returns a dict with ``n_ok`` (replicates where it applies),
+    ``n_rows``, ``message`` (why it does not apply, from the first such row of the oracle
+    table), and for each of :data:`~normbench.analysis.summary.ORACLE_SUMMARY_METRICS` its
+    median (nan when none) and, under ``mcse``, that median's Monte Carlo error.
     """
-    oracle = ctx.oracle
-    if oracle is None:
+    summary = ctx.mc_summary
+    if summary is None:
         return None
-    rows = oracle[(oracle["dataset"] == dataset) & (oracle["loss"] == loss)]
-    if rows.empty:
+    rows = summary[(summary["dataset"] == dataset) & (summary["pair"] == oracle_pair(loss))]
+    share = rows[rows["what"] == "share_ok"]
+    if share.empty:
         return None
-    ok = ok_fits(rows)
-    reasons = rows.loc[~is_ok(rows), "message"] if "message" in rows else []
+    n_rows = int(share["n_replicates"].iloc[0])
     stats = {
-        "n_ok": len(ok),
-        "n_rows": len(rows),
-        "message": next((str(m) for m in reasons if isinstance(m, str) and m), ""),
+        "n_ok": round(float(share["estimate"].iloc[0]) * n_rows),
+        "n_rows": n_rows,
+        "message": "",
+        "mcse": {},
     }
-    for column in (*_ORACLE_NUMBERS, "relative_risk", "n_support"):
-        values = ok[column].to_numpy(dtype=float) if column in ok else np.array([])
-        values = values[np.isfinite(values)]
-        stats[column] = float(np.median(values)) if values.size else math.nan
-        if column == "risk":
-            stats["risk_q25"], stats["risk_q75"] = (
-                (float(np.quantile(values, 0.25)), float(np.quantile(values, 0.75)))
-                if values.size
-                else (math.nan, math.nan)
-            )
+    oracle = ctx.oracle
+    if oracle is not None and "message" in oracle:
+        mine = oracle[(oracle["dataset"] == dataset) & (oracle["loss"] == loss) & ~is_ok(oracle)]
+        stats["message"] = next((str(m) for m in mine["message"] if isinstance(m, str) and m), "")
+    medians = rows[rows["what"] == "median"].set_index("metric")
+    for column in ORACLE_SUMMARY_METRICS:
+        found = column in medians.index
+        stats[column] = float(medians.at[column, "estimate"]) if found else math.nan
+        stats["mcse"][column] = float(medians.at[column, "mcse"]) if found else math.nan
     return stats
+
+
+def data_median(ctx, dataset, metric):
+    """(median, mcse, n) of the data's ``signal_variance`` or ``noise_scale``, or None.
+
+    From the rows of pseudo-pair :data:`~normbench.analysis.summary.DATA_PAIR` of
+    ``results/summary.csv``: the sidecars' numbers over the replicates.
+    """
+    summary = ctx.mc_summary
+    if summary is None:
+        return None
+    found = summary[
+        (summary["what"] == "median")
+        & (summary["dataset"] == dataset)
+        & (summary["pair"] == DATA_PAIR)
+        & (summary["metric"] == metric)
+    ]
+    if found.empty:
+        return None
+    row = found.iloc[0]
+    return float(row["estimate"]), float(row["mcse"]), int(row["n_replicates"])
 
 
 def read_benchmarks(benchmarks_dir, files=None):
@@ -270,22 +215,20 @@ class ReportContext:
     Attributes
     ----------
     metrics : pandas.DataFrame
-        ``results/metrics.csv`` with the derived columns ``risk_ratio`` (to the baseline on the
-        same replicate), ``relative_risk`` and ``pve``.
+        ``results/metrics.csv`` with the per-fit columns of ``results/derived.csv``
+        (:mod:`normbench.analysis.derived`): ``risk_ratio`` (to the baseline on the same
+        replicate), ``relative_risk``, ``signal_variance`` and ``noise_scale``; the figures draw
+        them per replicate, no number is computed from them.
     timings : pandas.DataFrame
         ``results/timings.csv``.
-    summary : pandas.DataFrame
-        Medians and quartiles per pair (:func:`normbench.study.store.summarize`).
     all_datasets : list of str
         Every dataset with results, config order first: the pooled analyses use them all.
     datasets : list of str
         The datasets drawn one by one (:func:`normbench.study.explain.detail_datasets`).
     config : Mapping
         The validated configuration (defaults filled, sweeps expanded).
-    info : pandas.DataFrame
-        Signal variance and noise scale per replicate (:func:`replicate_info`).
     oracle : pandas.DataFrame or None
-        ``results/oracle.csv`` with ``relative_risk``; None without one.
+        ``results/oracle.csv`` (its messages; its numbers are summary rows); None without one.
     explanations : dict
         ``{dataset: Explanation}`` from ``results/explain/{dataset}.npz``.
     benchmarks : pandas.DataFrame
@@ -315,11 +258,9 @@ class ReportContext:
 
     metrics: pd.DataFrame
     timings: pd.DataFrame
-    summary: pd.DataFrame
     all_datasets: list
     datasets: list
     config: Mapping
-    info: pd.DataFrame
     oracle: pd.DataFrame | None = None
     explanations: dict = field(default_factory=dict)
     benchmarks: pd.DataFrame = field(default_factory=lambda: read_benchmarks(None))
@@ -339,6 +280,10 @@ class ReportContext:
     mc_summary: pd.DataFrame | None = None
     #: results/pooled.csv: the loss question pooled over SNR within each noise family
     pooled: pd.DataFrame | None = None
+    #: results/ranking.csv: the pairs' ranks over the scenarios and the tests (a Ranking)
+    ranking: object = None
+    #: results/cost.csv: each pair's fit time and relative error
+    cost: pd.DataFrame | None = None
     #: each dataset's scenario in words ("Student t, 2 df · SNR 1"), its name otherwise
     labels: dict = field(default_factory=dict)
     #: results/provenance.json: the code that ran the study (None when not given)
@@ -395,12 +340,13 @@ def build_context(
     benchmarks_dir=None,
     benchmark_files=None,
     fits_files=None,
-    baseline=BASELINE,
 ) -> ReportContext:
     """Read every input of the report once (see :func:`normbench.report.build.build_report`).
 
     ``tables`` maps the roles of :data:`normbench.study.layout.REPORT_TABLES` to files; the
-    analysis tables are required: the report renders them and computes no statistic. Every
+    analysis tables are required: the report renders them and computes no statistic (the
+    per-fit ratios come from ``derived.csv``; ``datasets_dir`` only gives the sidecars that
+    describe each dataset). Every
     table is read through its checked reader: a damaged one stops the report in one line.
     """
     missing = [role for role in REPORT_TABLES if role not in OPTIONAL_REPORT_TABLES]
@@ -424,31 +370,32 @@ def build_context(
         if column not in metrics:
             metrics[column] = np.nan
     datasets = dataset_order(metrics, config)
-    baseline = tuple(baseline)
-    info = replicate_info(metrics, datasets_dir)
     findings, answer = (
         read_analysis("findings", tables["findings"]),
         read_analysis("answer", tables["answer"]),
     )
     labels = scenario_labels(config)
     interpolants = frozenset(interpolant_datasets(metrics))
-    derived = derived_columns(metrics, info, baseline)
+    try:
+        derived = with_derived(metrics, read_analysis("derived", tables["derived"]))
+    except ResultsError:
+        raise
+    except ValueError as error:  # a derived.csv of another run: name it
+        raise ResultsError(f"{tables['derived']}: {error}.") from None
     display = collapse_interpolant(derived, interpolants)
     return ReportContext(
         metrics=derived,
         timings=timings,
-        summary=summarize(display),
         # the pooled analyses use every dataset; the sections drawn per dataset, a readable few
         all_datasets=datasets,
         datasets=detail_datasets(datasets, config),
         config=config,
-        info=info,
-        oracle=read_oracle(tables.get("oracle"), info),
+        oracle=read_oracle(tables.get("oracle")),
         explanations=explanations,
         benchmarks=read_benchmarks(benchmarks_dir, benchmark_files),
         benchmarks_dir=benchmarks_dir,
         metrics_csv=metrics_csv,
-        baseline=baseline,
+        baseline=BASELINE,
         findings=findings,
         method=read_method(tables["method"]),
         answer=answer,
@@ -456,6 +403,8 @@ def build_context(
         best_set=read_analysis("best_set", tables["best_set"]),
         mc_summary=read_analysis("summary", tables["summary"]),
         pooled=read_analysis("pooled", tables["pooled"]),
+        ranking=ranking_from_table(read_analysis("ranking", tables["ranking"])),
+        cost=read_analysis("cost", tables["cost"]),
         labels={name: labels.get(name, name) for name in datasets},
         plan=read_plan(tables["plan"]) if "plan" in tables else None,
         published_check=published,

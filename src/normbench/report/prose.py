@@ -1,16 +1,14 @@
-"""The report's generated sentences: every claim is computed from the results."""
+"""The report's generated sentences: every number in them is a row of an analysis table."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
 
-import numpy as np
-import pandas as pd
-
-from normbench.report.context import oracle_stats
+from normbench.analysis.summary import loss_margin, penalty_margin
+from normbench.report.context import data_median, oracle_stats
 from normbench.report.figures.common import format_value
-from normbench.study.store import is_ok
+from normbench.report.tables import with_error
 
 #: The losses of the oracles, each the reference of the models of its own loss.
 ORACLE_LOSSES = ("l2", "l1", "huber")
@@ -115,42 +113,49 @@ def oracle_note(ctx, dataset, metric_name="risk"):
             continue
         if math.isfinite(stats[metric_name]):
             clauses.append(
-                f"{ORACLE_NAMES[loss]} {format_value(stats[metric_name])} "
-                f"({stats['n_ok']} of {stats['n_rows']} replicates)"
+                f"{ORACLE_NAMES[loss]} {with_error(stats[metric_name], stats['mcse'][metric_name])}"
+                f" ({stats['n_ok']} of {stats['n_rows']} replicates)"
             )
         else:
             reason = reason or stats["message"] or "no noise-free signal (f_test)"
     if not clauses:
         return f"The oracles do not apply here: {reason}." if reason else ""
     return (
-        f"Oracles (each loss fitted without penalty on the true support), median {metric_name}: "
-        + "; ".join(clauses)
-        + "."
+        f"Oracles (each loss fitted without penalty on the true support), median {metric_name} "
+        "± its Monte Carlo error: " + "; ".join(clauses) + "."
     )
 
 
 def signal_note(ctx, dataset):
-    info = ctx.info
-    rows = info[info["dataset"] == dataset]
-    if rows.empty:
+    """The null model's risk and the noise scale: the sidecars' medians in results/summary.csv."""
+    signal, sigma = (
+        data_median(ctx, dataset, "signal_variance"),
+        data_median(ctx, dataset, "noise_scale"),
+    )
+    if signal is None or sigma is None:
         return ""
-    signal = float(rows["signal_variance"].median())
-    sigma = float(rows["noise_scale"].median())
     return (
         f"For scale: the null model (intercept only) has risk ≈ Var(x'β) = "
-        f"{format_value(signal)}; the noise scale is σ = {format_value(sigma)} (the "
-        "simulator's scale, median over replicates; the noise's true variance, which the PVE "
-        "uses, is larger for heavy tails and contamination)."
+        f"{with_error(*signal[:2])}; the noise scale is σ = {with_error(*sigma[:2])} (the "
+        f"simulator's scale; medians over {signal[2]} replicates ± their Monte Carlo errors; "
+        "the noise's true variance, which the PVE uses, is larger for heavy tails and "
+        "contamination)."
     )
 
 
-def _group_values(metrics, dataset, penalty, column):
-    """Finite values of ``column`` over the successful fits of one penalty, all losses."""
-    rows = metrics[
-        (metrics["dataset"] == dataset) & is_ok(metrics) & (metrics["penalty"] == penalty)
+def _margin(ctx, dataset, pair, metric, what="median"):
+    """(estimate, mcse, n) of a margin's row of results/summary.csv, or None."""
+    summary = ctx.mc_summary
+    found = summary[
+        (summary["what"] == what)
+        & (summary["dataset"] == dataset)
+        & (summary["pair"] == pair)
+        & (summary["metric"] == metric)
     ]
-    values = pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype=float)
-    return values[np.isfinite(values)]
+    if found.empty:
+        return None
+    row = found.iloc[0]
+    return float(row["estimate"]), float(row["mcse"]), int(row["n_replicates"])
 
 
 def group_sentence(ctx, dataset):
@@ -161,21 +166,24 @@ def group_sentence(ctx, dataset):
     medians = {}
     names = {"l1": "lasso (l1)", "elasticnet": "elastic-net"}
     for penalty in penalties:
-        fractions = _group_values(metrics, dataset, penalty, "group_frac")
-        whole = _group_values(metrics, dataset, penalty, "group_whole")
-        hits = _group_values(metrics, dataset, penalty, "group_hit")
-        if not hits.size:
+        # the penalty's fits over every loss: margin rows of results/summary.csv
+        margin = penalty_margin(penalty)
+        hits = _margin(ctx, dataset, margin, "group_hit")
+        fraction = _margin(ctx, dataset, margin, "group_frac")
+        whole = _margin(ctx, dataset, margin, "group_whole", "mean")
+        if hits is None or not hits[2]:
             continue
+        n_hit = fraction[2] if fraction is not None else 0
         clause = (
-            f"the {names[penalty]} fits hit a true group in {fractions.size} of {hits.size} "
-            "fits (all losses)"
+            f"the {names[penalty]} fits hit a true group in {n_hit} of {hits[2]} fits (all losses)"
         )
-        if fractions.size:
-            medians[penalty] = (float(np.median(fractions)), float(np.mean(whole)))
+        if n_hit and whole is not None and math.isfinite(whole[0]):
+            medians[penalty] = (fraction[0], whole[0])
+            error = f" ± {100 * whole[1]:.0f}%" if math.isfinite(whole[1]) else ""
             clause += (
-                f"; there they select a median share {format_value(medians[penalty][0])} of a "
-                f"hit group's true members and keep on average {100 * medians[penalty][1]:.0f}% "
-                "of their hit groups whole"
+                f"; there they select a median share {with_error(*fraction[:2])} of a hit "
+                f"group's true members and keep on average {100 * whole[0]:.0f}%{error} of "
+                "their hit groups whole"
             )
         clauses.append(clause)
     if not clauses:
@@ -205,19 +213,16 @@ def group_sentence(ctx, dataset):
     return text
 
 
-def intercept_sentence(metrics, dataset, noise_median):
-    rows = metrics[
-        (metrics["dataset"] == dataset) & is_ok(metrics) & (metrics["penalty"] != "none")
-    ]
-    values = pd.to_numeric(rows["intercept"], errors="coerce")
-    squared = float(values[rows["loss"] == "l2"].median())
-    absolute = float(values[rows["loss"] == "l1"].median())
-    if not (math.isfinite(squared) and math.isfinite(absolute)):
+def intercept_sentence(ctx, dataset, noise_median):
+    """Where the penalised fits of each loss put the intercept: margin rows of summary.csv."""
+    found = [_margin(ctx, dataset, loss_margin(loss), "intercept") for loss in ("l2", "l1")]
+    if any(each is None or not math.isfinite(each[0]) for each in found):
         return "The intercepts of the squared- and absolute-loss fits are not available."
+    (squared, squared_error, _), (absolute, absolute_error, _) = found
     text = (
         f"On {dataset}, the penalised squared-loss fits have median intercept "
-        f"{format_value(squared)} and the penalised absolute-loss fits "
-        f"{format_value(absolute)} (difference {signed(absolute - squared)})."
+        f"{with_error(squared, squared_error)} and the penalised absolute-loss fits "
+        f"{with_error(absolute, absolute_error)} (difference {signed(absolute - squared)})."
     )
     if noise_median is None:
         return text + (

@@ -1,4 +1,8 @@
-"""Tables of medians per pair, shared by several sections: rendered from results/summary.csv."""
+"""Tables of medians per pair, shared by several sections: rendered from results/summary.csv.
+
+Nothing here computes a statistic: every number is a row of ``results/summary.csv``
+(:mod:`normbench.analysis.summary`), selected and laid out with its Monte Carlo error.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +10,86 @@ import math
 
 import pandas as pd
 
+from normbench.analysis.findings import INTERPOLANT
 from normbench.report.figures.common import INTERPOLANT_LOSS, format_value, pair_label
 from normbench.report.html import html_table
-from normbench.study.store import is_ok
-from normbench.vocab import ordered_pairs, pair_key
+from normbench.vocab import PAIR_SEPARATOR, ordered_pairs, pair_key
 
-#: The summary's name of the one interpolant of the three unpenalised fits.
-_INTERPOLANT_KEY = "interpolant"
-
-
-def pair_medians(metrics, dataset, columns):
-    """Medians of columns the analysis does not summarise (the chosen hyperparameters)."""
-    rows = metrics[(metrics["dataset"] == dataset) & is_ok(metrics)]
-    numeric = rows.assign(**{c: pd.to_numeric(rows[c], errors="coerce") for c in columns})
-    return numeric.groupby(["loss", "penalty"])[list(columns)].median()
+#: Columns of :func:`pair_estimates`.
+ESTIMATE_COLUMNS = (
+    "dataset",
+    "loss",
+    "penalty",
+    "estimate",
+    "mcse",
+    "ci_low",
+    "ci_high",
+    "n_replicates",
+)
 
 
 def _summary_key(loss, penalty):
-    return _INTERPOLANT_KEY if loss == INTERPOLANT_LOSS else pair_key(loss, penalty)
+    return INTERPOLANT if loss == INTERPOLANT_LOSS else pair_key(loss, penalty)
 
 
-def _with_error(estimate, mcse):
-    if not math.isfinite(estimate):
+def loss_penalty(key):
+    """(loss, penalty) of a summary pair key; the interpolant is the display's ``any+none``."""
+    if key == INTERPOLANT:
+        return INTERPOLANT_LOSS, "none"
+    loss, _, penalty = key.partition(PAIR_SEPARATOR)
+    return loss, penalty
+
+
+def pair_estimates(summary, metric, datasets=None, what="median"):
+    """The summary's ``what`` of ``metric`` for every model pair, as (loss, penalty) rows.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        ``results/summary.csv`` (read).
+    metric : str
+    datasets : collection of str, optional
+        Keep these datasets only.
+    what : str
+        ``median`` or ``mean``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`ESTIMATE_COLUMNS`, in the summary's order; the references (oracles, the
+        data, whose pair holds no ``+``) are left out.
+    """
+    rows = summary[(summary["what"] == what) & (summary["metric"] == metric)]
+    if datasets is not None:
+        rows = rows[rows["dataset"].isin(list(datasets))]
+    rows = rows[
+        rows["pair"].str.contains(PAIR_SEPARATOR, regex=False) | (rows["pair"] == INTERPOLANT)
+    ]
+    pairs = [loss_penalty(key) for key in rows["pair"]]
+    return pd.DataFrame(
+        {
+            "dataset": rows["dataset"].to_numpy(),
+            "loss": [loss for loss, _ in pairs],
+            "penalty": [penalty for _, penalty in pairs],
+            **{c: rows[c].to_numpy() for c in ESTIMATE_COLUMNS[3:]},
+        },
+        columns=list(ESTIMATE_COLUMNS),
+    )
+
+
+def with_error(estimate, mcse):
+    """``m ± mcse``; ``m`` alone without a Monte Carlo error; ``n/a`` without a value."""
+    if estimate is None or not math.isfinite(estimate):
         return "n/a"
-    if not math.isfinite(mcse):
+    if mcse is None or not math.isfinite(mcse):
         return format_value(estimate)
+    # a constant over the replicates (a population variance) resamples to rounding noise
+    mcse = 0.0 if mcse <= 1e-12 * abs(estimate) else mcse
     return f"{format_value(estimate)} ± {format_value(mcse)}"
 
 
-def summary_cell(ctx, dataset, loss, penalty, metric, what="median"):
-    """One summarised number with its Monte Carlo error (``results/summary.csv``), or ``n/a``."""
+def summary_row(ctx, dataset, loss, penalty, metric, what="median"):
+    """The summary row of one number (a namedtuple), or None."""
     summary = ctx.mc_summary
     found = summary[
         (summary["what"] == what)
@@ -43,23 +97,24 @@ def summary_cell(ctx, dataset, loss, penalty, metric, what="median"):
         & (summary["pair"] == _summary_key(loss, penalty))
         & (summary["metric"] == metric)
     ]
-    if found.empty:
-        return "n/a"
-    return _with_error(float(found["estimate"].iloc[0]), float(found["mcse"].iloc[0]))
+    return None if found.empty else next(found.itertuples(index=False))
+
+
+def summary_cell(ctx, dataset, loss, penalty, metric, what="median"):
+    """One summarised number with its Monte Carlo error (``results/summary.csv``), or ``n/a``."""
+    row = summary_row(ctx, dataset, loss, penalty, metric, what)
+    return "n/a" if row is None else with_error(float(row.estimate), float(row.mcse))
 
 
 def medians_table(ctx, dataset, columns, headers):
     """Median ± its Monte Carlo error per pair (``results/summary.csv``), and the replicates.
 
-    Columns the summary does not hold (ratios derived for the figures) are medians of the
-    displayed rows, shown without an error; the caption of each section says which.
+    ``replicates`` is the largest n over the row's cells (a metric missing on some replicates
+    rests on fewer); a metric the summary does not hold for a pair is ``n/a``.
     """
     summary = ctx.mc_summary
     mine = summary[(summary["what"] == "median") & (summary["dataset"] == dataset)]
     by_key = {(row.pair, row.metric): row for row in mine.itertuples()}
-    summarised = set(mine["metric"])
-    others = [column for column in columns if column not in summarised]
-    fallback = pair_medians(ctx.display, dataset, others) if others else None
     displayed = ctx.display[ctx.display["dataset"] == dataset]
     rows = []
     for loss, penalty in ordered_pairs(zip(displayed["loss"], displayed["penalty"], strict=True)):
@@ -68,11 +123,40 @@ def medians_table(ctx, dataset, columns, headers):
         for column in columns:
             found = by_key.get((key, column))
             if found is not None:
-                cells.append(_with_error(found.estimate, found.mcse))
+                cells.append(with_error(found.estimate, found.mcse))
                 replicates = max(replicates, int(found.n_replicates))
-            elif fallback is not None and (loss, penalty) in fallback.index:
-                cells.append(format_value(fallback.loc[(loss, penalty), column]))
             else:
                 cells.append("n/a")
         rows.append((pair_label(loss, penalty), *cells, replicates))
     return html_table(["loss / penalty", *headers, "replicates"], rows)
+
+
+def grid_estimates(ctx, dataset, metric, what="median"):
+    """:func:`pair_estimates` of one dataset with a row for every pair it displays.
+
+    A pair the summary holds no such row for (a metric the dataset lacks) has an empty
+    estimate: the heatmap shows ``n/a`` there.
+    """
+    displayed = ctx.display[ctx.display["dataset"] == dataset]
+    pairs = pd.DataFrame(
+        ordered_pairs(zip(displayed["loss"], displayed["penalty"], strict=True)),
+        columns=["loss", "penalty"],
+    ).assign(dataset=dataset)
+    found = pair_estimates(ctx.mc_summary, metric, [dataset], what)
+    merged = pairs.merge(found, on=["dataset", "loss", "penalty"], how="left")
+    return merged[list(ESTIMATE_COLUMNS)]
+
+
+def pair_medians(ctx, dataset, metrics):
+    """One row per displayed pair of ``dataset``: its summary median of each of ``metrics``.
+
+    Columns ``dataset``, ``loss``, ``penalty`` and one per metric (empty where the summary has
+    no median): what a figure of several medians per pair draws.
+    """
+    table = None
+    for metric in metrics:
+        column = grid_estimates(ctx, dataset, metric)[["dataset", "loss", "penalty", "estimate"]]
+        column = column.rename(columns={"estimate": metric})
+        keys = ["dataset", "loss", "penalty"]
+        table = column if table is None else table.merge(column, on=keys, how="outer")
+    return table

@@ -43,6 +43,9 @@ ANALYSIS_TABLES = {
     "best_set": f"{RESULTS_DIR}/best_set.csv",
     "summary": f"{RESULTS_DIR}/summary.csv",
     "pooled": f"{RESULTS_DIR}/pooled.csv",
+    "derived": f"{RESULTS_DIR}/derived.csv",
+    "ranking": f"{RESULTS_DIR}/ranking.csv",
+    "cost": f"{RESULTS_DIR}/cost.csv",
 }
 #: Every study-wide table the report renders, by role (the argument names of the report).
 REPORT_TABLES = {

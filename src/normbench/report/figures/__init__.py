@@ -8,7 +8,7 @@ Losses and penalties come in their natural order (:mod:`normbench.vocab`), pairs
 """
 
 from normbench.report.figures.common import format_value, pair_label
-from normbench.report.figures.cost import fit_time_bars, time_error_tradeoff
+from normbench.report.figures.cost import time_error_tradeoff
 from normbench.report.figures.distributions import (
     exact_zero_share,
     replicate_distributions,
@@ -27,7 +27,6 @@ __all__ = [
     "coefficient_path_panels",
     "critical_difference_figure",
     "exact_zero_share",
-    "fit_time_bars",
     "format_value",
     "heatmap_grid",
     "interaction_plot",

@@ -1,4 +1,8 @@
-"""Medians over the loss x penalty grid: heatmaps and interaction plots."""
+"""Medians over the loss x penalty grid: heatmaps and interaction plots.
+
+Both draw the medians of ``results/summary.csv`` with their Monte Carlo errors
+(:func:`normbench.report.tables.pair_estimates`); neither computes one.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,6 @@ from normbench.report.figures.common import (
     format_value,
     loss_marker,
     new_figure,
-    ok_rows_of,
     plain_log_ticks,
     rows_of,
     text_colour,
@@ -30,24 +33,25 @@ from normbench.report.figures.common import (
 from normbench.vocab import LOSSES, PENALTIES, order_names
 
 
-def heatmap_grid(summary, dataset, metric, *, title=None):
+def heatmap_grid(estimates, dataset, metric, *, title=None):
     """Heatmap of a median metric over the loss x penalty grid of one dataset.
 
     Rows are the losses (``l2, l1, huber``), columns the penalties (``none, l1, l2,
     elasticnet``); names outside these sets are appended. Each cell is annotated with the
-    median (``"n/a"`` when the pair has no value). Colours run from worse to better (bright is
+    median and, below it, ``± its Monte Carlo error`` where it has one (``"n/a"`` when the pair
+    has no value). Colours run from worse to better (bright is
     better) for metrics with a direction, and the best cell(s) are outlined in red; a metric
     without a direction (``n_nonzero``) gets a neutral colour map and no outline.
 
     Parameters
     ----------
-    summary : pandas.DataFrame
-        Output of :func:`normbench.study.store.summarize`.
+    estimates : pandas.DataFrame
+        The medians of ``metric``: :func:`normbench.report.tables.pair_estimates` (columns
+        ``dataset``, ``loss``, ``penalty``, ``estimate``, ``mcse``).
     dataset : str
         Dataset to draw.
     metric : str
-        A metric of :data:`normbench.study.store.SUMMARY_METRICS`; column ``f"{metric}_median"``
-        is drawn.
+        The metric drawn (its direction and colour scale).
     title : str, optional
         Axes title; defaults to ``"<dataset>: median <metric>"``.
 
@@ -58,21 +62,17 @@ def heatmap_grid(summary, dataset, metric, *, title=None):
     Raises
     ------
     ValueError
-        If ``summary`` has no row for ``dataset`` or no column for ``metric``.
+        If ``estimates`` has no row for ``dataset``.
     """
-    column = f"{metric}_median"
-    if column not in summary:
-        raise ValueError(f"summary has no column {column!r}")
-    rows = rows_of(summary, dataset)
+    rows = rows_of(estimates, dataset)
     losses = list(LOSSES) + [n for n in order_names(rows["loss"], ()) if n not in LOSSES]
     penalties = list(PENALTIES) + [
         n for n in order_names(rows["penalty"], ()) if n not in PENALTIES
     ]
-    grid = (
-        rows.set_index(["loss", "penalty"])[column]
-        .astype(float)
-        .unstack("penalty")
-        .reindex(index=losses, columns=penalties)
+    indexed = rows.set_index(["loss", "penalty"])
+    grid, errors = (
+        indexed[column].astype(float).unstack("penalty").reindex(index=losses, columns=penalties)
+        for column in ("estimate", "mcse")
     )
     values = grid.to_numpy()
     finite = np.isfinite(values)
@@ -113,18 +113,21 @@ def heatmap_grid(summary, dataset, metric, *, title=None):
         spine.set_visible(False)
     for i, loss in enumerate(losses):
         for j, penalty in enumerate(penalties):
-            value = grid.loc[loss, penalty]
+            value, error = grid.loc[loss, penalty], errors.loc[loss, penalty]
             colour = (
                 text_colour(mesh.cmap(mesh.norm(value))) if finite[i, j] else MISSING_TEXT_COLOUR
             )
+            text = format_value(value)
+            if finite[i, j] and math.isfinite(error):
+                text += f"\n± {format_value(error)}"
             ax.text(
                 j + 0.5,
                 i + 0.5,
-                format_value(value),
+                text,
                 ha="center",
                 va="center",
                 color=colour,
-                fontsize=11,
+                fontsize=10,
             )
     if direction and finite.any():
         best = (
@@ -178,16 +181,18 @@ def _heatmap_layout(figure, ax, colorbar, losses, norm):
     )
 
 
-def interaction_plot(metrics, datasets, metric="risk", *, references=None, reference_label=None):
+def interaction_plot(estimates, datasets, metric="risk", *, references=None, reference_label=None):
     """Median of a metric per penalty, one line per loss, one panel per dataset.
 
     The classic two-way interaction plot: if the loss and the penalty acted independently
-    (additively on the log scale) the lines of the losses would be parallel. Only successful
-    fits with a positive value enter the medians; the y axis is logarithmic.
+    (additively on the log scale) the lines of the losses would be parallel. Each point is a
+    median of ``results/summary.csv`` with an error bar of ± its Monte Carlo error; only
+    positive medians are drawn, the y axis being logarithmic.
 
     Parameters
     ----------
-    metrics : pandas.DataFrame
+    estimates : pandas.DataFrame
+        The medians of ``metric``: :func:`normbench.report.tables.pair_estimates`.
     datasets : sequence of str
         Datasets to draw, one panel each, in this order.
     metric : str
@@ -218,19 +223,30 @@ def interaction_plot(metrics, datasets, metric="risk", *, references=None, refer
     for ax in axes.flat[len(datasets) :]:
         ax.set_visible(False)
     for ax, dataset in zip(axes.flat, datasets, strict=False):
-        rows = ok_rows_of(metrics, dataset)
-        values = pd.to_numeric(rows[metric], errors="coerce")
-        rows = rows.assign(_value=values)[np.isfinite(values) & (values > 0)]
-        penalties = order_names(rows_of(metrics, dataset)["penalty"], PENALTIES)
-        losses = order_names(rows_of(metrics, dataset)["loss"], LOSSES)
-        medians = rows.groupby(["loss", "penalty"])["_value"].median()
+        rows = estimates[estimates["dataset"] == dataset]
+        penalties = order_names(rows["penalty"], PENALTIES)
+        losses = order_names(rows["loss"], LOSSES)
+        values = pd.to_numeric(rows["estimate"], errors="coerce")
+        shown = rows[np.isfinite(values) & (values > 0)].set_index(["loss", "penalty"])
+        medians, errors = shown["estimate"].astype(float), shown["mcse"].astype(float)
         for index, loss in enumerate(losses):
             ys = [medians.get((loss, penalty), np.nan) for penalty in penalties]
+            bars = [errors.get((loss, penalty), np.nan) for penalty in penalties]
+            colour = LOSS_COLOURS.get(loss, f"C{index + 3}")
+            ax.errorbar(
+                range(len(penalties)),
+                ys,
+                yerr=np.nan_to_num(np.asarray(bars, dtype=float)),
+                fmt="none",
+                ecolor=colour,
+                capsize=3,
+                linewidth=1.0,
+            )
             ax.plot(
                 range(len(penalties)),
                 ys,
                 marker=loss_marker(loss, losses),
-                color=LOSS_COLOURS.get(loss, f"C{index + 3}"),
+                color=colour,
                 label=loss,
                 linewidth=1.6,
                 markersize=7,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.ticker import (
     FixedLocator,
@@ -16,7 +15,6 @@ from normbench.report.figures.common import (
     format_value,
     loss_marker,
     new_figure,
-    ok_rows_of,
     pair_order,
     penalty_palette,
     rows_of,
@@ -24,20 +22,22 @@ from normbench.report.figures.common import (
 from normbench.vocab import LOSSES, PENALTIES, order_names
 
 
-def tpr_fpr_scatter(metrics, dataset):
+def tpr_fpr_scatter(medians, dataset):
     """Median true-positive rate against median false-positive rate per pair of one dataset.
 
     Support recovery at the hyperparameters chosen by cross-validation: the ideal point is
     the top-left corner (all true features, no false ones). Colour encodes the penalty,
     marker shape the loss. The FPR axis is symmetric-log (linear below 0.01) so that sparse
     models, whose FPR is tiny, remain distinguishable from dense ones at FPR = 1. Medians over
-    the replicates, as in the report's tables. Pairs that land on the same point (typically the
-    dense ones at (1, 1)) are drawn once, with the list of their names beside it.
+    the replicates, from ``results/summary.csv`` as in the report's tables. Pairs that land on
+    the same point (typically the dense ones at (1, 1)) are drawn once, with the list of their
+    names beside it.
 
     Parameters
     ----------
-    metrics : pandas.DataFrame
-        A metrics table; only ``status == "ok"`` rows count.
+    medians : pandas.DataFrame
+        One row per pair: ``dataset``, ``loss``, ``penalty``, ``tpr``, ``fpr`` (the medians;
+        :func:`normbench.report.tables.pair_medians`).
     dataset : str
 
     Returns
@@ -47,18 +47,14 @@ def tpr_fpr_scatter(metrics, dataset):
     Raises
     ------
     ValueError
-        If ``metrics`` has no row for ``dataset``.
+        If ``medians`` has no row for ``dataset``.
     """
-    order = pair_order(rows_of(metrics, dataset))
+    rows = rows_of(medians, dataset)
+    order = pair_order(rows)
     losses = order_names([loss for loss, _ in order], LOSSES)
     penalties = order_names([penalty for _, penalty in order], PENALTIES)
     palette = penalty_palette(penalties)
-    rows = ok_rows_of(metrics, dataset)
-    medians = (
-        rows.assign(tpr=pd.to_numeric(rows["tpr"]), fpr=pd.to_numeric(rows["fpr"]))
-        .groupby(["loss", "penalty"])[["tpr", "fpr"]]
-        .median()
-    )
+    medians = rows.set_index(["loss", "penalty"])[["tpr", "fpr"]].astype(float)
     points = {}  # (fpr, tpr) rounded -> the pairs drawn there
 
     figure = new_figure((6.4, 4.6))

@@ -34,11 +34,11 @@ _LOG_AXIS_RATIO = 10.0
 
 
 def sweep_figure(table: pd.DataFrame, param: str, metric: str):
-    """Median (line) and interquartile band of each pair against the swept value.
+    """Median (line) of each pair against the swept value, ± its Monte Carlo error (bars).
 
     One panel per loss, one colour per penalty (the report's fixed penalty colours). The swept
     axis is logarithmic when every value is positive and they span a factor of 10 or more; the
-    metric axis when it is an error and every quartile is positive.
+    metric axis when it is an error and every median is positive.
 
     Parameters
     ----------
@@ -63,14 +63,21 @@ def sweep_figure(table: pd.DataFrame, param: str, metric: str):
     log_x = bool(
         values.size and values.min() > 0 and values.max() / values.min() >= _LOG_AXIS_RATIO
     )
-    log_y = vocab.metric(metric).log_scale and bool((table["q1"] > 0).all())
+    log_y = vocab.metric(metric).log_scale and bool((table["median"] > 0).all())
     for axis, loss in zip(axes, losses, strict=True):
         for penalty in penalties:
             rows = table[(table["loss"] == loss) & (table["penalty"] == penalty)]
             if rows.empty:
                 continue
             colour = palette[penalty]
-            axis.fill_between(rows["value"], rows["q1"], rows["q3"], color=colour, alpha=0.18, lw=0)
+            axis.errorbar(
+                rows["value"],
+                rows["median"],
+                yerr=rows["mcse"].fillna(0.0).to_numpy(dtype=float),
+                fmt="none",
+                ecolor=colour,
+                capsize=2.5,
+            )
             axis.plot(
                 rows["value"], rows["median"], marker="o", ms=3.5, color=colour, label=penalty
             )

@@ -4,18 +4,17 @@ balls, the loss shapes, the coefficient paths -- and their Bayesian reading."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
+from normbench.analysis.summary import loss_margin
 from normbench.report.figures import (
     bayesian_densities,
     coefficient_path_panels,
     loss_functions,
     norm_balls,
 )
-from normbench.report.figures.common import format_value
 from normbench.report.html import esc, html_details, html_figure
+from normbench.report.tables import with_error
 from normbench.study.explain_files import EXPLAIN_REPLICATE, PATH_L1_RATIO, path_dataset
-from normbench.study.store import is_ok
 from normbench.vocab import pair_key
 
 _OBJECTIVE = (
@@ -51,19 +50,25 @@ p &gt; n is not unique.</li>
 
 
 def _median_delta(ctx):
-    """Huber's δ to draw with: the median chosen over the study's Huber fits, and its story."""
-    metrics = ctx.metrics
-    huber = metrics[(metrics["loss"] == "huber") & is_ok(metrics)]
-    column = huber["delta"] if "delta" in huber else pd.Series(dtype=float)
-    deltas = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
-    deltas = deltas[np.isfinite(deltas) & (deltas > 0)]
-    if not deltas.size:
-        return 1.0, "δ = 1 (no Huber fit recorded a δ in this run)"
-    delta = float(np.median(deltas))
-    return delta, (
-        f"δ = {format_value(delta)}, the median δ chosen over {deltas.size} Huber fits "
-        f"(range {format_value(float(deltas.min()))} – {format_value(float(deltas.max()))})"
-    )
+    """Huber's δ to draw with, and its story: the median δ chosen on the first scenario with
+    penalised Huber fits (the ``loss:huber`` margin of ``results/summary.csv``)."""
+    summary = ctx.mc_summary
+    rows = summary[
+        (summary["what"] == "median")
+        & (summary["pair"] == loss_margin("huber"))
+        & (summary["metric"] == "delta")
+    ]
+    for dataset in ctx.all_datasets:
+        found = rows[rows["dataset"] == dataset]
+        if found.empty or not float(found["estimate"].iloc[0]) > 0:
+            continue
+        row = found.iloc[0]
+        delta = float(row["estimate"])
+        return delta, (
+            f"δ = {with_error(delta, float(row['mcse']))}, the median δ chosen over the "
+            f"{int(row['n_replicates'])} penalised Huber fits of {dataset}"
+        )
+    return 1.0, "δ = 1 (no Huber fit recorded a δ in this run)"
 
 
 def _paths(ctx):

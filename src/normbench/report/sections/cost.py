@@ -4,46 +4,51 @@ from __future__ import annotations
 
 import pandas as pd
 
-from normbench.analysis.ranking import ranking_metric
+from normbench.analysis.cost import ALL_PAIRS
 from normbench.report.figures import time_error_tradeoff
 from normbench.report.figures.common import format_value, pair_label
 from normbench.report.html import esc, html_details, html_figure, html_table
-from normbench.vocab import LOSSES, PENALTIES, order_names
+from normbench.report.tables import loss_penalty, with_error
 
 
 def render(ctx):
-    timings = ctx.timings
-    seconds = pd.to_numeric(timings["fit_seconds"])
-    frame = timings.assign(fit_seconds=seconds)
-    stats = frame.groupby(["loss", "penalty"])["fit_seconds"].agg(
-        ["count", "median", "mean", "max", "sum"]
-    )
-    losses = order_names(frame["loss"], LOSSES)
-    penalties = order_names(frame["penalty"], PENALTIES)
-    rows = [
-        (pair_label(loss, pen), *stats.loc[(loss, pen)].tolist())
-        for loss in losses
-        for pen in penalties
-        if (loss, pen) in stats.index
-    ]
-    metric = ranking_metric(ctx.metrics)
+    cost, timings = ctx.cost, ctx.timings  # results/cost.csv; timings only to name the slowest
+    totals = cost[cost["what"] == "total"]
+    study = totals[totals["pair"] == ALL_PAIRS]
+    totals = totals[totals["pair"] != ALL_PAIRS]
+    rows = []
+    for pair in totals["pair"]:
+        mine = cost[cost["pair"] == pair].set_index("what")
+        cell = {
+            what: with_error(mine.at[what, "estimate"], mine.at[what, "mcse"])
+            if what in mine.index
+            else "n/a"
+            for what in ("median", "mean", "max", "total")
+        }
+        loss, penalty = loss_penalty(pair)
+        fits = int(mine.at["total", "n_replicates"])
+        rows.append((pair_label(loss, penalty), fits, *cell.values()))
+    errors = cost.loc[cost["what"] == "relative_error", "metric"]
+    metric = errors.iloc[0] if len(errors) else "error"
     figure = html_figure(
-        time_error_tradeoff(ctx.metrics, timings, metric),
+        time_error_tradeoff(cost),
         f"One point per pair: its median wall-clock fit time (cross-validation included) over "
         f"every dataset replicate, against its median over the scenarios of its {metric} "
-        "relative to the scenario's best pair (1 = the best pair of every scenario). Timings "
-        "depend on the machine and on parallel load; they are kept out of the metrics table so "
-        "that the results stay byte-reproducible.",
+        "relative to the scenario's best pair (1 = the best pair of every scenario), both from "
+        "results/cost.csv. Timings depend on the machine and on parallel load; they are kept "
+        "out of the metrics table so that the results stay byte-reproducible.",
         f"fit time against {metric} per pair",
     )
+    total, fits = (study[c].iloc[0] if len(study) else 0 for c in ("estimate", "n_replicates"))
     body = (
-        f"<p>Total recorded fit time: {esc(format_value(float(seconds.sum())))} s over "
-        f"{len(timings)} fits; the median hides the slow ones, named below.</p>\n"
+        f"<p>Total recorded fit time: {esc(format_value(float(total)))} s over {int(fits)} "
+        "fits; the median hides the slow ones, named below.</p>\n"
         + html_details("Fit time against error, per pair", figure)
         + "\n"
-        + html_details("The slowest fits, by name", _slowest(frame))
+        + html_details("The slowest fits, by name", _slowest(timings))
         + html_details(
-            "Fit time per pair: count, median, mean, max and total seconds",
+            "Fit time per pair: count, median and mean ± their Monte Carlo errors, max and total "
+            "seconds",
             html_table(["loss / penalty", "fits", "median s", "mean s", "max s", "total s"], rows),
         )
     )
@@ -83,7 +88,8 @@ N_SLOWEST = 5
 
 
 def _slowest(timings):
-    """The slowest fits by name: dataset, replicate, pair and seconds."""
+    """The slowest fits by name: dataset, replicate, pair and seconds (rows of timings.csv)."""
+    timings = timings.assign(fit_seconds=pd.to_numeric(timings["fit_seconds"]))
     slowest = timings.sort_values(
         ["fit_seconds", "dataset", "replicate", "loss", "penalty"],
         ascending=[False, True, True, True, True],

@@ -8,17 +8,17 @@ import numpy as np
 
 from normbench.report.context import oracle_stats
 from normbench.report.figures import replicate_distributions
-from normbench.report.figures.common import format_value, pair_label
+from normbench.report.figures.common import pair_label
 from normbench.report.html import anchor, esc, html_details, html_figure
 from normbench.report.prose import ORACLE_CAPTION, ORACLE_LOSSES, ORACLE_NAMES
-from normbench.report.tables import medians_table
+from normbench.report.tables import medians_table, with_error
 
 
 def render(ctx):
     datasets, baseline = ctx.datasets, ctx.baseline
     base_label = pair_label(*baseline)
-    info = ctx.info
-    sources = sorted(set(info["source"])) if not info.empty else []
+    known = ctx.metrics["signal_variance"].notna().any()
+    sources = ["the datasets' JSON sidecars (results/derived.csv)"] if known else []
     parts = [
         "<p>Per scenario, the paired risk ratios against the baseline, the relative risk and "
         "the proportion of variance explained, with a table of medians.</p>",
@@ -73,7 +73,8 @@ def _dataset_part(ctx, dataset):
         for loss in ORACLE_LOSSES:
             oracle = oracle_stats(ctx, dataset, loss)
             if oracle is not None and math.isfinite(oracle["relative_risk"]):
-                label = f"{ORACLE_NAMES[loss]} oracle ({format_value(oracle['relative_risk'])})"
+                level = with_error(oracle["relative_risk"], oracle["mcse"]["relative_risk"])
+                label = f"{ORACLE_NAMES[loss]} oracle ({level})"
                 rr_lines[label] = oracle["relative_risk"]
         figures.append(
             html_figure(

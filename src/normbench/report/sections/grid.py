@@ -6,7 +6,7 @@ import math
 
 from normbench.report.context import oracle_stats
 from normbench.report.figures import heatmap_grid, interaction_plot
-from normbench.report.figures.common import format_value, pair_label
+from normbench.report.figures.common import pair_label
 from normbench.report.html import anchor, esc, html_details, html_figure, html_table
 from normbench.report.prose import (
     ORACLE_CAPTION,
@@ -16,8 +16,15 @@ from normbench.report.prose import (
     oracle_note,
     signal_note,
 )
-from normbench.report.tables import pair_medians, summary_cell
+from normbench.report.tables import (
+    grid_estimates,
+    pair_estimates,
+    summary_cell,
+    summary_row,
+    with_error,
+)
 from normbench.study.store import is_ok
+from normbench.vocab import ordered_pairs
 
 _GRID_METRICS = ("risk", "test_mse", "test_mae", "f1", "n_nonzero")
 
@@ -39,7 +46,7 @@ _HEATMAP_CAPTIONS = {
 
 
 def render(ctx):
-    metrics, summary, datasets = ctx.display, ctx.summary, ctx.datasets
+    metrics, summary, datasets = ctx.display, ctx.mc_summary, ctx.datasets
     config = ctx.config
     oracle_levels = {
         dataset: {
@@ -57,13 +64,14 @@ def render(ctx):
     )
     interaction = html_figure(
         interaction_plot(
-            metrics,
+            pair_estimates(summary, "risk", datasets),
             datasets,
             "risk",
             references=oracle_levels,
             reference_label=ORACLE_LABEL,
         ),
-        "Median risk per penalty (x axis), one line per loss, one panel per scenario. "
+        "Median risk per penalty (x axis), one line per loss, one panel per scenario; the "
+        "error bars are ± the medians' Monte Carlo errors (results/summary.csv). "
         "Parallel lines mean the loss and the penalty act independently (no interaction); the "
         "vertical spread between lines is the effect of the loss, the slope along a line the "
         "effect of the penalty. Where the three unpenalised fits are the same interpolant it is "
@@ -90,7 +98,12 @@ def render(ctx):
             if metric == "risk":
                 caption += " " + signal_note(ctx, dataset)
                 caption += " " + oracle_note(ctx, dataset)
-            figure = heatmap_grid(summary, dataset, metric, title=f"{dataset}: median {metric}")
+            figure = heatmap_grid(
+                grid_estimates(ctx, dataset, metric),
+                dataset,
+                metric,
+                title=f"{dataset}: median {metric}",
+            )
             heatmaps.append(
                 html_figure(figure, caption, f"heatmap of median {metric} for {dataset}")
             )
@@ -100,7 +113,8 @@ def render(ctx):
             if n_not_ok
             else " Every fit succeeded."
         )
-        n_replicates = metrics[metrics["dataset"] == dataset]["replicate"].nunique()
+        shares = summary[(summary["what"] == "share_ok") & (summary["dataset"] == dataset)]
+        n_replicates = int(shares["n_replicates"].max()) if len(shares) else 0
         block = (
             f"<p>{esc(n_replicates)} replicate(s); noise: "
             f"{esc(describe_noise(params.get('noise')))}.{status_note}</p>\n"
@@ -110,7 +124,7 @@ def render(ctx):
                 f'<div class="figure-grid">\n{chr(10).join(heatmaps[1:])}\n</div>',
             )
             + "\n"
-            + _median_table(ctx, summary, metrics, dataset, _oracles(ctx, dataset))
+            + _median_table(ctx, metrics, dataset, _oracles(ctx, dataset))
         )
         # one scenario at a time: the interaction plot above already shows them all
         parts.append(
@@ -131,47 +145,46 @@ def _oracles(ctx, dataset):
     return {loss: stats for loss, stats in found.items() if stats is not None}
 
 
-def _median_table(ctx, summary, metrics, dataset, oracles=None):
-    rows = summary[summary["dataset"] == dataset]
-    hyper = pair_medians(metrics, dataset, ("lam", "l1_ratio", "delta"))
+def _median_table(ctx, metrics, dataset, oracles=None):
+    """Medians ± their Monte Carlo errors per pair and oracle, all rows of results/summary.csv."""
+    displayed = metrics[metrics["dataset"] == dataset]
     table_rows = []
-    for row in rows.itertuples(index=False):
-        chosen = [
-            hyper.loc[(row.loss, row.penalty), column]
-            if (row.loss, row.penalty) in hyper.index
-            else math.nan
-            for column in ("lam", "l1_ratio", "delta")
-        ]
+    for loss, penalty in ordered_pairs(zip(displayed["loss"], displayed["penalty"], strict=True)):
+        share = summary_row(ctx, dataset, loss, penalty, "status", "share_ok")
+        n_rows = int(share.n_replicates) if share is not None else 0
+        n_ok = round(float(share.estimate) * n_rows) if share is not None else 0
         table_rows.append(
             (
-                pair_label(row.loss, row.penalty),
-                row.n_ok,
-                row.n_failed,
-                *(summary_cell(ctx, dataset, row.loss, row.penalty, name) for name in ("risk",)),
-                f"{format_value(row.risk_q25)} – {format_value(row.risk_q75)}",
+                pair_label(loss, penalty),
+                n_ok,
+                n_rows - n_ok,
                 *(
-                    summary_cell(ctx, dataset, row.loss, row.penalty, name)
-                    for name in ("test_mse", "test_mae", "f1", "n_nonzero")
+                    summary_cell(ctx, dataset, loss, penalty, name)
+                    for name in ("risk", "test_mse", "test_mae", "f1", "n_nonzero")
                 ),
-                *chosen,
+                *(
+                    summary_cell(ctx, dataset, loss, penalty, name)
+                    for name in ("lam", "l1_ratio", "delta")
+                ),
             )
         )
     for loss, oracle in (oracles or {}).items():
         # n_not_ok counts the replicates where the oracle does not apply; n_nonzero is s
+        errors = oracle["mcse"]
         table_rows.append(
             (
                 f"{ORACLE_LABEL}: {ORACLE_NAMES[loss]}",
                 oracle["n_ok"],
                 oracle["n_rows"] - oracle["n_ok"],
-                oracle["risk"],
-                f"{format_value(oracle['risk_q25'])} – {format_value(oracle['risk_q75'])}",
-                oracle["test_mse"],
-                oracle["test_mae"],
-                math.nan,
-                oracle["n_support"],
-                math.nan,
-                math.nan,
-                math.nan,
+                *(
+                    with_error(oracle[name], errors[name])
+                    for name in ("risk", "test_mse", "test_mae")
+                ),
+                "n/a",
+                with_error(oracle["n_support"], errors["n_support"]),
+                "n/a",
+                "n/a",
+                "n/a",
             )
         )
     headers = [
@@ -179,7 +192,6 @@ def _median_table(ctx, summary, metrics, dataset, oracles=None):
         "n_ok",
         "n_not_ok",
         "risk",
-        "risk IQR",
         "test_mse",
         "test_mae",
         "F1",

@@ -124,7 +124,7 @@ def _skewed_parts(ctx):
         references = {"noise mean (0)": 0.0}
         if noise_median is not None:
             references[f"noise median ({format_value(noise_median)})"] = noise_median
-        sentence = intercept_sentence(metrics, dataset, noise_median)
+        sentence = intercept_sentence(ctx, dataset, noise_median)
         figure = html_figure(
             replicate_distributions(
                 metrics,

@@ -1,11 +1,10 @@
 """Ranking across scenarios: each pair's mean rank, the Friedman test and the Nemenyi critical
-difference (Demšar 2006), with their caveats."""
+difference (Demšar 2006), with their caveats; every number from ``results/ranking.csv``."""
 
 from __future__ import annotations
 
 import math
 
-from normbench.analysis.ranking import rank_pairs
 from normbench.report.figures import critical_difference_figure
 from normbench.report.figures.common import format_value
 from normbench.report.html import esc, html_details, html_figure, html_table
@@ -44,8 +43,8 @@ def render(ctx):
     datasets = ctx.all_datasets
     if len(datasets) < 2:
         return None  # one scenario ranks the pairs in the grid already
-    ranking = rank_pairs(ctx.metrics, datasets)
-    if ranking.mean_ranks.empty:
+    ranking = ctx.ranking  # results/ranking.csv
+    if ranking is None or ranking.mean_ranks.empty:
         return None
     figure = html_figure(
         critical_difference_figure(ranking),

@@ -6,7 +6,7 @@ import pandas as pd
 
 from normbench.report.html import esc, html_details, html_table
 from normbench.report.prose import describe_design, describe_noise, describe_params
-from normbench.vocab import LOSSES, PENALTIES, order_names
+from normbench.vocab import LOSSES, PAIR_SEPARATOR, PENALTIES, order_names
 
 _LOSS_DEFINITIONS = {
     "l2": "r² / 2 (least squares)",
@@ -26,9 +26,8 @@ _PENALTY_DEFINITIONS = {
 def render(ctx):
     config, datasets = ctx.config, ctx.datasets
     models = config.get("models") or {}
-    summary = ctx.summary
-    losses = order_names(models.get("losses") or summary["loss"], LOSSES)
-    penalties = order_names(models.get("penalties") or summary["penalty"], PENALTIES)
+    losses = order_names(models.get("losses") or ctx.metrics["loss"], LOSSES)
+    penalties = order_names(models.get("penalties") or ctx.metrics["penalty"], PENALTIES)
     cv = config["cv"]  # the validated config: the schema fills the defaults
     standardize = models.get("standardize", True)
     loss_rows = [(name, _LOSS_DEFINITIONS.get(name, "user-defined")) for name in losses]
@@ -91,8 +90,10 @@ Each replicate is a fresh draw, with seeds derived from the base seed
 
 
 def _replicates_sentence(ctx):
-    """How many replicates the datasets ran, counted from the metrics (a plan varies them)."""
-    counts = ctx.metrics.groupby("dataset")["replicate"].nunique()
+    """How many replicates the datasets ran (a plan varies them): the summary's fits per pair."""
+    summary = ctx.mc_summary
+    counts = summary.loc[summary["what"] == "share_ok", "n_replicates"]
+    counts = counts[summary["pair"].str.contains(PAIR_SEPARATOR, regex=False)]  # not references
     if counts.empty:
         return "No replicate has results."
     low, high = int(counts.min()), int(counts.max())

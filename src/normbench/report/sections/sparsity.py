@@ -9,7 +9,7 @@ from normbench.report.context import GROUP_METRICS
 from normbench.report.figures import replicate_distributions, tpr_fpr_scatter
 from normbench.report.html import anchor, esc, html_details, html_figure
 from normbench.report.prose import group_sentence
-from normbench.report.tables import medians_table
+from normbench.report.tables import medians_table, pair_medians
 from normbench.study.store import is_ok
 
 
@@ -33,7 +33,7 @@ def render(ctx):
     ]
     for dataset in datasets:
         scatter = html_figure(
-            tpr_fpr_scatter(metrics, dataset),
+            tpr_fpr_scatter(pair_medians(ctx, dataset, ("tpr", "fpr")), dataset),
             "Median true-positive rate against median false-positive rate per pair over the "
             "replicates (the medians of the table). The top-left corner is perfect recovery; "
             "dense estimators sit at FPR = 1, where pairs that coincide are listed in a box "

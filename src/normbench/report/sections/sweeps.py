@@ -5,12 +5,13 @@ A dataset entry of the config may sweep one numeric parameter over a list of val
 (:func:`normbench.study.config.sweep_dataset_name`) and records in each which sweep and value it
 belongs to. This module finds those datasets in the validated config and draws, for every sweep and
 every key metric, the median over replicates of each loss x penalty pair against the swept value
-with its interquartile band, and writes one generated sentence per sweep: which pair's error grows
-(or shrinks) the most along the sweep, and the set of best pairs at either end (from
-``results/best_set.csv``, never from medians).
+with error bars of ± its Monte Carlo error (``results/summary.csv``: each swept value is a
+dataset), and writes one generated sentence per sweep: which pair's median grows (or shrinks) the
+most along the sweep, and the set of best pairs at either end (from ``results/best_set.csv``,
+never from medians).
 
-Only :func:`render` is used by :mod:`normbench.report.build`; :func:`sweep_table` and
-:func:`describe_sweep` are the computations behind it.
+Only :func:`render` is used by :mod:`normbench.report.build`; :func:`sweep_table` lays out the
+summary's rows of a sweep and :func:`describe_sweep` says which moved most.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ import pandas as pd
 
 from normbench import vocab
 from normbench.report.figures import sweep_figure
-from normbench.report.figures.common import format_value, pair_label
+from normbench.report.figures.common import INTERPOLANT_LOSS, format_value, pair_label
 from normbench.report.figures.sweeps import SWEEP_LABELS
 from normbench.report.html import esc, html_details, html_figure, html_table
+from normbench.report.tables import pair_estimates, with_error
 from normbench.study.config import sweeps
-from normbench.study.store import is_ok
+from normbench.vocab import LOSSES, order_names
 
 #: Metrics drawn against the swept value, in this order; those without a finite value are left
 #: out (relative risk and PVE need the signal and noise variance of a simulated dataset, risk
@@ -45,41 +47,43 @@ _METRIC_DEFINITIONS = {
 }
 
 
-def sweep_table(metrics: pd.DataFrame, datasets: Mapping, metric: str) -> pd.DataFrame:
-    """Median and quartiles of one metric per pair and swept value.
+def sweep_table(summary: pd.DataFrame, datasets: Mapping, metric: str) -> pd.DataFrame:
+    """The median of one metric per pair and swept value, with its Monte Carlo error.
+
+    Every number is a row of ``results/summary.csv``: a swept value is a dataset of its own.
+    Where the three unpenalised fits are the one interpolant, its row stands for ``none`` in
+    every loss (each loss's panel shows it).
 
     Parameters
     ----------
-    metrics : DataFrame
-        The metrics table (one row per dataset, replicate, loss, penalty), possibly with the
-        report's derived columns (``relative_risk``, ``pve``).
+    summary : DataFrame
+        ``results/summary.csv`` (read).
     datasets : mapping
         ``{swept value: dataset name}`` of one sweep (``normbench.study.config.sweeps``).
     metric : str
-        A column of ``metrics``.
+        A metric of the summary.
 
     Returns
     -------
     DataFrame
-        Columns ``value``, ``loss``, ``penalty``, ``median``, ``q1``, ``q3`` and ``n`` (successful
-        replicates with a finite value), sorted by value. Failed fits are left out.
+        Columns ``value``, ``loss``, ``penalty``, ``median``, ``mcse``, ``ci_low``, ``ci_high``
+        and ``n`` (successful replicates with a finite value), sorted by value; pairs without
+        a median are left out.
     """
     names = {name: value for value, name in datasets.items()}
-    rows = metrics[metrics["dataset"].isin(names) & is_ok(metrics)]
-    rows = rows.assign(
-        value=rows["dataset"].map(names).astype(float),
-        _y=pd.to_numeric(rows[metric], errors="coerce"),
+    rows = pair_estimates(summary, metric, names)
+    rows = rows[np.isfinite(rows["estimate"].to_numpy(dtype=float))]
+    losses = [loss for loss in order_names(rows["loss"], LOSSES) if loss != INTERPOLANT_LOSS]
+    interpolant = rows[rows["loss"] == INTERPOLANT_LOSS]
+    rows = pd.concat(
+        [rows[rows["loss"] != INTERPOLANT_LOSS]]
+        + [interpolant.assign(loss=loss) for loss in losses],
+        ignore_index=True,
     )
-    rows = rows[np.isfinite(rows["_y"].to_numpy(dtype=float))]
-    grouped = rows.groupby(["value", "loss", "penalty"])["_y"]
-    table = pd.DataFrame(
-        {
-            "median": grouped.median(),
-            "q1": grouped.quantile(0.25),
-            "q3": grouped.quantile(0.75),
-            "n": grouped.size(),
-        }
-    ).reset_index()
+    table = rows.assign(value=rows["dataset"].map(names).astype(float)).rename(
+        columns={"estimate": "median", "n_replicates": "n"}
+    )
+    table = table[["value", "loss", "penalty", "median", "mcse", "ci_low", "ci_high", "n"]]
     return table.sort_values(["value", "loss", "penalty"], kind="stable").reset_index(drop=True)
 
 
@@ -110,10 +114,9 @@ def describe_sweep(table: pd.DataFrame, param: str, metric: str) -> str:
     first, last = values[0], values[-1]
     name = SWEEP_LABELS.get(metric, metric)
     lower_better = vocab.metric(metric).better != "higher"
-    ends = table[table["value"].isin([first, last])].pivot_table(
-        index=["loss", "penalty"], columns="value", values="median"
-    )
-    ends = ends.dropna()
+    at_ends = table[table["value"].isin([first, last])].set_index(["loss", "penalty", "value"])
+    ends = at_ends["median"].unstack("value").dropna()
+    errors = at_ends["mcse"].unstack("value").reindex(ends.index)
     sentences = []
     if not ends.empty:
         start, stop = ends[first].to_numpy(float), ends[last].to_numpy(float)
@@ -134,21 +137,17 @@ def describe_sweep(table: pd.DataFrame, param: str, metric: str) -> str:
         )
         sentences.append(
             f"From {param} = {format_value(first)} to {format_value(last)}, {how}: its median "
-            f"{name} goes from {format_value(start[index])} to {format_value(stop[index])} "
-            f"({amount})."
+            f"{name} goes from {with_error(start[index], errors[first].iloc[index])} to "
+            f"{with_error(stop[index], errors[last].iloc[index])} ({amount})."
         )
     return " ".join(sentences)
 
 
-def _metrics_to_draw(metrics, names):
-    rows = metrics[metrics["dataset"].isin(names) & is_ok(metrics)]
-    present = []
-    for metric in SWEEP_METRICS:
-        if metric not in rows:
-            continue
-        values = pd.to_numeric(rows[metric], errors="coerce").to_numpy(dtype=float)
-        if np.isfinite(values).any():
-            present.append(metric)
+def _metrics_to_draw(summary, names):
+    """The sweep metrics with a median somewhere in the sweep (relative risk before risk)."""
+    medians = summary[(summary["what"] == "median") & summary["dataset"].isin(names)]
+    has = set(medians.loc[np.isfinite(medians["estimate"].to_numpy(dtype=float)), "metric"])
+    present = [metric for metric in SWEEP_METRICS if metric in has]
     if "relative_risk" in present and "risk" in present:
         present.remove("risk")
     return present
@@ -160,15 +159,14 @@ def render(ctx):
     Parameters
     ----------
     ctx : mapping
-        The report's context: ``metrics`` (with the derived columns) and ``config`` (validated,
-        so that its sweeps are expanded).
+        The report's context: ``mc_summary`` (``results/summary.csv``), ``best_set`` and
+        ``config`` (validated, so that its sweeps are expanded).
 
     Returns
     -------
     str
     """
     found = sweeps(ctx.config)
-    metrics = ctx.metrics
     if not found:
         body = (
             '<p class="note">This study has no sweep. A dataset entry with '
@@ -177,16 +175,18 @@ def render(ctx):
             "(config/README.md, “Sweeps”).</p>"
         )
         return body
+    summary = ctx.mc_summary  # results/summary.csv: every median drawn or said
     parts = [
         "<p>Each sweep below is one dataset entry of the configuration whose parameter takes "
         "several values; each value is a dataset of its own (named "
         "<code>&lt;sweep&gt;__&lt;param&gt;_&lt;value&gt;</code>, seeded from that name, so the "
-        "values are independent draws). Lines are medians over the successful replicates, bands "
-        "the interquartile range; one panel per loss, one colour per penalty.</p>"
+        "values are independent draws). Lines are medians over the successful replicates "
+        "(results/summary.csv), error bars ± their Monte Carlo errors; one panel per loss, one "
+        "colour per penalty.</p>"
     ]
     for name, sweep in found.items():
         param, datasets = sweep["param"], sweep["datasets"]
-        present = _metrics_to_draw(metrics, set(datasets.values()))
+        present = _metrics_to_draw(summary, set(datasets.values()))
         shown = ", ".join(format_value(value) for value in datasets)
         parts.append(
             f'<p id="sweep-{esc(name)}"><b>{esc(name)}</b>: {esc(param)} ∈ {{{esc(shown)}}}.'
@@ -195,7 +195,7 @@ def render(ctx):
             parts.append('</p>\n<p class="note">No successful fit has results for this sweep.</p>')
             continue
         first = present[0]
-        sentence = describe_sweep(sweep_table(metrics, datasets, first), param, first)
+        sentence = describe_sweep(sweep_table(summary, datasets, first), param, first)
         ends = [(value, datasets[value]) for value in (min(datasets), max(datasets))]
         sentence = " ".join(filter(None, [sentence, best_sentence(ctx.best_set, ends, param)]))
         if sentence:
@@ -203,7 +203,7 @@ def render(ctx):
         parts.append("</p>")
         figures = []
         for metric in present:
-            table = sweep_table(metrics, datasets, metric)
+            table = sweep_table(summary, datasets, metric)
             if table.empty:
                 continue
             direction = (

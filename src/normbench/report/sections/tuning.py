@@ -7,10 +7,11 @@ import math
 import numpy as np
 import pandas as pd
 
+from normbench.analysis.summary import loss_margin
 from normbench.report.figures.common import format_value, pair_label
 from normbench.report.figures.tuning import cv_curves
 from normbench.report.html import esc, html_details, html_figure, html_table
-from normbench.study.store import ok_fits
+from normbench.report.tables import loss_penalty, with_error
 from normbench.vocab import ordered_pairs, pair_key
 
 #: Share of a pair's fits on a grid edge above which the report warns.
@@ -18,23 +19,37 @@ EDGE_WARNING_SHARE = 0.2
 _EDGE_COLUMNS = {"lam_at_edge": "λ", "l1_ratio_at_edge": "l1_ratio", "delta_at_edge": "δ"}
 
 
-def edge_counts(metrics):
-    """Per (dataset, loss, penalty): fits, and for each tuned value its low and high edge hits.
+def edge_counts(summary):
+    """Per (dataset, loss, penalty): tuned fits, and for each tuned value its edge hits.
 
-    Returns a DataFrame with ``dataset, loss, penalty, n`` and ``<column>_low``,
-    ``<column>_high`` for each ``*_at_edge`` column present.
+    From the edge shares of ``results/summary.csv`` (``share_at_low_edge``,
+    ``share_at_high_edge`` over the fits where the value was tuned): a DataFrame with
+    ``dataset, loss, penalty, n`` (the most tuned fits of any value) and ``<column>_low``,
+    ``<column>_high``, ``<column>_n`` for each ``*_at_edge`` column the summary has.
     """
-    rows = ok_fits(metrics)
-    columns = [c for c in _EDGE_COLUMNS if c in rows]
-    records = []
-    for (dataset, loss, penalty), group in rows.groupby(["dataset", "loss", "penalty"], sort=False):
-        record = {"dataset": dataset, "loss": loss, "penalty": penalty, "n": len(group)}
-        for column in columns:
-            values = group[column].astype(str)
-            record[f"{column}_low"] = int((values == "low").sum())
-            record[f"{column}_high"] = int((values == "high").sum())
-        records.append(record)
-    return pd.DataFrame(records)
+    shares = summary[summary["what"].isin(["share_at_low_edge", "share_at_high_edge"])]
+    shares = shares[shares["metric"].isin(list(_EDGE_COLUMNS))]
+    records = {}
+    for row in shares.itertuples(index=False):
+        loss, penalty = loss_penalty(row.pair)
+        record = records.setdefault(
+            (row.dataset, row.pair),
+            {"dataset": row.dataset, "loss": loss, "penalty": penalty, "n": 0},
+        )
+        edge = "low" if row.what == "share_at_low_edge" else "high"
+        n = int(row.n_replicates)
+        record[f"{row.metric}_{edge}"] = round(float(row.estimate) * n) if n else 0
+        record[f"{row.metric}_n"] = n
+        record["n"] = max(record["n"], n)
+    columns = [c for c in _EDGE_COLUMNS if c in set(shares["metric"])]
+    table = pd.DataFrame(list(records.values()))
+    if table.empty:
+        table = pd.DataFrame(columns=["dataset", "loss", "penalty", "n"])
+    for column in columns:
+        for suffix in ("low", "high", "n"):
+            name = f"{column}_{suffix}"
+            table[name] = table[name].fillna(0).astype(int) if name in table else 0
+    return table
 
 
 def _warnings(counts, datasets):
@@ -49,11 +64,12 @@ def _warnings(counts, datasets):
         for column, name in _EDGE_COLUMNS.items():
             for edge in ("low", "high"):
                 hits = getattr(row, f"{column}_{edge}", 0)
-                if not hits or hits <= EDGE_WARNING_SHARE * row.n:
+                tuned = getattr(row, f"{column}_n", 0)
+                if not hits or hits <= EDGE_WARNING_SHARE * tuned:
                     continue
                 text = (
                     f"{row.dataset}, {pair_label(row.loss, row.penalty)}: {name} at the {edge} "
-                    f"edge of its grid in {hits} of {row.n} fits"
+                    f"edge of its grid in {hits} of {tuned} fits"
                 )
                 meaning = edge_meaning(column, edge, row.penalty)
                 sentences.append((text + (f" ({meaning})" if meaning else "") + ".", bool(meaning)))
@@ -97,32 +113,30 @@ def _edge_table(counts, dataset):
 
 
 def _delta_rows(ctx):
-    """Per scenario: Huber's chosen δ over the noise scale σ and the δ factor chosen."""
-    huber = ok_fits(ctx.metrics[ctx.metrics["loss"] == "huber"])
-    info = ctx.info.set_index(["dataset", "replicate"])["noise_scale"] if len(ctx.info) else None
+    """Per scenario: Huber's chosen δ and δ / σ over its penalised fits, and the δ factor.
+
+    The medians and their Monte Carlo errors are the ``loss:huber`` margin rows of
+    ``results/summary.csv``; the edge hits those of its pairs (:func:`edge_counts`).
+    """
+    summary = ctx.mc_summary
+    margin = summary[(summary["what"] == "median") & (summary["pair"] == loss_margin("huber"))]
+    counts = edge_counts(summary)
     factors = sorted(float(f) for f in ctx.config["cv"]["delta_factors"])
     rows = []
     for dataset in ctx.all_datasets:
-        group = huber[(huber["dataset"] == dataset) & (huber["penalty"] != "none")]
-        delta = pd.to_numeric(group["delta"], errors="coerce").to_numpy(float)
-        ratio = math.nan
-        if info is not None and len(group):
-            keys = pd.MultiIndex.from_frame(group[["dataset", "replicate"]])
-            sigma = info[~info.index.duplicated()].reindex(keys).to_numpy(float)
-            values = delta / sigma
-            ratio = float(np.nanmedian(values)) if np.isfinite(values).any() else math.nan
+        mine = margin[margin["dataset"] == dataset].set_index("metric")
+        cells = [
+            with_error(mine.at[name, "estimate"], mine.at[name, "mcse"])
+            if name in mine.index
+            else "n/a"
+            for name in ("delta", "delta_over_sigma")
+        ]
+        fits = int(mine.at["delta", "n_replicates"]) if "delta" in mine.index else 0
         chosen = _chosen_factors(ctx.fits.get(dataset, {}), factors)
-        edge = group["delta_at_edge"].astype(str) if "delta_at_edge" in group else pd.Series([])
-        rows.append(
-            (
-                dataset,
-                len(group),
-                float(np.nanmedian(delta)) if np.isfinite(delta).any() else math.nan,
-                ratio,
-                chosen or "n/a",
-                f"{int((edge == 'low').sum())} / {int((edge == 'high').sum())}",
-            )
-        )
+        huber = counts[(counts["dataset"] == dataset) & (counts["loss"] == "huber")]
+        low = int(huber["delta_at_edge_low"].sum()) if "delta_at_edge_low" in huber else 0
+        high = int(huber["delta_at_edge_high"].sum()) if "delta_at_edge_high" in huber else 0
+        rows.append((dataset, fits, *cells, chosen or "n/a", f"{low} / {high}"))
     return rows
 
 
@@ -165,9 +179,9 @@ def _curves(ctx):
 
 
 def render(ctx):
-    counts = edge_counts(ctx.metrics)
-    if counts.empty or len(counts.columns) <= 4:
-        return None
+    if not any(column in ctx.metrics for column in _EDGE_COLUMNS):
+        return None  # a table written before the edges were recorded
+    counts = edge_counts(ctx.mc_summary)
     found = _warnings(counts, set(ctx.all_datasets))
     cut = [text for text, covered in found if not covered]
     limits = [text for text, covered in found if covered]
@@ -216,8 +230,8 @@ def render(ctx):
                 [
                     "dataset",
                     "Huber fits",
-                    "median δ",
-                    "median δ / σ",
+                    "median δ ± MCSE",
+                    "median δ / σ ± MCSE",
                     "factor (rep 1)",
                     "low / high",
                 ],
