@@ -822,6 +822,20 @@ def test_a_plan_needs_a_primary_contrast_and_counts_its_max_against_the_limits()
         validate_config({**_minimal(), "replicates": {"max": 5000}}, SCHEMA)
 
 
+def test_a_plan_counts_its_fit_jobs_as_they_run_pilot_and_extra_replicates_apart():
+    # max 20 at 10 per job would be 2 batches; a plan of pilot 5 runs 1-5, then 6-15 and 16-20
+    planned = {
+        **_minimal(),
+        "replicates": {"pilot": 5, "max": 20},
+        "replicates_per_job": 10,
+        "limits": {"jobs": 2},
+    }
+    with pytest.raises(ConfigError, match=r"limit of jobs = 2.*1 datasets x 3 batches"):
+        validate_config(planned, SCHEMA)
+    validate_config({**planned, "limits": {"jobs": 3}}, SCHEMA)
+    validate_config({**planned, "replicates": 20}, SCHEMA)  # a fixed design: 2 batches
+
+
 def test_check_config_command_describes_a_plan(tmp_path, capsys):
     from normbench.study.check_config import main
 
