@@ -158,3 +158,28 @@ def test_study_elsewhere_with_another_normbench_first_and_a_damaged_result(tmp_p
     assert "Traceback" not in output
     log = (study / "logs" / "aggregate_results.log").read_text()
     assert "Traceback" in log and "ResultsError" in log
+
+
+def test_metrics_tables_where_an_older_normbench_wrote_them_are_refused_with_the_move(tmp_path):
+    from normbench.study.layout import FITS_NPZ, check_no_old_job_tables
+
+    check_no_old_job_tables(tmp_path)  # a new study folder: nothing to say
+    jobs = [("toy", 1), ("toy", 2), ("other", 1)]
+    for dataset, batch in jobs:
+        store = tmp_path / FITS_NPZ.format(dataset=dataset, batch=batch)
+        store.parent.mkdir(parents=True, exist_ok=True)
+        store.write_bytes(b"a fits store")
+        store.with_suffix(".csv").write_text(f"the metrics of {dataset} {batch}\n")
+    with pytest.raises(FileExistsError) as info:
+        check_no_old_job_tables(tmp_path)
+    message = str(info.value)
+    assert "3 per-job metrics table(s)" in message
+    assert str(tmp_path / "results" / "fits" / "toy" / "batch2.csv") in message
+    # the command it prints, run in the study folder, moves each table where the workflow looks
+    command = next(line for line in message.splitlines() if line.strip().startswith("for f in"))
+    subprocess.run(["bash", "-c", command], cwd=tmp_path, check=True)
+    check_no_old_job_tables(tmp_path)
+    for dataset, batch in jobs:
+        moved = tmp_path / JOB_TABLES["metrics"].format(dataset=dataset, batch=batch)
+        assert moved.read_text() == f"the metrics of {dataset} {batch}\n"
+        assert (tmp_path / FITS_NPZ.format(dataset=dataset, batch=batch)).exists()
