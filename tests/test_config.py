@@ -282,9 +282,9 @@ _DELETE = object()
 
 # (key path to change, new value, words the message must contain)
 MALFORMED = [
-    (("models", "losses"), ["l2", "lasso"], ["models.losses[1]", "'lasso'", "l2, l1, huber"]),
-    (("models", "penalties"), ["ridge"], ["models.penalties[0]", "none, l1, l2, elasticnet"]),
-    (("models", "losses"), [], ["models.losses", "empty list", "l2, l1, huber"]),
+    (("models", "losses"), ["l2", "lasso"], ["models.losses[1]", "'lasso'", ", ".join(LOSSES)]),
+    (("models", "penalties"), ["ridge"], ["models.penalties[0]", ", ".join(PENALTIES)]),
+    (("models", "losses"), [], ["models.losses", "empty list", ", ".join(LOSSES)]),
     (("models", "losses"), ["l1", "l1"], ["models.losses", "'l1' is listed twice"]),
     (
         ("sede",),
