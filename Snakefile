@@ -21,6 +21,7 @@ from normbench.study.config import (
     study_config,
     validate_config,
 )
+from normbench.study.layout import check_no_old_job_tables
 
 DEFAULT_CONFIG = "config/config.yaml"
 
@@ -72,7 +73,9 @@ include: "workflow/rules/poly_cancer.smk"
 
 try:
     check_dataset_rules(config, dataset_rule_outputs(), DATASET_OUTPUTS)
-except ConfigError as err:
+    # a study an older normbench ran: its per-job metrics tables are to be moved, not refitted
+    check_no_old_job_tables()
+except (ConfigError, FileExistsError) as err:
     sys.exit(f"normbench: {err}")
 
 

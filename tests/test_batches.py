@@ -3,6 +3,7 @@
 import pytest
 
 from normbench.study.batches import (
+    batch_count,
     batch_end,
     batch_numbers,
     batch_of,
@@ -61,3 +62,13 @@ def test_a_pilot_keeps_its_batches_and_the_extra_replicates_get_their_own():
     assert batch_numbers(10, 4, pilot=10) == batch_numbers(10, 4)
     with pytest.raises(ValueError, match=r"the pilot \(11\) must be in 1 ... 10"):
         batch_numbers(10, 4, pilot=11)
+
+
+def test_the_count_of_batches_is_the_number_the_layout_makes():
+    for replicates in range(1, 26):
+        for per_job in (1, 3, 4, 10, 30):
+            for pilot in (None, *range(1, replicates + 1)):
+                expected = len(batch_numbers(replicates, per_job, pilot))
+                assert batch_count(replicates, per_job, pilot) == expected
+    # counted, not laid out: a typo's billion replicates cost nothing to count
+    assert batch_count(10**9, 10, pilot=5) == 1 + (10**9 - 5 + 9) // 10

@@ -8,7 +8,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import jsonschema
 import pytest
+import yaml
 from snakemake_cli import snakemake_executable
 
 from normbench.study.config import (
@@ -17,8 +19,11 @@ from normbench.study.config import (
     dataset_names,
     load_schema,
     load_yaml,
+    max_replicates,
+    pilot_replicates,
     validate_config,
 )
+from normbench.vocab import LOSSES, PENALTIES
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
@@ -44,93 +49,196 @@ def test_shipped_configs_validate(name):
     properties = load_schema(SCHEMA)["properties"]
     defaulted = {key for key, spec in properties.items() if "default" in spec}
     assert set(config) == set(raw) | defaulted
-    assert config["models"]["losses"] == ["l2", "l1", "huber"]
-    assert config["models"]["penalties"] == ["none", "l1", "l2", "elasticnet"]
-    generators = {"simulate", "semisynthetic"} if name == "quick.yaml" else {"simulate"}
-    assert {entry["generator"] for entry in config["datasets"].values()} == generators
+    # the shipped studies fit the whole grid of the study's losses and penalties
+    assert config["models"]["losses"] == list(LOSSES)
+    assert config["models"]["penalties"] == list(PENALTIES)
 
 
-def test_default_study_is_the_documented_one():
+def _one_line(path):
+    """A document's text with its line breaks and runs of spaces as single spaces."""
+    return " ".join((REPO / path).read_text(encoding="utf-8").split())
+
+
+def _said(pattern, text, where):
+    match = re.search(pattern, text)
+    assert match, f"{where} no longer says {pattern!r}: update the test with the text"
+    return match.groups()
+
+
+def _simulated(config):
+    return [entry for entry in config["datasets"].values() if entry["generator"] == "simulate"]
+
+
+def test_the_readme_describes_the_default_study_as_config_yaml_runs_it():
     config = validate_config(load_yaml(REPO / "config" / "config.yaml"), SCHEMA)
-    assert config["seed"] == 1 and config["replicates_per_job"] == 5
-    assert config["replicates"] == {"pilot": 10, "mcse": 0.12, "max": 20}
-    assert config["cv"]["folds"] == 5 and config["cv"]["n_lams"] == 20
-    assert config["cv"]["l1_ratios"] == [0.2, 0.5, 0.8, 0.95] and config["cv"]["rule"] == "min"
-    assert config["cv"]["delta_factors"] == [0.25, 0.5, 1.0, 2.0, 4.0]
-    assert (config["cv"]["eps"], config["cv"]["ridge_eps"]) == (0.01, 0.0001)
-    scenarios = ["gaussian", "heavy_tails", "skewed", "contaminated"]
-    snrs = ["0p25", "1p0", "4p0"]
-    assert list(config["datasets"]) == [f"{s}__snr_{v}" for s in scenarios for v in snrs]
-    families = {entry["noise"]["family"] for entry in config["datasets"].values()}
-    assert families == {"gaussian", "student_t", "skewed", "contaminated"}
-    assert sorted({entry["noise"]["snr"] for entry in config["datasets"].values()}) == [
-        0.25,
-        1.0,
-        4.0,
+    readme = _one_line("README.md")
+    n, p, block, rho, nonzero = _said(
+        r"default study \(`config/config.yaml`\) uses n = (\d+) training samples, p = (\d+) "
+        r"correlated features \(blocks of (\d+), rho = ([\d.]+)\) and (\d+) true nonzero",
+        readme,
+        "README.md",
+    )
+    for entry in _simulated(config):
+        assert (entry["n_train"], entry["p"]) == (int(n), int(p))
+        assert (entry["design"]["group_size"], entry["design"]["rho"]) == (int(block), float(rho))
+        assert entry["coef"]["n_nonzero"] == int(nonzero)
+    snrs, scenarios = _said(
+        r"three signal-to-noise ratios \(([^)]*)\): (\d+) scenarios", readme, "README.md"
+    )
+    assert len(config["datasets"]) == int(scenarios)
+    assert sorted({entry["noise"]["snr"] for entry in _simulated(config)}) == [
+        float(value) for value in snrs.split(",")
     ]
-    for entry in config["datasets"].values():
-        assert (entry["n_train"], entry["n_test"], entry["p"]) == (100, 2000, 500)
-        assert entry["design"] == {"kind": "block", "group_size": 5, "rho": 0.7, "n_groups": 3}
-        assert entry["coef"]["n_nonzero"] == 10 and entry["coef"]["placement"] == "mixed"
+    low, high, pilot = _said(
+        r"replicated (\d+) to (\d+) times with fresh data: a pilot of (\d+)", readme, "README.md"
+    )
+    assert pilot_replicates(config) == int(low) == int(pilot)
+    assert max_replicates(config) == int(high)
+    ours, schemas = _said(
+        r"over `delta_factors` \(([\d., ]+) in `config/config.yaml`; the schema's default, for a "
+        r"study file without the key, is ([\d., ]+):",
+        readme,
+        "README.md",
+    )
+    assert config["cv"]["delta_factors"] == [float(value) for value in ours.split(",")]
+    default = load_schema(SCHEMA)["properties"]["cv"]["properties"]["delta_factors"]["default"]
+    assert default == [float(value) for value in schemas.split(",")]
+    # config/README.md names keys the default study sets itself, with their values
+    guide = _one_line("config/README.md")
+    (examples,) = _said(
+        r"The default study, `config/config.yaml`, sets some keys itself \(e\.g\. (.*?)\), and",
+        guide,
+        "config/README.md",
+    )
+    named = re.findall(r"`([\w.]+): ([^`]+)`", examples)
+    assert named
+    for key, value in named:
+        node = config
+        for part in key.split("."):
+            node = node[part]
+        assert node == yaml.safe_load(value), key
 
 
-def test_quick_and_test_configs_are_small():
+def test_the_config_guide_describes_each_shipped_study_as_it_is():
+    guide = _one_line("config/README.md")
+    default = validate_config(load_yaml(REPO / "config" / "config.yaml"), SCHEMA)
+    families, snrs, datasets, n, p, low, high = _said(
+        r"\| `config.yaml` \| the default study: (\d+) noise families × (\d+) SNRs \((\d+) "
+        r"datasets\), n = (\d+), p = (\d+), (\d+) to (\d+) replicates",
+        guide,
+        "config/README.md",
+    )
+    assert len({entry["noise"]["family"] for entry in _simulated(default)}) == int(families)
+    assert len({entry["noise"]["snr"] for entry in _simulated(default)}) == int(snrs)
+    assert len(default["datasets"]) == int(datasets)
+    assert {(entry["n_train"], entry["p"]) for entry in _simulated(default)} == {(int(n), int(p))}
+    assert (pilot_replicates(default), max_replicates(default)) == (int(low), int(high))
+
     quick = validate_config(load_yaml(REPO / "config" / "quick.yaml"), SCHEMA)
-    test = validate_config(load_yaml(REPO / "config" / "test.yaml"), SCHEMA)
-    assert quick["replicates"] == 3 and quick["cv"]["folds"] == 3 and quick["cv"]["n_lams"] == 10
-    simulated = [entry for entry in quick["datasets"].values() if entry["generator"] == "simulate"]
-    assert {entry["p"] for entry in simulated} == {200}
-    assert quick["datasets"]["wide_cancer"]["params"]["p"] == 300
-    assert list(test["datasets"]) == [
-        "gaussian",
-        "contaminated",
-        "snr_sweep__snr_1p0",
-        "snr_sweep__snr_4p0",
+    n, p, replicates, wide = _said(
+        r"\| `quick.yaml` \| the same scenarios, small \(n = (\d+), p = (\d+), (\d+) "
+        r"replicates\), and a semi-synthetic dataset \(real rows widened to p = (\d+)\)",
+        guide,
+        "config/README.md",
+    )
+    # the same noise families as the default study, on smaller data
+    assert {entry["noise"]["family"] for entry in _simulated(quick)} == {
+        entry["noise"]["family"] for entry in _simulated(default)
+    }
+    assert {(entry["n_train"], entry["p"]) for entry in _simulated(quick)} == {(int(n), int(p))}
+    assert max_replicates(quick) == int(replicates)
+    semisynthetic = [
+        entry for entry in quick["datasets"].values() if entry["generator"] == "semisynthetic"
     ]
-    assert test["replicates"] == 2
-    assert test["cv"]["l1_ratios"] == [0.5] and test["cv"]["n_lams"] == 5
-    sizes = {(e["n_train"], e["n_test"], e["p"]) for e in test["datasets"].values()}
-    assert sizes == {(30, 50, 40)}
+    assert [entry["params"]["p"] for entry in semisynthetic] == [int(wide)]
+
+    test = load_yaml(REPO / "config" / "test.yaml")
+    plain, values, replicates = _said(
+        r"\| `test.yaml` \| tiny, (\d+) datasets and a (\d+)-value sweep × (\d+) replicates",
+        guide,
+        "config/README.md",
+    )
+    sweeps = [entry["sweep"] for entry in test["datasets"].values() if "sweep" in entry]
+    assert len(test["datasets"]) - len(sweeps) == int(plain)
+    assert [len(sweep["values"]) for sweep in sweeps] == [int(values)]
+    assert test["replicates"] == int(replicates)
+
+
+def _fit_work(config):
+    """Training rows x features x lam values x folds x replicates, summed over the simulated
+    datasets: what a study's fitting costs, up to a constant."""
+    cv = config["cv"]
+    return sum(
+        entry["n_train"] * entry["p"] * cv["n_lams"] * cv["folds"] * max_replicates(config)
+        for entry in _simulated(config)
+    )
+
+
+def test_the_test_study_is_smaller_than_the_quick_one_smaller_than_the_default():
+    work = {
+        name: _fit_work(validate_config(load_yaml(REPO / "config" / name), SCHEMA))
+        for name in CONFIGS
+    }
+    assert work["test.yaml"] < work["quick.yaml"] < work["config.yaml"]
+    # what the end-to-end test runs must cover a sweep and a noise the robust losses are for
+    test = validate_config(load_yaml(REPO / "config" / "test.yaml"), SCHEMA)
+    assert any("sweep" in entry for entry in test["datasets"].values())
+    assert {entry["noise"]["family"] for entry in _simulated(test)} - {"gaussian"}
+
+
+def _resolve(schema, node):
+    """``node`` with its ``$ref`` (``#/$defs/...``) merged in, its own keys winning."""
+    while "$ref" in node:
+        target = schema
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = {**target, **{key: value for key, value in node.items() if key != "$ref"}}
+    return node
+
+
+def _schema_defaults(schema, node, given, filled, path=()):
+    """(key path, schema default) of every key ``given`` leaves out, at every level of ``node``
+    that applies to ``filled`` (an ``if`` picks its ``then`` or ``else`` as the validator does)."""
+    node = _resolve(schema, node)
+    if "if" in node:
+        branch = "then" if jsonschema.Draft202012Validator(node["if"]).is_valid(filled) else "else"
+        yield from _schema_defaults(schema, node.get(branch, {}), given, filled, path)
+    for key, spec in node.get("properties", {}).items():
+        spec = _resolve(schema, spec)
+        inner = given.get(key) if isinstance(given, dict) else None
+        if isinstance(filled.get(key), dict) and key != "params":
+            yield from _schema_defaults(schema, spec, inner or {}, filled[key], (*path, key))
+        elif "default" in spec and inner is None:
+            yield (*path, key), spec["default"]
+    for key, value in filled.items():
+        spec = node.get("additionalProperties")
+        if (
+            isinstance(spec, dict)
+            and isinstance(value, dict)
+            and key not in node.get("properties", {})
+        ):
+            inner = given.get(key, {}) if isinstance(given, dict) else {}
+            yield from _schema_defaults(schema, spec, inner, value, (*path, key))
 
 
 def test_defaults_are_filled_at_every_level():
-    config = validate_config(_minimal(), SCHEMA)
-    assert config["seed"] == 1 and config["replicates"] == 10
-    assert config["models"] == {
-        "losses": ["l2", "l1", "huber"],
-        "penalties": ["none", "l1", "l2", "elasticnet"],
-        "standardize": True,
-        "elasticnet_rescale": False,
-    }
-    assert config["cv"] == {
-        "method": "kfold",
-        "folds": 5,
-        "n_lams": 30,
-        "eps": 0.001,
-        "ridge_eps": 0.001,
-        "l1_ratios": [0.2, 0.5, 0.8],
-        "rule": "min",
-        "criterion": "own_loss",
-        "huber_multiplier": 1.345,
-        "delta_factors": [0.5, 1.0, 2.0],
-    }
+    schema = load_schema(SCHEMA)
+    given = _minimal()
+    config = validate_config(copy.deepcopy(given), SCHEMA)
+    defaults = dict(_schema_defaults(schema, schema, given, config))
+    for path, default in defaults.items():
+        value = config
+        for part in path:
+            value = value[part]
+        assert value == default, path
+    # the walk reached every level: top, models, cv, and the dataset's design, coef and noise
+    levels = {path[:-1] for path in defaults}
+    for level in [(), ("models",), ("cv",), ("limits",)]:
+        assert level in levels, level
+    for part in ("design", "coef", "noise"):
+        assert ("datasets", "toy", part) in levels, part
     toy = config["datasets"]["toy"]
-    assert (toy["generator"], toy["n_train"], toy["n_test"], toy["p"]) == ("simulate", 20, 2000, 30)
-    assert toy["design"] == {"kind": "block", "rho": 0.7, "group_size": 10, "n_groups": 3}
-    assert toy["coef"] == {
-        "n_nonzero": 10,
-        "placement": "grouped",
-        "amplitude": 1.0,
-        "signs": "positive",
-    }
-    assert toy["noise"] == {
-        "family": "gaussian",
-        "snr": 3.0,
-        "df": 2.0,
-        "skew": 1.0,
-        "contamination": 0.1,
-        "outlier_scale": 10.0,
-    }
+    assert (toy["n_train"], toy["p"]) == (20, 30)  # given values kept
 
 
 def test_given_values_are_kept_and_input_is_not_modified():
@@ -174,9 +282,9 @@ _DELETE = object()
 
 # (key path to change, new value, words the message must contain)
 MALFORMED = [
-    (("models", "losses"), ["l2", "lasso"], ["models.losses[1]", "'lasso'", "l2, l1, huber"]),
-    (("models", "penalties"), ["ridge"], ["models.penalties[0]", "none, l1, l2, elasticnet"]),
-    (("models", "losses"), [], ["models.losses", "empty list", "l2, l1, huber"]),
+    (("models", "losses"), ["l2", "lasso"], ["models.losses[1]", "'lasso'", ", ".join(LOSSES)]),
+    (("models", "penalties"), ["ridge"], ["models.penalties[0]", ", ".join(PENALTIES)]),
+    (("models", "losses"), [], ["models.losses", "empty list", ", ".join(LOSSES)]),
     (("models", "losses"), ["l1", "l1"], ["models.losses", "'l1' is listed twice"]),
     (
         ("sede",),
@@ -820,6 +928,20 @@ def test_a_plan_needs_a_primary_contrast_and_counts_its_max_against_the_limits()
         validate_config(many, SCHEMA)
     with pytest.raises(ConfigError, match=r"'replicates\.max': 5000 .*limit of replicates"):
         validate_config({**_minimal(), "replicates": {"max": 5000}}, SCHEMA)
+
+
+def test_a_plan_counts_its_fit_jobs_as_they_run_pilot_and_extra_replicates_apart():
+    # max 20 at 10 per job would be 2 batches; a plan of pilot 5 runs 1-5, then 6-15 and 16-20
+    planned = {
+        **_minimal(),
+        "replicates": {"pilot": 5, "max": 20},
+        "replicates_per_job": 10,
+        "limits": {"jobs": 2},
+    }
+    with pytest.raises(ConfigError, match=r"limit of jobs = 2.*1 datasets x 3 batches"):
+        validate_config(planned, SCHEMA)
+    validate_config({**planned, "limits": {"jobs": 3}}, SCHEMA)
+    validate_config({**planned, "replicates": 20}, SCHEMA)  # a fixed design: 2 batches
 
 
 def test_check_config_command_describes_a_plan(tmp_path, capsys):

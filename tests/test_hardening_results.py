@@ -10,7 +10,7 @@ from metrics_tables import results_table
 
 from normbench.study import store
 from normbench.study.job_tables import (
-    FITS,
+    METRICS,
     ORACLE,
     TIMINGS,
     JobIdentity,
@@ -52,7 +52,7 @@ def _write_fits(tmp_path, frame=None, name="rep1.csv"):
     return path
 
 
-def _problem(path, contract=FITS, job=None):
+def _problem(path, contract=METRICS, job=None):
     with pytest.raises(ResultsError) as info:
         read_checked(path, contract, _job() if job is None else job)
     message = str(info.value)
@@ -63,7 +63,7 @@ def _problem(path, contract=FITS, job=None):
 def test_a_batch_file_holds_every_model_of_each_of_its_replicates(tmp_path):
     batch = pd.concat([_fit_rows(replicate=k) for k in (3, 4)], ignore_index=True)
     job = JobIdentity("toy", (3, 4), MODELS)
-    assert len(read_checked(_write_fits(tmp_path, batch), FITS, job)) == 2 * len(MODELS)
+    assert len(read_checked(_write_fits(tmp_path, batch), METRICS, job)) == 2 * len(MODELS)
     message = _problem(_write_fits(tmp_path, batch.iloc[1:]), job=job)
     assert f"no row for the model(s) replicate 3 {MODELS[0][0]}+{MODELS[0][1]}" in message
     message = _problem(_write_fits(tmp_path, _fit_rows(replicate=5)), job=job)
@@ -72,7 +72,7 @@ def test_a_batch_file_holds_every_model_of_each_of_its_replicates(tmp_path):
 
 def test_a_sound_file_is_read_as_the_unchecked_collect_reads_it(tmp_path):
     paths = [_write_fits(tmp_path, _fit_rows(replicate=k), f"rep{k}.csv") for k in (1, 2)]
-    checked = collect_checked(paths, FITS, [_job(replicate=1), _job(replicate=2)])
+    checked = collect_checked(paths, METRICS, [_job(replicate=1), _job(replicate=2)])
     pd.testing.assert_frame_equal(checked, collect(paths))
     write_table(checked, tmp_path / "a.csv")
     write_table(collect(paths), tmp_path / "b.csv")
@@ -127,7 +127,7 @@ def test_failed_rows_may_have_empty_metrics(tmp_path):
     frame = _fit_rows()
     frame.loc[0, ["test_mse", "test_mae", "cv_score", "intercept", "lam"]] = np.nan
     frame.loc[0, ["status", "message"]] = ["failed", "ValueError: no"]
-    assert len(read_checked(_write_fits(tmp_path, frame), FITS, _job())) == len(MODELS)
+    assert len(read_checked(_write_fits(tmp_path, frame), METRICS, _job())) == len(MODELS)
 
 
 @pytest.mark.parametrize(
@@ -158,7 +158,7 @@ def test_every_damaged_file_is_named_in_one_error(tmp_path):
     first.write_bytes(b"")
     second.write_bytes(second.read_bytes()[:200])
     with pytest.raises(ResultsError) as info:
-        collect_checked([good, first, second], FITS, [_job()] * 3)
+        collect_checked([good, first, second], METRICS, [_job()] * 3)
     message = str(info.value)
     assert message.startswith("2 metrics table(s) break the results contract")
     assert str(first) in message and str(second) in message and str(good) not in message

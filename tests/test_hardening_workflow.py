@@ -12,7 +12,8 @@ from snakemake_cli import snakemake_executable
 
 from normbench.data.simulate import DEFAULT_PARAMS, simulate_to_file
 from normbench.study.fit_job import fit_batch
-from normbench.study.job_tables import FITS, ORACLE, TIMINGS, JobIdentity, read_checked
+from normbench.study.job_tables import METRICS, ORACLE, TIMINGS, JobIdentity, read_checked
+from normbench.study.layout import JOB_TABLES
 from normbench.study.oracle import ORACLE_LOSSES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -68,7 +69,7 @@ def test_a_refused_dataset_becomes_failed_rows_that_aggregate(tmp_path, damage):
             npz, **{**arrays, "X_train": arrays["X_train"][:2], "y_train": arrays["y_train"][:2]}
         )
     out = _fit(npz, tmp_path)
-    metrics = read_checked(out["metrics"], FITS, JOB)
+    metrics = read_checked(out["metrics"], METRICS, JOB)
     assert set(metrics["status"]) == {"failed"}
     assert all(message.startswith("dataset refused: ") for message in metrics["message"])
     assert all(str(npz) in message for message in metrics["message"])
@@ -147,13 +148,38 @@ def test_study_elsewhere_with_another_normbench_first_and_a_damaged_result(tmp_p
     assert not marker.exists()
 
     # A cut per-job file fails the aggregation: one line naming the job, file and reason.
-    fits = study / "results" / "fits" / "toy" / "batch1.csv"
-    fits.write_bytes(fits.read_bytes()[:150])
+    job_metrics = JOB_TABLES["metrics"].format(dataset="toy", batch=1)
+    (study / job_metrics).write_bytes((study / job_metrics).read_bytes()[:150])
     result = _snakemake(study, *TARGETS, env=env)
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "normbench: job aggregate_results failed: ResultsError: 1 metrics table(s)" in output
-    assert "results/fits/toy/batch1.csv" in output
+    assert job_metrics in output
     assert "Traceback" not in output
     log = (study / "logs" / "aggregate_results.log").read_text()
     assert "Traceback" in log and "ResultsError" in log
+
+
+def test_metrics_tables_where_an_older_normbench_wrote_them_are_refused_with_the_move(tmp_path):
+    from normbench.study.layout import FITS_NPZ, check_no_old_job_tables
+
+    check_no_old_job_tables(tmp_path)  # a new study folder: nothing to say
+    jobs = [("toy", 1), ("toy", 2), ("other", 1)]
+    for dataset, batch in jobs:
+        store = tmp_path / FITS_NPZ.format(dataset=dataset, batch=batch)
+        store.parent.mkdir(parents=True, exist_ok=True)
+        store.write_bytes(b"a fits store")
+        store.with_suffix(".csv").write_text(f"the metrics of {dataset} {batch}\n")
+    with pytest.raises(FileExistsError) as info:
+        check_no_old_job_tables(tmp_path)
+    message = str(info.value)
+    assert "3 per-job metrics table(s)" in message
+    assert str(tmp_path / "results" / "fits" / "toy" / "batch2.csv") in message
+    # the command it prints, run in the study folder, moves each table where the workflow looks
+    command = next(line for line in message.splitlines() if line.strip().startswith("for f in"))
+    subprocess.run(["bash", "-c", command], cwd=tmp_path, check=True)
+    check_no_old_job_tables(tmp_path)
+    for dataset, batch in jobs:
+        moved = tmp_path / JOB_TABLES["metrics"].format(dataset=dataset, batch=batch)
+        assert moved.read_text() == f"the metrics of {dataset} {batch}\n"
+        assert (tmp_path / FITS_NPZ.format(dataset=dataset, batch=batch)).exists()

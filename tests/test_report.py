@@ -2,6 +2,8 @@ import copy
 import json
 import math
 import re
+from collections import Counter
+from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,6 +16,7 @@ from matplotlib.patches import Rectangle
 from metrics_tables import results_table
 
 from normbench.analysis.tables import read_analysis
+from normbench.report import build
 from normbench.report.build import build_report, main
 from normbench.report.figures import (
     format_value,
@@ -23,6 +26,7 @@ from normbench.report.figures import (
     replicate_distributions,
     tpr_fpr_scatter,
 )
+from normbench.report.sections import SECTIONS
 from normbench.study.config import validate_config
 from normbench.study.layout import report_tables
 from normbench.study.published_check import published_check, write_published_check
@@ -34,14 +38,6 @@ PENALTIES = ("none", "l1", "l2", "elasticnet")
 PAIRS = tuple((loss, penalty) for loss in LOSSES for penalty in PENALTIES)
 DATASETS = ("alpha", "beta")
 N_REPLICATES = 3
-# 5 heatmaps (grid), paired risk ratios and relative risk (error), TPR/FPR scatter, F1 and
-# within-group selected share distributions (sparsity)
-FIGURES_PER_DATASET = 10
-# interaction plot (grid), support ROC (how the penalty acts, on the first simulated dataset),
-# training residuals (how the loss acts), mean ranks (ranking), time against error (cost), the
-# forest plot of the answer, and in About the models: L1/L2 balls, coefficient paths, loss
-# functions, the Bayesian densities
-GLOBAL_FIGURES = 10
 FAILURE_MESSAGE = "LinAlgError: SVD did not converge <rank 0>"
 # Within-group selected share (group_frac) per penalty, before a per-replicate offset; l1 picks
 # a fifth of a hit group, the elastic net most of it, dense penalties all of it.
@@ -368,8 +364,52 @@ def _labelled(ax):
 
 
 @pytest.fixture(scope="module")
-def report_html(tmp_path_factory):
-    return _build(tmp_path_factory.mktemp("report"))
+def rendered_report(tmp_path_factory):
+    """The report of the synthetic study, and what each section of SECTIONS rendered (None: no
+    section), recorded as the report is built."""
+    bodies = []
+    render_sections = build.render_sections
+
+    def recording(*args, **kwargs):
+        bodies[:] = render_sections(*args, **kwargs)
+        return bodies
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(build, "render_sections", recording)
+        html_text = _build(tmp_path_factory.mktemp("report"))
+    return html_text, list(zip(SECTIONS, bodies, strict=True))
+
+
+@pytest.fixture(scope="module")
+def report_html(rendered_report):
+    return rendered_report[0]
+
+
+class _ScenarioImages(HTMLParser):
+    """Counts the images of a page by the scenario (``data-scenario``) of the element holding
+    them; None for images outside any scenario's part."""
+
+    _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
+
+    def __init__(self, html_text):
+        super().__init__()
+        self.open, self.counts = [], Counter()
+        self.feed(html_text)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.counts[next((each for _, each in reversed(self.open) if each), None)] += 1
+        elif tag not in self._VOID:
+            self.open.append((tag, dict(attrs).get("data-scenario")))
+
+    def handle_endtag(self, tag):
+        if any(each == tag for each, _ in self.open):
+            while self.open.pop()[0] != tag:
+                pass
+
+
+def scenario_images(html_text):
+    return _ScenarioImages(html_text).counts
 
 
 def _summary_item(html_text, dataset):
@@ -378,34 +418,24 @@ def _summary_item(html_text, dataset):
     return match.group(1)
 
 
-def test_report_has_every_section_in_order(report_html):
-    expected = [
-        '<section id="answer">',
-        '<section id="summary">',
-        '<section id="scenarios">',
-        '<section id="grid">',
-        '<details id="grid-alpha" data-scenario="alpha">',
-        '<details id="grid-beta" data-scenario="beta">',
-        '<section id="error">',
-        '<details id="error-alpha" data-scenario="alpha">',
-        '<details id="error-beta" data-scenario="beta">',
-        '<section id="sparsity">',
-        '<details id="sparsity-alpha" data-scenario="alpha">',
-        '<details id="sparsity-beta" data-scenario="beta">',
-        '<section id="penalty">',
-        '<h3 id="penalty-alpha">',
-        '<section id="loss">',
-        '<section id="tuning">',
-        '<section id="statistics">',
-        '<h4 id="statistics-alpha">',
-        '<h4 id="statistics-beta">',
-        '<section id="failures">',
-        '<section id="cost">',
-        '<section id="provenance">',
-    ]
-    positions = [report_html.find(marker) for marker in expected]
-    assert all(position >= 0 for position in positions), dict(zip(expected, positions, strict=True))
-    assert positions == sorted(positions)
+def test_report_has_every_section_that_renders_in_the_registry_order(rendered_report):
+    report_html, rendered = rendered_report
+    shown = [section.id for section, body in rendered if body is not None]
+    # the page and its navigation: exactly the sections with a body, in SECTIONS' order
+    assert re.findall(r'<section id="([^"]+)">', report_html) == shown
+    navigation = re.search(r"<nav>(.*?)</nav>", report_html, re.S).group(1)
+    assert re.findall(r'href="#([^"]+)"', navigation) == shown
+    # only what this study lacks is left out: it has no published numbers and no sweep
+    left_out = {section.id for section, body in rendered if body is None}
+    assert "published" in left_out and left_out <= {"published", "sweeps"}
+    # a section drawn per scenario has a part for every scenario, in the config's order
+    per_scenario = 0
+    for section in shown:
+        scenarios = re.findall(r'data-scenario="([^"]+)"', _section_text(report_html, section))
+        if scenarios:
+            per_scenario += 1
+            assert list(dict.fromkeys(scenarios)) == list(DATASETS), section
+    assert per_scenario > 0
     # every navigation link and in-page link points at an existing id
     ids = set(re.findall(r'id="([^"]+)"', report_html))
     targets = set(re.findall(r'href="#([^"]+)"', report_html))
@@ -414,8 +444,13 @@ def test_report_has_every_section_in_order(report_html):
 
 def test_report_embeds_every_figure(report_html):
     n_images = report_html.count('<img src="data:image/png;base64,')
-    assert n_images == FIGURES_PER_DATASET * len(DATASETS) + GLOBAL_FIGURES
     assert n_images == report_html.count("<img ")
+    # the synthetic scenarios differ only in their numbers: each gets the same figures
+    per_scenario = scenario_images(report_html)
+    assert per_scenario["alpha"] == per_scenario["beta"] > 0
+    assert per_scenario[None] > 0  # and the figures of the whole study
+    # with every input given, no figure is replaced by a note
+    assert "could not be drawn" not in report_html
 
 
 def test_report_has_no_external_references(report_html):
@@ -586,8 +621,11 @@ def test_report_relative_risk_needs_variances(variant_html, report_html):
     error = _section_text(report_html, "error")
     assert "Signal variances:\nthe datasets&#x27; JSON sidecars (results/derived.csv)." in error
     assert "RR and PVE are not shown" not in error
-    # alpha has neither RR nor group figures; beta's skewed noise adds the intercepts
-    assert variant_html.count("<img ") == 2 * FIGURES_PER_DATASET - 2 + GLOBAL_FIGURES + 1
+    # against the full study: alpha loses its RR and group-share figures, beta's skewed noise
+    # adds the intercepts
+    variant, full = scenario_images(variant_html), scenario_images(report_html)
+    assert variant["alpha"] == full["alpha"] - 2
+    assert variant["beta"] + variant[None] == full["beta"] + full[None] + 1
 
 
 def test_report_intercepts_under_skewed_noise(variant_html, report_html):
@@ -625,7 +663,7 @@ def test_report_peak_memory(variant_html, report_html):
     assert "Peak memory is not shown" in _section_text(report_html, "cost")
 
 
-def test_report_without_git(tmp_path, monkeypatch):
+def test_report_without_git(tmp_path, monkeypatch, report_html):
     monkeypatch.chdir(tmp_path)  # not a git checkout: the report must still be built
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
@@ -639,9 +677,11 @@ def test_report_without_git(tmp_path, monkeypatch):
     assert "not recorded (no results/provenance.json given)" in html_text
     assert "1970-01-01 00:00:00 UTC" in html_text
     assert 'id="grid-alpha"' not in html_text
-    # no sidecars (relative risk) and no explain files (paths, ROC, residuals) on this command,
-    # and one scenario has no ranking across scenarios
-    assert html_text.count("<img ") == FIGURES_PER_DATASET + GLOBAL_FIGURES - 5
+    # against the full study: alpha's figures are gone, and so are beta's relative risk (no
+    # sidecars), the paths, ROC and residuals (no explain files on this command) and the ranking
+    # (one scenario has no ranking across scenarios)
+    full = scenario_images(report_html)
+    assert html_text.count("<img ") == full["beta"] + full[None] - (1 + 3 + 1)
     assert "could not be drawn: no explain file" in html_text
     assert "least squares on the true support" not in html_text  # no --oracle: no oracle
 
@@ -1293,22 +1333,30 @@ def test_tuning_counts_edges_and_warns(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("column", "edge", "penalty", "meaning"),
+    ("column", "edge", "penalty", "limit"),
     [
-        ("lam_at_edge", "high", "l1", "λ_max: the null model"),
-        ("lam_at_edge", "high", "l2", "the null model"),
-        ("lam_at_edge", "low", "l2", "ridge at its least regularised: the interpolant wins"),
-        ("lam_at_edge", "low", "l1", None),
-        ("l1_ratio_at_edge", "high", "elasticnet", "toward the lasso, a pair of its own"),
-        ("l1_ratio_at_edge", "low", "elasticnet", "toward ridge, a pair of its own"),
-        ("delta_at_edge", "low", "l1", "toward the l1 loss, a pair of its own"),
-        ("delta_at_edge", "high", "elasticnet", "toward the l2 loss, a pair of its own"),
+        ("lam_at_edge", "high", "l1", "null model"),
+        ("lam_at_edge", "high", "l2", "null model"),
+        ("lam_at_edge", "low", "l2", "interpolant"),
+        ("l1_ratio_at_edge", "high", "elasticnet", "lasso"),
+        ("l1_ratio_at_edge", "low", "elasticnet", "ridge"),
+        ("delta_at_edge", "low", "l1", "l1 loss"),
+        ("delta_at_edge", "high", "elasticnet", "l2 loss"),
     ],
 )
-def test_each_grid_edge_says_what_it_tends_to(column, edge, penalty, meaning):
+def test_a_grid_edge_that_is_a_limit_the_study_covers_names_that_limit(
+    column, edge, penalty, limit
+):
     from normbench.report.sections.tuning import edge_meaning
 
-    assert edge_meaning(column, edge, penalty) == meaning
+    assert limit in edge_meaning(column, edge, penalty)
+
+
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+def test_a_sparse_penalty_at_its_smallest_lam_has_no_meaning_the_grid_may_be_short(penalty):
+    from normbench.report.sections.tuning import edge_meaning
+
+    assert edge_meaning("lam_at_edge", "low", penalty) is None
 
 
 def test_scenario_descriptions_show_only_what_applies():

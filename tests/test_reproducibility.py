@@ -18,6 +18,8 @@ import pytest
 import yaml
 from snakemake_cli import snakemake_executable
 
+from normbench.study.layout import JOB_TABLES
+
 REPO = Path(__file__).resolve().parents[1]
 TEST_CONFIG = REPO / "config" / "test.yaml"
 # config/test.yaml: two datasets and a sweep of two values
@@ -71,7 +73,8 @@ def _default_sigint():
 def test_interrupted_run_resumes_to_the_same_bytes(clean_run, tmp_path):
     """Ctrl-C in the middle of the fits, then `--rerun-incomplete`: same metrics.csv, same data."""
     reference, _ = clean_run
-    fits = tmp_path / "results" / "fits"
+    # the metrics table of a fit job: that job has fitted its batch
+    job_metrics = JOB_TABLES["metrics"].format(dataset="*", batch="*")
     metrics = tmp_path / "results" / "metrics.csv"
     log = (tmp_path / "interrupted.log").open("w")
     process = subprocess.Popen(
@@ -85,7 +88,7 @@ def test_interrupted_run_resumes_to_the_same_bytes(clean_run, tmp_path):
     )
     try:
         deadline = time.monotonic() + 120
-        while not any(fits.glob("*/*.csv")):
+        while not any(tmp_path.glob(job_metrics)):
             assert process.poll() is None, "the run ended before any fit was written"
             assert time.monotonic() < deadline, "no fit written within 120 s"
             time.sleep(0.02)

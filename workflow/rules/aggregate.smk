@@ -6,22 +6,21 @@
 
 rule aggregate_results:
     input:
-        metrics=fit_csvs,
-        timings=timing_csvs,
-        oracle=oracle_csvs,
+        # every fit job's metrics, timings and oracle tables, by role
+        unpack(job_tables),
         # a plan only: job_identities reads it
         plan=plan_files,
     output:
         metrics=report(
-            "results/metrics.csv",
+            REPORT_TABLES["metrics"],
             caption="../report/metrics.rst",
             category="Results",
         ),
-        timings="results/timings.csv",
+        timings=REPORT_TABLES["timings"],
         # the normbench version and commit that ran (never those of the study folder)
-        provenance="results/provenance.json",
+        provenance=REPORT_TABLES["provenance"],
         oracle=report(
-            "results/oracle.csv",
+            REPORT_TABLES["oracle"],
             caption="../report/oracle.rst",
             category="Results",
         ),

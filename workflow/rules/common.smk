@@ -28,24 +28,23 @@ from normbench.study.explain_files import (
     detail_datasets,
     path_dataset,
 )
+
+# Every path of a study comes from normbench.study.layout. One fit job per dataset and batch of
+# replicates (config replicates_per_job, study/batches.py) writes the JOB_TABLES and a FITS_NPZ.
 from normbench.study.layout import (
     ANALYSIS_TABLES,
     BENCHMARKS_DIR,
+    DATASET_JSON,
+    DATASET_NPZ,
     DATASETS_DIR,
     EXPLAIN_NPZ,
+    FITS_NPZ,
+    JOB_TABLES,
     PLAN,
     REPORT_HTML,
     REPORT_TABLES,
 )
 
-DATASET_NPZ = "results/datasets/{dataset}/rep{replicate}.npz"
-DATASET_JSON = "results/datasets/{dataset}/rep{replicate}.json"
-# One fit job per dataset and batch of replicates (config replicates_per_job, study/batches.py).
-FIT_CSV = "results/fits/{dataset}/batch{batch}.csv"
-# the fits store: coefficients, hyperparameters and CV curves of every pair (study/store_fits.py)
-FITS_NPZ = "results/fits/{dataset}/batch{batch}.npz"
-TIMING_CSV = "results/timings/{dataset}/batch{batch}.csv"
-ORACLE_CSV = "results/oracle/{dataset}/batch{batch}.csv"
 # The plan of the config's replicates, None for a fixed number.
 REPLICATE_PLAN = replicate_plan(config)
 
@@ -174,10 +173,10 @@ def job_identities(wildcards=None):
     ]
 
 
-def pilot_fit_csvs(wildcards):
+def pilot_metrics_csvs(wildcards):
     """The pilot's per-batch metrics files: what the checkpoint plans from."""
     return [
-        FIT_CSV.format(dataset=dataset, batch=batch)
+        JOB_TABLES["metrics"].format(dataset=dataset, batch=batch)
         for dataset in dataset_names(config)
         for batch in pilot_batches(
             pilot_replicates(config), config["replicates_per_job"]
@@ -186,7 +185,7 @@ def pilot_fit_csvs(wildcards):
 
 
 def pilot_job_identities():
-    """[dataset, replicates] of every pilot fit job, in the order of pilot_fit_csvs."""
+    """[dataset, replicates] of every pilot fit job, in the order of pilot_metrics_csvs."""
     return [
         [dataset, replicates_of_batch(batch)]
         for dataset in dataset_names(config)
@@ -214,17 +213,9 @@ def batch_replicate_numbers(wildcards):
     return replicates_of_batch(wildcards.batch)
 
 
-def fit_csvs(wildcards):
-    """Every fit job's metrics file: all replicates of every dataset (after the plan)."""
-    return per_batch_files(FIT_CSV)
-
-
-def timing_csvs(wildcards):
-    return per_batch_files(TIMING_CSV)
-
-
-def oracle_csvs(wildcards):
-    return per_batch_files(ORACLE_CSV)
+def job_tables(wildcards):
+    """Every fit job's tables by role: all replicates of every dataset (after the plan)."""
+    return {role: per_batch_files(pattern) for role, pattern in JOB_TABLES.items()}
 
 
 def fits_store_files(wildcards):

@@ -10,7 +10,7 @@ rule explain:
         fits=explain_fits_file,
         sidecars=dataset_replicate_sidecars,
     output:
-        "results/explain/{dataset}.npz",
+        EXPLAIN_NPZ,
     log:
         "logs/explain/{dataset}.log",
     benchmark:

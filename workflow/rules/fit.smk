@@ -7,13 +7,13 @@ rule fit_models:
     input:
         npz=batch_dataset_files,
     output:
-        metrics=FIT_CSV,
-        timings=TIMING_CSV,
+        metrics=JOB_TABLES["metrics"],
+        timings=JOB_TABLES["timings"],
         # what every pair chose and learnt, so later metrics and figures need no refit
         fits=FITS_NPZ,
         # the loss-matched oracles (fits on the true support): references for the report, not
         # models of the study, so a table of their own; made here to spare a job start
-        oracle=ORACLE_CSV,
+        oracle=JOB_TABLES["oracle"],
     log:
         "logs/fit_models/{dataset}/batch{batch}.log",
     benchmark:

@@ -7,7 +7,7 @@
 
 checkpoint plan:
     input:
-        metrics=pilot_fit_csvs,
+        metrics=pilot_metrics_csvs,
     output:
         plan=PLAN,
     log:

@@ -12,7 +12,7 @@ def main(snakemake):
     from pathlib import Path
 
     from normbench.study.config import study_penalties
-    from normbench.study.job_tables import FITS, ORACLE, TIMINGS, JobIdentity, collect_checked
+    from normbench.study.job_tables import CONTRACTS, JobIdentity, collect_checked
     from normbench.study.provenance import write_provenance
     from normbench.study.store import write_table
 
@@ -25,9 +25,9 @@ def main(snakemake):
         JobIdentity(dataset, tuple(int(each) for each in replicates), models)
         for dataset, replicates in snakemake.params.jobs
     ]
-    for contract, name in ((FITS, "metrics"), (TIMINGS, "timings"), (ORACLE, "oracle")):
-        table = collect_checked(snakemake.input[name], contract, jobs)
-        write_table(table, snakemake.output[name])
+    for role, contract in CONTRACTS.items():
+        table = collect_checked(snakemake.input[role], contract, jobs)
+        write_table(table, snakemake.output[role])
     write_provenance(Path(snakemake.params.source_dir), snakemake.output.provenance)
 
 

@@ -41,7 +41,7 @@ from normbench.analysis.answer import HEADLINE_METRICS
 from normbench.analysis.findings import comparisons
 from normbench.study.batches import batch_end
 from normbench.study.config import ReplicatePlan, replicate_plan, study_penalties
-from normbench.study.job_tables import FITS, JobIdentity, collect_checked
+from normbench.study.job_tables import METRICS, JobIdentity, collect_checked
 from normbench.study.store import write_atomically
 from normbench.study.tables import ResultsError
 from normbench.vocab import parse_pair
@@ -294,7 +294,7 @@ def _plan_problem(table: pd.DataFrame) -> str:
 
 
 def plan_pilot(
-    fit_csvs: Sequence,
+    metrics_csvs: Sequence,
     jobs: Sequence,
     replicates: Mapping | int,
     *,
@@ -306,8 +306,8 @@ def plan_pilot(
 
     Parameters
     ----------
-    fit_csvs : sequence of path
-        The pilot's ``results/fits/<dataset>/batch<b>.csv``.
+    metrics_csvs : sequence of path
+        The pilot's per-job metrics tables (``results/metrics/<dataset>/batch<b>.csv``).
     jobs : sequence of (str, sequence of int)
         The dataset and replicates of the job that wrote each file (its rows are checked).
     replicates : mapping
@@ -339,7 +339,7 @@ def plan_pilot(
         JobIdentity(dataset, tuple(int(each) for each in members), pairs)
         for dataset, members in jobs
     ]
-    metrics = collect_checked(fit_csvs, FITS, identities)
+    metrics = collect_checked(metrics_csvs, METRICS, identities)
     table = plan_table(metrics, plan, per_job=per_job)
     write_plan(table, out)
     return table

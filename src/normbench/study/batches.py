@@ -14,7 +14,14 @@ of a batch (:func:`batch_end`), so every batch is the same whatever the plan dec
 
 from __future__ import annotations
 
-__all__ = ["batch_end", "batch_numbers", "batch_of", "batch_replicates", "pilot_batches"]
+__all__ = [
+    "batch_count",
+    "batch_end",
+    "batch_numbers",
+    "batch_of",
+    "batch_replicates",
+    "pilot_batches",
+]
 
 
 def _check(replicates: int, per_job: int, pilot: int | None) -> int:
@@ -38,12 +45,19 @@ def _layout(replicates: int, per_job: int, pilot: int | None) -> list[range]:
     ]
 
 
-def batch_numbers(replicates: int, per_job: int, pilot: int | None = None) -> list[int]:
-    """The batch numbers ``1, 2, ...`` of replicates ``1 ... replicates``.
+def batch_count(replicates: int, per_job: int, pilot: int | None = None) -> int:
+    """How many batches replicates ``1 ... replicates`` make: the fit jobs of one dataset.
 
-    ``ceil(replicates / per_job)`` batches without a pilot; with one,
-    ``ceil(pilot / per_job) + ceil((replicates - pilot) / per_job)``.
+    ``ceil(replicates / per_job)`` without a pilot; with one,
+    ``ceil(pilot / per_job) + ceil((replicates - pilot) / per_job)``. Counted without laying
+    the batches out, so that a typo such as a billion replicates is refused at once.
     """
+    pilot = _check(replicates, per_job, pilot)
+    return -(-pilot // per_job) + -(-(replicates - pilot) // per_job)
+
+
+def batch_numbers(replicates: int, per_job: int, pilot: int | None = None) -> list[int]:
+    """The batch numbers ``1, 2, ...`` of replicates ``1 ... replicates`` (:func:`batch_count`)."""
     return list(range(1, len(_layout(replicates, per_job, pilot)) + 1))
 
 

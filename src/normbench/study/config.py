@@ -366,7 +366,7 @@ def _check_limits(config: dict) -> None:
         check_limits(config)
         return
     try:
-        check_limits({**config, "replicates": plan.max})
+        check_limits({**config, "replicates": plan.max}, pilot=plan.pilot)
     except ConfigError as error:
         text = str(error).replace("config key 'replicates':", "config key 'replicates.max':", 1)
         raise ConfigError(text) from None

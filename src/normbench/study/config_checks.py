@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from normbench.study.batches import batch_count
+from normbench.vocab import parse_pair
 from normbench.vocab.metrics import METRIC_NAMES
 
 __all__ = [
@@ -255,11 +257,12 @@ def limits_from_command_line(config: Mapping) -> Mapping:
     return {**config, "limits": converted}
 
 
-def check_limits(config: Mapping) -> None:
+def check_limits(config: Mapping, pilot: int | None = None) -> None:
     """Refuse studies larger than the config's ``limits`` (a typo, most likely).
 
     Checked after the schema filled the defaults and sweeps were expanded: the number of
-    replicates, datasets and jobs (datasets x batches of ``replicates_per_job``), ``cv.n_lams``,
+    replicates, datasets and fit jobs (datasets x batches of ``replicates_per_job``, laid out
+    by :func:`normbench.study.batches.batch_count`), ``cv.n_lams``,
     ``cv.folds``, the number of ``cv.l1_ratios``, and per simulated dataset ``p``, ``n_train``,
     ``n_test`` and the memory of its two design matrices. Sweep lengths are checked before
     expansion by :func:`check_sweep_lengths`.
@@ -268,6 +271,10 @@ def check_limits(config: Mapping) -> None:
     ----------
     config : mapping
         A validated configuration with its ``limits`` filled.
+    pilot : int, optional
+        A plan's pilot, with ``config["replicates"]`` its ``max``: the pilot's batches and the
+        extra replicates' batches are laid out apart, so a plan can run more fit jobs than a
+        fixed design of ``max`` replicates.
 
     Raises
     ------
@@ -278,7 +285,7 @@ def check_limits(config: Mapping) -> None:
     n_datasets = len(config["datasets"])
     # the fit jobs Snakemake will run: one per dataset and batch of replicates_per_job
     per_job = int(config.get("replicates_per_job", 1))
-    n_batches = -(-config["replicates"] // per_job)
+    n_batches = batch_count(config["replicates"], per_job, pilot)
     n_jobs = n_datasets * n_batches
     scalars = (
         ("replicates", config["replicates"], "replicates", "each is fitted in a fit job"),
@@ -502,7 +509,10 @@ def check_published(config: Mapping) -> None:
                     f"a dataset of this study ({', '.join(config['datasets'])})."
                 )
             for pair in models:
-                loss, _, penalty = pair.partition("+")
+                try:
+                    loss, penalty = parse_pair(pair)
+                except ValueError:
+                    loss = penalty = None
                 if loss not in losses or penalty not in penalties:
                     raise ConfigError(
                         f"config key '{prefix}.values.{dataset}.{pair}': {pair!r} is not allowed; "

@@ -33,6 +33,7 @@ from normbench.study.metrics import evaluate
 from normbench.study.oracle import ORACLE_COLUMNS, oracle_file_rows, oracle_rows
 from normbench.study.store import METRICS_COLUMNS, TIMINGS_COLUMNS, write_table
 from normbench.study.store_fits import failed_record, fit_record, write_fits
+from normbench.vocab import pair_key
 
 #: spawn key of the fold-split stream, apart from the simulator's streams of the same seed
 CV_STREAM = 1000
@@ -247,7 +248,7 @@ def fit_replicate(
             )
             if progress is not None:
                 print(
-                    f"[{index}/{len(pairs)}] {dataset} rep{replicate} {loss}+{penalty}: "
+                    f"[{index}/{len(pairs)}] {dataset} rep{replicate} {pair_key(loss, penalty)}: "
                     f"{row['status']} in {seconds:.1f} s"
                     + (f" (and {compiled:.1f} s compiling its kernels)" if compiled else ""),
                     file=progress,

@@ -1,8 +1,8 @@
 """The results contract of the per-job tables, checked before they are aggregated.
 
-Each fit job (a batch of replicates of one dataset) writes three small tables
-(``results/fits``, ``results/timings`` and ``results/oracle``) and the aggregation concatenates
-them.
+Each fit job (a batch of replicates of one dataset) writes three small tables, its rows of the
+metrics, timings and oracle tables (:data:`normbench.study.layout.JOB_TABLES`), and the
+aggregation concatenates them.
 A file that was cut short, edited by hand or overwritten with something else must stop the
 aggregation with a message naming the file and the problem, never be merged: a row missing
 from ``metrics.csv`` or an ``ok`` row with empty metrics would silently change every summary
@@ -32,10 +32,11 @@ from normbench.study.store import (
     sort_results,
 )
 from normbench.study.tables import ResultsError, TableContract
-from normbench.vocab import STATUSES
+from normbench.vocab import STATUSES, pair_key
 
 __all__ = [
-    "FITS",
+    "CONTRACTS",
+    "METRICS",
     "ORACLE",
     "TIMINGS",
     "JobIdentity",
@@ -46,8 +47,8 @@ __all__ = [
     "read_checked",
 ]
 
-#: A fit table (``results/fits/<dataset>/rep<k>.csv``): one row per model of the study.
-FITS = TableContract(
+#: A job's metrics table: one row per model of the study and replicate of the batch.
+METRICS = TableContract(
     name="metrics",
     columns=tuple(METRICS_COLUMNS),
     text_columns=TEXT_COLUMNS,
@@ -80,6 +81,8 @@ ORACLE = TableContract(
     required_when_ok=("n_train", "p", "test_mse", "test_mae", "intercept"),
     per_loss=ORACLE_LOSSES,
 )
+#: The contract of each per-job table, by its role in :data:`normbench.study.layout.JOB_TABLES`.
+CONTRACTS = {"metrics": METRICS, "timings": TIMINGS, "oracle": ORACLE}
 
 
 @dataclass(frozen=True)
@@ -154,10 +157,10 @@ def _identity_problems(
             )
     if contract.per_model:
         keys = [
-            f"{loss}+{penalty}"
+            pair_key(loss, penalty)
             for loss, penalty in zip(table["loss"], table["penalty"], strict=True)
         ]
-        wanted = [f"{loss}+{penalty}" for loss, penalty in job.models]
+        wanted = [pair_key(loss, penalty) for loss, penalty in job.models]
         what = "model"
     else:
         keys = [str(loss) for loss in table["loss"]]

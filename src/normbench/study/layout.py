@@ -14,18 +14,39 @@ __all__ = [
     "ANALYSIS_TABLES",
     "BENCHMARKS_DIR",
     "DATASETS_DIR",
+    "DATASET_JSON",
+    "DATASET_NPZ",
     "EXPLAIN_NPZ",
+    "FITS_NPZ",
+    "JOB_TABLES",
     "OPTIONAL_REPORT_TABLES",
     "PLAN",
     "REPORT_HTML",
     "REPORT_TABLES",
     "RESULTS_DIR",
+    "check_no_old_job_tables",
     "report_tables",
 ]
 
 RESULTS_DIR = "results"
-#: The dataset files of every replicate (``{dataset}/rep{replicate}.npz`` and ``.json``).
+#: The dataset files of every replicate (:data:`DATASET_NPZ` and :data:`DATASET_JSON`).
 DATASETS_DIR = f"{RESULTS_DIR}/datasets"
+#: One replicate of a dataset, in the standard format (:mod:`normbench.data.contract`): what
+#: every dataset rule writes (docs/extending.md).
+DATASET_NPZ = f"{DATASETS_DIR}/{{dataset}}/rep{{replicate}}.npz"
+#: How that replicate was made (its JSON sidecar).
+DATASET_JSON = f"{DATASETS_DIR}/{{dataset}}/rep{{replicate}}.json"
+#: The tables one fit job writes (a batch of replicates of one dataset,
+#: :mod:`normbench.study.batches`), by role: its rows of the study-wide table of the same role
+#: in :data:`REPORT_TABLES`, which rule aggregate_results concatenates from them.
+JOB_TABLES = {
+    "metrics": f"{RESULTS_DIR}/metrics/{{dataset}}/batch{{batch}}.csv",
+    "timings": f"{RESULTS_DIR}/timings/{{dataset}}/batch{{batch}}.csv",
+    "oracle": f"{RESULTS_DIR}/oracle/{{dataset}}/batch{{batch}}.csv",
+}
+#: The fits store of one fit job: what every pair chose and learnt
+#: (:mod:`normbench.study.store_fits`).
+FITS_NPZ = f"{RESULTS_DIR}/fits/{{dataset}}/batch{{batch}}.npz"
 #: One explain file per dataset drawn in detail (rule explain).
 EXPLAIN_NPZ = f"{RESULTS_DIR}/explain/{{dataset}}.npz"
 #: Snakemake's ``benchmark:`` files (time and memory of every job).
@@ -84,3 +105,35 @@ def report_tables(folder=".") -> dict[str, Path]:
                 "folder the study ran in"
             )
     return tables
+
+
+#: Where normbench up to 2026-12 wrote each fit job's metrics table: beside its fits store.
+_OLD_JOB_METRICS = f"{RESULTS_DIR}/fits/*/batch*.csv"
+
+
+def check_no_old_job_tables(folder=".") -> None:
+    """Refuse a study folder holding per-job metrics tables where an older normbench wrote them.
+
+    Left there, the workflow would find no metrics table of any fit job
+    (:data:`JOB_TABLES`) and refit them all; moved to their new place, the fits are kept.
+
+    Raises
+    ------
+    FileExistsError
+        Naming the old files and the one command that moves them.
+    """
+    old = sorted(Path(folder).glob(_OLD_JOB_METRICS))
+    if not old:
+        return
+    shown = ", ".join(str(path) for path in old[:3]) + (
+        f" and {len(old) - 3} more" if len(old) > 3 else ""
+    )
+    fits_dir = f"{RESULTS_DIR}/fits/"
+    new_dir = JOB_TABLES["metrics"].split("{", 1)[0]
+    raise FileExistsError(
+        f"{len(old)} per-job metrics table(s) in {fits_dir}, where an older normbench wrote them "
+        f"({shown}); they now live in {new_dir}. Move them there to keep the fits:\n"
+        f"  for f in {_OLD_JOB_METRICS}; do d={new_dir}${{f#{fits_dir}}}; "
+        'mkdir -p "${d%/*}" && mv "$f" "$d"; done\n'
+        "or delete them to refit every job."
+    )

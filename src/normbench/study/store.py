@@ -1,9 +1,10 @@
 """Collect per-job result tables, write them byte-deterministically, and summarise them.
 
-The per-job CSVs (one per dataset replicate) are concatenated into ``results/metrics.csv``
-and ``results/timings.csv``. Rows are always sorted by (dataset, replicate, loss, penalty),
-with losses and penalties in their natural order rather than alphabetically, so that the
-same results give the same bytes whatever order the jobs finished in.
+The per-job CSVs (one per fit job, a batch of replicates of one dataset) are concatenated into
+``results/metrics.csv``, ``results/timings.csv`` and ``results/oracle.csv``. Rows are always
+sorted by (dataset, replicate, loss, penalty), with losses and penalties in their natural order
+rather than alphabetically, so that the same results give the same bytes whatever order the
+jobs finished in.
 """
 
 import contextlib
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from normbench.study.tables import ResultsError, TableContract, read_checked
-from normbench.vocab import LOSSES, PENALTIES, STATUS_OK, STATUSES, order_names
+from normbench.vocab import LOSSES, PENALTIES, STATUS_OK, STATUSES, order_names, pair_key
 from normbench.vocab.metrics import LATER_METRIC_NAMES, METRIC_NAMES
 
 __all__ = [
@@ -193,7 +194,8 @@ def read_metrics(path):
 
 def _incomplete_replicates(table) -> list[str]:
     """Replicates lacking a model that other replicates of their dataset have."""
-    models = table["loss"].astype(str) + "+" + table["penalty"].astype(str)
+    pairs = zip(table["loss"], table["penalty"], strict=True)
+    models = [pair_key(loss, penalty) for loss, penalty in pairs]
     problems = []
     for dataset, rows in table.assign(model=models).groupby("dataset", sort=False):
         wanted = list(dict.fromkeys(rows["model"]))

@@ -1,7 +1,7 @@
 """The fits store: what every fit of a batch of dataset replicates chose and learnt, on disk.
 
 The fit job writes one file per (dataset, batch of replicates),
-``results/fits/{dataset}/batch{b}.npz``, beside its metrics table, so that a metric or a figure
+:data:`normbench.study.layout.FITS_NPZ`, with its metrics table, so that a metric or a figure
 added later is computed from the stored fits instead of refitting. ``replicates`` lists the
 replicates it holds; every entry below is prefixed by its replicate, ``rep{k}/``. For every pair
 of a replicate it holds:
@@ -227,10 +227,11 @@ def stored_replicates(path) -> list[int]:
 
 
 def _record(stored: Mapping[str, np.ndarray], index: int) -> FitRecord:
-    loss, penalty = parse_pair(str(stored["pairs"][index]))
+    key = str(stored["pairs"][index])
+    loss, penalty = parse_pair(key)
     status = str(stored["status"][index])
     start, stop = stored["coef_indptr"][index], stored["coef_indptr"][index + 1]
-    curve = {f"cv_{field}": stored.get(f"cv/{loss}+{penalty}/{field}") for field in _CV_FIELDS}
+    curve = {f"cv_{field}": stored.get(f"cv/{key}/{field}") for field in _CV_FIELDS}
     coef = None
     if curve["cv_lams"] is not None:
         coef = np.zeros(int(stored["n_features"]))
