@@ -114,7 +114,7 @@ def test_no_inconclusive_loss_pair_where_the_loss_matters_leaves_out_the_clause(
     verdicts = {"a": ("better",) * 4, "b": ("inconclusive",) * 4, "c": ("inconclusive",) * 4}
     text = two_tests_sentence(_findings(verdicts), _answer({"a"}))
     assert "here the loss matters" not in text
-    assert text.endswith("still leave each pair undecided.")
+    assert text.endswith("still leave each pair inconclusive.")
     # nowhere does the loss matter: the general explanation stays, the clause does not
     assert "here the loss" not in two_tests_sentence(_findings(verdicts), _answer(set()))
 

@@ -504,6 +504,6 @@ def two_tests_sentence(findings, answer, *, metric_name=None):
         "asks whether one named pair beats its fixed reference (or is equivalent to it), over "
         f"m = {_plural(m_findings, 'comparison')} of the findings table ({verdicts}). An F-test "
         "pools the evidence of every pair, so an effect can be clear as a whole and still "
-        "leave each pair undecided"
+        "leave each pair inconclusive"
         f"{_collision(findings, answer, metric_name)}."
     )
