@@ -35,8 +35,8 @@ PENALTIES = ("none", "l1", "l2", "elasticnet")
 PAIRS = tuple((loss, penalty) for loss in LOSSES for penalty in PENALTIES)
 DATASETS = ("alpha", "beta")
 N_REPLICATES = 3
-# 5 heatmaps (grid), paired risk ratios and relative risk (error), TPR/FPR scatter, F1 and
-# within-group selected share distributions (sparsity)
+# in each scenario's block: 5 heatmaps, paired risk ratios and relative risk, TPR/FPR scatter,
+# F1 and within-group selected share distributions
 FIGURES_PER_DATASET = 10
 # interaction plot (grid), support ROC (how the penalty acts, on the first simulated dataset),
 # training residuals (how the loss acts), mean ranks (ranking), time against error (cost), the
@@ -368,21 +368,16 @@ def test_report_has_every_section_in_order(report_html):
         '<section id="summary">',
         '<section id="scenarios">',
         '<section id="grid">',
-        '<details id="grid-alpha" data-scenario="alpha">',
-        '<details id="grid-beta" data-scenario="beta">',
-        '<section id="error">',
-        '<details id="error-alpha" data-scenario="alpha">',
-        '<details id="error-beta" data-scenario="beta">',
-        '<section id="sparsity">',
-        '<details id="sparsity-alpha" data-scenario="alpha">',
-        '<details id="sparsity-beta" data-scenario="beta">',
+        '<section id="by-scenario">',
+        '<details id="scenario-alpha" data-scenario="alpha">',
+        '<h4 id="statistics-alpha">',
+        '<details id="scenario-beta" data-scenario="beta">',
+        '<h4 id="statistics-beta">',
         '<section id="penalty">',
         '<h3 id="penalty-alpha">',
         '<section id="loss">',
         '<section id="tuning">',
         '<section id="statistics">',
-        '<h4 id="statistics-alpha">',
-        '<h4 id="statistics-beta">',
         '<section id="failures">',
         '<section id="cost">',
         '<section id="provenance">',
@@ -400,6 +395,26 @@ def test_report_embeds_every_figure(report_html):
     n_images = report_html.count('<img src="data:image/png;base64,')
     assert n_images == FIGURES_PER_DATASET * len(DATASETS) + GLOBAL_FIGURES
     assert n_images == report_html.count("<img ")
+    # no figure is drawn twice
+    alts = re.findall(r'<img [^>]*alt="([^"]*)"', report_html)
+    assert len(alts) == n_images and len(set(alts)) == len(alts)
+
+
+def test_each_scenario_has_one_place(report_html):
+    """Every per-scenario block is the scenario's block of By scenario, with its figures."""
+    by_scenario = _section_text(report_html, "by-scenario")
+    for dataset in DATASETS:
+        assert report_html.count(f'data-scenario="{dataset}"') == 1
+        assert by_scenario.count(f'data-scenario="{dataset}"') == 1
+        block = _scenario_block(report_html, dataset)
+        assert len(re.findall(rf'alt="[^"]* for {dataset}"', block)) == FIGURES_PER_DATASET
+        # one table of medians, with the metrics the topic sections showed per scenario
+        medians = _medians(block)
+        labels = {label for label, _ in medians}
+        assert {"fits ok", "risk", "test_mse", "F1", "TPR", "group frac", "λ"} <= labels
+        assert block.count("<h4>Medians per pair</h4>") == 1
+    for section in ("grid", "tuning", "statistics"):
+        assert "data-scenario" not in _section_text(report_html, section)
 
 
 def test_report_has_no_external_references(report_html):
@@ -521,6 +536,24 @@ def _section_text(html_text, section):
     return text[: text.index("</section>")]
 
 
+def _scenario_block(html_text, dataset):
+    """The one block of a scenario (its ``<details>``) in the By scenario section."""
+    text = html_text[html_text.index(f'<details id="scenario-{dataset}"') :]
+    return text[: text.index("\n</details>")]
+
+
+def _medians(block):
+    """``{(row label, column header): cell}`` of a scenario block's table of medians."""
+    table = block[max(block.find("<h4>Medians per pair</h4>"), 0) :]
+    table = table[: table.index("</table>")]
+    headers = re.findall(r"<th>(.*?)</th>", table)
+    cells = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", table[table.index("<tbody>") :]):
+        values = re.findall(r"<td[^>]*>(.*?)</td>", row.replace("\xa0", " "))
+        cells.update({(values[0], h): v for h, v in zip(headers[1:], values[1:], strict=True)})
+    return cells
+
+
 def _row_cells(html_text, label):
     match = re.search(rf"<tr><td>{re.escape(label)}</td>(.*?)</tr>", html_text)
     assert match, label
@@ -528,43 +561,42 @@ def _row_cells(html_text, label):
 
 
 def test_report_relative_risk_from_sidecars(variant_html):
-    error = _section_text(variant_html, "error")
-    assert "sidecar" in error
-    beta = error[error.index('<details id="error-beta"') :]
+    assert "sidecar" in _section_text(variant_html, "by-scenario")
+    beta = _medians(_scenario_block(variant_html, "beta"))
     metrics, _ = _synthetic_tables()
     risk = metrics[(metrics.dataset == "beta") & (metrics.loss == "huber")]
     risk = risk[risk.penalty == "elasticnet"]["risk"]
-    cells = _row_cells(beta, "huber+elasticnet")
-    # risk, model error, risk / l2+l1, RR, PVE, empirical PVE, replicates: summary.csv's rows
+    # the cells are summary.csv's rows
     summary = _summary_of(variant_html)
-    assert cells[3] == _cell(summary, "beta", "huber+elasticnet", "relative_risk")
+    rr = beta["RR", "huber+elasticnet"]
+    assert rr == _cell(summary, "beta", "huber+elasticnet", "relative_risk")
     # which are the medians of risk / the sidecar's signal variance
-    assert cells[3].startswith(format_value(float((risk / SIDECAR_SIGNAL).median())))
+    assert rr.startswith(format_value(float((risk / SIDECAR_SIGNAL).median())))
     # metrics.csv's pve, not one from the sidecar's σ, with its Monte Carlo error
-    assert cells[4].startswith(format_value(0.49) + " ± ")
-    assert cells[1] == "n/a"  # no model error in these tables
-    assert cells[-1] == "3"  # the replicates the medians rest on
+    assert beta["PVE", "huber+elasticnet"].startswith(format_value(0.49) + " ± ")
+    # no model error in these tables: a row with no value is left out
+    assert not any(label == "model error" for label, _ in beta)
+    assert beta["fits ok", "huber+elasticnet"] == "3"  # the replicates the medians rest on
     # the baseline's ratio to itself is 1
-    assert _row_cells(beta, "l2+l1")[2] == _cell(summary, "beta", "l2+l1", "risk_ratio")
-    assert _row_cells(beta, "l2+l1")[2].split(" ± ")[0] == "1"
+    ratio = beta["risk / l2+l1", "l2+l1"]
+    assert ratio == _cell(summary, "beta", "l2+l1", "risk_ratio")
+    assert ratio.split(" ± ")[0] == "1"
 
 
 def test_report_relative_risk_needs_variances(variant_html, report_html):
-    alpha = _section_text(variant_html, "error")
-    alpha = alpha[
-        alpha.index('<details id="error-alpha"') : alpha.index(
-            '<details id="error-beta" data-scenario="beta">'
-        )
-    ]
+    alpha = _scenario_block(variant_html, "alpha")
     assert "RR and PVE are not shown" in alpha
-    assert alpha.count("<img ") == 1
+    assert 'alt="paired risk ratios for alpha"' in alpha
+    assert 'alt="relative risk for alpha"' not in alpha
     # without risk, model error or F1 there is no finding, so no summary sentence
     assert 'id="summary-alpha"' not in variant_html
     assert _summary_item(variant_html, "beta").startswith("beta (risk)")
     # simulated datasets: variances from their sidecars
-    error = _section_text(report_html, "error")
-    assert "Signal variances:\nthe datasets&#x27; JSON sidecars (results/derived.csv)." in error
-    assert "RR and PVE are not shown" not in error
+    by_scenario = _section_text(report_html, "by-scenario")
+    assert (
+        "Signal variances: the datasets&#x27; JSON sidecars (results/derived.csv)." in by_scenario
+    )
+    assert "RR and PVE are not shown" not in by_scenario
     # alpha has neither RR nor group figures; beta's skewed noise adds the intercepts
     assert variant_html.count("<img ") == 2 * FIGURES_PER_DATASET - 2 + GLOBAL_FIGURES + 1
 
@@ -591,7 +623,8 @@ def test_report_statistics(report_html):
     # the per-scenario answer (answer.csv) and the findings rows with their verdicts
     assert "log risk ~ replicate + loss * penalty" in statistics
     assert _row_cells(statistics, "alpha")[0] == "loss"
-    alpha = statistics[statistics.index('<h4 id="statistics-alpha">') :]
+    by_scenario = _section_text(report_html, "by-scenario")
+    alpha = by_scenario[by_scenario.index('<h4 id="statistics-alpha">') :]
     cells = _row_cells(alpha, "risk")
     assert cells[:3] == ["loss", "l1+none", "l2+none"]
     assert cells[-1] in {"better", "worse", "equivalent", "inconclusive"}
@@ -900,10 +933,7 @@ def test_report_published_section(tmp_path, report_html):
 
 
 def test_report_group_recovery(report_html):
-    sparsity = _section_text(report_html, "sparsity")
-    alpha = sparsity[
-        sparsity.index('<details id="sparsity-alpha"') : sparsity.index("sparsity-beta")
-    ]
+    alpha = _scenario_block(report_html, "alpha")
     sentence = re.search(r'<p id="groups-alpha">(.*?)</p>', alpha).group(1)
     # alpha: l1 fits have group_frac 0.2, 0.3, 0.4 (replicates) for each loss, elastic net
     # 0.7, 0.8, 0.9; none of them keeps its group whole
@@ -926,16 +956,16 @@ def test_report_group_recovery(report_html):
     assert "median share 0.8" in sentence
     assert "as its grouping effect predicts" in sentence
     # beta: huber+l1 did not converge on one replicate, so 8 lasso fits count
-    beta = re.search(r'<p id="groups-beta">(.*?)</p>', sparsity).group(1)
+    beta = re.search(r'<p id="groups-beta">(.*?)</p>', report_html).group(1)
     assert "the lasso (l1) fits hit a true group in 8 of 8 fits" in beta
-    assert alpha.count("<img ") == 3  # TPR/FPR, F1 and the within-group share
-    assert 'alt="within-group selected share for alpha"' in alpha
-    # the medians table: ..., F1, group hit, group frac, whole
-    assert "<th>group frac</th>" in alpha
-    hit, frac, whole, replicates = _row_cells(alpha, "l2+l1")[-4:]
-    assert (hit.split(" ± ")[0], frac.split(" ± ")[0], whole.split(" ± ")[0]) == ("1", "0.3", "0")
-    assert replicates == "3"
-    assert [cell.split(" ± ")[0] for cell in _row_cells(alpha, "l2+l2")[-4:-1]] == ["1", "1", "1"]
+    for what in ("TPR against FPR", "f1 across replicates", "within-group selected share"):
+        assert f'alt="{what} for alpha"' in alpha
+    # the table of medians: group hit, group frac, group whole
+    medians = _medians(alpha)
+    groups = ("group hit", "group frac", "group whole")
+    assert [medians[g, "l2+l1"].split(" ± ")[0] for g in groups] == ["1", "0.3", "0"]
+    assert medians["fits ok", "l2+l1"] == "3"
+    assert [medians[g, "l2+l2"].split(" ± ")[0] for g in groups] == ["1", "1", "1"]
 
 
 def test_report_group_sentence_cases():
@@ -969,19 +999,13 @@ def test_report_group_sentence_cases():
 
 
 def test_report_group_recovery_needs_groups(variant_html):
-    sparsity = _section_text(variant_html, "sparsity")
-    assert "Group recovery is not shown for alpha" in sparsity
-    assert 'alt="within-group selected share for beta"' in sparsity
+    assert "Group recovery is not shown for alpha" in _scenario_block(variant_html, "alpha")
+    assert 'alt="within-group selected share for beta"' in _scenario_block(variant_html, "beta")
 
 
 def test_report_oracle_reference(report_html):
-    grid = _section_text(report_html, "grid")
-    alpha = grid[
-        grid.index('<details id="grid-alpha"') : grid.index(
-            '<details id="grid-beta" data-scenario="beta">'
-        )
-    ]
-    beta = grid[grid.index('<details id="grid-beta"') :]
+    alpha = _scenario_block(report_html, "alpha")
+    beta = _scenario_block(report_html, "beta")
     # each loss has its own oracle, with its Monte Carlo error: never their average
     summary = _summary_of(report_html)
     oracles = [
@@ -995,28 +1019,30 @@ def test_report_oracle_reference(report_html):
     assert "median risk ± its Monte Carlo error: " + "; ".join(oracles) + "." in alpha
     assert f"The oracles do not apply here: {ORACLE_REASON}." in beta
     # what an oracle is and is not
-    assert "not a bound on what a model can reach" in grid
+    assert "not a bound on what a model can reach" in alpha
     # a model's medians carry their Monte Carlo errors (results/summary.csv)
-    risk, _, test_mse = _row_cells(alpha, "l2+l1")[2:5]
-    assert " ± " in risk and " ± " in test_mse
-    # the last rows of the table of medians: n_ok, n_not_ok, risk, test_mse, test_mae, F1,
-    # n_nonzero (the true support), lam, l1_ratio, delta
-    assert _row_cells(alpha, "oracle: least squares") == [
-        "3",
+    medians = _medians(alpha)
+    assert " ± " in medians["risk", "l2+l1"] and " ± " in medians["test_mse", "l2+l1"]
+    # the last columns of the table of medians: the replicates where the oracle applies and
+    # where not, its risk, test_mse, test_mae, n_nonzero (the true support); no F1, no λ
+    least_squares = {
+        label: cell for (label, pair), cell in medians.items() if pair == "oracle: least squares"
+    }
+    assert (least_squares["fits ok"], least_squares["fits not ok"]) == ("3", "0")
+    for name in ("risk", "test_mse", "test_mae"):
+        assert least_squares[name] == _cell(summary, "alpha", "oracle:l2", name)
+    assert least_squares["n_nonzero"] == _cell(summary, "alpha", "oracle:l2", "n_support")
+    assert least_squares["F1"] == least_squares["λ"] == "n/a"
+    assert least_squares["risk"].startswith("0.05")
+    assert medians["risk", "oracle: least absolute deviations"].startswith("0.1")
+    huber = _medians(beta)
+    assert [huber[label, "oracle: Huber"] for label in ("fits ok", "fits not ok", "risk")] == [
         "0",
-        *(_cell(summary, "alpha", "oracle:l2", name) for name in ("risk", "test_mse", "test_mae")),
-        "n/a",
-        _cell(summary, "alpha", "oracle:l2", "n_support"),
-        "n/a",
-        "n/a",
+        "3",
         "n/a",
     ]
-    assert _row_cells(alpha, "oracle: least squares")[2].startswith("0.05")
-    assert _row_cells(alpha, "oracle: least absolute deviations")[2].startswith("0.1")
-    assert _row_cells(beta, "oracle: Huber")[:3] == ["0", "3", "n/a"]
     # the relative risk figure draws each loss's oracle
-    error = _section_text(report_html, "error")
-    assert "The other lines are the oracles&#x27; median relative risks." in error
+    assert "The other lines are the oracles&#x27; median relative risks." in alpha
 
 
 def test_oracle_table_without_loss_is_least_squares(tmp_path):
@@ -1151,7 +1177,8 @@ def test_write_figures_exports_every_embedded_figure(tmp_path, report_html):
     assert ".01-" in written[0].name
     assert all(path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for path in written)
     assert any(
-        path.name.startswith("grid.alpha.") and path.name.endswith("-heatmap-of-median-risk.png")
+        path.name.startswith("by-scenario.alpha.")
+        and path.name.endswith("-heatmap-of-median-risk.png")
         for path in written
     )
 
@@ -1260,9 +1287,9 @@ def test_none_is_one_interpolant_row(tmp_path):
     none = ctx.display[ctx.display["penalty"] == "none"]
     assert set(none["loss"]) == {"any"} and len(none) == 10
     assert len(ctx.metrics[ctx.metrics["penalty"] == "none"]) == 30  # the failures count all
-    from normbench.report.tables import medians_table
+    from normbench.report.sections.by_scenario import medians_table
 
-    table = medians_table(ctx, "gauss", ("risk",), ["risk"])
+    table = medians_table(ctx, "gauss")
     assert table.count("interpolant (any loss)") == 1 and "l2+none" not in table
 
 
@@ -1275,6 +1302,14 @@ def test_tuning_counts_edges_and_warns(tmp_path):
     assert counts.loc[("l2", "l1"), "lam_at_edge_low"] == 0
     text = tuning.render(ctx)
     assert "gauss, l2+l2: λ at the low edge of its grid in 10 of 10 fits" in text
+    # per pair, the edge hits are rows of the scenario's table of medians
+    from normbench.report.sections.by_scenario import medians_table
+
+    medians = _medians(medians_table(ctx, "gauss"))
+    assert medians["λ at low / high edge", "l2+l2"] == "10 / 0"
+    assert medians["λ at low / high edge", "l2+l1"] == "0 / 0"
+    # a value no fit records an edge for has no row
+    assert not any(label.startswith("δ at") for label, _ in medians)
     assert "the interpolant wins" in text
     assert "No fits store was given" in text
 

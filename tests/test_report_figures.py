@@ -43,7 +43,7 @@ class _Section:
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the workers are forked")
 def test_sections_drawn_by_two_workers_come_back_in_page_order(monkeypatch):
     sections = [_Section(f"s{i}", f"body {i}") for i in range(7)]
-    sections[3] = _Section("grid", "the grid")  # a slow section, started first
+    sections[3] = _Section("by-scenario", "the grid")  # a slow section, started first
     sections[5] = _Section("empty", None)
     monkeypatch.setattr(build, "SECTIONS", tuple(sections))
     serial = build.render_sections("ctx", workers=1)

@@ -135,9 +135,9 @@ def build_report(
 REPORT_WORKERS = 2
 
 #: Sections that draw one figure or more per scenario: most of the report's time (default
-#: study, 2026-12-04: grid 31 %, sweeps 26 %, sparsity 15 %, error 15 %). They start first,
+#: study, 2026-12-04: the scenarios' blocks about 60 %, sweeps 26 %). They start first,
 #: longest first, so that the workers finish together.
-_SLOW_SECTIONS = ("grid", "sweeps", "sparsity", "error")
+_SLOW_SECTIONS = ("by-scenario", "sweeps")
 
 # the context the forked workers render from (set just before the pool forks)
 _WORKER_CONTEXT = None
