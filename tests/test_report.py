@@ -610,6 +610,11 @@ def test_report_intercepts_under_skewed_noise(variant_html, report_html):
     assert "median intercept 0.03" in sentence and "fits -1.44" in sentence
     assert "The fits agree" in sentence
     assert 'id="intercepts-alpha"' not in variant_html
+    # in beta's one block; the loss section links to it
+    assert 'id="intercepts-beta"' in _scenario_block(variant_html, "beta")
+    assert 'alt="intercepts for beta"' in _scenario_block(variant_html, "beta")
+    loss = _section_text(variant_html, "loss")
+    assert "data-scenario" not in loss and 'href="#scenario-beta"' in loss
     assert "No scenario has skewed noise" in _section_text(report_html, "loss")
 
 
@@ -1264,7 +1269,8 @@ def _ten_replicates(factor, *, seed=0):
 
 
 def test_answer_and_summary_follow_the_metrics(tmp_path):
-    from normbench.report.sections import answer, statistics, summary
+    from normbench.report.sections import answer, summary
+    from normbench.report.sections.by_scenario import findings_part
 
     same = _context(tmp_path / "same", _ten_replicates(1.0))
     assert same.headline == "model_error"
@@ -1278,7 +1284,9 @@ def test_answer_and_summary_follow_the_metrics(tmp_path):
     better = _context(tmp_path / "better", _ten_replicates(0.5))
     text = summary.render(better)
     assert "l1+l1 is better than l2+l1 (0.5×" in text
-    assert "better" in statistics.render(better)
+    # the scenario's findings count the verdicts and list them
+    assert re.search(r"\([1-9]\d* better, ", findings_part(better.findings, "gauss"))
+    assert "<td>better</td>" in findings_part(better.findings, "gauss")
 
 
 def test_none_is_one_interpolant_row(tmp_path):

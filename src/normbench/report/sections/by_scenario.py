@@ -17,7 +17,7 @@ import pandas as pd
 from normbench.analysis.verdicts import VERDICTS
 from normbench.report.context import oracle_stats
 from normbench.report.figures import heatmap_grid, replicate_distributions, tpr_fpr_scatter
-from normbench.report.figures.common import pair_label
+from normbench.report.figures.common import format_value, pair_label
 from normbench.report.html import anchor, esc, html_details, html_figure, html_table
 from normbench.report.prose import (
     ORACLE_CAPTION,
@@ -25,12 +25,14 @@ from normbench.report.prose import (
     ORACLE_NAMES,
     describe_noise,
     group_sentence,
+    intercept_sentence,
     oracle_note,
     p_value_text,
     signal_note,
+    slope_sentence,
 )
 from normbench.report.sections.tuning import EDGE_COLUMNS, edge_counts
-from normbench.report.tables import grid_estimates, summary_row, with_error
+from normbench.report.tables import grid_estimates, loss_penalty, summary_row, with_error
 from normbench.study.store import is_ok
 from normbench.vocab import ordered_pairs
 
@@ -138,10 +140,13 @@ def medians_table(ctx, dataset):
         ok_row.append(str(oracle["n_ok"]))
         not_ok_row.append(str(oracle["n_rows"] - oracle["n_ok"]))
     rows = [ok_row, not_ok_row]
+    summary = ctx.mc_summary
+    mine = summary[(summary["what"] == "median") & (summary["dataset"] == dataset)]
+    medians = {(loss_penalty(row.pair), row.metric): row for row in mine.itertuples()}
     for metric, label in _median_rows(pair_label(*ctx.baseline)):
         cells = [label]
         for pair in pairs:
-            found = summary_row(ctx, dataset, *pair, metric)
+            found = medians.get((pair, metric))
             if found is None or not math.isfinite(found.estimate):
                 cells.append("n/a")
                 continue
@@ -327,6 +332,39 @@ def _sparsity_figures(ctx, dataset):
     return figures, f'<p id="groups-{esc(dataset)}">{esc(group_sentence(ctx, dataset))}</p>'
 
 
+def _skewed_figures(ctx, dataset):
+    """Under skewed noise: the intercepts against the noise's mean and median, and the slopes."""
+    if (ctx.dataset_entry(dataset).get("noise") or {}).get("family") != "skewed":
+        return [], ""
+    explanation = ctx.explanations.get(dataset)
+    noise_median = explanation.noise_median if explanation is not None else None
+    references = {"noise mean (0)": 0.0}
+    if noise_median is not None:
+        references[f"noise median ({format_value(noise_median)})"] = noise_median
+    figure = html_figure(
+        replicate_distributions(
+            ctx.metrics,
+            dataset,
+            "intercept",
+            reference_lines=references,
+            log_scale=False,
+            xlabel="fitted intercept b̂",
+            title=f"{dataset}: fitted intercepts (skewed noise)",
+        ),
+        "Fitted intercept of every replicate per pair. The true regression function has "
+        "intercept 0 and the noise is a centred log-normal: mean 0, median below 0. With "
+        "penalty none (p ≥ n) all losses give the same interpolant.",
+        f"intercepts for {dataset}",
+    )
+    sentence = intercept_sentence(ctx, dataset, noise_median)
+    slopes = slope_sentence(ctx.findings, dataset)
+    return [figure], (
+        f'<p id="intercepts-{esc(dataset)}"><b>Skewed noise: which location each loss '
+        f"targets.</b> {esc(sentence)}</p>\n"
+        + (f'<p id="slopes-{esc(dataset)}">{esc(slopes)}</p>\n' if slopes else "")
+    )
+
+
 def _interval(low, high, level):
     if not (math.isfinite(low) or math.isinf(high)):
         return "n/a"
@@ -391,13 +429,14 @@ def _scenario_block(ctx, dataset):
     n_replicates = ctx.metrics.loc[ctx.metrics["dataset"] == dataset, "replicate"].nunique()
     error_figures, error_note = _error_figures(ctx, dataset)
     sparsity_figures, group_part = _sparsity_figures(ctx, dataset)
-    figures = _heatmaps(ctx, dataset) + error_figures + sparsity_figures
+    skewed_figures, skewed_part = _skewed_figures(ctx, dataset)
+    figures = _heatmaps(ctx, dataset) + error_figures + sparsity_figures + skewed_figures
     body = (
         f"<p>{esc(n_replicates)} replicate(s); noise: "
         f"{esc(describe_noise(params.get('noise')))}.{status}</p>\n"
         f"<h4>Medians per pair</h4>\n{medians_table(ctx, dataset)}\n{error_note}\n"
         f'<h4>Figures</h4>\n<div class="figure-grid">\n{chr(10).join(figures)}\n</div>\n'
-        f"{group_part}\n{findings_part(ctx.findings, dataset)}"
+        f"{group_part}\n{skewed_part}{findings_part(ctx.findings, dataset)}"
     )
     return html_details(
         f"{dataset} ({words}): medians, {len(figures)} figures, findings",
