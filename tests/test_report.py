@@ -1289,6 +1289,20 @@ def test_answer_and_summary_follow_the_metrics(tmp_path):
     assert "<td>better</td>" in findings_part(better.findings, "gauss")
 
 
+def test_a_dataset_not_drawn_one_by_one_keeps_its_findings_block(tmp_path):
+    """A large study draws a few datasets; the others' blocks hold their findings only."""
+    import dataclasses
+
+    from normbench.report.sections import by_scenario
+
+    ctx = _context(tmp_path, _ten_replicates(0.5))
+    text = by_scenario.render(dataclasses.replace(ctx, datasets=[]))
+    block = _scenario_block(text, "gauss")
+    assert 'data-scenario="gauss"' in block and "Not drawn one by one" in block
+    assert "<img " not in block and "<h4>Medians per pair</h4>" not in block
+    assert '<h4 id="statistics-gauss">' in block and "<td>better</td>" in block
+
+
 def test_none_is_one_interpolant_row(tmp_path):
     ctx = _context(tmp_path, _ten_replicates(1.0))
     assert ctx.interpolants == {"gauss"}
