@@ -407,6 +407,7 @@ def test_each_scenario_has_one_place(report_html):
         assert report_html.count(f'data-scenario="{dataset}"') == 1
         assert by_scenario.count(f'data-scenario="{dataset}"') == 1
         block = _scenario_block(report_html, dataset)
+        assert f"<p>{N_REPLICATES} replicate(s); noise: " in block
         assert len(re.findall(rf'alt="[^"]* for {dataset}"', block)) == FIGURES_PER_DATASET
         # one table of medians, with the metrics the topic sections showed per scenario
         medians = _medians(block)

@@ -426,7 +426,9 @@ def _scenario_block(ctx, dataset):
         if n_not_ok
         else " Every fit succeeded."
     )
-    n_replicates = ctx.metrics.loc[ctx.metrics["dataset"] == dataset, "replicate"].nunique()
+    summary = ctx.mc_summary
+    shares = summary[(summary["what"] == "share_ok") & (summary["dataset"] == dataset)]
+    n_replicates = int(shares["n_replicates"].max()) if len(shares) else 0
     error_figures, error_note = _error_figures(ctx, dataset)
     sparsity_figures, group_part = _sparsity_figures(ctx, dataset)
     skewed_figures, skewed_part = _skewed_figures(ctx, dataset)
