@@ -48,7 +48,7 @@ class _Section:
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the workers are forked")
 def test_sections_drawn_by_two_workers_come_back_in_page_order(monkeypatch):
     sections = [_Section(f"s{i}", f"body {i}") for i in range(7)]
-    sections[3] = _Section("grid", "the grid")  # a slow section, started first
+    sections[3] = _Section("by-scenario", "the grid")  # a slow section, started first
     sections[5] = _Section("empty", None)
     monkeypatch.setattr(build, "SECTIONS", tuple(sections))
     serial = build.render_sections("ctx", workers=1)
@@ -97,15 +97,18 @@ def test_figures_laid_out_by_hand_keep_long_labels_and_big_numbers_inside():
     losses = ["l2", "l1", LONG_LOSS]
     penalties = ["none", "l1", "l2", "elasticnet"]
     pairs = [(loss, penalty) for loss in losses for penalty in penalties]
-    summary = pd.DataFrame(
-        {
-            "dataset": "d",
-            "loss": [loss for loss, _ in pairs],
-            "penalty": [penalty for _, penalty in pairs],
-            "risk_median": np.geomspace(2.5e-5, 3.0e6, len(pairs)),
-            "n_nonzero_median": np.linspace(-123456.0, 1.0, len(pairs)),
-        }
-    )
+
+    def estimates(values):
+        return pd.DataFrame(
+            {
+                "dataset": "d",
+                "loss": [loss for loss, _ in pairs],
+                "penalty": [penalty for _, penalty in pairs],
+                "estimate": values,
+                "mcse": np.abs(values) * 0.123456,
+            }
+        )
+
     metrics = pd.DataFrame(
         [
             {"dataset": "d", "replicate": r, "loss": loss, "penalty": penalty, "status": "ok"}
@@ -117,14 +120,19 @@ def test_figures_laid_out_by_hand_keep_long_labels_and_big_numbers_inside():
     sweep = pd.DataFrame(
         [
             {"loss": loss, "penalty": penalty, "value": value}
-            | {"median": 1e5 * value, "q1": 0.5e5 * value, "q3": 2e5 * value}
+            | {"median": 1e5 * value, "mcse": 0.5e5 * value}
+            | {"ci_low": 0.5e5 * value, "ci_high": 2e5 * value}
             for loss, penalty in pairs
             for value in (0.05, 0.4, 6.0)
         ]
     )
     figures = {
-        "heatmap, log colours": heatmap_grid(summary, "d", "risk"),
-        "heatmap, linear colours": heatmap_grid(summary, "d", "n_nonzero"),
+        "heatmap, log colours": heatmap_grid(
+            estimates(np.geomspace(2.5e-5, 3.0e6, len(pairs))), "d", "risk"
+        ),
+        "heatmap, linear colours": heatmap_grid(
+            estimates(np.linspace(-123456.0, 1.0, len(pairs))), "d", "n_nonzero"
+        ),
         "boxes": replicate_distributions(metrics, "d", "risk"),
         "sweep": sweep_figure(sweep, "noise.snr", "risk"),
     }

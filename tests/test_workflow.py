@@ -126,7 +126,7 @@ def test_report_shows_groups_and_oracle(first_run):
         assert f'<p id="groups-{dataset}">On {dataset}, the lasso (l1) fits hit' in html
         assert f'alt="within-group selected share for {dataset}"' in html
     for oracle in ("least squares", "least absolute deviations", "Huber"):
-        assert f"<td>oracle: {oracle}</td>" in html
+        assert f"<th>oracle: {oracle}</th>" in html  # a column of each table of medians
     assert "The dashed lines are the median risks of the oracles" in html
     # the memory table reads the declared benchmark files of every upstream rule
     for rule in ("simulate_dataset", "fit_models", "aggregate_results"):

@@ -135,11 +135,10 @@ def build_report(
 #: Processes that draw the sections (at most the CPUs this process may use).
 REPORT_WORKERS = 2
 
-#: The sections that take longest, longest first (default study, 2026-12-04, after the figures'
-#: fixed layouts: grid 29 %, sparsity 21 %, sweeps 16 %, error 15 %, about, loss, tuning and
-#: answer 3 to 6 % each, the others under 1 %). They start first, in this order, so that the
-#: workers finish together.
-_SLOW_SECTIONS = ("grid", "sparsity", "sweeps", "error", "about", "loss", "tuning", "answer")
+#: The sections that take longest, longest first (default study, 2026-12-04: the scenarios'
+#: blocks about 60 %, sweeps about 25 %, about, loss, tuning and answer a few % each, the others
+#: under 1 %). They start first, in this order, so that the workers finish together.
+_SLOW_SECTIONS = ("by-scenario", "sweeps", "about", "loss", "tuning", "answer")
 
 # the context the forked workers render from (set just before the pool forks)
 _WORKER_CONTEXT = None

@@ -1,4 +1,4 @@
-"""Tables of medians per pair, shared by several sections: rendered from results/summary.csv.
+"""Medians per pair from results/summary.csv, as the sections select and print them.
 
 Nothing here computes a statistic: every number is a row of ``results/summary.csv``
 (:mod:`normbench.analysis.summary`), selected and laid out with its Monte Carlo error.
@@ -11,8 +11,7 @@ import math
 import pandas as pd
 
 from normbench.analysis.findings import INTERPOLANT
-from normbench.report.figures.common import INTERPOLANT_LOSS, format_value, pair_label
-from normbench.report.html import html_table
+from normbench.report.figures.common import INTERPOLANT_LOSS, format_value
 from normbench.vocab import PAIR_SEPARATOR, ordered_pairs, pair_key
 
 #: Columns of :func:`pair_estimates`.
@@ -98,37 +97,6 @@ def summary_row(ctx, dataset, loss, penalty, metric, what="median"):
         & (summary["metric"] == metric)
     ]
     return None if found.empty else next(found.itertuples(index=False))
-
-
-def summary_cell(ctx, dataset, loss, penalty, metric, what="median"):
-    """One summarised number with its Monte Carlo error (``results/summary.csv``), or ``n/a``."""
-    row = summary_row(ctx, dataset, loss, penalty, metric, what)
-    return "n/a" if row is None else with_error(float(row.estimate), float(row.mcse))
-
-
-def medians_table(ctx, dataset, columns, headers):
-    """Median ± its Monte Carlo error per pair (``results/summary.csv``), and the replicates.
-
-    ``replicates`` is the largest n over the row's cells (a metric missing on some replicates
-    rests on fewer); a metric the summary does not hold for a pair is ``n/a``.
-    """
-    summary = ctx.mc_summary
-    mine = summary[(summary["what"] == "median") & (summary["dataset"] == dataset)]
-    by_key = {(row.pair, row.metric): row for row in mine.itertuples()}
-    displayed = ctx.display[ctx.display["dataset"] == dataset]
-    rows = []
-    for loss, penalty in ordered_pairs(zip(displayed["loss"], displayed["penalty"], strict=True)):
-        key = _summary_key(loss, penalty)
-        cells, replicates = [], 0
-        for column in columns:
-            found = by_key.get((key, column))
-            if found is not None:
-                cells.append(with_error(found.estimate, found.mcse))
-                replicates = max(replicates, int(found.n_replicates))
-            else:
-                cells.append("n/a")
-        rows.append((pair_label(loss, penalty), *cells, replicates))
-    return html_table(["loss / penalty", *headers, "replicates"], rows)
 
 
 def grid_estimates(ctx, dataset, metric, what="median"):

@@ -80,7 +80,8 @@ def _method_note(ctx, metric_name):
     )
     note = (
         f'<p class="note">Metric: {esc(which)}. The references are fixed in advance, never '
-        'chosen from the data (method and every row: <a href="#statistics">statistics</a>).</p>'
+        'chosen from the data (method: <a href="#statistics">statistics</a>; every row: '
+        '<a href="#by-scenario">by scenario</a>).</p>'
     )
     # the answer's "matters" beside undecided pairs in the forest plot reads as a contradiction
     why = two_tests_sentence(ctx.findings, ctx.answer, metric_name=metric_name)

@@ -1,4 +1,4 @@
-"""How the loss acts: loss shapes, training residuals, intercepts under skewed noise."""
+"""How the loss acts: loss shapes and training residuals (skewed-noise intercepts: by scenario)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,9 @@ import numpy as np
 
 from normbench.report.figures import (
     exact_zero_share,
-    replicate_distributions,
     residual_distributions,
 )
-from normbench.report.figures.common import format_value
 from normbench.report.html import anchor, esc, html_details, html_figure, html_table
-from normbench.report.prose import intercept_sentence, slope_sentence
 from normbench.study.explain_files import EXPLAIN_REPLICATE
 from normbench.vocab import parse_pair
 
@@ -104,54 +101,25 @@ def _loss_shape_parts(ctx):
 
 
 def _skewed_parts(ctx):
-    """The intercepts of the skewed-noise datasets against the noise's mean and median."""
-    metrics, datasets, config = ctx.metrics, ctx.datasets, ctx.config
-    parts = []
-    configured = config.get("datasets") or {}
+    """Where the intercepts under skewed noise are: each such scenario's block."""
     skewed = [
         dataset
-        for dataset in datasets
-        if ((configured.get(dataset) or {}).get("noise") or {}).get("family") == "skewed"
+        for dataset in ctx.datasets
+        if (ctx.dataset_entry(dataset).get("noise") or {}).get("family") == "skewed"
     ]
     if not skewed:
-        parts.append(
+        return [
             '<p class="note">No scenario has skewed noise (noise.family: skewed), so the '
             "comparison of mean and median intercepts is not shown.</p>"
-        )
-    for dataset in skewed:
-        explanation = ctx.explanations.get(dataset)
-        noise_median = explanation.noise_median if explanation is not None else None
-        references = {"noise mean (0)": 0.0}
-        if noise_median is not None:
-            references[f"noise median ({format_value(noise_median)})"] = noise_median
-        sentence = intercept_sentence(ctx, dataset, noise_median)
-        figure = html_figure(
-            replicate_distributions(
-                metrics,
-                dataset,
-                "intercept",
-                reference_lines=references,
-                log_scale=False,
-                xlabel="fitted intercept b̂",
-                title=f"{dataset}: fitted intercepts (skewed noise)",
-            ),
-            "Fitted intercept of every replicate per pair. The true regression function has "
-            "intercept 0 and the noise is a centred log-normal: mean 0, median below 0. With "
-            "penalty none (p ≥ n) all losses give the same interpolant.",
-            f"intercepts for {dataset}",
-        )
-        slopes = slope_sentence(ctx.findings, dataset)
-        parts.append(
-            html_details(
-                f"Skewed noise, {dataset}: which location each loss targets, intercepts and slopes",
-                f'<p id="intercepts-{esc(dataset)}">{esc(sentence)}</p>\n'
-                + (f'<p id="slopes-{esc(dataset)}">{esc(slopes)}</p>\n' if slopes else "")
-                + figure,
-                id_=anchor("loss", dataset),
-                scenario=dataset,
-            )
-        )
-    return parts
+        ]
+    links = ", ".join(
+        f'<a href="#{esc(anchor("scenario", dataset))}">{esc(dataset)}</a>' for dataset in skewed
+    )
+    return [
+        "<p>Under skewed noise the mean and the median of the noise differ, so the intercepts "
+        "show which location each loss targets: the fitted intercepts and the comparison of "
+        f"slopes are in the blocks of the skewed scenarios ({links}).</p>"
+    ]
 
 
 def render(ctx):

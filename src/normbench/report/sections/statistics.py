@@ -1,33 +1,12 @@
-"""Statistics: the findings table and the per-scenario answer, as the study wrote them."""
+"""Statistics: the method of the findings and the per-scenario answer, as the study wrote them."""
 
 from __future__ import annotations
 
 import math
 
 from normbench.analysis.answer import ALL_SCENARIOS
-from normbench.analysis.verdicts import VERDICTS
-from normbench.report.html import anchor, esc, html_details, html_table
+from normbench.report.html import esc, html_details, html_table
 from normbench.report.prose import p_value_text
-
-_FINDINGS_HEADERS = [
-    "metric",
-    "question",
-    "pair",
-    "reference",
-    "effect",
-    "interval (level)",
-    "MCSE of log ratio",
-    "p (difference)",
-    "p (equivalence)",
-    "replicates",
-    "verdict",
-]
-
-
-def _interval(low, high, level):
-    if not (math.isfinite(low) or math.isinf(high)):
-        return "n/a"
-    return f"{low:.3g} – {high:.3g} ({level:.3g})"
 
 
 def _method(ctx):
@@ -55,29 +34,6 @@ def _method(ctx):
         "each kind are false. A log ratio with no spread over fewer than 30 replicates is "
         f"inconclusive; {identical} comparisons of two fits identical in every replicate (e.g. "
         "two null models) are no comparison and are left out.</p>"
-    )
-
-
-def _findings_table(findings, dataset):
-    rows = findings[findings["dataset"] == dataset]
-    return html_table(
-        _FINDINGS_HEADERS,
-        [
-            (
-                row.metric,
-                row.question,
-                row.pair,
-                row.reference,
-                row.effect,
-                _interval(row.ci_low, row.ci_high, row.ci_level),
-                row.se,
-                p_value_text(row.p_value),
-                p_value_text(row.p_equivalence),
-                row.n_replicates,
-                row.verdict,
-            )
-            for row in rows.itertuples()
-        ],
     )
 
 
@@ -124,20 +80,8 @@ def render(ctx):
         html_details("Method: effect, interval, verdicts and their error guarantee", _method(ctx)),
         _answer_table(ctx.answer),
     ]
-    per_scenario = []
-    for dataset in [d for d in ctx.all_datasets if d in set(findings["dataset"])]:
-        rows = findings[findings["dataset"] == dataset]
-        counts = rows["verdict"].value_counts()
-        summary = ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
-        per_scenario.append(
-            f'<div data-scenario="{esc(dataset)}">'
-            f'<h4 id="{esc(anchor("statistics", dataset))}">{esc(dataset)}: {len(rows)} '
-            f"comparisons ({esc(summary)})</h4>\n" + _findings_table(findings, dataset) + "</div>"
-        )
     parts.append(
-        html_details(
-            f"The findings, scenario by scenario ({len(findings)} rows)",
-            "\n".join(per_scenario),
-        )
+        f"<p>The {len(findings)} rows of the findings are in the scenarios' blocks of "
+        '<a href="#by-scenario">Scenario by scenario</a>, each under its own heading.</p>'
     )
     return "\n".join(parts)

@@ -50,5 +50,5 @@ and, where the study computed it, the set of best pairs.</p>
 {_omitted_note(ctx)}
 {_failures_note(ctx)}
 <p class="note">Every sentence here is a row of <code>results/findings.csv</code>; the
-<a href="#statistics">Statistics</a> section lists them all.</p>
+<a href="#by-scenario">Scenario by scenario</a> section lists them all.</p>
 """

@@ -16,7 +16,8 @@ from normbench.vocab import ordered_pairs, pair_key
 
 #: Share of a pair's fits on a grid edge above which the report warns.
 EDGE_WARNING_SHARE = 0.2
-_EDGE_COLUMNS = {"lam_at_edge": "λ", "l1_ratio_at_edge": "l1_ratio", "delta_at_edge": "δ"}
+#: The tuned values whose grid ends are recorded (``*_at_edge`` of results/metrics.csv).
+EDGE_COLUMNS = {"lam_at_edge": "λ", "l1_ratio_at_edge": "l1_ratio", "delta_at_edge": "δ"}
 
 
 def edge_counts(summary):
@@ -28,7 +29,7 @@ def edge_counts(summary):
     ``<column>_high``, ``<column>_n`` for each ``*_at_edge`` column the summary has.
     """
     shares = summary[summary["what"].isin(["share_at_low_edge", "share_at_high_edge"])]
-    shares = shares[shares["metric"].isin(list(_EDGE_COLUMNS))]
+    shares = shares[shares["metric"].isin(list(EDGE_COLUMNS))]
     records = {}
     for row in shares.itertuples(index=False):
         loss, penalty = loss_penalty(row.pair)
@@ -41,7 +42,7 @@ def edge_counts(summary):
         record[f"{row.metric}_{edge}"] = round(float(row.estimate) * n) if n else 0
         record[f"{row.metric}_n"] = n
         record["n"] = max(record["n"], n)
-    columns = [c for c in _EDGE_COLUMNS if c in set(shares["metric"])]
+    columns = [c for c in EDGE_COLUMNS if c in set(shares["metric"])]
     table = pd.DataFrame(list(records.values()))
     if table.empty:
         table = pd.DataFrame(columns=["dataset", "loss", "penalty", "n"])
@@ -61,7 +62,7 @@ def _warnings(counts, datasets):
     for row in counts.itertuples(index=False):
         if row.dataset not in datasets:
             continue
-        for column, name in _EDGE_COLUMNS.items():
+        for column, name in EDGE_COLUMNS.items():
             for edge in ("low", "high"):
                 hits = getattr(row, f"{column}_{edge}", 0)
                 tuned = getattr(row, f"{column}_n", 0)
@@ -97,19 +98,6 @@ def edge_meaning(column, edge, penalty):
         loss = "l1" if edge == "low" else "l2"
         return f"toward the {loss} loss, a pair of its own"
     return None
-
-
-def _edge_table(counts, dataset):
-    rows = counts[counts["dataset"] == dataset]
-    by_pair = {(r.loss, r.penalty): r for r in rows.itertuples(index=False)}
-    columns = [c for c in _EDGE_COLUMNS if f"{c}_low" in rows]
-    table = []
-    for pair in ordered_pairs(by_pair):
-        row = by_pair[pair]
-        cells = [f"{getattr(row, c + '_low')} / {getattr(row, c + '_high')}" for c in columns]
-        table.append((pair_label(*pair), row.n, *cells))
-    headers = ["loss / penalty", "fits", *[f"{_EDGE_COLUMNS[c]} low / high" for c in columns]]
-    return html_table(headers, table)
 
 
 def _delta_rows(ctx):
@@ -179,7 +167,7 @@ def _curves(ctx):
 
 
 def render(ctx):
-    if not any(column in ctx.metrics for column in _EDGE_COLUMNS):
+    if not any(column in ctx.metrics for column in EDGE_COLUMNS):
         return None  # a table written before the edges were recorded
     counts = edge_counts(ctx.mc_summary)
     found = _warnings(counts, set(ctx.all_datasets))
@@ -212,13 +200,8 @@ def render(ctx):
             if limits
             else ""
         ),
-        html_details(
-            "Edge hits per pair, scenario by scenario",
-            "\n".join(
-                f"<h4>{esc(dataset)}</h4>\n" + _edge_table(counts, dataset)
-                for dataset in ctx.datasets
-            ),
-        ),
+        "<p>Each scenario's edge hits per pair are rows of its table of medians "
+        '(<a href="#by-scenario">Scenario by scenario</a>).</p>',
     ]
     parts.append(
         "<h3>Huber's δ</h3>\n<p>The δ chosen by CV over the noise scale σ of the simulator "
