@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 
 import matplotlib.text
 import numpy as np
@@ -38,6 +39,8 @@ def test_a_figure_is_one_palette_png_at_its_drawn_size_and_the_same_bytes_every_
 
 
 class _Section:
+    parts = None
+
     def __init__(self, id_, body):
         self.id, self.body = id_, body
 
@@ -45,22 +48,45 @@ class _Section:
         return None if self.body is None else f"{self.body} of {ctx} in {os.getpid()}"
 
 
+class _Blocks:
+    """A section of blocks: ``render`` joins what ``parts`` draws one by one."""
+
+    def __init__(self, id_, count):
+        self.id, self.count = id_, count
+
+    def parts(self, ctx):
+        return [lambda ctx, i=i: f"block {i} of {ctx} in {os.getpid()}" for i in range(self.count)]
+
+    def render(self, ctx):
+        blocks = self.parts(ctx)
+        return "\n".join(block(ctx) for block in blocks) if blocks else None
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the workers are forked")
 def test_sections_drawn_by_two_workers_come_back_in_page_order(monkeypatch):
     sections = [_Section(f"s{i}", f"body {i}") for i in range(7)]
-    sections[3] = _Section("by-scenario", "the grid")  # a slow section, started first
+    sections[3] = _Section("sweeps", "the grid")  # a slow section, started early
+    sections[4] = _Blocks("by-scenario", 5)  # drawn block by block
     sections[5] = _Section("empty", None)
+    sections[6] = _Blocks("no-blocks", 0)
     monkeypatch.setattr(build, "SECTIONS", tuple(sections))
     serial = build.render_sections("ctx", workers=1)
     parallel = build.render_sections("ctx", workers=2)
 
     def what(bodies):
-        return [body and body.split(" in ")[0] for body in bodies]
+        return [body and re.sub(r" in \d+", "", body) for body in bodies]
 
     assert what(parallel) == what(serial)
-    assert serial[5] is None and serial[3].startswith("the grid of ctx")
-    # drawn in other processes, not in this one
-    assert all(body.split(" in ")[1] != str(os.getpid()) for body in parallel if body)
+    assert serial[5] is None and serial[6] is None and serial[3].startswith("the grid of ctx")
+    assert what(parallel)[4] == "\n".join(f"block {i} of ctx" for i in range(5))
+    # drawn in other processes, not in this one; the blocks of one section by both workers
+    pids = {int(pid) for body in parallel if body for pid in re.findall(r" in (\d+)", body)}
+    assert os.getpid() not in pids
+    # the blocks are tasks of their own (for either worker), the slowest sections first
+    tasks = build._tasks("ctx")
+    assert [part for index, part in tasks if index == 4] == list(range(5))
+    assert tasks[:6] == [(4, 0), (4, 1), (4, 2), (4, 3), (4, 4), (3, None)]
+    assert not [task for task in tasks if task[0] == 6]
 
 
 def _texts_outside(figure):

@@ -144,8 +144,31 @@ _SLOW_SECTIONS = ("by-scenario", "sweeps", "about", "loss", "tuning", "answer")
 _WORKER_CONTEXT = None
 
 
-def _render_one(index):
-    return SECTIONS[index].render(_WORKER_CONTEXT)
+def _render_task(task):
+    index, part = task
+    section = SECTIONS[index]
+    if part is None:
+        return section.render(_WORKER_CONTEXT)
+    return section.parts(_WORKER_CONTEXT)[part](_WORKER_CONTEXT)
+
+
+def _tasks(ctx):
+    """``(section index, part index or None)`` of every drawing, the slow sections' first.
+
+    A section with ``parts`` (one block per scenario) is one task per block, so that its blocks
+    spread over the workers instead of one worker drawing them all.
+    """
+    ids = [section.id for section in SECTIONS]
+    order = sorted(
+        range(len(SECTIONS)),
+        key=lambda i: _SLOW_SECTIONS.index(ids[i]) if ids[i] in _SLOW_SECTIONS else len(ids),
+    )
+    tasks = []
+    for index in order:
+        split = SECTIONS[index].parts
+        count = len(split(ctx)) if split is not None else None
+        tasks += [(index, None)] if count is None else [(index, part) for part in range(count)]
+    return tasks
 
 
 def render_sections(ctx, workers=None):
@@ -154,9 +177,10 @@ def render_sections(ctx, workers=None):
 
     Sections are independent renderings of ``ctx``, so they are drawn by ``workers``
     processes (default :data:`REPORT_WORKERS`, at most the CPUs available) forked from this one:
-    each inherits ``ctx`` and sends back HTML only. The page is the same bytes whatever the
-    number of workers. Where ``fork`` is not available (Windows, macOS' default), or with one
-    worker, the sections render here, one after another.
+    each inherits ``ctx`` and sends back HTML only; a section made of blocks (``parts``) is
+    drawn block by block and joined here as its ``render`` joins them. The page is the same
+    bytes whatever the number of workers. Where ``fork`` is not available (Windows, macOS'
+    default), or with one worker, the sections render here, one after another.
     """
     global _WORKER_CONTEXT
     if workers is None:
@@ -164,19 +188,24 @@ def render_sections(ctx, workers=None):
         workers = min(REPORT_WORKERS, len(available) if available else os.cpu_count() or 1)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [section.render(ctx) for section in SECTIONS]
-    ids = [section.id for section in SECTIONS]
-    order = sorted(
-        range(len(SECTIONS)),
-        key=lambda i: _SLOW_SECTIONS.index(ids[i]) if ids[i] in _SLOW_SECTIONS else len(ids),
-    )
+    tasks = _tasks(ctx)
     _WORKER_CONTEXT = ctx
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            bodies = pool.map(_render_one, order, chunksize=1)
+            drawn = pool.map(_render_task, tasks, chunksize=1)
     finally:
         _WORKER_CONTEXT = None
-    by_index = dict(zip(order, bodies, strict=True))
-    return [by_index[index] for index in range(len(SECTIONS))]
+    pieces = {}
+    for (index, part), body in zip(tasks, drawn, strict=True):
+        pieces.setdefault(index, []).append((-1 if part is None else part, body))
+    bodies = []
+    for index, section in enumerate(SECTIONS):
+        found = sorted(pieces.get(index, []), key=lambda item: item[0])
+        if section.parts is None:
+            bodies.append(found[0][1])
+        else:
+            bodies.append("\n".join(body for _, body in found) if found else None)
+    return bodies
 
 
 _EMBEDDED_FIGURE = re.compile(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" alt="([^"]*)"')

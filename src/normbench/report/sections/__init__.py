@@ -49,12 +49,18 @@ class Section:
         Its heading.
     render : callable
         ``render(ctx) -> str | None``: the body, or None for no section.
+    parts : callable or None
+        For a section made of independent blocks (one per scenario), ``parts(ctx) -> list`` of
+        callables ``block(ctx) -> str`` whose bodies, joined by newlines, are ``render(ctx)``
+        (None when the list is empty): the report's workers then draw the blocks apart, not
+        the whole section in one of them.
     """
 
     id: str
     nav: str
     title: str
     render: Callable
+    parts: Callable | None = None
 
 
 #: The sections in page order.
@@ -64,7 +70,13 @@ SECTIONS = (
     Section("published", "Published results", "Published results", published.render),
     Section("scenarios", "Models and scenarios", "Models and scenarios", scenarios.render),
     Section("grid", "Grid", "The loss × penalty grid", grid.render),
-    Section("by-scenario", "By scenario", "Scenario by scenario", by_scenario.render),
+    Section(
+        "by-scenario",
+        "By scenario",
+        "Scenario by scenario",
+        by_scenario.render,
+        parts=by_scenario.parts,
+    ),
     Section("penalty", "How the penalty acts", "How the penalty acts", penalty.render),
     Section("loss", "How the loss acts", "How the loss acts", loss.render),
     Section("sweeps", "Sweeps", "Sweeps", sweeps.render),

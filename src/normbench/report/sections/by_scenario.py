@@ -10,6 +10,7 @@ views across scenarios only.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -483,23 +484,38 @@ group count as false positives (FPR), not here.</p>
 (<a href="#tuning">Tuning</a> says which ends are limits fitted elsewhere).</p>"""
 
 
-def render(ctx):
+def _introduction(ctx):
     datasets = list(ctx.all_datasets)
-    if not datasets:
-        return None
     known = ctx.metrics["signal_variance"].notna().any()
     sources = "the datasets' JSON sidecars (results/derived.csv)" if known else "not available"
     links = " · ".join(
         f'<a href="#{esc(anchor("scenario", dataset))}">{esc(dataset)}</a>' for dataset in datasets
     )
-    parts = [
-        "<p>One block per scenario: its medians per pair with their Monte Carlo errors, its "
-        "figures and its findings. The scenario control at the top shows one or all. "
-        f"Scenarios: {links}</p>",
-        html_details(
-            "What the measures are, and relative to what",
-            _MEASURES.format(base=esc(pair_label(*ctx.baseline)), sources=esc(sources)),
-        ),
-    ]
-    parts += [_scenario_block(ctx, dataset) for dataset in datasets]
-    return "\n".join(parts)
+    return "\n".join(
+        [
+            "<p>One block per scenario: its medians per pair with their Monte Carlo errors, its "
+            "figures and its findings. The scenario control at the top shows one or all. "
+            f"Scenarios: {links}</p>",
+            html_details(
+                "What the measures are, and relative to what",
+                _MEASURES.format(base=esc(pair_label(*ctx.baseline)), sources=esc(sources)),
+            ),
+        ]
+    )
+
+
+def parts(ctx):
+    """The section's blocks in page order: the introduction, then one per scenario.
+
+    Each is a callable of ``ctx`` drawn on its own (by the report's workers, in parallel);
+    :func:`render` joins them.
+    """
+    datasets = list(ctx.all_datasets)
+    if not datasets:
+        return []
+    return [_introduction, *(partial(_scenario_block, dataset=dataset) for dataset in datasets)]
+
+
+def render(ctx):
+    blocks = parts(ctx)
+    return "\n".join(block(ctx) for block in blocks) if blocks else None
