@@ -545,3 +545,21 @@ def test_an_oracle_that_did_not_converge_is_aggregated(tmp_path):
     job = JobIdentity("a", (1,), (("l2", "l1"),))
     table = read_job_table(tmp_path / "oracle.csv", ORACLE, job)
     assert table["status"].tolist() == ["ok", "ok", "not_converged"]
+
+
+def test_a_sidecar_is_read_where_the_layout_puts_it_and_a_bad_one_is_none(tmp_path):
+    import json
+
+    from normbench.study.layout import DATASET_JSON, DATASETS_DIR, dataset_sidecar
+    from normbench.study.tables import read_sidecar
+
+    datasets_dir = tmp_path / DATASETS_DIR
+    path = dataset_sidecar(datasets_dir, "gauss", 3)
+    assert path == tmp_path / DATASET_JSON.format(dataset="gauss", replicate=3)
+    assert read_sidecar(datasets_dir, "gauss", 3) is None  # absent
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"signal_variance": 2.0}), encoding="utf-8")
+    assert read_sidecar(datasets_dir, "gauss", 3) == {"signal_variance": 2.0}
+    for damaged in ('{"signal_variance": 2.', "[1, 2]"):  # cut, or not an object
+        path.write_text(damaged, encoding="utf-8")
+        assert read_sidecar(datasets_dir, "gauss", 3) is None

@@ -20,13 +20,12 @@ noise's *true* variance (contamination included), which the sidecar's scale alon
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from normbench.study.tables import read_sidecar
 from normbench.vocab import STATUS_OK
 
 __all__ = [
@@ -65,11 +64,10 @@ def replicate_info(metrics, datasets_dir):
     for dataset, replicate in zip(pairs["dataset"], pairs["replicate"], strict=True):
         if datasets_dir is None:
             break
-        sidecar = Path(datasets_dir) / dataset / f"rep{int(replicate)}.json"
+        info = read_sidecar(datasets_dir, dataset, replicate) or {}
         try:
-            info = json.loads(sidecar.read_text(encoding="utf-8"))
             signal, scale = float(info["signal_variance"]), float(info["noise_scale"])
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):
             continue
         if math.isfinite(signal) and signal > 0 and math.isfinite(scale) and scale > 0:
             records.append((dataset, int(replicate), signal, scale))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from normbench.study.store import (
     read_oracle as read_oracle_csv,
 )
 from normbench.study.store_fits import read_fits, stored_replicates
-from normbench.study.tables import ResultsError
+from normbench.study.tables import ResultsError, read_sidecar
 
 GROUP_METRICS = ("group_hit", "group_frac", "group_whole")
 
@@ -66,12 +65,8 @@ def dataset_sidecars(metrics, datasets_dir):
     for dataset, replicate in zip(first["dataset"], first["replicate"], strict=True):
         if dataset in sidecars:
             continue
-        path = Path(datasets_dir) / dataset / f"rep{int(replicate)}.json"
-        try:
-            content = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(content, dict):
+        content = read_sidecar(datasets_dir, dataset, replicate)
+        if content is not None:
             sidecars[dataset] = content
     return sidecars
 

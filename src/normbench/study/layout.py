@@ -25,6 +25,7 @@ __all__ = [
     "REPORT_TABLES",
     "RESULTS_DIR",
     "check_no_old_job_tables",
+    "dataset_sidecar",
     "report_tables",
 ]
 
@@ -36,6 +37,18 @@ DATASETS_DIR = f"{RESULTS_DIR}/datasets"
 DATASET_NPZ = f"{DATASETS_DIR}/{{dataset}}/rep{{replicate}}.npz"
 #: How that replicate was made (its JSON sidecar).
 DATASET_JSON = f"{DATASETS_DIR}/{{dataset}}/rep{{replicate}}.json"
+
+
+def dataset_sidecar(datasets_dir, dataset, replicate) -> Path:
+    """The sidecar (:data:`DATASET_JSON`) of one replicate in a folder of datasets.
+
+    ``datasets_dir`` stands for :data:`DATASETS_DIR` (a study's folder need not be the current
+    one).
+    """
+    relative = Path(DATASET_JSON).relative_to(DATASETS_DIR)
+    return Path(datasets_dir) / str(relative).format(dataset=dataset, replicate=int(replicate))
+
+
 #: The tables one fit job writes (a batch of replicates of one dataset,
 #: :mod:`normbench.study.batches`), by role: its rows of the study-wide table of the same role
 #: in :data:`REPORT_TABLES`, which rule aggregate_results concatenates from them.

@@ -41,6 +41,7 @@ it, print its one line and exit with status 2.
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from normbench.study.layout import dataset_sidecar
 from normbench.vocab import STATUS_OK
 
 __all__ = [
@@ -361,3 +363,17 @@ def read_npz(path, what: str, *, advice: str = "") -> dict[str, np.ndarray]:
         reason = " ".join(str(error).split()) or type(error).__name__
         kind = what.split(" ", 1)[1]
         raise ResultsError(f"{path}: not a readable {kind} ({reason}){advice}.") from None
+
+
+def read_sidecar(datasets_dir, dataset, replicate) -> dict | None:
+    """The JSON sidecar of one dataset replicate (:func:`normbench.study.layout.dataset_sidecar`).
+
+    None when it is absent, unreadable or not a JSON object: a sidecar only adds what the
+    results do not say (the signal variance, the noise scale, what a user's rule recorded), so
+    its readers go on without it and say so where it would have been shown.
+    """
+    try:
+        content = json.loads(dataset_sidecar(datasets_dir, dataset, replicate).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return content if isinstance(content, dict) else None
