@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from normbench.analysis.summary import loss_margin, penalty_margin
 from normbench.report.context import data_median, oracle_stats
 from normbench.report.figures.common import format_value
-from normbench.report.tables import with_error
+from normbench.report.tables import summary_number, with_error
 
 #: The losses of the oracles, each the reference of the models of its own loss.
 ORACLE_LOSSES = ("l2", "l1", "huber")
@@ -143,21 +143,6 @@ def signal_note(ctx, dataset):
     )
 
 
-def _margin(ctx, dataset, pair, metric, what="median"):
-    """(estimate, mcse, n) of a margin's row of results/summary.csv, or None."""
-    summary = ctx.mc_summary
-    found = summary[
-        (summary["what"] == what)
-        & (summary["dataset"] == dataset)
-        & (summary["pair"] == pair)
-        & (summary["metric"] == metric)
-    ]
-    if found.empty:
-        return None
-    row = found.iloc[0]
-    return float(row["estimate"]), float(row["mcse"]), int(row["n_replicates"])
-
-
 def group_sentence(ctx, dataset):
     """Lasso against elastic net: does the penalty keep a hit group of true features whole?"""
     metrics = ctx.metrics
@@ -168,9 +153,9 @@ def group_sentence(ctx, dataset):
     for penalty in penalties:
         # the penalty's fits over every loss: margin rows of results/summary.csv
         margin = penalty_margin(penalty)
-        hits = _margin(ctx, dataset, margin, "group_hit")
-        fraction = _margin(ctx, dataset, margin, "group_frac")
-        whole = _margin(ctx, dataset, margin, "group_whole", "mean")
+        hits = summary_number(ctx.mc_summary, dataset, margin, "group_hit")
+        fraction = summary_number(ctx.mc_summary, dataset, margin, "group_frac")
+        whole = summary_number(ctx.mc_summary, dataset, margin, "group_whole", "mean")
         if hits is None or not hits[2]:
             continue
         n_hit = fraction[2] if fraction is not None else 0
@@ -215,7 +200,10 @@ def group_sentence(ctx, dataset):
 
 def intercept_sentence(ctx, dataset, noise_median):
     """Where the penalised fits of each loss put the intercept: margin rows of summary.csv."""
-    found = [_margin(ctx, dataset, loss_margin(loss), "intercept") for loss in ("l2", "l1")]
+    found = [
+        summary_number(ctx.mc_summary, dataset, loss_margin(loss), "intercept")
+        for loss in ("l2", "l1")
+    ]
     if any(each is None or not math.isfinite(each[0]) for each in found):
         return "The intercepts of the squared- and absolute-loss fits are not available."
     (squared, squared_error, _), (absolute, absolute_error, _) = found
