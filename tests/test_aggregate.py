@@ -15,9 +15,8 @@ from normbench.study.store import (
     summarize,
     write_table,
 )
+from normbench.vocab import LOSSES, PENALTIES
 
-LOSSES = ("l2", "l1", "huber")
-PENALTIES = ("none", "l1", "l2", "elasticnet")
 IDENTITY = ("dataset", "replicate", "loss", "penalty", "status", "message")
 
 
