@@ -139,7 +139,8 @@ def oracle_stats(ctx, dataset, loss="l2"):
 
 
 def data_median(ctx, dataset, metric):
-    """(median, mcse, n) of the data's ``signal_variance`` or ``noise_scale``, or None.
+    """The :class:`~normbench.report.tables.SummaryNumber` (median, mcse, n) of the data's
+    ``signal_variance`` or ``noise_scale``, or None.
 
     From the rows of pseudo-pair :data:`~normbench.analysis.summary.DATA_PAIR` of
     ``results/summary.csv``: the sidecars' numbers over the replicates.

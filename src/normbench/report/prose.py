@@ -136,8 +136,9 @@ def signal_note(ctx, dataset):
         return ""
     return (
         f"For scale: the null model (intercept only) has risk ≈ Var(x'β) = "
-        f"{with_error(*signal[:2])}; the noise scale is σ = {with_error(*sigma[:2])} (the "
-        f"simulator's scale; medians over {signal[2]} replicates ± their Monte Carlo errors; "
+        f"{with_error(signal.estimate, signal.mcse)}; the noise scale is σ = "
+        f"{with_error(sigma.estimate, sigma.mcse)} (the simulator's scale; medians over "
+        f"{signal.n_replicates} replicates ± their Monte Carlo errors; "
         "the noise's true variance, which the PVE uses, is larger for heavy tails and "
         "contamination)."
     )
@@ -156,19 +157,20 @@ def group_sentence(ctx, dataset):
         hits = summary_number(ctx.mc_summary, dataset, margin, "group_hit")
         fraction = summary_number(ctx.mc_summary, dataset, margin, "group_frac")
         whole = summary_number(ctx.mc_summary, dataset, margin, "group_whole", "mean")
-        if hits is None or not hits[2]:
+        if hits is None or not hits.n_replicates:
             continue
-        n_hit = fraction[2] if fraction is not None else 0
+        n_hit = fraction.n_replicates if fraction is not None else 0
         clause = (
-            f"the {names[penalty]} fits hit a true group in {n_hit} of {hits[2]} fits (all losses)"
+            f"the {names[penalty]} fits hit a true group in {n_hit} of {hits.n_replicates} "
+            "fits (all losses)"
         )
-        if n_hit and whole is not None and math.isfinite(whole[0]):
-            medians[penalty] = (fraction[0], whole[0])
-            error = f" ± {100 * whole[1]:.0f}%" if math.isfinite(whole[1]) else ""
+        if n_hit and whole is not None and math.isfinite(whole.estimate):
+            medians[penalty] = (fraction.estimate, whole.estimate)
+            error = f" ± {100 * whole.mcse:.0f}%" if math.isfinite(whole.mcse) else ""
             clause += (
-                f"; there they select a median share {with_error(*fraction[:2])} of a hit "
-                f"group's true members and keep on average {100 * whole[0]:.0f}%{error} of "
-                "their hit groups whole"
+                f"; there they select a median share {with_error(fraction.estimate, fraction.mcse)}"
+                f" of a hit group's true members and keep on average {100 * whole.estimate:.0f}%"
+                f"{error} of their hit groups whole"
             )
         clauses.append(clause)
     if not clauses:
@@ -204,7 +206,7 @@ def intercept_sentence(ctx, dataset, noise_median):
         summary_number(ctx.mc_summary, dataset, loss_margin(loss), "intercept")
         for loss in ("l2", "l1")
     ]
-    if any(each is None or not math.isfinite(each[0]) for each in found):
+    if any(each is None or not math.isfinite(each.estimate) for each in found):
         return "The intercepts of the squared- and absolute-loss fits are not available."
     (squared, squared_error, _), (absolute, absolute_error, _) = found
     text = (
