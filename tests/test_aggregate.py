@@ -7,17 +7,14 @@ from metrics_tables import results_table
 
 from normbench.study.store import (
     METRICS_COLUMNS,
-    SUMMARY_METRICS,
     collect,
     order_names,
     read_table,
     sort_results,
-    summarize,
     write_table,
 )
+from normbench.vocab import LOSSES, PENALTIES
 
-LOSSES = ("l2", "l1", "huber")
-PENALTIES = ("none", "l1", "l2", "elasticnet")
 IDENTITY = ("dataset", "replicate", "loss", "penalty", "status", "message")
 
 
@@ -172,54 +169,3 @@ def test_write_read_round_trip_is_stable(tmp_path):
 def test_sort_results_is_stable_for_missing_keys():
     frame = pd.DataFrame({"value": [3, 1, 2]})
     assert sort_results(frame)["value"].tolist() == [3, 1, 2]
-
-
-def _summary_input():
-    rows = []
-    # pair (l2, l1): four ok replicates with risk 1, 2, 3, 4 and a failed one with risk 100
-    for replicate, value in enumerate([4.0, 1.0, 3.0, 2.0]):
-        rows.append(("d", replicate, "l2", "l1", "ok", value))
-    rows.append(("d", 4, "l2", "l1", "failed", 100.0))
-    # pair (l1, none): one ok, one not converged (excluded although it has a value)
-    rows.append(("d", 0, "l1", "none", "ok", 7.0))
-    rows.append(("d", 1, "l1", "none", "not_converged", 0.5))
-    # pair (huber, l2): nothing succeeded
-    rows.append(("d", 0, "huber", "l2", "failed", math.nan))
-    columns = ["dataset", "replicate", "loss", "penalty", "status", "risk"]
-    frame = pd.DataFrame(rows, columns=columns)
-    for metric in SUMMARY_METRICS:
-        if metric != "risk":
-            frame[metric] = frame["risk"] * 2
-    return frame
-
-
-def test_summarize_medians_and_counts():
-    summary = summarize(_summary_input())
-    assert list(zip(summary.loss, summary.penalty, strict=True)) == [
-        ("l2", "l1"),
-        ("l1", "none"),
-        ("huber", "l2"),
-    ]
-    first, second, third = (summary.iloc[i] for i in range(3))
-    # ok risks 1, 2, 3, 4: median 2.5, linear quartiles 1.75 and 3.25; the failed 100 is ignored
-    assert (first.risk_median, first.risk_q25, first.risk_q75) == (2.5, 1.75, 3.25)
-    assert (first.n_ok, first.n_failed) == (4, 1)
-    assert first.test_mse_median == 5.0
-    assert (second.risk_median, second.n_ok, second.n_failed) == (7.0, 1, 1)
-    assert (third.n_ok, third.n_failed) == (0, 1)
-    assert math.isnan(third.risk_median) and math.isnan(third.f1_q75)
-    assert summary["n_ok"].sum() + summary["n_failed"].sum() == len(_summary_input())
-
-
-def test_summarize_ignores_missing_values_within_ok_rows():
-    frame = _summary_input()
-    frame.loc[frame.index[0], "f1"] = math.nan  # the replicate with risk 4 has no F1
-    row = summarize(frame).iloc[0]
-    # remaining F1 values 2, 6, 4 -> median 4
-    assert row.f1_median == 4.0
-    assert row.n_ok == 4
-
-
-def test_summarize_requires_columns():
-    with pytest.raises(ValueError, match="status"):
-        summarize(_summary_input().drop(columns="status"))

@@ -8,6 +8,7 @@ import pandas as pd
 
 from normbench.analysis.answer import ANSWER_COLUMNS, count_tested, two_tests_sentence
 from normbench.analysis.findings import FINDINGS_COLUMNS
+from normbench.vocab import pair_key
 
 
 def _answer(loss_matters, scenarios=("a", "b", "c"), *, pooled=True):
@@ -30,7 +31,7 @@ def _findings(verdicts, scenarios=("a", "b", "c"), *, extra_inconclusive=0):
     rows = []
     for dataset in scenarios:
         pairs = [
-            (f"{loss}+{penalty}", f"l2+{penalty}")
+            (pair_key(loss, penalty), pair_key("l2", penalty))
             for penalty in ("l1", "elasticnet")
             for loss in ("l1", "huber")
         ]

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from normbench.vocab import pair_key
+
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_scaling.py"
 
 
@@ -45,7 +47,9 @@ def test_n_run_measures_every_point_of_every_pair(bench, capsys, tmp_path):
             assert r["peak_mb"] >= r["before_mb"] > 0
         slope, last, count = exponents[(loss, penalty)]
         assert count == 2 and math.isfinite(slope) and slope == pytest.approx(last)
-        row = next(line for line in printed.splitlines() if line.startswith(f"{loss}+{penalty} "))
+        row = next(
+            line for line in printed.splitlines() if line.startswith(f"{pair_key(loss, penalty)} ")
+        )
         assert row.count("MB") == 2
     header = next(line for line in printed.splitlines() if line.startswith("pair") and "n=" in line)
     assert "n=100" in header and "n=300" in header

@@ -19,6 +19,7 @@ from normbench.analysis.findings import FINDINGS_COLUMNS
 from normbench.analysis.run import analyse
 from normbench.cli import main
 from normbench.study.store import METRICS_COLUMNS, read_metrics, write_table
+from normbench.vocab import pair_key
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -312,7 +313,7 @@ def test_a_pair_made_worse_is_flagged_on_that_pair(worse_runs):
     run_a, run_b = worse_runs
     comparison = compare_runs(run_a, run_b)
     diff = comparison.conclusions
-    worse = "+".join(_WORSE_PAIR)
+    worse = pair_key(*_WORSE_PAIR)
     # its medians moved, and no other pair's (their values are the same in both runs)
     medians = diff[diff["kind"] == "median"]
     assert set(medians["pair"]) == {worse}

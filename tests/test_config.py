@@ -14,6 +14,7 @@ import yaml
 from snakemake_cli import snakemake_executable
 
 from normbench.study.config import (
+    RESCALED_ELASTICNET,
     ConfigError,
     check_dataset_rules,
     dataset_names,
@@ -23,7 +24,7 @@ from normbench.study.config import (
     pilot_replicates,
     validate_config,
 )
-from normbench.vocab import LOSSES, PENALTIES
+from normbench.vocab import LOSSES, PENALTIES, pair_key
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
@@ -532,6 +533,25 @@ def test_noise_sigma_replaces_snr_and_keeps_the_family_defaults():
         "contamination": 0.1,
         "outlier_scale": 10.0,
     }
+
+
+def test_the_schema_spells_the_vocabulary():
+    # The schema is a static file, read as it is by the loader and shown to users in its error
+    # messages, so it repeats the vocabulary's names (normbench.vocab); this keeps them the same.
+    schema = load_schema(SCHEMA)
+    models = schema["properties"]["models"]["properties"]
+    for key, names in (("losses", LOSSES), ("penalties", PENALTIES)):
+        assert models[key]["items"]["enum"] == list(names), key
+        assert models[key]["default"] == list(names), key
+    # a pair of the results: every loss with every penalty, and the rescaled elastic net
+    penalties = (*PENALTIES, RESCALED_ELASTICNET)
+    pair_name = jsonschema.validators.validator_for(schema)(schema["$defs"]["pair_name"])
+    words = {*LOSSES, *penalties, "L2", "ridge"}
+    candidates = {f"{a}{sep}{b}" for a in words for b in words for sep in ("+", "-", "", "++")}
+    candidates |= {f"{key}{extra}" for key in list(candidates) for extra in (" ", "+", "+l1")}
+    candidates |= {f" {key}" for key in list(candidates)}
+    accepted = {name for name in candidates if pair_name.is_valid(name)}
+    assert accepted == {pair_key(loss, penalty) for loss in LOSSES for penalty in penalties}
 
 
 def test_both_noise_variants_accept_the_same_family_keys():

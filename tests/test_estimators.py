@@ -1,8 +1,8 @@
 """Every pair reaches the optimum of the documented objective, checked against cvxpy."""
 
-import cvxpy as cp
 import numpy as np
 import pytest
+from cvxpy_reference import cvxpy_optimum
 from sklearn.base import clone
 
 from normbench.models.estimators import PenalizedRegressor
@@ -25,33 +25,9 @@ def _problem(shape, seed=0):
     return X, y
 
 
-def _cvxpy_optimum(X, y, *, loss, penalty, lam, l1_ratio, delta):
-    n, p = X.shape
-    w, b = cp.Variable(p), cp.Variable()
-    r = y - X @ w - b
-    data = {
-        "l2": cp.sum_squares(r) / (2 * n),
-        "l1": cp.norm1(r) / n,
-        # cvxpy's huber(r, M) is 2 * (our huber) for the same threshold
-        "huber": cp.sum(cp.huber(r, delta)) / (2 * n),
-    }[loss]
-    pen = {
-        "none": 0,
-        "l1": cp.norm1(w),
-        "l2": cp.sum_squares(w) / 2,
-        "elasticnet": l1_ratio * cp.norm1(w) + (1 - l1_ratio) * cp.sum_squares(w) / 2,
-    }[penalty]
-    cp.Problem(cp.Minimize(data + lam * pen)).solve(
-        solver=cp.CLARABEL, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12, max_iter=500
-    )
-    return objective_value(
-        X, y, w.value, b.value, loss=loss, penalty=penalty, lam=lam, l1_ratio=l1_ratio, delta=delta
-    )
-
-
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize(("loss", "penalty"), PAIRS)
-def test_reaches_cvxpy_optimum(loss, penalty, shape):
+def test_reachescvxpy_optimum(loss, penalty, shape):
     X, y = _problem(shape)
     kw = {"loss": loss, "penalty": penalty, "lam": 0.15, "l1_ratio": 0.4, "delta": 1.2}
     est = PenalizedRegressor(**kw, standardize=False, tol=1e-10).fit(X, y)
@@ -62,7 +38,7 @@ def test_reaches_cvxpy_optimum(loss, penalty, shape):
         assert ours == pytest.approx(0.0, abs=1e-10)
         np.testing.assert_allclose(est.coef_, np.linalg.pinv(X - X.mean(0)) @ (y - y.mean()))
         return
-    reference = _cvxpy_optimum(X, y, **kw)
+    reference = cvxpy_optimum(X, y, **kw)
     assert ours <= reference + REL_GAP * abs(reference)
     # and the reference is no better than ours by more than its own accuracy
     assert reference <= ours + REL_GAP * abs(ours)
@@ -87,7 +63,7 @@ def test_optimal_at_every_lam_of_a_path(loss, penalty):
     for k, lam in enumerate(lams):
         kw = {"loss": loss, "penalty": penalty, "lam": lam, "l1_ratio": 0.5, "delta": 1.0}
         ours = objective_value(Xc, y, path.coefs[k], path.intercepts[k], **kw)
-        reference = _cvxpy_optimum(Xc, y, **kw)
+        reference = cvxpy_optimum(Xc, y, **kw)
         assert ours <= reference + REL_GAP * abs(reference), (lam, ours, reference)
 
 

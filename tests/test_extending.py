@@ -21,6 +21,7 @@ import pytest
 from snakemake_cli import snakemake_executable
 
 from normbench.data.contract import read_dataset
+from normbench.vocab import LOSSES, PENALTIES
 
 REPO = Path(__file__).resolve().parents[1]
 GUIDE = REPO / "docs" / "extending.md"
@@ -31,8 +32,6 @@ EXAMPLE_FILES = (f"workflow/rules/{EXAMPLE}.smk", f"workflow/scripts/{EXAMPLE}.p
 INCLUDE = f'include: "workflow/rules/{RULE}.smk"'
 # the include line the Snakefile already has, after which the guide puts the user's line
 EXAMPLE_INCLUDE = 'include: "workflow/rules/diabetes.smk"'
-LOSSES = ("l2", "l1", "huber")
-PENALTIES = ("none", "l1", "l2", "elasticnet")
 
 CONFIG = """\
 seed: 3

@@ -20,6 +20,7 @@ from normbench.study.job_tables import (
 )
 from normbench.study.oracle import ORACLE_COLUMNS, ORACLE_LOSSES
 from normbench.study.store import METRICS_COLUMNS, TIMINGS_COLUMNS, collect, write_table
+from normbench.vocab import pair_key
 
 IDENTITY = ("dataset", "replicate", "loss", "penalty", "status", "message")
 MODELS = tuple((loss, penalty) for loss in ("l2", "huber") for penalty in ("none", "l1"))
@@ -65,7 +66,7 @@ def test_a_batch_file_holds_every_model_of_each_of_its_replicates(tmp_path):
     job = JobIdentity("toy", (3, 4), MODELS)
     assert len(read_checked(_write_fits(tmp_path, batch), METRICS, job)) == 2 * len(MODELS)
     message = _problem(_write_fits(tmp_path, batch.iloc[1:]), job=job)
-    assert f"no row for the model(s) replicate 3 {MODELS[0][0]}+{MODELS[0][1]}" in message
+    assert f"no row for the model(s) replicate 3 {pair_key(*MODELS[0])}" in message
     message = _problem(_write_fits(tmp_path, _fit_rows(replicate=5)), job=job)
     assert "column replicate must be one of 3, 4" in message
 

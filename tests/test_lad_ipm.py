@@ -1,9 +1,9 @@
 """The absolute loss at large n: the interior point paths reach the documented optimum, finish on
 exact vertices / zeros, and the size switch sends each problem to the method it should."""
 
-import cvxpy as cp
 import numpy as np
 import pytest
+from cvxpy_reference import cvxpy_optimum
 
 import normbench.models.lad as lad
 from normbench.models.cv import lam_grid
@@ -11,8 +11,7 @@ from normbench.models.kernels.lad_ipm import lad_ipm
 from normbench.models.objective import objective_value
 from normbench.models.result import SolverOptions
 from normbench.models.solvers import solve_path
-
-PENALTIES = ("none", "l1", "l2", "elasticnet")
+from normbench.vocab import PENALTIES
 
 
 def _problem(n=60, p=8, seed=0):
@@ -22,23 +21,6 @@ def _problem(n=60, p=8, seed=0):
     coef = np.zeros(p)
     coef[:3] = [2.0, -1.5, 1.0]
     return X, 0.7 + X @ coef + rng.standard_t(2, n)
-
-
-def _cvxpy_value(X, y, penalty, lam, l1_ratio=0.5):
-    n, p = X.shape
-    w, b = cp.Variable(p), cp.Variable()
-    pen = {
-        "none": 0,
-        "l1": cp.norm1(w),
-        "l2": cp.sum_squares(w) / 2,
-        "elasticnet": l1_ratio * cp.norm1(w) + (1 - l1_ratio) * cp.sum_squares(w) / 2,
-    }[penalty]
-    cp.Problem(cp.Minimize(cp.norm1(y - X @ w - b) / n + lam * pen)).solve(
-        solver=cp.CLARABEL, tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12, max_iter=500
-    )
-    return objective_value(
-        X, y, w.value, b.value, loss="l1", penalty=penalty, lam=lam, l1_ratio=l1_ratio
-    )
 
 
 @pytest.fixture
@@ -56,7 +38,7 @@ def test_interior_point_path_reaches_the_cvxpy_optimum(penalty, interior_point_e
     for k, lam in enumerate([0.0] if penalty == "none" else lams):
         kw = {"loss": "l1", "penalty": penalty, "lam": lam, "l1_ratio": 0.5}
         ours = objective_value(X, y, path.coefs[k], path.intercepts[k], **kw)
-        reference = _cvxpy_value(X, y, penalty, lam)
+        reference = cvxpy_optimum(X, y, **kw)
         assert ours <= reference + 1e-6 * abs(reference), (lam, ours, reference)
 
 
@@ -148,5 +130,5 @@ def test_interior_point_on_a_rank_deficient_design(penalty, interior_point_every
     lam = 0.0 if penalty == "none" else lams[-1]
     kw = {"loss": "l1", "penalty": penalty, "lam": lam, "l1_ratio": 0.5}
     ours = objective_value(X, y, path.coefs[-1], path.intercepts[-1], **kw)
-    reference = _cvxpy_value(X, y, penalty, lam)
+    reference = cvxpy_optimum(X, y, **kw)
     assert ours <= reference + 1e-6 * abs(reference)

@@ -16,6 +16,7 @@ from normbench.analysis.plan import (
     write_plan,
 )
 from normbench.study.config import ReplicatePlan
+from normbench.vocab import pair_key
 
 PILOT = 10
 PLAN = ReplicatePlan(pilot=PILOT, max=40, mcse=0.1)
@@ -33,7 +34,7 @@ SDS = {
 
 def _table(sds=SDS, metric="model_error", replicates=range(1, PILOT + 1)):
     def values(dataset, replicate, loss, penalty):
-        sd = sds[dataset].get(f"{loss}+{penalty}", 0.0)
+        sd = sds[dataset].get(pair_key(loss, penalty), 0.0)
         # the references (l2 + penalty) and the penalties outside the plan: 2.0 everywhere
         value = 2.0 * math.exp(sd * _Z[(replicate - 1) % PILOT])
         return {metric: value, "risk": 3.0 * value, "test_mse": 5.0}

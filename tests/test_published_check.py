@@ -15,6 +15,7 @@ from normbench.study.published_check import (
     write_published_check,
     write_published_variants,
 )
+from normbench.vocab import pair_key
 
 
 def _metrics(values_by_pair, dataset="ex", metric="model_error"):
@@ -22,7 +23,7 @@ def _metrics(values_by_pair, dataset="ex", metric="model_error"):
     from 1; the rows model by model, in the dict's order (one results_table per model)."""
 
     def value(_dataset, replicate, loss, penalty):
-        return {metric: values_by_pair[f"{loss}+{penalty}"][replicate - 1]}
+        return {metric: values_by_pair[pair_key(loss, penalty)][replicate - 1]}
 
     tables = [
         results_table(

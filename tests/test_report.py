@@ -31,10 +31,9 @@ from normbench.study.config import validate_config
 from normbench.study.layout import report_tables
 from normbench.study.published_check import published_check, write_published_check
 from normbench.study.store import METRICS_COLUMNS, write_table
+from normbench.vocab import LOSSES, PENALTIES, pair_key
 
-LOSSES = ("l2", "l1", "huber")
 SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
-PENALTIES = ("none", "l1", "l2", "elasticnet")
 PAIRS = tuple((loss, penalty) for loss in LOSSES for penalty in PENALTIES)
 DATASETS = ("alpha", "beta")
 N_REPLICATES = 3
@@ -855,7 +854,7 @@ def test_replicate_distributions_orders_pairs_loss_major():
     figure = replicate_distributions(metrics, "alpha", "risk")
     ax = figure.axes[0]
     labels = [label.get_text() for label in ax.get_yticklabels()]
-    assert labels == [f"{loss}+{penalty}" for loss in LOSSES for penalty in PENALTIES]
+    assert labels == [pair_key(loss, penalty) for loss in LOSSES for penalty in PENALTIES]
     assert ax.get_xscale() == "log"  # every risk is positive
 
 

@@ -11,6 +11,7 @@ from normbench.data.simulate import DEFAULT_PARAMS, simulate_to_file
 from normbench.study.fit_job import fit_batch, fit_dataset
 from normbench.study.store import read_table
 from normbench.study.store_fits import FitRecord, read_fits, stored_replicates, write_fits
+from normbench.vocab import pair_key
 
 PARAMS = {
     **DEFAULT_PARAMS,
@@ -60,7 +61,7 @@ def test_risk_recomputed_from_the_store_matches_metrics_csv(fitted):
     fits = read_fits(store)
     assert len(fits) == len(metrics) == 12
     for row in metrics.itertuples(index=False):
-        record = fits[f"{row.loss}+{row.penalty}"]
+        record = fits[pair_key(row.loss, row.penalty)]
         assert record.status == row.status
         risk = float(np.mean((data.X_test @ record.coef + record.intercept - data.f_test) ** 2))
         # metrics.csv keeps 10 significant digits
@@ -72,7 +73,7 @@ def test_hyperparameters_and_cv_curves_are_those_of_the_table(fitted):
     _, metrics, store = fitted
     fits = read_fits(store)
     for row in metrics.itertuples(index=False):
-        record = fits[f"{row.loss}+{row.penalty}"]
+        record = fits[pair_key(row.loss, row.penalty)]
         for column in ("lam", "l1_ratio", "delta", "intercept"):
             expected, stored = getattr(row, column), getattr(record, column)
             if pd.isna(expected):

@@ -78,6 +78,18 @@ def test_only_ok_fits_count_and_the_share_of_ok_fits_is_a_proportion():
     assert _row(summary, "share_ok", "status", pair="l1+l1")["mcse"] == 0.0
 
 
+def test_a_missing_value_of_an_ok_fit_is_left_out_of_its_metric_only():
+    # e.g. an F1 the fit could not have: the fit still counts as ok, the metric rests on the rest
+    table = _table()
+    table.loc[(table["replicate"] == 4) & (table["loss"] == "l2"), "risk"] = np.nan
+    summary = summary_table(table)
+    median = _row(summary, "median", "risk")
+    assert median["estimate"] == 2.5 and median["n_replicates"] == 4  # 1, 2, 3 and 100
+    assert _row(summary, "median", "model_error")["n_replicates"] == 5
+    share = _row(summary, "share_ok", "status")
+    assert share["estimate"] == 1.0 and share["n_replicates"] == 5
+
+
 def test_edge_shares_count_the_tuned_fits():
     flags = {1: "low", 2: "high", 3: "interior", 4: "interior", 5: None}
 

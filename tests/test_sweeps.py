@@ -21,6 +21,7 @@ from normbench.study.config import (
     sweeps,
     validate_config,
 )
+from normbench.vocab import LOSSES, PENALTIES
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
@@ -233,10 +234,6 @@ def test_sweeps_are_for_simulated_datasets_only():
 
 
 # ---------------------------------------------------------------------------- report
-
-
-LOSSES = ("l2", "l1", "huber")
-PENALTIES = ("none", "l1", "l2", "elasticnet")
 
 
 def _sweep_metrics():

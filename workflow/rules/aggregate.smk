@@ -25,9 +25,9 @@ rule aggregate_results:
             category="Results",
         ),
     log:
-        "logs/aggregate_results.log",
+        job_log("aggregate_results"),
     benchmark:
-        "logs/benchmarks/aggregate_results.tsv"
+        job_benchmark("aggregate_results")
     conda:
         "../envs/normbench.yaml"
     params:

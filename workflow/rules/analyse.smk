@@ -16,9 +16,9 @@ rule analyse:
     output:
         **ANALYSIS_TABLES,
     log:
-        "logs/analyse.log",
+        job_log("analyse"),
     benchmark:
-        "logs/benchmarks/analyse.tsv"
+        job_benchmark("analyse")
     conda:
         "../envs/normbench.yaml"
     params:

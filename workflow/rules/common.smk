@@ -29,7 +29,8 @@ from normbench.study.explain_files import (
     path_dataset,
 )
 
-# Every path of a study comes from normbench.study.layout. One fit job per dataset and batch of
+# Every path of a study comes from normbench.study.layout, the jobs' logs and benchmark records
+# too (job_log, job_benchmark). One fit job per dataset and batch of
 # replicates (config replicates_per_job, study/batches.py) writes the JOB_TABLES and a FITS_NPZ.
 from normbench.study.layout import (
     ANALYSIS_TABLES,
@@ -41,8 +42,11 @@ from normbench.study.layout import (
     FITS_NPZ,
     JOB_TABLES,
     PLAN,
+    REPORT_FIGURES_DIR,
     REPORT_HTML,
     REPORT_TABLES,
+    job_benchmark,
+    job_log,
 )
 
 # The plan of the config's replicates, None for a fixed number.

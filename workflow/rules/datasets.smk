@@ -10,9 +10,9 @@ rule simulate_dataset:
         npz=expand(DATASET_NPZ, replicate=replicate_numbers(), allow_missing=True),
         json=expand(DATASET_JSON, replicate=replicate_numbers(), allow_missing=True),
     log:
-        "logs/simulate_dataset/{dataset}.log",
+        job_log("simulate_dataset", "{dataset}"),
     benchmark:
-        "logs/benchmarks/simulate_dataset/{dataset}.tsv"
+        job_benchmark("simulate_dataset", "{dataset}")
     wildcard_constraints:
         dataset=datasets_with_generator("simulate"),
     conda:
@@ -43,9 +43,9 @@ for _batch in extra_batches():
                 DATASET_JSON, replicate=replicates_of_batch(_batch), allow_missing=True
             ),
         log:
-            f"logs/simulate_dataset/{{dataset}}/batch{_batch}.log",
+            job_log("simulate_dataset", f"{{dataset}}/batch{_batch}"),
         benchmark:
-            f"logs/benchmarks/simulate_dataset/{{dataset}}/batch{_batch}.tsv"
+            job_benchmark("simulate_dataset", f"{{dataset}}/batch{_batch}")
         wildcard_constraints:
             dataset=datasets_with_generator("simulate"),
         conda:

@@ -8,9 +8,9 @@ rule load_diabetes:
         npz=DATASET_NPZ,
         json=DATASET_JSON,
     log:
-        "logs/load_diabetes/{dataset}/rep{replicate}.log",
+        job_log("load_diabetes", "{dataset}/rep{replicate}"),
     benchmark:
-        "logs/benchmarks/load_diabetes/{dataset}/rep{replicate}.tsv"
+        job_benchmark("load_diabetes", "{dataset}/rep{replicate}")
     wildcard_constraints:
         dataset=datasets_with_generator("load_diabetes"),
     conda:

@@ -12,9 +12,9 @@ rule explain:
     output:
         EXPLAIN_NPZ,
     log:
-        "logs/explain/{dataset}.log",
+        job_log("explain", "{dataset}"),
     benchmark:
-        "logs/benchmarks/explain/{dataset}.tsv"
+        job_benchmark("explain", "{dataset}")
     conda:
         "../envs/normbench.yaml"
     threads: 1

@@ -15,9 +15,9 @@ rule fit_models:
         # models of the study, so a table of their own; made here to spare a job start
         oracle=JOB_TABLES["oracle"],
     log:
-        "logs/fit_models/{dataset}/batch{batch}.log",
+        job_log("fit_models", "{dataset}/batch{batch}"),
     benchmark:
-        "logs/benchmarks/fit_models/{dataset}/batch{batch}.tsv"
+        job_benchmark("fit_models", "{dataset}/batch{batch}")
     conda:
         "../envs/normbench.yaml"
     threads: 1

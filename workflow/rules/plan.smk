@@ -11,9 +11,9 @@ checkpoint plan:
     output:
         plan=PLAN,
     log:
-        "logs/plan.log",
+        job_log("plan"),
     benchmark:
-        "logs/benchmarks/plan.tsv"
+        job_benchmark("plan")
     conda:
         "../envs/normbench.yaml"
     params:

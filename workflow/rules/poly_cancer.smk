@@ -11,9 +11,9 @@ rule poly_cancer:
         npz=DATASET_NPZ,
         json=DATASET_JSON,
     log:
-        "logs/poly_cancer/{dataset}/rep{replicate}.log",
+        job_log("poly_cancer", "{dataset}/rep{replicate}"),
     benchmark:
-        "logs/benchmarks/poly_cancer/{dataset}/rep{replicate}.tsv"
+        job_benchmark("poly_cancer", "{dataset}/rep{replicate}")
     wildcard_constraints:
         dataset=datasets_with_generator("poly_cancer"),
     conda:

@@ -12,9 +12,9 @@ rule published_check:
         check=REPORT_TABLES["published_check"],
         variants=REPORT_TABLES["published_variants"],
     log:
-        "logs/published_check.log",
+        job_log("published_check"),
     benchmark:
-        "logs/benchmarks/published_check.tsv"
+        job_benchmark("published_check")
     conda:
         "../envs/normbench.yaml"
     params:

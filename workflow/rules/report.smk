@@ -20,7 +20,7 @@ rule build_report:
         # by report section (category) and scenario (subcategory, "all" for figures of every
         # scenario): build.figure_file_name writes <section>.<scenario>.<NN>-<what>.png
         figures=report(
-            directory("reports/figures"),
+            directory(REPORT_FIGURES_DIR),
             patterns=["{section,[^.]+}.{scenario,[^.]+}.{figure,[^.]+}.png"],
             caption="../report/figures.rst",
             category="{section}",
@@ -32,9 +32,9 @@ rule build_report:
             },
         ),
     log:
-        "logs/build_report.log",
+        job_log("build_report"),
     benchmark:
-        "logs/benchmarks/build_report.tsv"
+        job_benchmark("build_report")
     conda:
         "../envs/normbench.yaml"
     # the sections are drawn by two forked processes (normbench.report.build.REPORT_WORKERS)

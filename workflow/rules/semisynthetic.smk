@@ -20,9 +20,9 @@ rule semisynthetic:
         npz=DATASET_NPZ,
         json=DATASET_JSON,
     log:
-        "logs/semisynthetic/{dataset}/rep{replicate}.log",
+        job_log("semisynthetic", "{dataset}/rep{replicate}"),
     benchmark:
-        "logs/benchmarks/semisynthetic/{dataset}/rep{replicate}.tsv"
+        job_benchmark("semisynthetic", "{dataset}/rep{replicate}")
     wildcard_constraints:
         dataset=datasets_with_generator("semisynthetic"),
     conda:

@@ -20,6 +20,7 @@ import pandas as pd
 from normbench.analysis.pooling import POOLED_COLUMNS, pool_effects
 from normbench.analysis.precision import PRIMARY_CONTRASTS
 from normbench.analysis.scenarios import noise_label, snr
+from normbench.vocab import pair_key
 
 __all__ = ["POOLED_TABLE_COLUMNS", "SENTENCE_PENALTY", "pooled_sentences", "pooled_table"]
 
@@ -120,7 +121,7 @@ def pooled_sentences(pooled, *, penalty=SENTENCE_PENALTY):
     """
     if pooled is None or pooled.empty:
         return []
-    rows = pooled[pooled["reference"] == f"l2+{penalty}"]
+    rows = pooled[pooled["reference"] == pair_key("l2", penalty)]
     sentences = []
     for family, group in rows.groupby("family", sort=False):
         k = int(np.max(group["k"]))

@@ -25,6 +25,8 @@ from contextlib import contextmanager
 import numpy as np
 from numba.core import event
 
+from normbench.vocab import pair_key
+
 __all__ = ["CompileClock", "compile_clock", "tiny_problems", "warm_all", "warm_pair"]
 
 #: numba's event around one compilation (fired on a cache miss only, never on a cache load)
@@ -138,7 +140,7 @@ def warm_all(pairs: Iterable[tuple[str, str]] | None = None, progress=sys.stdout
         total += seconds
         if progress is not None:
             print(
-                f"{loss}+{penalty}: compiled {seconds:.1f} s "
+                f"{pair_key(loss, penalty)}: compiled {seconds:.1f} s "
                 f"(warm-up {time.perf_counter() - start:.1f} s)",
                 file=progress,
                 flush=True,

@@ -20,6 +20,7 @@ from normbench.analysis.scenarios import scenario_labels
 from normbench.analysis.summary import DATA_PAIR, ORACLE_SUMMARY_METRICS, oracle_pair
 from normbench.analysis.tables import read_analysis, read_method
 from normbench.report.figures.common import INTERPOLANT_LOSS
+from normbench.report.tables import summary_number
 from normbench.study.explain_files import detail_datasets, read_explain
 from normbench.study.layout import OPTIONAL_REPORT_TABLES, REPORT_TABLES
 from normbench.study.provenance_record import read_provenance
@@ -138,24 +139,15 @@ def oracle_stats(ctx, dataset, loss="l2"):
 
 
 def data_median(ctx, dataset, metric):
-    """(median, mcse, n) of the data's ``signal_variance`` or ``noise_scale``, or None.
+    """The :class:`~normbench.report.tables.SummaryNumber` (median, mcse, n) of the data's
+    ``signal_variance`` or ``noise_scale``, or None.
 
     From the rows of pseudo-pair :data:`~normbench.analysis.summary.DATA_PAIR` of
     ``results/summary.csv``: the sidecars' numbers over the replicates.
     """
-    summary = ctx.mc_summary
-    if summary is None:
+    if ctx.mc_summary is None:
         return None
-    found = summary[
-        (summary["what"] == "median")
-        & (summary["dataset"] == dataset)
-        & (summary["pair"] == DATA_PAIR)
-        & (summary["metric"] == metric)
-    ]
-    if found.empty:
-        return None
-    row = found.iloc[0]
-    return float(row["estimate"]), float(row["mcse"]), int(row["n_replicates"])
+    return summary_number(ctx.mc_summary, dataset, DATA_PAIR, metric)
 
 
 def read_benchmarks(benchmarks_dir, files=None):

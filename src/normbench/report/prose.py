@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from normbench.analysis.summary import loss_margin, penalty_margin
 from normbench.report.context import data_median, oracle_stats
 from normbench.report.figures.common import format_value
-from normbench.report.tables import with_error
+from normbench.report.tables import summary_number, with_error
 
 #: The losses of the oracles, each the reference of the models of its own loss.
 ORACLE_LOSSES = ("l2", "l1", "huber")
@@ -136,26 +136,12 @@ def signal_note(ctx, dataset):
         return ""
     return (
         f"For scale: the null model (intercept only) has risk ≈ Var(x'β) = "
-        f"{with_error(*signal[:2])}; the noise scale is σ = {with_error(*sigma[:2])} (the "
-        f"simulator's scale; medians over {signal[2]} replicates ± their Monte Carlo errors; "
+        f"{with_error(signal.estimate, signal.mcse)}; the noise scale is σ = "
+        f"{with_error(sigma.estimate, sigma.mcse)} (the simulator's scale; medians over "
+        f"{signal.n_replicates} replicates ± their Monte Carlo errors; "
         "the noise's true variance, which the PVE uses, is larger for heavy tails and "
         "contamination)."
     )
-
-
-def _margin(ctx, dataset, pair, metric, what="median"):
-    """(estimate, mcse, n) of a margin's row of results/summary.csv, or None."""
-    summary = ctx.mc_summary
-    found = summary[
-        (summary["what"] == what)
-        & (summary["dataset"] == dataset)
-        & (summary["pair"] == pair)
-        & (summary["metric"] == metric)
-    ]
-    if found.empty:
-        return None
-    row = found.iloc[0]
-    return float(row["estimate"]), float(row["mcse"]), int(row["n_replicates"])
 
 
 def group_sentence(ctx, dataset):
@@ -168,22 +154,23 @@ def group_sentence(ctx, dataset):
     for penalty in penalties:
         # the penalty's fits over every loss: margin rows of results/summary.csv
         margin = penalty_margin(penalty)
-        hits = _margin(ctx, dataset, margin, "group_hit")
-        fraction = _margin(ctx, dataset, margin, "group_frac")
-        whole = _margin(ctx, dataset, margin, "group_whole", "mean")
-        if hits is None or not hits[2]:
+        hits = summary_number(ctx.mc_summary, dataset, margin, "group_hit")
+        fraction = summary_number(ctx.mc_summary, dataset, margin, "group_frac")
+        whole = summary_number(ctx.mc_summary, dataset, margin, "group_whole", "mean")
+        if hits is None or not hits.n_replicates:
             continue
-        n_hit = fraction[2] if fraction is not None else 0
+        n_hit = fraction.n_replicates if fraction is not None else 0
         clause = (
-            f"the {names[penalty]} fits hit a true group in {n_hit} of {hits[2]} fits (all losses)"
+            f"the {names[penalty]} fits hit a true group in {n_hit} of {hits.n_replicates} "
+            "fits (all losses)"
         )
-        if n_hit and whole is not None and math.isfinite(whole[0]):
-            medians[penalty] = (fraction[0], whole[0])
-            error = f" ± {100 * whole[1]:.0f}%" if math.isfinite(whole[1]) else ""
+        if n_hit and whole is not None and math.isfinite(whole.estimate):
+            medians[penalty] = (fraction.estimate, whole.estimate)
+            error = f" ± {100 * whole.mcse:.0f}%" if math.isfinite(whole.mcse) else ""
             clause += (
-                f"; there they select a median share {with_error(*fraction[:2])} of a hit "
-                f"group's true members and keep on average {100 * whole[0]:.0f}%{error} of "
-                "their hit groups whole"
+                f"; there they select a median share {with_error(fraction.estimate, fraction.mcse)}"
+                f" of a hit group's true members and keep on average {100 * whole.estimate:.0f}%"
+                f"{error} of their hit groups whole"
             )
         clauses.append(clause)
     if not clauses:
@@ -215,8 +202,11 @@ def group_sentence(ctx, dataset):
 
 def intercept_sentence(ctx, dataset, noise_median):
     """Where the penalised fits of each loss put the intercept: margin rows of summary.csv."""
-    found = [_margin(ctx, dataset, loss_margin(loss), "intercept") for loss in ("l2", "l1")]
-    if any(each is None or not math.isfinite(each[0]) for each in found):
+    found = [
+        summary_number(ctx.mc_summary, dataset, loss_margin(loss), "intercept")
+        for loss in ("l2", "l1")
+    ]
+    if any(each is None or not math.isfinite(each.estimate) for each in found):
         return "The intercepts of the squared- and absolute-loss fits are not available."
     (squared, squared_error, _), (absolute, absolute_error, _) = found
     text = (

@@ -7,6 +7,7 @@ Nothing here computes a statistic: every number is a row of ``results/summary.cs
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -87,16 +88,49 @@ def with_error(estimate, mcse):
     return f"{format_value(estimate)} ± {format_value(mcse)}"
 
 
-def summary_row(ctx, dataset, loss, penalty, metric, what="median"):
-    """The summary row of one number (a namedtuple), or None."""
-    summary = ctx.mc_summary
+class SummaryNumber(NamedTuple):
+    """One number of ``results/summary.csv``: its value, Monte Carlo error and replicates."""
+
+    estimate: float
+    mcse: float
+    n_replicates: int
+
+
+def summary_number(summary, dataset, pair, metric, what="median"):
+    """The :class:`SummaryNumber` of one row of ``results/summary.csv``, or None.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        ``results/summary.csv`` (read).
+    dataset, metric : str
+    pair : str
+        The summary's spelling: a model pair (``l2+l1``, ``interpolant``) or a pseudo-pair (a
+        margin ``loss:<loss>`` or ``penalty:<penalty>``, ``oracle:<loss>``, ``data``).
+    what : str
+        ``median``, ``mean``, ``share_ok``, ...
+
+    Returns
+    -------
+    SummaryNumber or None
+        None where the summary holds no such row.
+    """
     found = summary[
         (summary["what"] == what)
         & (summary["dataset"] == dataset)
-        & (summary["pair"] == _summary_key(loss, penalty))
+        & (summary["pair"] == pair)
         & (summary["metric"] == metric)
     ]
-    return None if found.empty else next(found.itertuples(index=False))
+    if found.empty:
+        return None
+    row = found.iloc[0]
+    return SummaryNumber(float(row["estimate"]), float(row["mcse"]), int(row["n_replicates"]))
+
+
+def summary_row(ctx, dataset, loss, penalty, metric, what="median"):
+    """:func:`summary_number` of a displayed (loss, penalty), the interpolant's ``any+none``
+    included."""
+    return summary_number(ctx.mc_summary, dataset, _summary_key(loss, penalty), metric, what)
 
 
 def grid_estimates(ctx, dataset, metric, what="median"):

@@ -19,13 +19,18 @@ __all__ = [
     "EXPLAIN_NPZ",
     "FITS_NPZ",
     "JOB_TABLES",
+    "LOGS_DIR",
     "OPTIONAL_REPORT_TABLES",
     "PLAN",
+    "REPORTS_DIR",
+    "REPORT_FIGURES_DIR",
     "REPORT_HTML",
     "REPORT_TABLES",
     "RESULTS_DIR",
     "check_no_old_job_tables",
     "dataset_sidecar",
+    "job_benchmark",
+    "job_log",
     "report_tables",
 ]
 
@@ -62,9 +67,37 @@ JOB_TABLES = {
 FITS_NPZ = f"{RESULTS_DIR}/fits/{{dataset}}/batch{{batch}}.npz"
 #: One explain file per dataset drawn in detail (rule explain).
 EXPLAIN_NPZ = f"{RESULTS_DIR}/explain/{{dataset}}.npz"
-#: Snakemake's ``benchmark:`` files (time and memory of every job).
-BENCHMARKS_DIR = "logs/benchmarks"
-REPORT_HTML = "reports/report.html"
+#: One log file per job (:func:`job_log`).
+LOGS_DIR = "logs"
+#: Snakemake's ``benchmark:`` files (time and memory of every job, :func:`job_benchmark`).
+BENCHMARKS_DIR = f"{LOGS_DIR}/benchmarks"
+REPORTS_DIR = "reports"
+REPORT_HTML = f"{REPORTS_DIR}/report.html"
+#: The report's figures as PNG files (rule build_report), for ``snakemake --report``.
+REPORT_FIGURES_DIR = f"{REPORTS_DIR}/figures"
+
+
+def _job_file(folder, rule, job, suffix):
+    return f"{folder}/{rule}{suffix}" if job is None else f"{folder}/{rule}/{job}{suffix}"
+
+
+def job_log(rule, job=None) -> str:
+    """The log of a job of ``rule``: ``logs/<rule>.log``, or ``logs/<rule>/<job>.log``.
+
+    ``job`` tells a rule's jobs apart: a pattern of its wildcards, e.g.
+    ``"{dataset}/batch{batch}"``; None for a rule that runs once.
+    """
+    return _job_file(LOGS_DIR, rule, job, ".log")
+
+
+def job_benchmark(rule, job=None) -> str:
+    """The ``benchmark:`` file of a job of ``rule``, named as :func:`job_log` names its log.
+
+    The first folder below :data:`BENCHMARKS_DIR` (or the file's name) is the rule: the report
+    counts each rule's time from it (:func:`normbench.report.context.read_benchmarks`).
+    """
+    return _job_file(BENCHMARKS_DIR, rule, job, ".tsv")
+
 
 #: The planned replicates of every dataset, from the pilot's fits (checkpoint plan; a plan only).
 PLAN = f"{RESULTS_DIR}/plan.csv"

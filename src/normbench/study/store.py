@@ -1,4 +1,4 @@
-"""Collect per-job result tables, write them byte-deterministically, and summarise them.
+"""Collect per-job result tables, write them byte-deterministically, and read them back checked.
 
 The per-job CSVs (one per fit job, a batch of replicates of one dataset) are concatenated into
 ``results/metrics.csv``, ``results/timings.csv`` and ``results/oracle.csv``. Rows are always
@@ -8,13 +8,11 @@ jobs finished in.
 """
 
 import contextlib
-import math
 import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from normbench.study.tables import ResultsError, TableContract, read_checked
@@ -29,7 +27,6 @@ __all__ = [
     "ORACLE_METRICS",
     "ORACLE_STATUSES",
     "ORACLE_TABLE",
-    "SUMMARY_METRICS",
     "TEXT_COLUMNS",
     "TIMINGS_COLUMNS",
     "TIMINGS_TABLE",
@@ -43,7 +40,6 @@ __all__ = [
     "read_table",
     "read_timings",
     "sort_results",
-    "summarize",
     "write_atomically",
     "write_table",
 ]
@@ -94,11 +90,7 @@ ORACLE_COLUMNS = (
 #: The statuses of an oracle row: as a fit's, or ``not_applicable`` (see normbench.study.oracle).
 ORACLE_STATUSES = (STATUS_OK, "not_converged", "not_applicable")
 
-#: Metrics whose median and quartiles :func:`summarize` reports.
-SUMMARY_METRICS = ("risk", "test_mse", "test_mae", "f1", "n_nonzero", "tpr", "fpr")
-
 _SORT_COLUMNS = ("dataset", "replicate", "loss", "penalty")
-_GROUP_COLUMNS = ("dataset", "loss", "penalty")
 # Canonical position of every known column; unknown columns keep their relative order after.
 _KNOWN_COLUMNS = tuple(dict.fromkeys(METRICS_COLUMNS + TIMINGS_COLUMNS))
 # Only empty fields (and explicit NaN spellings) are missing: a dataset called "NA" stays a name.
@@ -388,66 +380,3 @@ def write_atomically(path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
-
-
-def _quartiles(values):
-    """Median, 25% and 75% quantiles of the finite-or-infinite, non-missing values."""
-    values = pd.to_numeric(values, errors="raise").dropna().to_numpy(dtype=float)
-    if values.size == 0:
-        return math.nan, math.nan, math.nan
-    q25, median, q75 = np.quantile(values, [0.25, 0.5, 0.75])
-    return float(median), float(q25), float(q75)
-
-
-def summarize(metrics):
-    """Median and interquartile range of the main metrics per (dataset, loss, penalty).
-
-    Only rows with ``status == "ok"`` enter the medians; the other rows (``not_converged``,
-    ``failed`` or any other status) are counted in ``n_failed``, never dropped silently.
-    Missing metric values (e.g. ``risk`` without a noise-free signal) are ignored; a pair
-    with no usable value gets ``nan``.
-
-    Parameters
-    ----------
-    metrics : pandas.DataFrame
-        A metrics table (see :data:`METRICS_COLUMNS`); needs at least ``dataset``, ``loss``,
-        ``penalty``, ``status`` and the columns of :data:`SUMMARY_METRICS`.
-
-    Returns
-    -------
-    summary : pandas.DataFrame
-        One row per pair, sorted like :func:`sort_results`, with columns ``dataset``,
-        ``loss``, ``penalty``, ``n_ok``, ``n_failed`` (every status other than ``ok``) and,
-        for each metric ``m`` of :data:`SUMMARY_METRICS`, ``m_median``, ``m_q25``, ``m_q75``.
-
-    Raises
-    ------
-    ValueError
-        If a required column is missing.
-    """
-    required = (*_GROUP_COLUMNS, "status", *SUMMARY_METRICS)
-    missing = [column for column in required if column not in metrics]
-    if missing:
-        raise ValueError(f"metrics table lacks column(s) {missing}")
-
-    rows = []
-    groups = metrics.groupby(list(_GROUP_COLUMNS), sort=False, dropna=False)
-    for (dataset, loss, penalty), group in groups:
-        ok = is_ok(group)
-        row = {
-            "dataset": dataset,
-            "loss": loss,
-            "penalty": penalty,
-            "n_ok": int(ok.sum()),
-            "n_failed": int((~ok).sum()),
-        }
-        for metric in SUMMARY_METRICS:
-            median, q25, q75 = _quartiles(group.loc[ok, metric])
-            row[f"{metric}_median"] = median
-            row[f"{metric}_q25"] = q25
-            row[f"{metric}_q75"] = q75
-        rows.append(row)
-    columns = [*_GROUP_COLUMNS, "n_ok", "n_failed"] + [
-        f"{metric}_{stat}" for metric in SUMMARY_METRICS for stat in ("median", "q25", "q75")
-    ]
-    return sort_results(pd.DataFrame(rows, columns=columns))

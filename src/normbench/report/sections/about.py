@@ -13,7 +13,7 @@ from normbench.report.figures import (
     norm_balls,
 )
 from normbench.report.html import esc, html_details, html_figure
-from normbench.report.tables import with_error
+from normbench.report.tables import summary_number, with_error
 from normbench.study.explain_files import EXPLAIN_REPLICATE, PATH_L1_RATIO, path_dataset
 from normbench.vocab import pair_key
 
@@ -52,21 +52,13 @@ p &gt; n is not unique.</li>
 def _median_delta(ctx):
     """Huber's δ to draw with, and its story: the median δ chosen on the first scenario with
     penalised Huber fits (the ``loss:huber`` margin of ``results/summary.csv``)."""
-    summary = ctx.mc_summary
-    rows = summary[
-        (summary["what"] == "median")
-        & (summary["pair"] == loss_margin("huber"))
-        & (summary["metric"] == "delta")
-    ]
     for dataset in ctx.all_datasets:
-        found = rows[rows["dataset"] == dataset]
-        if found.empty or not float(found["estimate"].iloc[0]) > 0:
+        found = summary_number(ctx.mc_summary, dataset, loss_margin("huber"), "delta")
+        if found is None or not found.estimate > 0:
             continue
-        row = found.iloc[0]
-        delta = float(row["estimate"])
-        return delta, (
-            f"δ = {with_error(delta, float(row['mcse']))}, the median δ chosen over the "
-            f"{int(row['n_replicates'])} penalised Huber fits of {dataset}"
+        return found.estimate, (
+            f"δ = {with_error(found.estimate, found.mcse)}, the median δ chosen over the "
+            f"{found.n_replicates} penalised Huber fits of {dataset}"
         )
     return 1.0, "δ = 1 (no Huber fit recorded a δ in this run)"
 

@@ -11,7 +11,7 @@ from normbench.analysis.summary import loss_margin
 from normbench.report.figures.common import format_value, pair_label
 from normbench.report.figures.tuning import cv_curves
 from normbench.report.html import esc, html_details, html_figure, html_table
-from normbench.report.tables import loss_penalty, with_error
+from normbench.report.tables import loss_penalty, summary_number, with_error
 from normbench.vocab import ordered_pairs, pair_key
 
 #: Share of a pair's fits on a grid edge above which the report warns.
@@ -107,19 +107,19 @@ def _delta_rows(ctx):
     ``results/summary.csv``; the edge hits those of its pairs (:func:`edge_counts`).
     """
     summary = ctx.mc_summary
-    margin = summary[(summary["what"] == "median") & (summary["pair"] == loss_margin("huber"))]
     counts = edge_counts(summary)
     factors = sorted(float(f) for f in ctx.config["cv"]["delta_factors"])
     rows = []
     for dataset in ctx.all_datasets:
-        mine = margin[margin["dataset"] == dataset].set_index("metric")
-        cells = [
-            with_error(mine.at[name, "estimate"], mine.at[name, "mcse"])
-            if name in mine.index
-            else "n/a"
+        delta, over_sigma = (
+            summary_number(summary, dataset, loss_margin("huber"), name)
             for name in ("delta", "delta_over_sigma")
+        )
+        cells = [
+            "n/a" if found is None else with_error(found.estimate, found.mcse)
+            for found in (delta, over_sigma)
         ]
-        fits = int(mine.at["delta", "n_replicates"]) if "delta" in mine.index else 0
+        fits = delta.n_replicates if delta is not None else 0
         chosen = _chosen_factors(ctx.fits.get(dataset, {}), factors)
         huber = counts[(counts["dataset"] == dataset) & (counts["loss"] == "huber")]
         low = int(huber["delta_at_edge_low"].sum()) if "delta_at_edge_low" in huber else 0
