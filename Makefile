@@ -4,7 +4,7 @@
 #   make run CONFIG=config/quick.yaml # another study
 #   make quick                        # first look in a few minutes
 #   make test                         # lint, format check, import layers, snakemake --lint, pytest
-#   make clean                        # remove generated results, logs and the report
+#   make clean                        # remove generated results, logs, the report and its figures
 #   make lock                         # re-resolve requirements/lock.txt (UPGRADE=1: newest releases)
 
 CORES ?= 2
@@ -90,4 +90,4 @@ test: $(KERNELS_WARM) browser
 	$(BIN)/pytest
 
 clean:
-	rm -rf results logs reports/report.html .snakemake
+	rm -rf results logs reports/report.html reports/figures .snakemake
