@@ -18,7 +18,7 @@ import shutil
 import numpy as np
 import pytest
 from PIL import Image
-from test_report import _build
+from test_report import DATASETS, _build
 
 from normbench.report import html
 
@@ -46,7 +46,7 @@ def report(tmp_path_factory):
     return html_text, (tmp_path / "out" / "report.html").resolve()
 
 
-def _driver(profile):
+def _driver(profile, *, javascript=True):
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
@@ -62,6 +62,9 @@ def _driver(profile):
         f"--user-data-dir={profile}",
     ):
         options.add_argument(flag)
+    if not javascript:
+        prefs = {"profile.managed_default_content_settings.javascript": 2}
+        options.add_experimental_option("prefs", prefs)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_window_size(WIDTH, HEIGHT)
@@ -323,10 +326,34 @@ def test_a_link_to_a_hidden_scenario_shows_it(picked_browser, picked_report):
     block = picked_browser.find_element(By.ID, f"scenario-{last}")
     top = picked_browser.execute_script("return arguments[0].getBoundingClientRect().top;", block)
     assert -1 <= top < _viewport_height(picked_browser)  # scrolled to it (to a pixel)
+    # picking another scenario then hides it, though the address still names it
+    from selenium.webdriver.support.ui import Select
+
+    Select(picked_browser.find_element(By.ID, "scenario-select")).select_by_value(
+        first := scenarios[0]
+    )
+    assert picked_browser.execute_script(_SHOWN) == [[first, True]]
+    Select(picked_browser.find_element(By.ID, "scenario-pick")).select_by_value("")
+    assert picked_browser.execute_script(_SHOWN) == []
     # a page opened at a link into a block (its findings' heading) shows that block
-    first = scenarios[0]
     picked_browser.get(picked_report.as_uri() + f"#statistics-{first}")
     WebDriverWait(picked_browser, 5).until(lambda d: d.execute_script(_SHOWN) == [[first, True]])
+    # an address that is no id (a malformed escape): nothing changes, and no error (the console
+    # test reads the log)
+    picked_browser.get(picked_report.as_uri() + "#%E0%A4%A")
+    assert picked_browser.execute_script(_SHOWN) == [[first, True]]
+
+
+def test_without_the_script_a_link_still_shows_its_scenario(picked_report, tmp_path_factory):
+    driver = _driver(tmp_path_factory.mktemp("profile"), javascript=False)
+    try:
+        scenario = DATASETS[-1]
+        driver.get(picked_report.as_uri() + f"#scenario-{scenario}")
+        # the page's own script did not run (the test's scripts still do)
+        assert "scripted" not in driver.execute_script("return document.documentElement.className")
+        assert [name for name, _ in driver.execute_script(_SHOWN)] == [scenario]
+    finally:
+        driver.quit()
 
 
 def test_the_recommendation_of_many_scenarios_is_a_box_that_scrolls_and_filters(picked_browser):

@@ -197,8 +197,9 @@ figcaption { font-size: 0.85rem; color: #57606a; margin-top: 0.3rem; max-width: 
 pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 0.8rem;
   overflow-x: auto; font-size: 0.85rem; }
 details { margin: 0.6rem 0; }
-/* a block hidden until picked shows when a link names it, even where the script does not run */
-details[data-until-picked]:target { display: block; }
+/* a block hidden until picked shows when a link names it where the script does not run (where it
+   runs, it shows the block, and hides it again when another scenario is picked) */
+html:not(.scripted) details[data-until-picked]:target { display: block; }
 ul.scenario-links { max-width: none; columns: 17rem; column-gap: 1.5rem; font-size: 0.9rem; }
 summary { cursor: pointer; color: #0969da; }
 .ok { color: #1a7f37; }
@@ -223,6 +224,7 @@ ul.findings li { margin-bottom: 0.45rem; }
 SCRIPT = """
 (function () {
   "use strict";
+  document.documentElement.classList.add("scripted");
   var choosers = Array.prototype.slice.call(document.querySelectorAll("select.scenario-select"));
   function showScenario(value) {
     choosers.forEach(function (chooser) { chooser.value = value; });
@@ -236,7 +238,9 @@ SCRIPT = """
     chooser.addEventListener("change", function () { showScenario(chooser.value); });
   });
   function followLink() {
-    var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    var id;
+    try { id = decodeURIComponent(location.hash.slice(1)); } catch (malformed) { return; }
+    var target = id && document.getElementById(id);
     var block = target && target.closest("[data-scenario]");
     if (!block) { return; }
     if (block.hidden) { showScenario(block.dataset.scenario); }
