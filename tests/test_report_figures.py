@@ -168,7 +168,8 @@ def test_figures_laid_out_by_hand_keep_long_labels_and_big_numbers_inside():
 
 
 def _crowded_support(dense_at, sparse_at):
-    """TPR/FPR medians of every pair where the dense pairs share one point, the sparse another."""
+    """TPR/FPR medians of every pair where the dense pairs share one point, the sparse another
+    (all twelve one point where the two are the same)."""
     from normbench.vocab import LOSSES, PENALTIES
 
     rows = []
@@ -185,6 +186,8 @@ def _crowded_support(dense_at, sparse_at):
         ((1.0, 1.0), (0.0, 0.0)),  # the usual: dense at the top right, empty fits at the origin
         ((1.0, 0.5), (0.3, 0.0)),  # a box beside the middle of the right edge, one bottom right
         ((1.0, 0.0), (0.0, 1.0)),  # every corner the legends were once in
+        ((0.03, 0.5), (0.03, 0.5)),  # all twelve in the middle: the tallest box, least room
+        ((1.0, 1.0), (1.0, 1.0)),  # all twelve in a corner
     ],
 )
 def test_the_box_naming_coincident_pairs_overlaps_no_legend(dense_at, sparse_at):
@@ -197,7 +200,8 @@ def test_the_box_naming_coincident_pairs_overlaps_no_legend(dense_at, sparse_at)
     renderer = figure.canvas.get_renderer()
     (ax,) = figure.axes
     boxes = [text for text in ax.texts if isinstance(text, Annotation)]
-    assert len(boxes) == 2 and all("6 pairs here" in box.get_text() for box in boxes)
+    counts = [6, 6] if dense_at != sparse_at else [12]
+    assert sorted(int(box.get_text().split()[0]) for box in boxes) == counts
     legends = [artist for artist in ax.get_children() if isinstance(artist, type(ax.legend_))]
     assert {legend.get_title().get_text() for legend in legends} == {"loss", "penalty"}
     figure_box = figure.bbox

@@ -154,22 +154,24 @@ def _name_coincident(ax, points):
     """Beside a point shared by several pairs, a box listing them (they hide each other).
 
     The box goes from the point towards the middle of the axes (left of a point on the right
-    half, below a point on the upper half, and so on), so that it stays inside the axes,
-    where it cannot reach the legends on their right.
+    half; below a point in the upper 30 %, above one in the lower 30 %, level with one in
+    between), so that it stays inside the axes, where it cannot reach the legends on their
+    right, even when it lists all twelve pairs.
     """
     to_axes = ax.transAxes.inverted()
     for (fpr, tpr), names in points.items():
         if len(names) < 2:
             continue
         x, y = to_axes.transform(ax.transData.transform((fpr, tpr)))
-        right, upper = x > 0.5, y > 0.5
+        right = x > 0.5
+        rise, va = (-20, "top") if y > 0.7 else (20, "bottom") if y < 0.3 else (0, "center")
         ax.annotate(
             f"{len(names)} pairs here:\n" + "\n".join(names),
             (fpr, tpr),
-            xytext=(-40 if right else 40, -60 if upper else 60),
+            xytext=(-40 if right else 40, rise),
             textcoords="offset points",
             ha="right" if right else "left",
-            va="top" if upper else "bottom",
+            va=va,
             fontsize=8,
             bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "0.6", "alpha": 0.9},
             arrowprops={"arrowstyle": "-", "color": "0.5"},
