@@ -563,12 +563,16 @@ DAMAGED_BENCHMARKS = {
     "simulate_dataset/beta.tsv": b"s\th:m:s\n1.5\t0:00:01\n",
     "explain/beta.tsv": b"s\th:m:s\tmax_rss\n",
     "analyse.tsv": b"s\th:m:s\tmax_rss\n3.0\t0:00:03\tlots\n",
+    "fit_models/beta/rep2.tsv": b"s\th:m:s\tmax_rss\n3.0\t0:00:03\t5.0\t7.0\n",
+    "aggregate_results.tsv": b"\xff\xfe\x00 not text",
 }
 DAMAGED_PROBLEMS = {
     "fit_models/beta/rep1.tsv": "cannot be read",
     "simulate_dataset/beta.tsv": "has no column max_rss",
     "explain/beta.tsv": "holds no job",
     "analyse.tsv": "max_rss on line 2 is not a number: &#x27;lots&#x27;",
+    "fit_models/beta/rep2.tsv": "line 2 has 4 tab-separated cells, its head 3",
+    "aggregate_results.tsv": "cannot be read",
 }
 
 

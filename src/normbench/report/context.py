@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -166,10 +167,11 @@ def read_benchmarks(benchmarks_dir, files=None):
     ``benchmarks_dir`` (``logs/benchmarks/<rule>/...``) or the file name for files directly in
     it (or outside it). Returns columns ``rule``, ``s``, ``max_rss`` (MB), ``file`` (the path
     below ``benchmarks_dir``, or as given) and ``problem``: empty on a job's row; on the one row
-    of a file that cannot be parsed, lacks the ``s`` or ``max_rss`` column, holds no job or a
-    value that is not a number, what is wrong with it (``s`` and ``max_rss`` empty there), so
-    that the report names it instead of leaving it out unsaid. Snakemake's ``NA`` (a job too
-    short to be measured) is an empty value, not a problem.
+    of a file that cannot be parsed, has a row of more or fewer cells than its head, lacks the
+    ``s`` or ``max_rss`` column, holds no job or a value that is not a number, what is wrong
+    with it (``s`` and ``max_rss`` empty there), so that the report names it instead of
+    leaving it out unsaid. Snakemake's ``NA`` (a job too short to be measured) is an empty
+    value, not a problem.
     """
     columns = ["rule", "s", "max_rss", "file", "problem"]
     root = Path(benchmarks_dir) if benchmarks_dir is not None else None
@@ -212,7 +214,16 @@ def read_benchmarks(benchmarks_dir, files=None):
 def _benchmark_table(path):
     """``(table, "")`` of one benchmark file, or ``(None, what is wrong with it)``."""
     try:
-        table = pd.read_csv(path, sep="\t", na_values=["NA", "-"])
+        text = Path(path).read_text(encoding="utf-8")
+        # a row of more or fewer cells than the head: pandas would take the first cell as an
+        # index or fill the row with missing values, both without a word
+        widths = [line.count("\t") + 1 for line in text.splitlines()]
+        ragged = next((n for n, width in enumerate(widths[1:], 2) if width != widths[0]), None)
+        if ragged is not None:
+            return None, (
+                f"line {ragged} has {widths[ragged - 1]} tab-separated cells, its head {widths[0]}"
+            )
+        table = pd.read_csv(io.StringIO(text), sep="\t", na_values=["NA", "-"])
     except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as error:
         said = str(error).strip()
         said = said.splitlines()[0] if said else type(error).__name__
