@@ -302,6 +302,13 @@ def test_picking_a_scenario_shows_its_block_open_and_only_it(picked_browser):
         # the control at the top of the page says the same
         top = Select(picked_browser.find_element(By.ID, "scenario-select"))
         assert top.first_selected_option.get_attribute("value") == chosen
+    # picked at the top of the page, the block is brought into view
+    browser_top = picked_browser.find_element(By.ID, "scenario-select")
+    picked_browser.execute_script("window.scrollTo(0, 0);")
+    Select(browser_top).select_by_value(scenarios[0])  # the loop left the last one picked
+    block = picked_browser.find_element(By.ID, f"scenario-{scenarios[0]}")
+    top = picked_browser.execute_script("return arguments[0].getBoundingClientRect().top;", block)
+    assert -1 <= top < _viewport_height(picked_browser)
     # keyboard: back to none with Home, then the next scenario with the down arrow
     pick.send_keys(Keys.HOME)
     assert picked_browser.execute_script(_SHOWN) == []

@@ -227,15 +227,24 @@ SCRIPT = """
   document.documentElement.classList.add("scripted");
   var choosers = Array.prototype.slice.call(document.querySelectorAll("select.scenario-select"));
   function showScenario(value) {
+    var picked = null;
     choosers.forEach(function (chooser) { chooser.value = value; });
     document.querySelectorAll("[data-scenario]").forEach(function (block) {
       var untilPicked = block.hasAttribute("data-until-picked");
       block.hidden = value === "" ? untilPicked : block.dataset.scenario !== value;
-      if (untilPicked && block.dataset.scenario === value) { block.open = true; }
+      if (untilPicked && block.dataset.scenario === value) {
+        block.open = true;
+        picked = block;
+      }
     });
+    return picked;
   }
   choosers.forEach(function (chooser) {
-    chooser.addEventListener("change", function () { showScenario(chooser.value); });
+    chooser.addEventListener("change", function () {
+      var picked = showScenario(chooser.value);
+      // a block hidden until picked, picked far from it (the control at the top): go to it
+      if (picked && !chooser.closest("[id=by-scenario]")) { picked.scrollIntoView(); }
+    });
   });
   function followLink() {
     var id;
