@@ -11,6 +11,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 
 import numpy as np
+import pandas as pd
 import pytest
 from metrics_tables import fit_row, results_table
 
@@ -235,3 +236,41 @@ def test_help_shows_an_example(capsys):
         main(["export", "--help"])
     text = capsys.readouterr().out
     assert "example:" in text and "normbench export . -o paper/normbench" in text
+
+
+def _median_pairs(folder):
+    """The pair column of an exported medians.md (header and rule left out)."""
+    lines = (folder / "medians.md").read_text(encoding="utf-8").splitlines()
+    rows = [line for line in lines if line.startswith("|")][2:]
+    return {[cell.strip() for cell in row.strip("|").split("|")][2] for row in rows}
+
+
+def test_medians_are_the_model_pairs_unless_all_medians_is_asked(study, exported, tmp_path):
+    from normbench.analysis.summary import (
+        DATA_PAIR,
+        LOSS_MARGIN_PREFIX,
+        ORACLE_PREFIX,
+        PENALTY_MARGIN_PREFIX,
+    )
+
+    summary = pd.read_csv(study / "results" / "summary.csv", keep_default_na=False)
+    in_summary = set(summary.loc[summary["what"] == "median", "pair"])
+    prefixes = (LOSS_MARGIN_PREFIX, PENALTY_MARGIN_PREFIX, ORACLE_PREFIX)
+    pseudo = {pair for pair in in_summary if pair == DATA_PAIR or pair.startswith(prefixes)}
+    # the study has margins to leave out, else this test would show nothing
+    assert any(pair.startswith((LOSS_MARGIN_PREFIX, PENALTY_MARGIN_PREFIX)) for pair in pseudo)
+    by_default = _median_pairs(exported)
+    assert by_default == in_summary - pseudo
+    assert any("+" in pair for pair in by_default)
+    everything = tmp_path / "all"
+    assert main(["export", str(study), "-o", str(everything), "--all-medians"]) == 0
+    assert _median_pairs(everything) == in_summary
+    caption = (everything / "medians.md").read_text(encoding="utf-8").splitlines()[0]
+    assert "loss:<loss>" in caption and "oracle:<loss>" in caption
+
+
+def test_help_says_which_medians_are_exported(capsys):
+    with pytest.raises(SystemExit):
+        main(["export", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--all-medians" in text and "without it, the model pairs only" in text

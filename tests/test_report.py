@@ -555,6 +555,26 @@ def test_report_scenarios_and_provenance(report_html):
 SIDECAR_SIGNAL, SIDECAR_NOISE_SCALE = 2.0, 5.0
 
 
+#: Benchmark files the report cannot use (a run cut short, a hand-edited file), and the words
+#: of the problem it names each with.
+DAMAGED_BENCHMARKS = {
+    "fit_models/beta/rep1.tsv": b"",
+    "simulate_dataset/beta.tsv": b"s\th:m:s\n1.5\t0:00:01\n",
+    "explain/beta.tsv": b"s\th:m:s\tmax_rss\n",
+    "analyse.tsv": b"s\th:m:s\tmax_rss\n3.0\t0:00:03\tlots\n",
+    "fit_models/beta/rep2.tsv": b"s\th:m:s\tmax_rss\n3.0\t0:00:03\t5.0\t7.0\n",
+    "aggregate_results.tsv": b"\xff\xfe\x00 not text",
+}
+DAMAGED_PROBLEMS = {
+    "fit_models/beta/rep1.tsv": "cannot be read",
+    "simulate_dataset/beta.tsv": "has no column max_rss",
+    "explain/beta.tsv": "holds no job",
+    "analyse.tsv": "max_rss on line 2 is not a number: &#x27;lots&#x27;",
+    "fit_models/beta/rep2.tsv": "line 2 has 4 tab-separated cells, its head 3",
+    "aggregate_results.tsv": "cannot be read",
+}
+
+
 @pytest.fixture(scope="module")
 def variant_html(tmp_path_factory):
     """alpha: a user dataset without sidecars; beta: skewed noise, sidecars and benchmarks."""
@@ -571,6 +591,9 @@ def variant_html(tmp_path_factory):
     bench = tmp_path / "benchmarks" / "fit_models" / "beta" / "rep0.tsv"
     bench.parent.mkdir(parents=True)
     bench.write_text("s\th:m:s\tmax_rss\tmax_vms\n82.5\t0:01:22\t286.4\t604.2\n")
+    for name, text in DAMAGED_BENCHMARKS.items():
+        (tmp_path / "benchmarks" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "benchmarks" / name).write_bytes(text)
 
     def intercepts(metrics):
         # a user dataset has no noise-free signal and no true coefficients
@@ -709,8 +732,21 @@ def test_report_statistics(report_html):
 def test_report_peak_memory(variant_html, report_html):
     cost = _section_text(variant_html, "cost")
     assert "Jobs and peak memory" in cost
+    # the one usable file's job; the damaged files add no job
     assert _row_cells(cost, "fit_models")[:5] == ["1", "82.5", "82.5", "286", "286"]
+    assert "<tr><td>analyse</td>" not in cost
     assert "Peak memory is not shown" in _section_text(report_html, "cost")
+
+
+def test_report_names_every_benchmark_file_it_cannot_use(variant_html, report_html):
+    cost = _section_text(variant_html, "cost")
+    # said in the open, before any folded block of the section could hold it
+    said = cost[cost.index(f"{len(DAMAGED_BENCHMARKS)} Snakemake benchmark file(s)") :]
+    listed = said[: said.index("</ul>")]
+    assert "<details" not in listed
+    for name, problem in DAMAGED_PROBLEMS.items():
+        assert f"<li><code>{name}</code>: {problem}" in listed, name
+    assert "could not be used" not in _section_text(report_html, "cost")
 
 
 def test_report_without_git(tmp_path, monkeypatch, report_html):
@@ -1151,6 +1187,8 @@ def test_read_benchmarks_reads_exactly_the_given_files(tmp_path):
         "rule": ["fit_models", "aggregate_results"],
         "s": [2.0, 1.0],
         "max_rss": [100.0, 50.0],
+        "file": ["fit_models/d/rep1.tsv", str(outside)],
+        "problem": ["", ""],
     }
     # without a list, every file under the directory
     assert sorted(read_benchmarks(tmp_path / "bench")["rule"]) == ["fit_models", "stale_rule"]
@@ -1534,3 +1572,18 @@ def test_report_cost_and_grid_numbers_come_from_the_analysis_tables(report_html)
     for label, name in rows.items():
         assert alpha[(label, "l1+l2")] == _cell(summary, "alpha", "l1+l2", name), label
     assert all(" ± " in alpha[(label, "l1+l2")] for label in ("risk", "test_mse", "test_mae"))
+
+
+def test_read_benchmarks_keeps_a_row_naming_each_file_it_cannot_use(tmp_path):
+    from normbench.report.context import read_benchmarks
+
+    for name, text in DAMAGED_BENCHMARKS.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(text)
+    # Snakemake writes NA where a job was too short to measure: a value missing, not a problem
+    (tmp_path / "plan.tsv").write_text("s\th:m:s\tmax_rss\n0.2\t0:00:00\tNA\n")
+    jobs = read_benchmarks(tmp_path).set_index("file")
+    assert jobs.loc["plan.tsv", "problem"] == "" and math.isnan(jobs.loc["plan.tsv", "max_rss"])
+    for name, problem in DAMAGED_PROBLEMS.items():
+        assert problem.replace("&#x27;", "'") in jobs.loc[name, "problem"], name
+        assert math.isnan(jobs.loc[name, "s"])

@@ -5,6 +5,8 @@ installs them; selenium is in the test extras). Skipped, with the reason, when a
 is missing. Checks, at a 1400 x 900 window: the answer is on the first screen, the page with
 every ``<details>`` closed fits in ten screens, the results table sorts on a click and filters
 on typing, and the page logs no console error and requests nothing but itself and data: URIs.
+A second page, drawn as a study of more scenarios than are listed (the blocks hidden until one
+is picked), is picked from by mouse, keyboard and links.
 """
 
 import base64
@@ -16,7 +18,9 @@ import shutil
 import numpy as np
 import pytest
 from PIL import Image
-from test_report import _build
+from test_report import DATASETS, _build
+
+from normbench.report import html
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
@@ -42,8 +46,7 @@ def report(tmp_path_factory):
     return html_text, (tmp_path / "out" / "report.html").resolve()
 
 
-@pytest.fixture(scope="module")
-def browser(report, tmp_path_factory):
+def _driver(profile, *, javascript=True):
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
@@ -56,13 +59,22 @@ def browser(report, tmp_path_factory):
         "--disable-component-update",
         "--disable-sync",
         f"--window-size={WIDTH},{HEIGHT}",
-        f"--user-data-dir={tmp_path_factory.mktemp('profile')}",
+        f"--user-data-dir={profile}",
     ):
         options.add_argument(flag)
+    if not javascript:
+        prefs = {"profile.managed_default_content_settings.javascript": 2}
+        options.add_experimental_option("prefs", prefs)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_window_size(WIDTH, HEIGHT)
+    return driver
+
+
+@pytest.fixture(scope="module")
+def browser(report, tmp_path_factory):
+    driver = _driver(tmp_path_factory.mktemp("profile"))
     try:
-        driver.set_window_size(WIDTH, HEIGHT)
         driver.get(report[1].as_uri())
         # the every-fit table is unpacked by the page's script after the page has loaded
         WebDriverWait(driver, 30).until(
@@ -229,3 +241,164 @@ def test_no_network_requests(browser):
 def test_no_external_urls(report):
     references = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', report[0])
     assert not [ref for ref in references if re.match(r"(?:https?:)?//", ref)]
+
+
+# ----------------------------------------------------------------- a study of many scenarios
+
+
+@pytest.fixture(scope="module")
+def picked_report(tmp_path_factory):
+    """The fixtures' study drawn as if it had more scenarios than the page lists."""
+    tmp_path = tmp_path_factory.mktemp("picked")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(html, "SCENARIOS_LISTED", 1)
+        _build(tmp_path)
+    return (tmp_path / "out" / "report.html").resolve()
+
+
+@pytest.fixture(scope="module")
+def picked_browser(picked_report, tmp_path_factory):
+    driver = _driver(tmp_path_factory.mktemp("profile"))
+    try:
+        driver.get(picked_report.as_uri())
+        yield driver
+    finally:
+        driver.quit()
+
+
+_BLOCKS = "return Array.from(document.querySelectorAll('[data-scenario]'))"
+_SHOWN = _BLOCKS + ".filter(b => b.offsetParent !== null).map(b => [b.dataset.scenario, b.open]);"
+
+
+def _section_height(driver):
+    return driver.execute_script(
+        "document.querySelectorAll('details').forEach(d => d.open = false);"
+        "return document.getElementById('by-scenario').getBoundingClientRect().height;"
+    )
+
+
+def test_many_scenarios_show_no_block_until_one_is_picked(picked_browser):
+    from selenium.webdriver.support.ui import Select
+
+    scenarios = picked_browser.execute_script(_BLOCKS + ".map(b => b.dataset.scenario);")
+    assert len(scenarios) >= 2
+    assert picked_browser.execute_script(_SHOWN) == []
+    for control in ("scenario-pick", "scenario-select"):
+        chosen = Select(picked_browser.find_element(By.ID, control)).first_selected_option
+        assert chosen.get_attribute("value") == ""
+        assert chosen.text == f"none: pick one of {len(scenarios)}"
+    # the section is a few lines, whatever the number of scenarios
+    assert _section_height(picked_browser) < HEIGHT
+
+
+def test_picking_a_scenario_shows_its_block_open_and_only_it(picked_browser):
+    from selenium.webdriver.support.ui import Select
+
+    scenarios = picked_browser.execute_script(_BLOCKS + ".map(b => b.dataset.scenario);")
+    pick = picked_browser.find_element(By.ID, "scenario-pick")
+    for chosen in scenarios:
+        Select(pick).select_by_value(chosen)
+        assert picked_browser.execute_script(_SHOWN) == [[chosen, True]]
+        # the control at the top of the page says the same
+        top = Select(picked_browser.find_element(By.ID, "scenario-select"))
+        assert top.first_selected_option.get_attribute("value") == chosen
+    # picked at the top of the page, the block is brought into view
+    browser_top = picked_browser.find_element(By.ID, "scenario-select")
+    picked_browser.execute_script("window.scrollTo(0, 0);")
+    Select(browser_top).select_by_value(scenarios[0])  # the loop left the last one picked
+    block = picked_browser.find_element(By.ID, f"scenario-{scenarios[0]}")
+    top = picked_browser.execute_script("return arguments[0].getBoundingClientRect().top;", block)
+    assert -1 <= top < _viewport_height(picked_browser)
+    # keyboard: back to none with Home, then the next scenario with the down arrow
+    pick.send_keys(Keys.HOME)
+    assert picked_browser.execute_script(_SHOWN) == []
+    pick.send_keys(Keys.ARROW_DOWN)
+    assert picked_browser.execute_script(_SHOWN) == [[scenarios[0], True]]
+    pick.send_keys(Keys.HOME)
+
+
+def test_a_link_to_a_hidden_scenario_shows_it(picked_browser, picked_report):
+    scenarios = picked_browser.execute_script(_BLOCKS + ".map(b => b.dataset.scenario);")
+    last = scenarios[-1]
+    # the section's list of links, opened and followed from the keyboard
+    listing = picked_browser.find_element(
+        By.XPATH, "//section[@id='by-scenario']//summary[contains(., 'as links')]"
+    )
+    listing.click()
+    link = picked_browser.find_element(
+        By.CSS_SELECTOR, f'ul.scenario-links a[href="#scenario-{last}"]'
+    )
+    link.send_keys(Keys.ENTER)
+    WebDriverWait(picked_browser, 5).until(lambda d: d.execute_script(_SHOWN) == [[last, True]])
+    block = picked_browser.find_element(By.ID, f"scenario-{last}")
+    top = picked_browser.execute_script("return arguments[0].getBoundingClientRect().top;", block)
+    assert -1 <= top < _viewport_height(picked_browser)  # scrolled to it (to a pixel)
+    # picking another scenario then hides it, though the address still names it
+    from selenium.webdriver.support.ui import Select
+
+    Select(picked_browser.find_element(By.ID, "scenario-select")).select_by_value(
+        first := scenarios[0]
+    )
+    assert picked_browser.execute_script(_SHOWN) == [[first, True]]
+    Select(picked_browser.find_element(By.ID, "scenario-pick")).select_by_value("")
+    assert picked_browser.execute_script(_SHOWN) == []
+    # a page opened at a link into a block (its findings' heading) shows that block
+    picked_browser.get(picked_report.as_uri() + f"#statistics-{first}")
+    WebDriverWait(picked_browser, 5).until(lambda d: d.execute_script(_SHOWN) == [[first, True]])
+    # an address that is no id (a malformed escape): nothing changes, and no error (the console
+    # test reads the log)
+    picked_browser.get(picked_report.as_uri() + "#%E0%A4%A")
+    assert picked_browser.execute_script(_SHOWN) == [[first, True]]
+
+
+def test_without_the_script_a_link_still_shows_its_scenario(picked_report, tmp_path_factory):
+    driver = _driver(tmp_path_factory.mktemp("profile"), javascript=False)
+    try:
+        scenario = DATASETS[-1]
+        driver.get(picked_report.as_uri() + f"#scenario-{scenario}")
+        # the page's own script did not run (the test's scripts still do)
+        assert "scripted" not in driver.execute_script("return document.documentElement.className")
+        assert [name for name, _ in driver.execute_script(_SHOWN)] == [scenario]
+    finally:
+        driver.quit()
+
+
+def test_the_recommendation_of_many_scenarios_is_a_box_that_scrolls_and_filters(picked_browser):
+    picked_browser.execute_script("window.scrollTo(0, 0);")
+    box = picked_browser.find_element(By.CSS_SELECTOR, "#recommendation .table-scroll")
+    table = box.find_element(By.ID, "recommendation-table")
+    # the box is at most 20 rem (20 x 16 px) tall, whatever the number of rows
+    assert box.size["height"] <= 20 * 16 + 2
+    assert box.get_attribute("tabindex") == "0"  # focusable: scrolled from the keyboard
+    rows = "return Array.from(arguments[0].tBodies[0].rows).filter(r => !r.hidden).length;"
+    every = picked_browser.execute_script(rows, table)
+    scenarios = picked_browser.execute_script(_BLOCKS + ".map(b => b.dataset.scenario);")
+    assert every >= len(scenarios)
+    # the text of a cell that only one row holds (a scenario's words may be in another's)
+    words = picked_browser.execute_script(
+        "var rows = Array.from(arguments[0].tBodies[0].rows).map(r => r.textContent);"
+        "var cells = Array.from(arguments[0].tBodies[0].querySelectorAll('td'))"
+        "  .map(c => c.textContent.trim()).filter(t => t !== '');"
+        "return cells.find(t => rows.filter(r => r.indexOf(t) !== -1).length === 1);",
+        table,
+    )
+    assert words, "no cell tells one row from the others"
+    search = picked_browser.find_element(
+        By.CSS_SELECTOR, 'input.table-filter[data-table="recommendation-table"]'
+    )
+    search.send_keys(words)
+    kept = picked_browser.execute_script(rows, table)
+    assert 0 < kept < every
+    assert picked_browser.find_element(By.ID, "recommendation-shown").text == str(kept)
+    search.clear()
+    search.send_keys(" ")
+    assert picked_browser.execute_script(rows, table) == every
+
+
+def test_the_page_of_many_scenarios_logs_no_console_error(picked_browser):
+    problems = [
+        entry
+        for entry in picked_browser.get_log("browser")
+        if entry["level"] in ("SEVERE", "WARNING")
+    ]
+    assert problems == []

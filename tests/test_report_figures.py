@@ -165,3 +165,52 @@ def test_figures_laid_out_by_hand_keep_long_labels_and_big_numbers_inside():
     for name, figure in figures.items():
         assert not figure.get_constrained_layout(), name
         assert _texts_outside(figure) == [], name
+
+
+def _crowded_support(dense_at, sparse_at):
+    """TPR/FPR medians of every pair where the dense pairs share one point, the sparse another
+    (all twelve one point where the two are the same)."""
+    from normbench.vocab import LOSSES, PENALTIES
+
+    rows = []
+    for loss in LOSSES:
+        for penalty in PENALTIES:
+            fpr, tpr = dense_at if penalty in ("none", "l2") else sparse_at
+            rows.append({"dataset": "d", "loss": loss, "penalty": penalty, "tpr": tpr, "fpr": fpr})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize(
+    ("dense_at", "sparse_at"),
+    [
+        ((1.0, 1.0), (0.0, 0.0)),  # the usual: dense at the top right, empty fits at the origin
+        ((1.0, 0.5), (0.3, 0.0)),  # a box beside the middle of the right edge, one bottom right
+        ((1.0, 0.0), (0.0, 1.0)),  # every corner the legends were once in
+        ((0.03, 0.5), (0.03, 0.5)),  # all twelve in the middle: the tallest box, least room
+        ((1.0, 1.0), (1.0, 1.0)),  # all twelve in a corner
+    ],
+)
+def test_the_box_naming_coincident_pairs_overlaps_no_legend(dense_at, sparse_at):
+    from matplotlib.text import Annotation
+
+    from normbench.report.figures import tpr_fpr_scatter
+
+    figure = tpr_fpr_scatter(_crowded_support(dense_at, sparse_at), "d")
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    (ax,) = figure.axes
+    boxes = [text for text in ax.texts if isinstance(text, Annotation)]
+    counts = [6, 6] if dense_at != sparse_at else [12]
+    assert sorted(int(box.get_text().split()[0]) for box in boxes) == counts
+    legends = [artist for artist in ax.get_children() if isinstance(artist, type(ax.legend_))]
+    assert {legend.get_title().get_text() for legend in legends} == {"loss", "penalty"}
+    figure_box = figure.bbox
+    for box in boxes:
+        drawn = box.get_bbox_patch().get_window_extent(renderer)
+        for legend in legends:
+            assert not drawn.overlaps(legend.get_window_extent(renderer)), (
+                box.get_text(),
+                legend.get_title().get_text(),
+            )
+        # and the whole list is on the figure, not cut at its edge
+        assert figure_box.contains(drawn.x0, drawn.y0) and figure_box.contains(drawn.x1, drawn.y1)

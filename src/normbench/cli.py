@@ -51,7 +51,7 @@ def _export(args) -> int:
 
     # every refusal is one line and exit 2, with nothing written
     try:
-        written = export_study(args.study_dir, args.output)
+        written = export_study(args.study_dir, args.output, all_medians=args.all_medians)
     except (ExportError, ResultsError, FileNotFoundError) as err:
         print(f"normbench export: {err}", file=sys.stderr)
         return 2
@@ -69,7 +69,9 @@ example:
   provenance.json if present) and writes into paper/normbench/:
     findings.tex  findings.md     each scenario's verdicts on its headline metric
     best_sets.tex best_sets.md    each scenario's set of best pairs
-    medians.tex   medians.md      every median as "m ± mcse" with its n
+    medians.tex   medians.md      every median of a model pair (e.g. l2+l1, interpolant)
+                                  as "m ± mcse" with its n; --all-medians adds the
+                                  other rows of summary.csv
     forest.pdf    forest.svg    forest.caption.txt
     distribution_<scenario>.pdf .svg .caption.txt   (one per scenario)
     normbench-export.txt          source, commit, sha256 of every file
@@ -151,6 +153,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         required=True,
         help="the folder to write (created; never inside a results folder)",
+    )
+    export.add_argument(
+        "--all-medians",
+        action="store_true",
+        help="medians.tex/.md: also the rows of summary.csv that are not one model pair's: "
+        "the margins loss:<loss> and penalty:<penalty> (a loss's or a penalty's fits pooled), "
+        "the oracles oracle:<loss> and the data's own numbers (data); without it, the model "
+        "pairs only",
     )
     export.set_defaults(run=_export)
     report = commands.add_parser(

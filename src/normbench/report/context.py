@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -151,15 +152,20 @@ def data_median(ctx, dataset, metric):
 
 
 def read_benchmarks(benchmarks_dir, files=None):
-    """Snakemake ``benchmark:`` TSV files: one row per job.
+    """Snakemake ``benchmark:`` TSV files: one row per job, and one per file that cannot be used.
 
     ``files`` lists the files to read (the workflow passes the report rule's inputs); without
     it every ``*.tsv`` under ``benchmarks_dir`` is read. The rule is the first directory below
     ``benchmarks_dir`` (``logs/benchmarks/<rule>/...``) or the file name for files directly in
-    it (or outside it). Returns columns ``rule``, ``s`` and ``max_rss`` (MB); an empty frame
-    when nothing usable is found.
+    it (or outside it). Returns columns ``rule``, ``s``, ``max_rss`` (MB), ``file`` (the path
+    below ``benchmarks_dir``, or as given) and ``problem``: empty on a job's row; on the one row
+    of a file that cannot be parsed, has a row of more or fewer cells than its head, lacks the
+    ``s`` or ``max_rss`` column, holds no job or a value that is not a number, what is wrong
+    with it (``s`` and ``max_rss`` empty there), so that the report names it instead of
+    leaving it out unsaid. Snakemake's ``NA`` (a job too short to be measured) is an empty
+    value, not a problem.
     """
-    columns = ["rule", "s", "max_rss"]
+    columns = ["rule", "s", "max_rss", "file", "problem"]
     root = Path(benchmarks_dir) if benchmarks_dir is not None else None
     if files is not None:
         paths = [Path(path) for path in files]
@@ -172,27 +178,62 @@ def read_benchmarks(benchmarks_dir, files=None):
         return pd.DataFrame(columns=columns)
     frames = []
     for path in paths:
-        try:
-            table = pd.read_csv(path, sep="\t")
-        except (OSError, ValueError, pd.errors.ParserError):
-            continue
-        if not {"s", "max_rss"}.issubset(table.columns):
-            continue
         inside = root is not None and path.is_relative_to(root)
         relative = path.relative_to(root) if inside else Path(path.name)
         rule = relative.parts[0] if len(relative.parts) > 1 else path.stem
+        named = {"rule": rule, "file": str(relative if inside else path)}
+        table, problem = _benchmark_table(path)
+        if problem:
+            frames.append(
+                pd.DataFrame([{**named, "s": np.nan, "max_rss": np.nan, "problem": problem}])
+            )
+            continue
         frames.append(
             pd.DataFrame(
                 {
-                    "rule": rule,
-                    "s": pd.to_numeric(table["s"], errors="coerce"),
-                    "max_rss": pd.to_numeric(table["max_rss"], errors="coerce"),
+                    **named,
+                    "s": pd.to_numeric(table["s"]),
+                    "max_rss": pd.to_numeric(table["max_rss"]),
+                    "problem": "",
                 }
             )
         )
     if not frames:
         return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def _benchmark_table(path):
+    """``(table, "")`` of one benchmark file, or ``(None, what is wrong with it)``."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        # a row of more or fewer cells than the head: pandas would take the first cell as an
+        # index or fill the row with missing values, both without a word
+        widths = [line.count("\t") + 1 for line in text.splitlines()]
+        ragged = next((n for n, width in enumerate(widths[1:], 2) if width != widths[0]), None)
+        if ragged is not None:
+            return None, (
+                f"line {ragged} has {widths[ragged - 1]} tab-separated cells, its head {widths[0]}"
+            )
+        table = pd.read_csv(io.StringIO(text), sep="\t", na_values=["NA", "-"])
+    except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as error:
+        said = str(error).strip()
+        said = said.splitlines()[0] if said else type(error).__name__
+        return None, f"cannot be read as a tab-separated table ({said})"
+    missing = [column for column in ("s", "max_rss") if column not in table.columns]
+    if missing:
+        found = ", ".join(map(str, table.columns[:6])) or "none"
+        return None, f"has no column {' or '.join(missing)} (its columns: {found})"
+    if table.empty:
+        return None, "holds no job (a header only)"
+    for column in ("s", "max_rss"):
+        numbers = pd.to_numeric(table[column], errors="coerce")
+        text = numbers.isna() & table[column].notna()
+        if text.any():
+            line = int(text.to_numpy().argmax()) + 2  # the header is line 1
+            value = table[column][text].iloc[0]
+            return None, f"{column} on line {line} is not a number: {value!r}"
+    return table, ""
 
 
 @dataclass(frozen=True)
@@ -219,7 +260,8 @@ class ReportContext:
     explanations : dict
         ``{dataset: Explanation}`` from ``results/explain/{dataset}.npz``.
     benchmarks : pandas.DataFrame
-        Snakemake's benchmark files: ``rule``, ``s``, ``max_rss``.
+        Snakemake's benchmark files: ``rule``, ``s``, ``max_rss``, ``file`` and ``problem``
+        (a file that cannot be used: :func:`read_benchmarks`).
     benchmarks_dir : path or None
         Where they were looked for (named in a note when there are none).
     metrics_csv : path or None

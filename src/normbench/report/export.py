@@ -13,7 +13,9 @@ through their checked readers; nothing is computed beyond choosing rows and form
   pair, reference, effect, the interval its verdict is shown with and its level, n, verdict;
 - ``best_sets.tex`` / ``.md``: per scenario, the pairs in the set of best pairs
   (``best_set.csv``) on the headline metric, with its confidence and n;
-- ``medians.tex`` / ``.md``: every median of ``summary.csv`` as "m ± mcse" with its n;
+- ``medians.tex`` / ``.md``: every median of a model pair in ``summary.csv`` as "m ± mcse" with
+  its n; with ``all_medians`` also the rows that are not one pair's (:func:`is_model_pair`):
+  the loss and penalty margins, the oracles and the data's own numbers;
 - ``forest.{pdf,svg}``: the forest plot of the report's answer (study-wide headline metric);
   ``distribution_<scenario>.{pdf,svg}``: per scenario, the headline metric across replicates;
   each figure with ``<name>.caption.txt`` naming the scenario(s), metric, replicate count and the
@@ -45,6 +47,12 @@ import pandas as pd
 
 from normbench.analysis.answer import headline_metric
 from normbench.analysis.findings import interpolant_datasets
+from normbench.analysis.summary import (
+    DATA_PAIR,
+    LOSS_MARGIN_PREFIX,
+    ORACLE_PREFIX,
+    PENALTY_MARGIN_PREFIX,
+)
 from normbench.analysis.tables import read_analysis, read_method
 from normbench.report.compare import inside_results
 from normbench.report.context import collapse_interpolant
@@ -63,6 +71,7 @@ __all__ = [
     "check_export_folder",
     "export_files",
     "export_study",
+    "is_model_pair",
     "latex_escape",
     "latex_table",
     "load_study",
@@ -308,8 +317,19 @@ def _best_set_rows(study: Study):
     return ("scenario", "metric", "confidence", "n", "pairs in the set"), "lllrl", rows
 
 
-def _median_rows(study: Study):
+def is_model_pair(pair: str) -> bool:
+    """Whether a ``pair`` of ``summary.csv`` is one model pair (``l2+l1``, or the interpolant
+    standing for the unpenalised pairs), not one of the pseudo-pairs beside them: a loss's or a
+    penalty's margin (``loss:<loss>``, ``penalty:<penalty>``), an oracle (``oracle:<loss>``) or
+    the data's own numbers (``data``)."""
+    pseudo = (LOSS_MARGIN_PREFIX, PENALTY_MARGIN_PREFIX, ORACLE_PREFIX)
+    return not (pair == DATA_PAIR or pair.startswith(pseudo))
+
+
+def _median_rows(study: Study, all_medians: bool):
     medians = study.summary[study.summary["what"] == "median"]
+    if not all_medians:
+        medians = medians[medians["pair"].map(is_model_pair)]
     order = {name: index for index, name in enumerate(study.datasets)}
     metric_order = {name: index for index, name in enumerate(dict.fromkeys(medians["metric"]))}
     medians = medians.assign(
@@ -327,7 +347,7 @@ def _median_rows(study: Study):
     return headers, "lllrr", rows, groups
 
 
-def _tables(study: Study) -> dict[str, bytes]:
+def _tables(study: Study, all_medians: bool) -> dict[str, bytes]:
     source = f"a normbench study, commit {study.commit}"
     q = study.method.get("q", math.nan)
     low, high = (study.method.get("equivalence") or [math.nan, math.nan])[:2]
@@ -347,8 +367,15 @@ def _tables(study: Study) -> dict[str, bytes]:
         ),
         "medians": (
             "Per-scenario medians over the successful replicates with their Monte Carlo "
-            "standard error (bootstrap) and the replicate count (results/summary.csv).",
-            _median_rows(study),
+            "standard error (bootstrap) and the replicate count (results/summary.csv), "
+            + (
+                "of the model pairs and of the rows beside them: loss:<loss> and "
+                "penalty:<penalty> pool a loss's or a penalty's fits, oracle:<loss> is an "
+                "oracle, data the data's own numbers."
+                if all_medians
+                else "of the model pairs."
+            ),
+            _median_rows(study, all_medians),
         ),
     }
     files = {}
@@ -445,9 +472,10 @@ def _figure_files(name, figure, caption) -> dict[str, bytes]:
 # ----------------------------------------------------------------------------- the export
 
 
-def export_files(study: Study) -> dict[str, bytes]:
-    """Every exported file, by name, drawn in memory (the manifest excepted)."""
-    return {**_tables(study), **_figures(study)}
+def export_files(study: Study, *, all_medians: bool = False) -> dict[str, bytes]:
+    """Every exported file, by name, drawn in memory (the manifest excepted); ``all_medians``
+    as :func:`export_study`."""
+    return {**_tables(study, all_medians), **_figures(study)}
 
 
 def write_export(files: dict[str, bytes], out_dir, study: Study) -> list[Path]:
@@ -501,8 +529,11 @@ def _manifest_names(path: Path) -> set[str]:
     return names
 
 
-def export_study(folder, out_dir) -> list[Path]:
+def export_study(folder, out_dir, *, all_medians: bool = False) -> list[Path]:
     """Export the study in ``folder`` to ``out_dir`` (module docstring); returns the files.
+
+    ``all_medians`` adds to ``medians.tex`` / ``.md`` the medians of ``summary.csv`` that are
+    not one model pair's (:func:`is_model_pair`).
 
     Raises
     ------
@@ -513,5 +544,5 @@ def export_study(folder, out_dir) -> list[Path]:
     """
     check_export_folder(out_dir, folder)
     study = load_study(folder)
-    files = export_files(study)
+    files = export_files(study, all_medians=all_medians)
     return write_export(files, out_dir, study)

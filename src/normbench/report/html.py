@@ -28,6 +28,8 @@ __all__ = [
     "html_section",
     "html_table",
     "is_number",
+    "scenario_select",
+    "scenarios_picked",
 ]
 
 #: Resolution of the embedded PNG figures.
@@ -37,6 +39,11 @@ FIGURE_DPI = 100
 #: anti-aliased text: 64 colours look the same as the full RGBA image at a quarter of its
 #: bytes (default study, 2026-12-04: 157 figures 7.8 MB as RGBA PNG, 1.95 MB as palette PNG).
 FIGURE_COLOURS = 64
+
+#: Up to this many scenarios every per-scenario block is on the page (closed); a larger study
+#: (the Hastie preset: 240) hides them until the reader picks one, else its page is mostly a
+#: list of closed blocks (:func:`scenarios_picked`).
+SCENARIOS_LISTED = 12
 
 #: zlib level of the PNG figures: 9 took 2.5 times the CPU of 8 for 2.5 % fewer bytes (default
 #: study, 2026-12-04: 157 figures, 2.81 s and 1.94 MB at 9, 1.09 s and 1.99 MB at 8, 0.41 s and
@@ -61,11 +68,14 @@ def html_cell(value):
     return f"<td>{esc(value)}</td>"
 
 
-def html_table(headers, rows):
+def html_table(headers, rows, *, id_=None):
+    """A table (``id_``: its HTML id, e.g. for a ``table-filter`` input) in a box that scrolls
+    sideways when it is wider than the page."""
     head = "".join(f"<th>{esc(header)}</th>" for header in headers)
     body = "\n".join("<tr>" + "".join(html_cell(value) for value in row) + "</tr>" for row in rows)
+    table_id = f' id="{esc(id_)}"' if id_ else ""
     return (
-        f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
+        f'<div class="table-wrap"><table{table_id}><thead><tr>{head}</tr></thead>'
         f"<tbody>\n{body}\n</tbody></table></div>"
     )
 
@@ -102,7 +112,13 @@ def html_figure(figure, caption, alt):
     )
 
 
-def html_details(summary, body, *, open_=False, id_=None, scenario=None):
+def scenarios_picked(count):
+    """Whether the blocks of ``count`` scenarios are hidden until one is picked
+    (more than :data:`SCENARIOS_LISTED`)."""
+    return count > SCENARIOS_LISTED
+
+
+def html_details(summary, body, *, open_=False, id_=None, scenario=None, until_picked=False):
     """A block the reader opens on demand: ``<details>`` (closed by default) with its summary.
 
     The report keeps the main story on a few screens and puts per-scenario detail (secondary
@@ -122,9 +138,13 @@ def html_details(summary, body, *, open_=False, id_=None, scenario=None):
     scenario : str, optional
         The dataset this block shows: the page's scenario control hides it when another
         scenario is chosen.
+    until_picked : bool, default=False
+        With ``scenario``: hidden until that scenario is picked in a scenario control or a link
+        to the block (or to an element inside it) is followed; then shown open.
     """
     attributes = (f' id="{esc(id_)}"' if id_ else "") + (" open" if open_ else "")
     attributes += f' data-scenario="{esc(scenario)}"' if scenario else ""
+    attributes += " data-until-picked hidden" if scenario and until_picked else ""
     return f"<details{attributes}><summary>{esc(summary)}</summary>\n{body}\n</details>"
 
 
@@ -154,6 +174,8 @@ nav a:hover { text-decoration: underline; }
 .table-scroll { max-height: 20rem; overflow: auto; border: 1px solid #d0d7de; }
 .table-scroll table { margin: 0; }
 .table-scroll thead th { position: sticky; top: 0; }
+/* inside a scroll box the box scrolls both ways, so that the head sticks to its top */
+.table-scroll .table-wrap { overflow: visible; }
 table { border-collapse: collapse; font-size: 0.88rem; margin: 0.75rem 0; }
 th, td { padding: 0.3rem 0.65rem; border-bottom: 1px solid #d0d7de; text-align: left;
   vertical-align: top; }
@@ -175,6 +197,10 @@ figcaption { font-size: 0.85rem; color: #57606a; margin-top: 0.3rem; max-width: 
 pre { background: #f6f8fa; border: 1px solid #d0d7de; border-radius: 6px; padding: 0.8rem;
   overflow-x: auto; font-size: 0.85rem; }
 details { margin: 0.6rem 0; }
+/* a block hidden until picked shows when a link names it where the script does not run (where it
+   runs, it shows the block, and hides it again when another scenario is picked) */
+html:not(.scripted) details[data-until-picked]:target { display: block; }
+ul.scenario-links { max-width: none; columns: 17rem; column-gap: 1.5rem; font-size: 0.9rem; }
 summary { cursor: pointer; color: #0969da; }
 .ok { color: #1a7f37; }
 .warn { color: #9a6700; }
@@ -183,9 +209,11 @@ ul.findings li { margin-bottom: 0.45rem; }
 .note { color: #57606a; font-size: 0.9rem; }
 """
 
-#: The page's only script, inline (no network, works from a file): a table of class
-#: ``sortable`` sorts by a column when its header is clicked (numbers numerically, text
-#: alphabetically, "n/a" last either way; a second click reverses), an ``<input
+#: The page's only script, inline (no network, works from a file): the scenario selects
+#: (:func:`scenario_select`) show one scenario's ``[data-scenario]`` blocks, or all, or (blocks
+#: ``data-until-picked``) none, and a link to such a block or into it shows and opens it; a
+#: table of class ``sortable`` sorts by a column when its header is clicked (numbers
+#: numerically, text alphabetically, "n/a" last either way; a second click reverses), an ``<input
 #: class="table-filter" data-table="ID">`` hides the rows of table ``ID`` not containing its text,
 #: and a table with ``data-rows="ID"`` gets its rows from the gzip'ed, base64-encoded text in the
 #: element ``ID`` (a row per line, cells separated by tabs; ``data-numeric`` lists the columns
@@ -196,14 +224,40 @@ ul.findings li { margin-bottom: 0.45rem; }
 SCRIPT = """
 (function () {
   "use strict";
-  var chooser = document.getElementById("scenario-select");
-  if (chooser) {
-    chooser.addEventListener("change", function () {
-      document.querySelectorAll("[data-scenario]").forEach(function (block) {
-        block.hidden = chooser.value !== "" && block.dataset.scenario !== chooser.value;
-      });
+  document.documentElement.classList.add("scripted");
+  var choosers = Array.prototype.slice.call(document.querySelectorAll("select.scenario-select"));
+  function showScenario(value) {
+    var picked = null;
+    choosers.forEach(function (chooser) { chooser.value = value; });
+    document.querySelectorAll("[data-scenario]").forEach(function (block) {
+      var untilPicked = block.hasAttribute("data-until-picked");
+      block.hidden = value === "" ? untilPicked : block.dataset.scenario !== value;
+      if (untilPicked && block.dataset.scenario === value) {
+        block.open = true;
+        picked = block;
+      }
     });
+    return picked;
   }
+  choosers.forEach(function (chooser) {
+    chooser.addEventListener("change", function () {
+      var picked = showScenario(chooser.value);
+      // a block hidden until picked, picked far from it (the control at the top): go to it
+      if (picked && !chooser.closest("[id=by-scenario]")) { picked.scrollIntoView(); }
+    });
+  });
+  function followLink() {
+    var id;
+    try { id = decodeURIComponent(location.hash.slice(1)); } catch (malformed) { return; }
+    var target = id && document.getElementById(id);
+    var block = target && target.closest("[data-scenario]");
+    if (!block) { return; }
+    if (block.hidden) { showScenario(block.dataset.scenario); }
+    block.open = true;
+    target.scrollIntoView();
+  }
+  window.addEventListener("hashchange", followLink);
+  if (location.hash.length > 1) { followLink(); }
   function key(row, index) {
     var text = row.cells[index] ? row.cells[index].textContent.trim() : "";
     var number = text === "" ? NaN : Number(text);
@@ -309,21 +363,37 @@ def anchor(prefix, dataset):
     return f"{prefix}-{dataset}"
 
 
-def scenario_control(scenarios):
-    """One control at the top: "all" or a scenario; every per-scenario block follows it.
-
-    ``scenarios`` maps a dataset to its words. A plain ``<select>`` (keyboard-usable, offline);
-    the page's script hides each ``[data-scenario]`` block of another scenario.
-    """
-    if len(scenarios) < 2:
-        return ""
+def scenario_select(scenarios, id_):
+    """A ``<select>`` of the scenarios (``scenarios``: dataset -> words), first "all" or, where
+    the blocks are hidden until picked (:func:`scenarios_picked`), "none"; every such select of
+    the page shows the same choice, and the page's script hides each ``[data-scenario]`` block
+    of another scenario. A plain select: keyboard-usable, offline."""
+    empty = (
+        f"none: pick one of {len(scenarios)}"
+        if scenarios_picked(len(scenarios))
+        else "all scenarios"
+    )
+    # the words alone where they tell the scenarios apart; else (a sweep's members share them)
+    # the dataset's name first
+    distinct = len(set(scenarios.values())) == len(scenarios)
     options = "".join(
-        f'<option value="{esc(name)}">{esc(label)}</option>' for name, label in scenarios.items()
+        f'<option value="{esc(name)}">{esc(label if distinct else f"{name} ({label})")}</option>'
+        for name, label in scenarios.items()
     )
     return (
+        f'<select id="{esc(id_)}" class="scenario-select">'
+        f'<option value="">{esc(empty)}</option>{options}</select>'
+    )
+
+
+def scenario_control(scenarios):
+    """One control at the top: "all" (or "none") or a scenario; every per-scenario block
+    follows it (:func:`scenario_select`)."""
+    if len(scenarios) < 2:
+        return ""
+    return (
         '<p class="scenario-control"><label for="scenario-select">Scenario shown in the '
-        'per-scenario blocks: </label><select id="scenario-select">'
-        f'<option value="">all scenarios</option>{options}</select></p>'
+        f"per-scenario blocks: </label>{scenario_select(scenarios, 'scenario-select')}</p>"
     )
 
 

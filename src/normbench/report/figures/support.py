@@ -57,7 +57,7 @@ def tpr_fpr_scatter(medians, dataset):
     medians = rows.set_index(["loss", "penalty"])[["tpr", "fpr"]].astype(float)
     points = {}  # (fpr, tpr) rounded -> the pairs drawn there
 
-    figure = new_figure((6.4, 4.6))
+    figure = new_figure((7.2, 4.6))
     ax = figure.add_subplot()
     drawn = 0
     for loss, penalty in order:
@@ -81,7 +81,6 @@ def tpr_fpr_scatter(medians, dataset):
         points.setdefault((round(float(fpr), 3), round(float(tpr), 3)), []).append(
             f"{loss}+{penalty}"
         )
-    _name_coincident(ax, points)
     if drawn == 0:
         ax.text(
             0.5,
@@ -101,6 +100,7 @@ def tpr_fpr_scatter(medians, dataset):
     ax.set_xlabel("median false-positive rate (symlog axis)")
     ax.set_ylabel("median true-positive rate")
     ax.grid(alpha=0.3)
+    _name_coincident(ax, points)  # after the scales and limits: it places boxes by them
     loss_handles = [
         Line2D(
             [],
@@ -127,29 +127,51 @@ def tpr_fpr_scatter(medians, dataset):
         )
         for penalty in penalties
     ]
+    # the legends stand outside the axes, right of them: a box naming coincident pairs is
+    # drawn inside the axes (see _name_coincident), so the two can never overlap
     first = ax.legend(
-        handles=loss_handles, title="loss", loc="lower right", fontsize=8, title_fontsize=9
+        handles=loss_handles,
+        title="loss",
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+        fontsize=8,
+        title_fontsize=9,
     )
     ax.add_artist(first)
     ax.legend(
-        handles=penalty_handles, title="penalty", loc="center right", fontsize=8, title_fontsize=9
+        handles=penalty_handles,
+        title="penalty",
+        loc="lower left",
+        bbox_to_anchor=(1.02, 0.0),
+        fontsize=8,
+        title_fontsize=9,
     )
     ax.set_title(f"{dataset}: support recovery at the CV choice")
     return figure
 
 
 def _name_coincident(ax, points):
-    """Beside a point shared by several pairs, a box listing them (they hide each other)."""
+    """Beside a point shared by several pairs, a box listing them (they hide each other).
+
+    The box goes from the point towards the middle of the axes (left of a point on the right
+    half; below a point in the upper 30 %, above one in the lower 30 %, level with one in
+    between), so that it stays inside the axes, where it cannot reach the legends on their
+    right, even when it lists all twelve pairs.
+    """
+    to_axes = ax.transAxes.inverted()
     for (fpr, tpr), names in points.items():
         if len(names) < 2:
             continue
+        x, y = to_axes.transform(ax.transData.transform((fpr, tpr)))
+        right = x > 0.5
+        rise, va = (-20, "top") if y > 0.7 else (20, "bottom") if y < 0.3 else (0, "center")
         ax.annotate(
             f"{len(names)} pairs here:\n" + "\n".join(names),
             (fpr, tpr),
-            xytext=(-40, -60),
+            xytext=(-40 if right else 40, rise),
             textcoords="offset points",
-            ha="right",
-            va="top",
+            ha="right" if right else "left",
+            va=va,
             fontsize=8,
             bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "0.6", "alpha": 0.9},
             arrowprops={"arrowstyle": "-", "color": "0.5"},

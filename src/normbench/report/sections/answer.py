@@ -27,7 +27,7 @@ from normbench.analysis.answer import (
 from normbench.analysis.recommend import pooled_sentences
 from normbench.report.figures.common import format_value
 from normbench.report.figures.forest import forest_plot
-from normbench.report.html import esc, html_details, html_figure, html_table
+from normbench.report.html import esc, html_details, html_figure, html_table, scenarios_picked
 from normbench.vocab import LOSSES, pair_key
 
 __all__ = ["RECOMMENDATION_CONTRASTS", "answer_comparisons", "recommendation_rows", "render"]
@@ -148,9 +148,24 @@ def _recommendation(ctx):
         f"set of best pairs ({1 - size:.0%} model confidence set)",
         *(head for *_, head in RECOMMENDATION_CONTRASTS),
     ]
+    table = html_table(headers, rows)
+    if scenarios_picked(len(rows)):
+        # hundreds of rows (the Hastie preset: 240, 12,429 px): a box of a few rows that
+        # scrolls, its head kept in view, and a filter (the page's script) to find a scenario
+        table = (
+            '<div class="table-tools"><label>Filter: <input type="search" class="table-filter" '
+            'data-table="recommendation-table" data-counter="recommendation-shown" '
+            'placeholder="text in a row, e.g. a scenario"></label><span><span '
+            f'id="recommendation-shown">{len(rows)}</span> of {len(rows)} scenarios shown; the '
+            "table scrolls</span></div>\n"
+            '<div class="table-scroll" tabindex="0" role="region" '
+            'aria-label="recommendation table, scrolls">'
+            + html_table(headers, rows, id_="recommendation-table")
+            + "</div>"
+        )
     return (
         '<div id="recommendation">'
-        + html_table(headers, rows)
+        + table
         + '<p class="note">Each contrast: pair / reference (below 1 the first is better), the '
         "interval its verdict is shown with, the verdict at a "
         f"{ctx.method.get('q', 0.05):.0%} false discovery rate. The set of best pairs holds the "

@@ -1,6 +1,8 @@
 """Scenario by scenario: each scenario's medians, figures and findings in one block.
 
-One closed block per scenario (``data-scenario``: the page's scenario control shows one or all):
+One closed block per scenario (``data-scenario``: the page's scenario control shows one or all;
+in a study of more than :data:`~normbench.report.html.SCENARIOS_LISTED` scenarios the blocks are
+hidden until one is picked, in the section's own control or through a link to it):
 one table of every median the study summarised per pair, with its Monte Carlo error and the
 fits it rests on (rows of ``results/summary.csv``; the oracles as reference columns), then the
 scenario's figures, then its rows of ``results/findings.csv``. The topic sections show the
@@ -19,7 +21,15 @@ from normbench.analysis.verdicts import VERDICTS
 from normbench.report.context import oracle_stats
 from normbench.report.figures import heatmap_grid, replicate_distributions, tpr_fpr_scatter
 from normbench.report.figures.common import format_value, pair_label
-from normbench.report.html import anchor, esc, html_details, html_figure, html_table
+from normbench.report.html import (
+    anchor,
+    esc,
+    html_details,
+    html_figure,
+    html_table,
+    scenario_select,
+    scenarios_picked,
+)
 from normbench.report.prose import (
     ORACLE_CAPTION,
     ORACLE_LOSSES,
@@ -410,8 +420,9 @@ def findings_part(findings, dataset):
     )
 
 
-def _scenario_block(ctx, dataset):
-    """The one block of a scenario: what it is, its medians, its figures, its findings."""
+def _scenario_block(ctx, dataset, until_picked=False):
+    """The one block of a scenario: what it is, its medians, its figures, its findings
+    (hidden until picked with ``until_picked``: :func:`normbench.report.html.html_details`)."""
     words = ctx.labels.get(dataset, dataset)
     if dataset not in ctx.datasets:
         # a large study draws a few datasets one by one (the sweeps show the rest)
@@ -424,6 +435,7 @@ def _scenario_block(ctx, dataset):
             body,
             id_=anchor("scenario", dataset),
             scenario=dataset,
+            until_picked=until_picked,
         )
     params = ctx.dataset_entry(dataset)
     n_not_ok = int((~is_ok(ctx.rows(dataset))).sum())
@@ -452,6 +464,7 @@ def _scenario_block(ctx, dataset):
         body,
         id_=anchor("scenario", dataset),
         scenario=dataset,
+        until_picked=until_picked,
     )
 
 
@@ -484,18 +497,37 @@ group count as false positives (FPR), not here.</p>
 (<a href="#tuning">Tuning</a> says which ends are limits fitted elsewhere).</p>"""
 
 
-def _introduction(ctx):
+def _introduction(ctx, until_picked=False):
     datasets = list(ctx.all_datasets)
     known = ctx.metrics["signal_variance"].notna().any()
     sources = "the datasets' JSON sidecars (results/derived.csv)" if known else "not available"
-    links = " · ".join(
+    links = [
         f'<a href="#{esc(anchor("scenario", dataset))}">{esc(dataset)}</a>' for dataset in datasets
-    )
-    return "\n".join(
-        [
+    ]
+    if until_picked:
+        # a few lines however many scenarios: a control, and the links folded away
+        choices = {dataset: ctx.labels.get(dataset, dataset) for dataset in datasets}
+        items = "".join(f"<li>{link}</li>" for link in links)
+        opening = (
+            f"<p>One block per scenario: its medians per pair with their Monte Carlo errors, its "
+            f"figures and its findings. Of {len(datasets)} scenarios, the block of the one picked "
+            "here (or in the scenario control at the top, or through a link) is shown below.</p>"
+            '\n<p class="scenario-control"><label for="scenario-pick">Scenario: </label>'
+            f"{scenario_select(choices, 'scenario-pick')}</p>\n"
+            + html_details(
+                f"All {len(datasets)} scenarios, as links",
+                f'<ul class="scenario-links">{items}</ul>',
+            )
+        )
+    else:
+        opening = (
             "<p>One block per scenario: its medians per pair with their Monte Carlo errors, its "
             "figures and its findings. The scenario control at the top shows one or all. "
-            f"Scenarios: {links}</p>",
+            f"Scenarios: {' · '.join(links)}</p>"
+        )
+    return "\n".join(
+        [
+            opening,
             html_details(
                 "What the measures are, and relative to what",
                 _MEASURES.format(base=esc(pair_label(*ctx.baseline)), sources=esc(sources)),
@@ -513,7 +545,11 @@ def parts(ctx):
     datasets = list(ctx.all_datasets)
     if not datasets:
         return []
-    return [_introduction, *(partial(_scenario_block, dataset=dataset) for dataset in datasets)]
+    picked = scenarios_picked(len(datasets))
+    return [
+        partial(_introduction, until_picked=picked),
+        *(partial(_scenario_block, dataset=dataset, until_picked=picked) for dataset in datasets),
+    ]
 
 
 def render(ctx):

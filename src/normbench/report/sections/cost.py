@@ -53,9 +53,22 @@ def render(ctx):
         )
     )
     jobs = ctx.benchmarks
+    unusable = jobs[jobs["problem"] != ""]
+    jobs = jobs[jobs["problem"] == ""]
+    if len(unusable):
+        # in the open, not folded away: the time and memory table below misses these jobs
+        items = "".join(
+            f"<li><code>{esc(row.file)}</code>: {esc(row.problem)}</li>"
+            for row in unusable.itertuples(index=False)
+        )
+        body += (
+            f'\n<p class="warn">{len(unusable)} Snakemake benchmark file(s) under '
+            f"{esc(ctx.benchmarks_dir)} could not be used, and their jobs are missing from the "
+            f"jobs' time and memory:</p>\n<ul>{items}</ul>"
+        )
     if jobs.empty:
         body += (
-            '\n<p class="note">Peak memory is not shown: no Snakemake benchmark files '
+            '\n<p class="note">Peak memory is not shown: no usable Snakemake benchmark files '
             f"(columns s, max_rss) were found under {esc(ctx.benchmarks_dir)}.</p>"
         )
     else:
