@@ -15,7 +15,7 @@ from normbench.models.cv import (
     select_index,
 )
 from normbench.models.estimators import PenalizedRegressor, PenalizedRegressorCV
-from normbench.study.fit_job import tuning_edges
+from normbench.study.fit_job import make_cv_estimator, tuning_edges
 
 
 def _data(n=60, p=30, seed=0):
@@ -347,3 +347,19 @@ def test_bracket_scores_the_deltas_of_its_walk_with_the_grids_bits(penalty, cv):
         assert walk.best_score_ == grid.best_score_
     with pytest.raises(ValueError, match="delta_search"):
         PenalizedRegressorCV(delta_search="walk", **common).fit(X, y, **validation)
+
+
+def test_the_cv_key_delta_search_reaches_the_estimator_and_defaults_to_the_grid():
+    cv = {
+        "folds": 3,
+        "n_lams": 5,
+        "eps": 0.01,
+        "l1_ratios": [0.5],
+        "huber_multiplier": 1.345,
+        "delta_factors": [0.5, 1.0, 2.0],
+        "rule": "min",
+        "criterion": "own_loss",
+    }
+    assert make_cv_estimator("huber", "l1", cv, 0).delta_search == "grid"
+    est = make_cv_estimator("huber", "l1", {**cv, "delta_search": "bracket"}, 0)
+    assert est.delta_search == "bracket"
