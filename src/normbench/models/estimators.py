@@ -377,11 +377,11 @@ class PenalizedRegressorCV(_LinearModel):
         Multiples of the reference threshold tried by CV (Huber loss only), e.g. (0.5, 1, 2).
     delta_search : {"grid", "bracket"}, default="grid"
         ``grid`` scores every delta of ``delta_factors`` (the choice is the grid's best);
-        ``bracket`` scores the reference delta, its two neighbours, then walks one delta at a
-        time toward the better end while the best CV mean improves
-        (:func:`normbench.models.cv.next_bracket`): three to all of the deltas, the grid's best
-        whenever the CV profile over delta has one dip, not guaranteed otherwise. The deltas it
-        never reaches have NaN rows in ``cv_mean_``.
+        ``bracket`` scores the reference delta, then walks down one delta at a time while each
+        lowers the best CV mean, else up likewise, until the best delta's neighbours are both
+        scored (:func:`normbench.models.cv.next_bracket`): two to all of the deltas, the grid's
+        best whenever the CV profile over delta has one dip, not guaranteed otherwise. The
+        deltas it never reaches have NaN rows in ``cv_mean_``.
     rule : {"min", "1se"}, default="min"
     criterion : {"own_loss", "mse", "mae"}, default="own_loss"
     random_state : int, SeedSequence or None
