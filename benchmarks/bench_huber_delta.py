@@ -20,6 +20,7 @@ chose the same (lam, l1_ratio, delta) and ``best_score_`` on every dataset as th
     python benchmarks/bench_huber_delta.py                                  # this checkout
     python benchmarks/bench_huber_delta.py --version before=/tmp/main/src --version after=src
     python benchmarks/bench_huber_delta.py --datasets heavy_tails__snr_1p0 --repeat 3
+    python benchmarks/bench_huber_delta.py --version a=src --version b=src@delta_search=bracket
 """
 
 from __future__ import annotations
@@ -33,13 +34,14 @@ import time
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 PAIRS = (("l2", "l1"), ("huber", "l1"), ("l2", "elasticnet"), ("huber", "elasticnet"))
 TARGET = 2.5  # huber over l2 with the same penalty, at most (issue 25)
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _worker(config_path, replicate, repeat):
+def _worker(config_path, replicate, repeat, overrides):
     """Answer one JSON line per dataset name read from stdin (runs inside the version's code)."""
     from threadpoolctl import threadpool_limits
 
@@ -59,7 +61,7 @@ def _worker(config_path, replicate, repeat):
 
     paths.solve_path = counted  # every path of the library goes through this one entry
     config = load_study_config(config_path)
-    settings = {**config.cv, "standardize": True}
+    settings = {**config.cv, "standardize": True, **overrides}
     with threadpool_limits(limits=1):
         # compile or load the kernels outside the timings
         data = simulate(next(iter(config.datasets.values())), dataset_seed(0, "warm", 0))
@@ -93,8 +95,11 @@ def _worker(config_path, replicate, repeat):
 
 
 def _start(src, args):
+    src, _, settings = src.partition("@")
+    overrides = dict(each.split("=", 1) for each in settings.split(",") if each)
     command = [sys.executable, __file__, "--worker", "--config", args.config]
     command += ["--replicate", str(args.replicate), "--repeat", str(args.repeat)]
+    command += ["--cv", json.dumps({key: yaml.safe_load(v) for key, v in overrides.items()})]
     environment = {**os.environ, "PYTHONPATH": str(Path(src).resolve())}
     worker = subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=environment
@@ -125,12 +130,16 @@ def main(argv=None):
     parser.add_argument("--replicate", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=1, help="best of this many timings")
     parser.add_argument(
-        "--version", action="append", help="NAME=SRC_DIR (default: this checkout's src)"
+        "--version",
+        action="append",
+        help="NAME=SRC_DIR[@KEY=VALUE,...] (default: this checkout's src); the KEY=VALUE pairs "
+        "override the config's cv section in that version, e.g. @delta_search=bracket",
     )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--cv", default="{}", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        return _worker(args.config, args.replicate, args.repeat)
+        return _worker(args.config, args.replicate, args.repeat, json.loads(args.cv))
     versions = dict(each.split("=", 1) for each in args.version or [f"this={ROOT / 'src'}"])
     if not args.datasets:
         sys.path.insert(0, str(ROOT / "src"))
@@ -192,11 +201,14 @@ def main(argv=None):
         first, *others = results
         print(f"\nchoices against {first}'s: (lam, l1_ratio, delta) and best_score_")
         for other in others:
+            changed, fits = 0, 0
             for dataset in args.datasets:
                 for pair, fit in results[first][dataset]["fits"].items():
+                    fits += 1
                     *chosen, score = fit["choice"]
                     *theirs, their_score = results[other][dataset]["fits"][pair]["choice"]
                     if chosen != theirs:
+                        changed += 1
                         # the relative move of each value: rounding (an ulp of the reference
                         # delta moves its whole grid) or another grid point
                         moves = ", ".join(
@@ -205,13 +217,17 @@ def main(argv=None):
                                 ("lam", "l1_ratio", "delta"), chosen, theirs, strict=True
                             )
                         )
-                        print(f"{other}: {dataset} {pair}: CHANGED {chosen} -> {theirs} ({moves})")
+                        loss = (their_score - score) / abs(score)
+                        print(
+                            f"{other}: {dataset} {pair}: CHANGED {chosen} -> {theirs} ({moves}); "
+                            f"best_score_ {loss:+.1e} (relative)"
+                        )
                     elif score != their_score:
                         print(
                             f"{other}: {dataset} {pair}: same choice, best_score_ moved by "
                             f"{abs(their_score - score) / abs(score):.1e} (relative)"
                         )
-            print(f"{other}: every other choice and best_score_ identical")
+            print(f"{other}: {changed} of {fits} choices changed, as listed above")
     return 0
 
 

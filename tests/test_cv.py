@@ -10,11 +10,12 @@ from normbench.models.cv import (
     kfold_indices,
     lam_grid,
     lam_max,
+    next_bracket,
     select_combination,
     select_index,
 )
 from normbench.models.estimators import PenalizedRegressor, PenalizedRegressorCV
-from normbench.study.fit_job import tuning_edges
+from normbench.study.fit_job import make_cv_estimator, tuning_edges
 
 
 def _data(n=60, p=30, seed=0):
@@ -275,3 +276,90 @@ def test_delta_tuning_skips_only_fits_that_cannot_be_chosen(penalty, rule):
     assert tuned.best_score_ == full[row, index]
     if penalty == "elasticnet":
         assert tuned.l1_ratio_ == common["l1_ratios"][row % ratios]
+
+
+def _walk(profile, start):
+    """The delta indices :func:`next_bracket` scores on a CV profile, in order."""
+    minima = {}
+    while step := next_bracket(minima, start, len(profile)):
+        for i in step:
+            minima[i] = profile[i]
+    return list(minima)
+
+
+def test_bracket_walks_down_first_and_finds_the_dip_of_a_profile_with_one():
+    assert _walk([5.0, 4.0, 3.0, 2.0, 1.0], 2) == [2, 1, 3, 4]  # up after one step down fails
+    assert _walk([1.0, 2.0, 3.0, 4.0, 5.0], 2) == [2, 1, 0]  # down to the grid's end
+    assert _walk([3.0, 2.0, 1.0, 2.0, 3.0], 2) == [2, 1, 3]  # the reference is the dip
+    assert _walk([2.0, 1.0, 2.0], 0) == [0, 1, 2]
+    assert _walk([7.0], 0) == [0]
+    assert _walk([1.0, 1.0, 1.0], 1) == [1, 0, 2]  # ties: the reference wins, the walk stops
+    rng = np.random.default_rng(0)
+    for _ in range(200):  # every profile that falls then rises: the walk ends at its minimum
+        n = int(rng.integers(1, 8))
+        dip, start = int(rng.integers(n)), int(rng.integers(n))
+        profile = np.abs(np.arange(n) - dip) + rng.uniform(0, 0.5, n) * (np.arange(n) != dip)
+        visited = _walk(profile, start)
+        assert min(visited, key=lambda i: profile[i]) == dip
+        assert len(visited) == len(set(visited)) >= min(n, 2)
+    # two dips: the walk may end at the nearer one, not the grid's best
+    assert _walk([0.5, 2.0, 1.0, 2.0, 3.0], 2) == [2, 1, 3]
+
+
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+@pytest.mark.parametrize("cv", [5, "validation"])
+def test_bracket_scores_the_deltas_of_its_walk_with_the_grids_bits(penalty, cv):
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((40, 80))
+    y = X[:, :3] @ np.array([2.0, -1.5, 1.0]) + rng.standard_t(2, 40)
+    X_val = rng.standard_normal((30, 80))
+    y_val = X_val[:, :3] @ np.array([2.0, -1.5, 1.0]) + rng.standard_t(2, 30)
+    validation = {"X_val": X_val, "y_val": y_val} if cv == "validation" else {}
+    common = {
+        "loss": "huber",
+        "penalty": penalty,
+        "cv": cv,
+        "n_lams": 12,
+        "l1_ratios": (0.3, 0.9),
+        "delta": 1.0,
+        "delta_factors": (0.25, 0.5, 1.0, 2.0, 4.0),
+        "random_state": 0,
+    }
+    grid = PenalizedRegressorCV(**common).fit(X, y, **validation)
+    walk = PenalizedRegressorCV(delta_search="bracket", **common).fit(X, y, **validation)
+    ratios = 2 if penalty == "elasticnet" else 1
+    by_delta = lambda means: [  # noqa: E731 - the best mean of each delta's rows
+        np.min(np.where(np.isfinite(m), m, np.inf)) for m in means.reshape(5, -1)
+    ]
+    profile = by_delta(grid.cv_mean_)
+    visited = _walk(by_delta(walk.cv_mean_), 2)
+    # the walk the bracket took is the one the grid's profile dictates, and only its rows are
+    # scored; a row of a delta it visited is pruned (NaN) only where it cannot be chosen
+    assert visited == _walk(profile, 2)
+    scored = np.isfinite(walk.cv_mean_).any(axis=1).reshape(5, ratios).any(axis=1)
+    assert set(np.flatnonzero(scored)) <= set(visited)
+    both = np.isfinite(walk.cv_mean_) & np.isfinite(grid.cv_mean_)
+    np.testing.assert_array_equal(walk.cv_mean_[both], grid.cv_mean_[both])
+    best = min(visited, key=lambda i: (profile[i], i != 2))
+    assert walk.delta_ == grid.deltas_[best]
+    if best == int(np.argmin(profile)):
+        assert (walk.delta_, walk.lam_, walk.l1_ratio_) == (grid.delta_, grid.lam_, grid.l1_ratio_)
+        assert walk.best_score_ == grid.best_score_
+    with pytest.raises(ValueError, match="delta_search"):
+        PenalizedRegressorCV(delta_search="walk", **common).fit(X, y, **validation)
+
+
+def test_the_cv_key_delta_search_reaches_the_estimator_and_defaults_to_the_grid():
+    cv = {
+        "folds": 3,
+        "n_lams": 5,
+        "eps": 0.01,
+        "l1_ratios": [0.5],
+        "huber_multiplier": 1.345,
+        "delta_factors": [0.5, 1.0, 2.0],
+        "rule": "min",
+        "criterion": "own_loss",
+    }
+    assert make_cv_estimator("huber", "l1", cv, 0).delta_search == "grid"
+    est = make_cv_estimator("huber", "l1", {**cv, "delta_search": "bracket"}, 0)
+    assert est.delta_search == "bracket"

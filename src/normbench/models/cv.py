@@ -22,6 +22,9 @@ from normbench.models.objective import make_loss, null_gradient_score
 
 CRITERIA = ("own_loss", "mse", "mae")
 RULES = ("min", "1se")
+#: How Huber's delta grid is searched: every factor (``grid``), or a walk out from the reference
+#: factor while the CV score improves (``bracket``, :func:`next_bracket`).
+DELTA_SEARCHES = ("grid", "bracket")
 #: Tuning methods: K-fold CV on the training data, or an independent validation set.
 METHODS = ("kfold", "validation")
 MAD_TO_SD = 1.482602218505602  # 1 / Phi^{-1}(3/4): the MAD of a gaussian times this is its sd
@@ -140,6 +143,31 @@ def delta_grid(reference, factors) -> np.ndarray:
     if factors.size == 0 or not np.all(np.isfinite(factors) & (factors > 0)):
         raise ValueError(f"delta factors must be positive numbers, got {list(factors)}")
     return float(reference) * factors
+
+
+def next_bracket(minima, start, n_deltas) -> list[int]:
+    """The delta index a bracket search scores next (empty: the search is over).
+
+    ``minima`` maps each delta index scored so far to its best CV mean (over ``lam`` and
+    ``l1_ratio``; ``inf`` when none of its fits could be chosen); indices run in increasing
+    delta. The search scores the reference ``start`` first, then walks down (toward the l1
+    loss, where the study's choices mostly lie) while each smaller delta improves the best
+    mean; where the walk down stops at once, it walks up from the reference likewise. It ends
+    when the best delta's both neighbours are scored (or it sits at an end of the grid), after
+    two to all of the deltas; it finds the grid's best delta whenever the CV profile over delta
+    (its best mean at each delta) falls and then rises, and may stop at a nearer dip of a profile
+    with two. On a tie the reference wins, as in :func:`select_combination`, then the smaller
+    delta (the walk does not go on past a tie).
+    """
+    if not minima:
+        return [start]
+    lowest, highest = min(minima), max(minima)
+    best = min(minima, key=lambda i: (minima[i], i != start, i))
+    if best == lowest and lowest > 0:
+        return [lowest - 1]
+    if best == highest and highest < n_deltas - 1:
+        return [highest + 1]
+    return []
 
 
 def select_combination(means, ses, *, rule, preferred=0):

@@ -20,7 +20,8 @@ Huber's ``delta`` is data-driven, never a bare constant:
   tuned by the same cross-validation, an honest estimate of the noise scale (a given ``delta`` is
   the reference itself); CV then tunes ``delta`` over ``delta_factors`` times that reference,
   jointly with ``lam``, every candidate scored by the Huber loss at the reference so that their
-  held-out errors are comparable. The default ``delta_factors=(1.0,)`` keeps the reference.
+  held-out errors are comparable. The default ``delta_factors=(1.0,)`` keeps the reference;
+  ``delta_search="bracket"`` scores only the deltas a walk out from the reference reaches.
 
 The chosen value is stored in ``delta_``.
 
@@ -47,11 +48,13 @@ from sklearn.utils.validation import (
 
 from normbench.models.cv import (
     CRITERIA,
+    DELTA_SEARCHES,
     RULES,
     delta_grid,
     heldout_error,
     kfold_indices,
     lam_grid,
+    next_bracket,
     pointwise_error,
     robust_scale,
     select_combination,
@@ -86,6 +89,25 @@ def _heaviest_first(table, folds):
         return list(folds)
     weight = table[:, scored].mean(axis=1)
     return sorted(folds, key=lambda k: -weight[k])
+
+
+def _bracket_rows(start, n_deltas, n_ratios):
+    """The ``next_rows(tables)`` of a bracket search over Huber's delta (:func:`next_bracket`).
+
+    Rows run deltas outermost, ``n_ratios`` rows per delta; ``tables`` holds every row's held-out
+    errors (NaN where not scored). Each call reads the best mean of the deltas it handed out last
+    and returns the rows of the deltas to score next (empty: the search is over).
+    """
+    minima, pending = {}, []
+
+    def next_rows(tables):
+        for i in pending:
+            means = [table.mean(axis=0) for table in tables[i * n_ratios : (i + 1) * n_ratios]]
+            minima[i] = min(np.min(np.where(np.isfinite(m), m, np.inf)) for m in means)
+        pending[:] = next_bracket(minima, start, n_deltas)
+        return [i * n_ratios + j for i in pending for j in range(n_ratios)]
+
+    return next_rows
 
 
 #: The ``cv`` value of validation-set tuning (any integer is a number of folds).
@@ -353,6 +375,13 @@ class PenalizedRegressorCV(_LinearModel):
     huber_multiplier : float, default=1.345
     delta_factors : sequence of float, default=(1.0,)
         Multiples of the reference threshold tried by CV (Huber loss only), e.g. (0.5, 1, 2).
+    delta_search : {"grid", "bracket"}, default="grid"
+        ``grid`` scores every delta of ``delta_factors`` (the choice is the grid's best);
+        ``bracket`` scores the reference delta, then walks down one delta at a time while each
+        lowers the best CV mean, else up likewise, until the best delta's neighbours are both
+        scored (:func:`normbench.models.cv.next_bracket`): two to all of the deltas, the grid's
+        best whenever the CV profile over delta has one dip, not guaranteed otherwise. The
+        deltas it never reaches have NaN rows in ``cv_mean_``.
     rule : {"min", "1se"}, default="min"
     criterion : {"own_loss", "mse", "mae"}, default="own_loss"
     random_state : int, SeedSequence or None
@@ -373,6 +402,7 @@ class PenalizedRegressorCV(_LinearModel):
         fits that provably cannot be chosen are skipped and their entries are NaN: the folds
         already scored bound a row's mean from below, and where that bound exceeds the best mean
         of a finished row, the fold's path stops before those ``lam`` (``_pruned_errors``).
+        With ``delta_search="bracket"`` the rows of the deltas not reached are NaN too.
     best_score_ : float
         Mean held-out error at the chosen point.
     converged_ : bool
@@ -396,6 +426,7 @@ class PenalizedRegressorCV(_LinearModel):
         delta=None,
         huber_multiplier=1.345,
         delta_factors=(1.0,),
+        delta_search="grid",
         rule="min",
         criterion="own_loss",
         standardize=True,
@@ -406,7 +437,12 @@ class PenalizedRegressorCV(_LinearModel):
     ):
         _store(self, locals())
 
-    _choices = {**_LinearModel._choices, "rule": RULES, "criterion": CRITERIA}
+    _choices = {
+        **_LinearModel._choices,
+        "rule": RULES,
+        "criterion": CRITERIA,
+        "delta_search": DELTA_SEARCHES,
+    }
 
     def _check_params(self):
         super()._check_params()
@@ -518,7 +554,9 @@ class PenalizedRegressorCV(_LinearModel):
         errors = np.vstack(rows) if pointwise else rows
         return errors, predictions, not_converged
 
-    def _pruned_errors(self, X, y, folds, combinations, grids, preferred, **scoring):
+    def _pruned_errors(
+        self, X, y, folds, combinations, grids, preferred, next_rows=None, **scoring
+    ):
         """Held-out errors (folds x lams) and predictions (n x lams) of every (delta, l1_ratio)
         row under K-fold CV, skipping only fits that provably cannot be chosen (NaN entries).
 
@@ -539,6 +577,11 @@ class PenalizedRegressorCV(_LinearModel):
         computation: each path is the same warm-started solve over a prefix of its grid,
         back-transformed and multiplied out at the full grid's shape, and each fold's rows are
         standardised once for all the rows.
+
+        ``next_rows(tables)``, if given, hands out the rows in stages (a bracket search over
+        delta, :func:`_bracket_rows`): each stage is scored as above (first folds, then completed
+        best first) with the best mean and the fold order carried over, and the rows never handed
+        out stay NaN. Without it every row is one stage.
         """
         n_folds = len(folds)
         tables = [np.full((n_folds, len(lams)), np.nan) for lams in grids]
@@ -612,30 +655,43 @@ class PenalizedRegressorCV(_LinearModel):
             failures += int((~path.converged).sum())
             return fitted
 
-        for row in range(len(combinations)):
-            score(row, 0)
-        first = [np.min(np.where(np.isfinite(table[0]), table[0], np.inf)) for table in tables]
-        order = sorted(range(len(combinations)), key=lambda r: (r != preferred, first[r], r))
-        remaining = list(range(1, n_folds))  # the preferred row's fold order
-        for row in order:
-            table = tables[row]
-            for position, k in enumerate(remaining, start=1):
-                done = [0, *remaining[: position - 1]]
-                bound = table[done, : limits[row] + 1].sum(axis=0) / n_folds
-                # a margin far above rounding: the bound and the mean may add in other orders
-                alive = np.flatnonzero(bound <= best * (1.0 + PRUNE_MARGIN))
-                if alive.size == 0:
-                    limits[row] = -1
-                    break
-                limits[row] = int(alive[-1])
-                limits[row] = score(row, k, last=position == n_folds - 1) - 1
-            if limits[row] >= 0:
-                means = table[:, : limits[row] + 1].mean(axis=0)
-                best = min(best, float(np.min(np.where(np.isfinite(means), means, np.inf))))
-            table[:, limits[row] + 1 :] = np.nan
-            predictions[row][:, limits[row] + 1 :] = np.nan
-            if row == order[0]:
-                remaining = _heaviest_first(table, remaining)
+        remaining = list(range(1, n_folds))  # the preferred row's fold order, once it is done
+        fold_order_known = False
+        scored = set()
+        while True:
+            if next_rows is None:  # every row, in one stage
+                stage = [] if scored else list(range(len(combinations)))
+            else:
+                stage = [row for row in next_rows(tables) if row not in scored]
+            if not stage:
+                break
+            scored.update(stage)
+            for row in stage:
+                score(row, 0)
+            first = {
+                row: np.min(np.where(np.isfinite(tables[row][0]), tables[row][0], np.inf))
+                for row in stage
+            }
+            for row in sorted(stage, key=lambda r: (r != preferred, first[r], r)):
+                table = tables[row]
+                for position, k in enumerate(remaining, start=1):
+                    done = [0, *remaining[: position - 1]]
+                    bound = table[done, : limits[row] + 1].sum(axis=0) / n_folds
+                    # a margin far above rounding: the bound and the mean may add in other orders
+                    alive = np.flatnonzero(bound <= best * (1.0 + PRUNE_MARGIN))
+                    if alive.size == 0:
+                        limits[row] = -1
+                        break
+                    limits[row] = int(alive[-1])
+                    limits[row] = score(row, k, last=position == n_folds - 1) - 1
+                if limits[row] >= 0:
+                    means = table[:, : limits[row] + 1].mean(axis=0)
+                    best = min(best, float(np.min(np.where(np.isfinite(means), means, np.inf))))
+                table[:, limits[row] + 1 :] = np.nan
+                predictions[row][:, limits[row] + 1 :] = np.nan
+                if not fold_order_known:
+                    remaining = _heaviest_first(table, remaining)
+                    fold_order_known = True
         return tables, predictions, failures
 
     def select_delta(self, X, y, X_val=None, y_val=None):
@@ -695,25 +751,34 @@ class PenalizedRegressorCV(_LinearModel):
             self._grid(X, y, self.loss, self.penalty, r, d, standardized) for d, r in combinations
         ]
         scoring = {"loss": self.loss, "penalty": self.penalty, "score_delta": reference}
+        next_rows = None
+        if self.loss == "huber" and self.delta_search == "bracket":
+            next_rows = _bracket_rows(preferred // len(ratios), len(deltas), len(ratios))
         if self.loss == "huber" and not pointwise:
             table, _, not_converged = self._pruned_errors(
-                X_all, y_all, folds, combinations, grids, preferred, **scoring
+                X_all, y_all, folds, combinations, grids, preferred, next_rows, **scoring
             )
         else:
-            table, not_converged = [], 0
-            for (delta, ratio), lams in zip(combinations, grids, strict=True):
-                errors, _, failures = self._cross_validate(
-                    X_all,
-                    y_all,
-                    folds,
-                    lams=lams,
-                    l1_ratio=ratio,
-                    delta=delta,
-                    pointwise=pointwise,
-                    **scoring,
-                )
-                table.append(errors)
-                not_converged += failures
+            # rows a bracket search never reaches stay NaN (one error row per held-out unit)
+            n_rows = len(folds[0][1]) if pointwise else len(folds)
+            table = [np.full((n_rows, len(lams)), np.nan) for lams in grids]
+            not_converged = 0
+            stage = list(range(len(combinations))) if next_rows is None else next_rows(table)
+            while stage:
+                for row in stage:
+                    (delta, ratio), lams = combinations[row], grids[row]
+                    table[row], _, failures = self._cross_validate(
+                        X_all,
+                        y_all,
+                        folds,
+                        lams=lams,
+                        l1_ratio=ratio,
+                        delta=delta,
+                        pointwise=pointwise,
+                        **scoring,
+                    )
+                    not_converged += failures
+                stage = [] if next_rows is None else next_rows(table)
         means, ses = [], []
         for errors in table:
             means.append(errors.mean(axis=0))

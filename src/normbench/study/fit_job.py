@@ -66,6 +66,7 @@ def make_cv_estimator(
         l1_ratios=tuple(cv["l1_ratios"]),
         huber_multiplier=cv["huber_multiplier"],
         delta_factors=tuple(cv["delta_factors"]),
+        delta_search=cv.get("delta_search", "grid"),
         rule=cv["rule"],
         criterion=cv["criterion"],
         random_state=seed,

@@ -44,6 +44,13 @@ def render(ctx):
     }.get(cv["criterion"], str(cv["criterion"]))
     ratios = ", ".join(str(ratio) for ratio in cv["l1_ratios"])
     factors = ", ".join(str(factor) for factor in cv["delta_factors"])
+    search = (
+        " (a bracket search: only the multiples that a walk out from the reference reaches while"
+        " the CV score improves are scored)"
+        if cv.get("delta_search", "grid") == "bracket"
+        else ""
+    )
+    over_factors = "over the multiples {" + factors + "}" + search
     scaling = (
         "Features are standardised on the training data inside the estimator and coefficients "
         "are reported on the original scale."
@@ -68,7 +75,7 @@ cross-validation, scored by {esc(criterion)}. λ runs over a geometric grid of
 {esc(cv["n_lams"])} values from a data-driven λ<sub>max</sub> down to
 {esc(cv["eps"])} · λ<sub>max</sub>, and the rule <code>{esc(cv["rule"])}</code> picks
 {esc(rule)}. For the elastic net, l1_ratio is tuned jointly with λ over {{{esc(ratios)}}}.
-Huber's δ is tuned by CV jointly with λ over the multiples {{{esc(factors)}}} of a reference
+Huber's δ is tuned by CV jointly with λ {esc(over_factors)} of a reference
 δ = {esc(cv["huber_multiplier"])} × the normalised MAD of a pilot lasso's out-of-fold residuals;
 the value chosen for each fit is recorded in the <code>delta</code> column (see
 <a href="#tuning">Tuning</a> for δ against the noise scale).
