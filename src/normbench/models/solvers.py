@@ -116,7 +116,7 @@ def _lad_enet(X, y, lams, loss, penalty, options, warm_start):
 
 _KKT = "KKT violation <= tol x gradient scale"
 _DESCENT = PathSolver(
-    "proximal coordinate descent on a working set, Anderson-accelerated, Newton steps on the "
+    "proximal coordinate descent on a working set, Newton steps on the "
     "support (the Huber kernel; delta = inf for the squared loss)",
     _KKT,
     _descent,
