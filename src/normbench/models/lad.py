@@ -338,7 +338,9 @@ def lad_ridge_path(X, y, lams, options) -> PathResult:
     warm started from the previous one (the first from the sign vertex, the optimum as
     ``lam -> inf``), and the relative duality gap certifies it.  Should the kernel run out of
     iterations or leave the gap open, HiGHS solves that point instead, certified down to
-    ``QP_GAP_FLOOR``.
+    ``QP_GAP_FLOOR``.  At large ``n`` (:func:`uses_interior_point`) the path goes to
+    :func:`_lad_ridge_kept_path` instead: the same QP on the points nearest the fit, then the
+    interior point method, with no ``n x n`` Hessian.
     """
     n, p = X.shape
     if uses_interior_point("l2", n, p):
