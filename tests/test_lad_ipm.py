@@ -1,6 +1,7 @@
 """The absolute loss at large n: the interior point paths reach the documented optimum, finish on
 exact vertices / zeros, and the size switch sends each problem to the method it should."""
 
+import cvxpy as cp
 import numpy as np
 import pytest
 from cvxpy_reference import cvxpy_optimum
@@ -107,14 +108,14 @@ def test_size_switch_routes_the_path(penalty, monkeypatch):
     X, y = _problem(n=80, p=5, seed=1)
     lams = lam_grid(X, y, loss="l1", penalty=penalty, n_lams=3, eps=1e-2)
     called = []
-    for name in ("_lad_lasso_ipm_path", "_lad_elastic_ipm_path"):
+    for name in ("_lad_lasso_ipm_path", "_lad_ridge_kept_path"):
         original = getattr(lad, name)
         monkeypatch.setattr(lad, name, lambda *a, _f=original, _n=name: called.append(_n) or _f(*a))
     solve_path(X, y, loss="l1", penalty=penalty, lams=lams, options=SolverOptions())
     assert called == []
     monkeypatch.setattr(lad, "INTERIOR_POINT_MIN_ROWS", dict.fromkeys(PENALTIES, 80))
     solve_path(X, y, loss="l1", penalty=penalty, lams=lams, options=SolverOptions())
-    assert called == ["_lad_lasso_ipm_path" if penalty == "l1" else "_lad_elastic_ipm_path"]
+    assert called == ["_lad_lasso_ipm_path" if penalty == "l1" else "_lad_ridge_kept_path"]
 
 
 @pytest.mark.parametrize("penalty", PENALTIES)
@@ -132,3 +133,45 @@ def test_interior_point_on_a_rank_deficient_design(penalty, interior_point_every
     ours = objective_value(X, y, path.coefs[-1], path.intercepts[-1], **kw)
     reference = cvxpy_optimum(X, y, **kw)
     assert ours <= reference + 1e-6 * abs(reference)
+
+
+@pytest.mark.parametrize("n", [7, 60, 2500])
+def test_dual_projection_is_the_nearest_feasible_point(n):
+    # one method at every n (it once switched to an n x n table below 2000 points)
+    rng = np.random.default_rng(n)
+    bound = 1.0 / n
+    alpha = np.clip(rng.normal(0.3 * bound, bound, n), -bound, bound)
+    projected = lad._project_dual(alpha, n)
+    assert np.all(np.abs(projected) <= bound) and abs(projected.sum()) <= 1e-12 * n * bound
+    z = cp.Variable(n)
+    cp.Problem(cp.Minimize(cp.sum_squares(z - alpha)), [cp.abs(z) <= bound, cp.sum(z) == 0]).solve(
+        solver=cp.CLARABEL, tol_gap_abs=1e-14, tol_gap_rel=1e-14, tol_feas=1e-14
+    )
+    assert np.sum((projected - alpha) ** 2) <= np.sum((z.value - alpha) ** 2) + 1e-12 * bound**2
+    assert np.allclose(projected, z.value, rtol=0, atol=1e-7 * bound)
+
+
+@pytest.mark.parametrize("budget", [1, 40, 10_000])
+def test_ridge_at_large_n_reaches_the_cvxpy_optimum(budget, interior_point_everywhere, monkeypatch):
+    # the kept points' dual QP along the first lams, the interior point method once a lam would
+    # cost the kernel more than its budget (1: from the first lam; 10,000: never); few kept
+    # points at the start, so that points outside must join them on the way
+    monkeypatch.setattr(lad, "RIDGE_KEPT_MAX_ITERATIONS", budget)
+    monkeypatch.setattr(lad, "RIDGE_KEEP_PER_FEATURE", 1)
+    X, y = _problem(n=150, p=6, seed=11)
+    lams = lam_grid(X, y, loss="l1", penalty="l2", n_lams=8, eps=1e-3)
+    grown = []
+    original = lad._ridge_kept_point
+    monkeypatch.setattr(
+        lad, "_ridge_kept_point", lambda *a: grown.append(a[-2].size) or original(*a)
+    )
+    path = solve_path(X, y, loss="l1", penalty="l2", lams=lams)
+    assert path.converged.all(), path.messages
+    for k, lam in enumerate(lams):
+        ours = objective_value(
+            X, y, path.coefs[k], path.intercepts[k], loss="l1", penalty="l2", lam=lam
+        )
+        reference = cvxpy_optimum(X, y, loss="l1", penalty="l2", lam=lam)
+        assert ours <= reference + 1e-6 * abs(reference), (lam, ours, reference)
+    if budget == 10_000:
+        assert len(grown) == len(lams) and grown[-1] > grown[0] == 7  # the kept set grew

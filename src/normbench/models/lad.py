@@ -18,7 +18,9 @@ large n       equations in p + 1 unknowns: cost linear in n), on the strong rule
 _POINT_MIN    globbed into a linear term (exact once their signs are checked); l1 and none
 _ROWS, p<=n)  then finish on the exact vertex by the simplex kernel (its certificate; the classic
               path where no vertex certifies), l2 and elasticnet take the primal point their
-              dual determines (duality gap)
+              dual determines (duality gap).  l2 first runs its dual box QP on the points
+              nearest the fit only (the others fixed at their bounds, checked), while that
+              is cheap (the first lams), then the interior point method (duality gap)
 ============  ==============================================================================
 
 The methods above the last row do work that grows like n^2 to n^3 along a path (the simplex's
@@ -236,43 +238,36 @@ def lad_lasso_path(X, y, lams, options) -> PathResult:
 
 
 def _project_dual(alpha, n):
-    """Projection onto the box ``|alpha_i| <= 1/n`` intersected with ``sum(alpha) = 0``.
+    """Projection onto the box ``|alpha_i| <= 1/n`` intersected with ``sum(alpha) = 0``."""
+    return _project_box_sum(alpha, 1.0 / n, 0.0)
 
-    The projection is ``clip(alpha - shift)`` for the shift that zeroes the sum.  That sum is
-    piecewise linear and non-increasing in the shift with kinks at ``alpha_i -+ 1/n``, so the
-    shift is found exactly by evaluating it at the kinks and interpolating linearly.
+
+def _project_box_sum(alpha, bound, target):
+    """Projection onto the box ``|alpha_i| <= bound`` intersected with ``sum(alpha) = target``
+    (``|target| < len(alpha) * bound``).
+
+    The projection is ``clip(alpha - shift)`` for the shift that sets the sum.  That sum is
+    piecewise linear and non-increasing in the shift with kinks at ``alpha_i -+ bound``, so the
+    shift is found exactly by bisection over the sorted kinks (the two neighbours where the sum
+    crosses the target) and linear interpolation between them: O(n log n) time, O(n) memory.
     """
-    bound = 1.0 / n
     kinks = np.sort(np.concatenate([alpha - bound, alpha + bound]))
-    if n > PROJECTION_TABLE_MAX_ROWS:
-        # the sum at every kink would take a 2n x n table: bisect on the kinks instead
-        def total(shift):
-            return np.clip(alpha - shift, -bound, bound).sum()
 
-        low, high = 0, len(kinks) - 1  # the sum is >= 0 at kinks[0] and <= 0 at kinks[-1]
-        if total(kinks[0]) <= 0.0:
-            return np.clip(alpha - kinks[0], -bound, bound)
-        while high - low > 1:
-            middle = (low + high) // 2
-            if total(kinks[middle]) > 0.0:
-                low = middle
-            else:
-                high = middle
-        s0, s1 = total(kinks[low]), total(kinks[high])
-        shift = kinks[low] + (kinks[high] - kinks[low]) * s0 / (s0 - s1)
-        return np.clip(alpha - shift, -bound, bound)
-    sums = np.clip(alpha[None, :] - kinks[:, None], -bound, bound).sum(axis=1)
-    right = int(np.searchsorted(-sums, 0.0))  # first kink where the sum is <= 0
-    if right == 0:
-        shift = kinks[0]
-    else:
-        s0, s1 = sums[right - 1], sums[right]
-        shift = kinks[right - 1] + (kinks[right] - kinks[right - 1]) * s0 / (s0 - s1)
+    def total(shift):
+        return np.clip(alpha - shift, -bound, bound).sum() - target
+
+    if total(kinks[0]) <= 0.0:
+        return np.clip(alpha - kinks[0], -bound, bound)
+    low, high = 0, len(kinks) - 1  # the sum is > 0 at kinks[low] and <= 0 at kinks[high]
+    while high - low > 1:
+        middle = (low + high) // 2
+        if total(kinks[middle]) > 0.0:
+            low = middle
+        else:
+            high = middle
+    s0, s1 = total(kinks[low]), total(kinks[high])
+    shift = kinks[low] + (kinks[high] - kinks[low]) * s0 / (s0 - s1)
     return np.clip(alpha - shift, -bound, bound)
-
-
-#: past this many points the projection bisects on its kinks (a 2n x n table is 1.6 GB at n = 10^4)
-PROJECTION_TABLE_MAX_ROWS = 2000
 
 
 class _DenseLowerHessian:
@@ -343,11 +338,13 @@ def lad_ridge_path(X, y, lams, options) -> PathResult:
     warm started from the previous one (the first from the sign vertex, the optimum as
     ``lam -> inf``), and the relative duality gap certifies it.  Should the kernel run out of
     iterations or leave the gap open, HiGHS solves that point instead, certified down to
-    ``QP_GAP_FLOOR``.
+    ``QP_GAP_FLOOR``.  At large ``n`` (:func:`uses_interior_point`) the path goes to
+    :func:`_lad_ridge_kept_path` instead: the same QP on the points nearest the fit, then the
+    interior point method, with no ``n x n`` Hessian.
     """
     n, p = X.shape
     if uses_interior_point("l2", n, p):
-        return _lad_elastic_ipm_path(X, y, lams, 0.0, options)
+        return _lad_ridge_kept_path(X, y, lams, options)
     bound = 1.0 / n
     H = X @ X.T
     eps = PROX_WEIGHT * max(1.0, float(np.max(np.diag(H))))
@@ -381,6 +378,117 @@ def lad_ridge_path(X, y, lams, options) -> PathResult:
         failure = f"relative duality gap {gap:.3g}" + (f" ({note})" if note else "")
         path.record(k, coef, intercept, gap <= target, iterations, failure=failure, note=note)
     return path.result()
+
+
+#: the ridge path at large n starts on the dual QP over this many points per feature (plus one)
+#: nearest the fit, and keeps to it while a point costs at most this many active-set
+#: iterations (the first lams, whose few points fitted exactly make it cheap), then goes on by
+#: the interior point method, whose cost per lam does not depend on how many points change side
+RIDGE_KEEP_PER_FEATURE = 2
+RIDGE_KEPT_MAX_ITERATIONS = 1000
+
+
+def _lad_ridge_kept_path(X, y, lams, options) -> PathResult:
+    """The ridge path at large ``n``: the dual box QP of :func:`lad_ridge_path` on a working set
+    of points along the first lams, the interior point method along the rest.
+
+    At the optimum a point's dual lies strictly inside its box only where the point is fitted
+    exactly, at most ``p + 1`` points; every other dual sits at the bound its residual's sign
+    gives.  So the QP runs over the kept points nearest the last fit only, the others fixed at
+    their bounds (a linear term and the equality's right-hand side), with the Hessian
+    ``X_K X_K'`` of the kept rows (``|K|^2`` memory, not ``n^2``).  The whole problem's duality
+    gap certifies each point, as in the classic path; while it is open, the points outside whose
+    residual sign contradicts their fixed dual join the kept ones (the Hessian bordered): that is
+    exactly where the KKT conditions of the whole QP fail.  The active-set kernel changes one
+    bound per iteration, so it is cheap while few points change side between lams (large lams)
+    and dear after; once a point would take more than ``RIDGE_KEPT_MAX_ITERATIONS`` (or does not
+    certify) that point and the rest go to the interior point method (same certificate).
+    """
+    n, p = X.shape
+    alpha = _sign_vertex(y)
+    residuals = y - np.median(y)
+    kept = np.argsort(np.abs(residuals), kind="stable")[: RIDGE_KEEP_PER_FEATURE * (p + 1)]
+    rows = X[kept]
+    H = rows @ rows.T
+    path = PathRecorder(len(lams), p)
+    previous, interior = None, False
+    for k, lam in enumerate(lams):
+        iterations, gap = 0, np.inf
+        if not interior:
+            alpha_kept, solved, kept, H, iterations = _ridge_kept_point(
+                X, y, lam, options.tol, alpha, residuals, kept, H
+            )
+            if solved is None:
+                interior = True  # from here on the kernel's changes would only multiply
+            else:
+                alpha, (coef, intercept, gap) = alpha_kept, solved
+        if interior:
+            H = None  # the kept points' Hessian is no longer needed: its memory back
+            start = None if previous is None else (previous[1], previous[0], alpha)
+            coef, intercept, alpha, more, gap = _ipm_elastic_point(
+                X, y, 0.0, lam, options.tol, None, residuals, start
+            )
+            if gap > options.tol and start is not None:
+                # from the last point (fewer iterations), else from scratch
+                iterations += more
+                coef, intercept, alpha, more, gap = _ipm_elastic_point(
+                    X, y, 0.0, lam, options.tol, None, residuals
+                )
+            iterations += more
+        residuals = y - X @ coef - intercept
+        failure = f"relative duality gap {gap:.3g}"
+        path.record(k, coef, intercept, gap <= options.tol, max(iterations, 1), failure=failure)
+        previous = (coef, intercept)
+    return path.result()
+
+
+def _ridge_kept_point(X, y, lam, tol, alpha, residuals, kept, H):
+    """One ridge point by the dual QP on the kept points (see :func:`_lad_ridge_kept_path`).
+
+    Returns ``(alpha, solved, kept, H, iterations)``: ``solved`` is ``(coef, intercept, gap)``
+    with ``gap <= tol``, or None should the kernel need more than
+    ``RIDGE_KEPT_MAX_ITERATIONS`` or not certify; ``kept`` and ``H`` possibly grown.
+    """
+    n = X.shape[0]
+    bound = 1.0 / n
+    iterations, restarts, solution = 0, 0, None
+    while iterations < RIDGE_KEPT_MAX_ITERATIONS:
+        outside = np.ones(n, bool)
+        outside[kept] = False
+        fixed = np.where(outside, np.where(residuals >= 0.0, bound, -bound), 0.0)
+        target = -fixed.sum()
+        if abs(target) >= kept.size * bound * (1.0 - 1e-9):
+            break  # the kept points cannot balance the others: no feasible start
+        if solution is None:
+            start = _project_box_sum(np.clip(alpha[kept], -bound, bound), bound, target)
+        else:
+            start = solution  # a proximal restart from the last minimiser
+        cost = X[kept] @ (X.T @ fixed) - lam * y[kept]
+        eps = PROX_WEIGHT * max(1.0, float(np.max(np.diag(H))))
+        budget = RIDGE_KEPT_MAX_ITERATIONS - iterations
+        solution, status, its = box_qp(H, cost, start, bound, eps, budget, 1e-13)
+        iterations += its
+        if status != 0:
+            break
+        full = fixed.copy()
+        full[kept] = solution
+        feasible, coef, intercept, gap = _lad_ridge_certificate(X, y, full, lam)
+        if gap <= tol:
+            return feasible, (coef, intercept, gap), kept, H, iterations
+        fit = y - X @ coef - intercept
+        wrong = np.flatnonzero(outside & (fit * fixed < 0.0))
+        if wrong.size:
+            # the KKT conditions of the whole QP fail at these points: they join the kept ones
+            new_rows = X[wrong]
+            border = new_rows @ X[kept].T
+            H = np.block([[H, border.T], [border, new_rows @ new_rows.T]])
+            kept = np.concatenate([kept, wrong])
+            residuals, solution = fit, None
+        elif restarts == PROX_RESTARTS:
+            break
+        else:
+            restarts += 1  # the proximal pull (see lad_ridge_path): restart from the minimiser
+    return alpha, None, kept, H, iterations
 
 
 def _lad_ridge_certificate(X, y, solution, lam):
@@ -810,9 +918,11 @@ def _ipm_elastic_point(X, y, kappa, mu, tol, working, residuals, start=None):
 #: features than points); below, the methods above are faster.  Measured at p = 1000 with 30
 #: lams (benchmarks/README.md, 2026-12-04 22:02-22:31): l1 3.1x faster at n = 1000 already (the
 #: classic solver over 240 s at n = 2000, as for none); elastic net 1.9x slower at n = 1000,
-#: 1.15x faster at n = 2000 (crossover about 1800); ridge's dual box QP stays faster to n = 4000
-#: (15.5 s against 72.6 s), and is extrapolated (n^2, an n x n Hessian) to cross near 9000
-INTERIOR_POINT_MIN_ROWS = {"none": 1000, "l1": 1000, "l2": 8000, "elasticnet": 1800}
+#: 1.15x faster at n = 2000 (crossover about 1800).  Ridge (2026-12-05, CPU seconds of one path,
+#: the kept points' QP then the interior point, against the whole dual QP): 12.6 against 8.5 at
+#: n = 4000, 15.0 against 16.0 at n = 6000, 18.5 at n = 10,000 (the whole dual's n x n Hessian
+#: 0.8 GB there)
+INTERIOR_POINT_MIN_ROWS = {"none": 1000, "l1": 1000, "l2": 6000, "elasticnet": 1800}
 
 
 def uses_interior_point(penalty, n, p) -> bool:

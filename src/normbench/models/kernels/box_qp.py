@@ -95,6 +95,20 @@ def _solve_factored(L, m, rhs):
             rhs[k] -= L[i, k] * x
 
 
+#: rows of the factor's buffer at the start (it doubles as the free set grows)
+FACTOR_START_ROWS = 64
+
+
+@njit(cache=True, fastmath=False)
+def _grown(L, rows, n):
+    """A copy of the factor's buffer with at least ``rows`` rows (doubling, at most ``n``)."""
+    size = min(n, max(rows, 2 * L.shape[0]))
+    bigger = np.zeros((size, size))
+    old = L.shape[0]
+    bigger[:old, :old] = L
+    return bigger
+
+
 #: factor updates between refactorisations from scratch
 REFACTOR_EVERY = 100
 
@@ -142,7 +156,9 @@ def box_qp(H, c, a0, bound, eps, max_iter, tol):
         scale = max(scale, abs(grad[i]))
     scale = max(scale, 1e-300)
     free = np.empty(n, dtype=np.int64)
-    L = np.zeros((n, n))
+    # the factor's rows grow with the free set (at most p + 1 or so for the LAD duals, whose n
+    # may be 10^4): doubling on demand keeps the memory at the free set's, not n x n
+    L = np.zeros((min(n, FACTOR_START_ROWS), min(n, FACTOR_START_ROWS)))
     d = np.empty(n)
     column = np.empty(n)
     # the full gradient is brought up to date only where the bound multipliers are checked; in
@@ -162,6 +178,8 @@ def box_qp(H, c, a0, bound, eps, max_iter, tol):
                     free[n_free] = i
                     n_free += 1
             if n_free > 1:
+                if n_free - 1 > L.shape[0]:
+                    L = _grown(L, n_free - 1, n)
                 _factorise(H, free, n_free - 1, eps, L)
             stale = False
             updates = 0
@@ -271,6 +289,8 @@ def box_qp(H, c, a0, bound, eps, max_iter, tol):
             if s < 0.5 * eps:
                 stale = True  # rounding has the upper hand: rebuild
             else:
+                if m + 1 > L.shape[0]:
+                    L = _grown(L, m + 1, n)
                 for k in range(m):
                     L[m, k] = column[k]
                 L[m, m] = np.sqrt(s)
