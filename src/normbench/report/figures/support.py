@@ -19,7 +19,7 @@ from normbench.report.figures.common import (
     penalty_palette,
     rows_of,
 )
-from normbench.vocab import LOSSES, PENALTIES, order_names
+from normbench.vocab import LOSSES, PENALTIES, order_names, pair_key
 
 
 def tpr_fpr_scatter(medians, dataset):
@@ -79,7 +79,7 @@ def tpr_fpr_scatter(medians, dataset):
         )
         drawn += 1
         points.setdefault((round(float(fpr), 3), round(float(tpr), 3)), []).append(
-            f"{loss}+{penalty}"
+            pair_key(loss, penalty)
         )
     if drawn == 0:
         ax.text(
