@@ -167,3 +167,18 @@ def test_a_swept_setting_is_written_once():
     groups = snr_groups(config)
     assert groups["grow__p_30"] == "Gaussian · p 30" and groups["grow__p_200"] == "Gaussian · p 200"
     assert groups["grow_t__p_30"] == "Student t, 3 df · p 30"
+
+
+def test_coefficients_given_as_a_list_are_written_by_their_runs():
+    """The Zou & Hastie preset's datasets differ in their 8 or 40 coefficients: each run once."""
+    config = validate_config(
+        load_yaml(REPO / "config" / "presets" / "zou_hastie_2005.yaml"), SCHEMA
+    )
+    labels = scenario_labels(config)
+    assert len(set(labels.values())) == len(labels)
+    assert labels["zh_example2"] == "Gaussian · σ 3 · coefficients [0.85×8]"
+    groups = snr_groups(config)
+    # example 3 at σ 15 and σ 21.2 differ only in their scale: one group
+    assert groups["zh_example3"] == groups["zh_example3_sigma21"]
+    assert groups["zh_example3"].endswith("coefficients [0×10, 2×10, 0×10, 2×10]")
+    assert len(set(groups.values())) == len(groups) - 1

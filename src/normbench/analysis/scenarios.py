@@ -21,7 +21,8 @@ family             parameters (docs/simulation.md)            words
 The scale follows: ``SNR 1`` (the ratio Var(x'β) / σ²) or ``σ 2`` where the entry sets the
 noise's scale directly; a dataset of a sweep over another key adds that key and its value
 (``p 200``). A user's dataset (a ``generator`` other than ``simulate``, no ``noise``) is named by
-its dataset name. Numbers are written with ``:g`` (``0.25``, ``2``, ``1e+03``).
+its dataset name. Numbers are written with ``:g`` (``0.25``, ``2``, ``1e+03``), lists with their
+runs once (``coefficients [3, 1.5, 0×2, 2, 0×3]``).
 
 :func:`scenario_labels` names each dataset alone. Where these words are the same for several
 datasets (the Hastie preset's 24 Gaussian settings at each SNR), the settings outside the noise
@@ -110,7 +111,16 @@ def _number(value: Any) -> str:
     if isinstance(value, int | float):
         return f"{float(value):g}"
     if isinstance(value, list | tuple):
-        return ", ".join(_number(item) for item in value)
+        # runs written once (the 40 coefficients of Zou & Hastie's example 3: "[0×10, 2×10, ...]")
+        runs: list[list] = []
+        for item in value:
+            if runs and _number(item) == runs[-1][0]:
+                runs[-1][1] += 1
+            else:
+                runs.append([_number(item), 1])
+        return (
+            "[" + ", ".join(word if count == 1 else f"{word}×{count}" for word, count in runs) + "]"
+        )
     return str(value)
 
 
