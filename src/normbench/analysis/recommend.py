@@ -1,8 +1,8 @@
-"""The answer a reader can act on: the loss question pooled over SNR within each noise family.
+"""The answer a reader can act on: the loss question pooled over the SNRs of a scenario.
 
-For each group of scenarios that differ only in their SNR (:func:`snr_groups`: one noise family,
-one design, one set of coefficients and sample sizes; a study whose datasets of a family differ
-in those has a group for each, named by the settings that tell them apart) and each
+For each group of scenarios that differ only in their SNR or σ (:func:`snr_groups`: one noise
+family, one design, one set of coefficients and sample sizes; a study whose datasets of a family
+differ in those has a group for each, named by the settings that tell them apart) and each
 primary contrast (:data:`normbench.analysis.precision.PRIMARY_CONTRASTS`: a robust loss against
 the squared loss with the same sparse penalty), :func:`pooled_table` pools the per-scenario
 mean log ratios of the findings, on each scenario's headline metric, by a random-effects
