@@ -83,3 +83,26 @@ def test_an_interval_across_one_is_inconclusive():
     )
     sentence = pooled_sentences(table)[0]
     assert "inconclusive" in sentence and "better" not in sentence and "worse" not in sentence
+
+
+def test_datasets_of_one_family_with_different_designs_are_not_pooled_together():
+    """Pooled over SNR is over SNR alone: a Gaussian dataset with another rho is its own group."""
+    config = {
+        "datasets": {
+            f"{name}_{snr}": {"design": {"kind": "toeplitz", "rho": rho}, "noise": {"snr": snr}}
+            for name, rho in (("calm", 0.0), ("tied", 0.7))
+            for snr in (1, 4)
+        }
+    }
+    effects = {"calm_1": 0.5, "calm_4": 0.5, "tied_1": 2.0, "tied_4": 2.0}
+    table = pooled_table(
+        _findings(effects), config, metric_of=dict.fromkeys(effects, "model_error")
+    )
+    huber = table[table["pair"] == "huber+l1"].set_index("family")
+    assert list(huber.index) == ["Gaussian · ρ 0", "Gaussian · ρ 0.7"]
+    assert list(huber["datasets"]) == ["calm_1 calm_4", "tied_1 tied_4"]
+    assert list(huber["k"]) == [2, 2]
+    assert huber["effect"].tolist() == pytest.approx([0.5, 2.0])
+    sentences = pooled_sentences(table)
+    assert sentences[0].startswith("Under Gaussian noise with ρ 0 (2 scenarios, SNR 1 to 4)")
+    assert sentences[1].startswith("Under Gaussian noise with ρ 0.7 (2 scenarios, SNR 1 to 4)")

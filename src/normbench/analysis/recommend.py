@@ -1,11 +1,13 @@
-"""The answer a reader can act on: the loss question pooled over SNR within each noise family.
+"""The answer a reader can act on: the loss question pooled over the SNRs of a scenario.
 
-For each noise family (scenarios that differ only in their SNR, :func:`noise_label`) and each
+For each group of scenarios that differ only in their SNR or σ (:func:`snr_groups`: one noise
+family, one design, one set of coefficients and sample sizes; a study whose datasets of a family
+differ in those has a group for each, named by the settings that tell them apart) and each
 primary contrast (:data:`normbench.analysis.precision.PRIMARY_CONTRASTS`: a robust loss against
 the squared loss with the same sparse penalty), :func:`pooled_table` pools the per-scenario
 mean log ratios of the findings, on each scenario's headline metric, by a random-effects
-meta-analysis with their Monte Carlo errors as variances (:func:`pool_effects`). A family of one
-scenario (a user's dataset) is its own row. :func:`pooled_sentences` states each pooled effect
+meta-analysis with their Monte Carlo errors as variances (:func:`pool_effects`). A user's dataset
+is its own group. :func:`pooled_sentences` states each pooled effect
 on its own, with its interval and heterogeneity: a gain and a loss are never one range.
 """
 
@@ -19,7 +21,7 @@ import pandas as pd
 
 from normbench.analysis.pooling import POOLED_COLUMNS, pool_effects
 from normbench.analysis.precision import PRIMARY_CONTRASTS
-from normbench.analysis.scenarios import noise_label, snr
+from normbench.analysis.scenarios import SEPARATOR, snr, snr_groups
 from normbench.vocab import pair_key
 
 __all__ = ["POOLED_TABLE_COLUMNS", "SENTENCE_PENALTY", "pooled_sentences", "pooled_table"]
@@ -32,14 +34,15 @@ SENTENCE_PENALTY = "l1"
 
 
 def pooled_table(findings, config: Mapping, *, metric_of: Mapping, level=0.95):
-    """The primary contrasts pooled over SNR within each noise family (module docstring).
+    """The primary contrasts pooled over SNR within each group of scenarios differing only in their
+    SNR (module docstring).
 
     Parameters
     ----------
     findings : pandas.DataFrame
         ``results/findings.csv``.
     config : Mapping
-        The validated study config: each dataset's noise family and SNR.
+        The validated study config: each dataset's scenario and SNR.
     metric_of : Mapping
         Each dataset's headline metric (the rows pooled are on it).
     level : float
@@ -48,7 +51,8 @@ def pooled_table(findings, config: Mapping, *, metric_of: Mapping, level=0.95):
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`POOLED_TABLE_COLUMNS`; families in config order, contrasts in
+        Columns :data:`POOLED_TABLE_COLUMNS`, ``family`` naming the group
+        (:func:`snr_groups`); groups in config order, contrasts in
         :data:`PRIMARY_CONTRASTS` order. Rows with no spread (``se`` 0) are left out: they are
         no evidence.
     """
@@ -62,9 +66,8 @@ def pooled_table(findings, config: Mapping, *, metric_of: Mapping, level=0.95):
         # a study without a robust loss beside the squared one (one loss, as the Hastie preset)
         # asks no loss question: an empty table, not a merge of empty columns of other types
         return pd.DataFrame(columns=list(POOLED_TABLE_COLUMNS))
-    rows["family"] = [
-        noise_label(entries.get(dataset) or {}) or dataset for dataset in rows["dataset"]
-    ]
+    groups = snr_groups(config)
+    rows["family"] = [groups.get(dataset, dataset) for dataset in rows["dataset"]]
     rows["snr"] = [snr(entries.get(dataset) or {}) or math.nan for dataset in rows["dataset"]]
     datasets = list(entries) + sorted(set(rows["dataset"]) - set(entries))
     rows["_dataset"] = rows["dataset"].map({name: index for index, name in enumerate(datasets)})
@@ -103,7 +106,7 @@ def _clause(row):
 
 
 def pooled_sentences(pooled, *, penalty=SENTENCE_PENALTY):
-    """One sentence per noise family: its robust losses against the squared loss, pooled.
+    """One sentence per group pooled over SNR: its robust losses against the squared loss.
 
     Parameters
     ----------
@@ -115,9 +118,10 @@ def pooled_sentences(pooled, *, penalty=SENTENCE_PENALTY):
     Returns
     -------
     list of str
-        In the table's family order; each effect stated on its own with its interval (pooled
-        over the family's scenarios) and heterogeneity, "better"/"worse" only where that
-        interval excludes 1.
+        In the table's group order (``Under Gaussian noise with n 100, ρ 0.35 (...)`` where
+        the group has settings beside its family's words); each effect stated on its own with
+        its interval (pooled over the group's scenarios) and heterogeneity, "better"/"worse"
+        only where that interval excludes 1.
     """
     if pooled is None or pooled.empty:
         return []
@@ -129,7 +133,9 @@ def pooled_sentences(pooled, *, penalty=SENTENCE_PENALTY):
         clauses = "; ".join(_clause(row) for row in group.itertuples())
         metric = group["metric"].iloc[0]
         snrs = _snr_range(group["snr_low"].min(), group["snr_high"].max())
+        words, *settings = str(family).split(SEPARATOR)
+        setting = f" with {', '.join(settings)}" if settings else ""
         sentences.append(
-            f"Under {family} noise ({where}{snrs}), {metric}, pooled over SNR: {clauses}."
+            f"Under {words} noise{setting} ({where}{snrs}), {metric}, pooled over SNR: {clauses}."
         )
     return sentences

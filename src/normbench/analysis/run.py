@@ -13,8 +13,8 @@ renders (and nothing else computes):
   (:mod:`normbench.analysis.best_set`);
 - ``summary.csv``: every per-scenario median, mean and share with its Monte Carlo error and
   replicate count (:mod:`normbench.analysis.summary`);
-- ``pooled.csv``: the loss question pooled over SNR within each noise family
-  (:mod:`normbench.analysis.recommend`);
+- ``pooled.csv``: the loss question pooled over SNR within each group of scenarios that differ
+  only in their SNR (:mod:`normbench.analysis.recommend`);
 - ``derived.csv``: per fit, the risk ratio to the baseline pair and the relative risk, from the
   datasets' sidecars (:mod:`normbench.analysis.derived`), which ``summary.csv`` summarises too,
   beside the chosen hyperparameters and the references (the oracles, the signal variance);

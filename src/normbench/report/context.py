@@ -307,7 +307,8 @@ class ReportContext:
     best_set: pd.DataFrame | None = None
     #: results/summary.csv: every per-scenario median and mean with its Monte Carlo error
     mc_summary: pd.DataFrame | None = None
-    #: results/pooled.csv: the loss question pooled over SNR within each noise family
+    #: results/pooled.csv: the loss question pooled over SNR within each group of scenarios that
+    #: differ only in their SNR (normbench.analysis.scenarios.snr_groups)
     pooled: pd.DataFrame | None = None
     #: results/ranking.csv: the pairs' ranks over the scenarios and the tests (a Ranking)
     ranking: object = None

@@ -6,7 +6,8 @@ Everything comes from the analysis tables (rule analyse; the report computes no 
    replicate count, the set of best pairs (``results/best_set.csv``, the model confidence set),
    and the fixed contrasts of :data:`RECOMMENDATION_CONTRASTS` with their effects, intervals and
    verdicts (``results/findings.csv``);
-2. one sentence per noise family, the loss question pooled over SNR
+2. one sentence per group of scenarios differing only in their SNR (a noise family, or a family
+   and a design), the loss question pooled over SNR
    (``results/pooled.csv``, :func:`normbench.analysis.recommend.pooled_sentences`);
 3. the forest plot of the loss question of the sparse penalties and the penalty question
    between them, per scenario, with the region of practical equivalence shaded;
