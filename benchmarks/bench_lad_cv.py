@@ -33,6 +33,9 @@ import warnings
 
 import numpy as np
 
+# the worker's memory readings are bench_scaling's (this folder is the script's sys.path[0])
+from bench_scaling import _reset_peak, _status_mb
+
 PENALTIES = ("none", "l1", "l2", "elasticnet")
 P = 1000
 
@@ -47,26 +50,6 @@ def problem(n, p):
         "coef": {"n_nonzero": 10, "placement": "mixed", "amplitude": 1.0},
         "noise": {"family": "laplace", "snr": 1.0},
     }
-
-
-def _status_mb(field):
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return None
-
-
-def _reset_peak():
-    try:
-        with open("/proc/self/clear_refs", "w") as clear_refs:
-            clear_refs.write("5")
-    except OSError:
-        return False
-    return True
 
 
 def fit_cv(penalty, n, lad_method):
