@@ -458,6 +458,18 @@ def _gram_for(X, support, active, inside, workspace):
 
 
 @njit(cache=True, fastmath=False)
+def _take_trial(w, w_trial, support, b_arr, intercept_step, r, psi_r, trial, delta):
+    """Move to a Newton trial point that passed its descent check: its coefficients on the
+    support, the intercept moved by ``intercept_step``, its residuals and their clipped values."""
+    for k in range(support.shape[0]):
+        w[support[k]] = w_trial[support[k]]
+    b_arr[0] += intercept_step
+    for i in range(r.shape[0]):
+        r[i] = trial[i]
+        psi_r[i] = _psi(trial[i], delta)
+
+
+@njit(cache=True, fastmath=False)
 def _newton_step(X, y, r, psi_r, w, b_arr, active, kappa, mu, delta, inv_n, workspace, rows):
     """Newton step on the smooth piece of the objective that holds the current point.
 
@@ -582,12 +594,7 @@ def _newton_step(X, y, r, psi_r, w, b_arr, active, kappa, mu, delta, inv_n, work
             for i in range(n):
                 trial[i] = r[i] - shift[i] - length * d[m]
             if _objective(trial, w_trial, support, kappa, mu, delta) < before:
-                for k in range(m):
-                    w[support[k]] = w_trial[support[k]]
-                b_arr[0] += length * d[m]
-                for i in range(n):
-                    r[i] = trial[i]
-                    psi_r[i] = _psi(trial[i], delta)
+                _take_trial(w, w_trial, support, b_arr, length * d[m], r, psi_r, trial, delta)
                 return 1
             length *= 0.5
     direction = columns @ d[:m] + d[m]
@@ -600,12 +607,7 @@ def _newton_step(X, y, r, psi_r, w, b_arr, active, kappa, mu, delta, inv_n, work
             trial[i] = r[i] - t * direction[i]
         if _objective(trial, w_trial, support, kappa, mu, delta) <= before:
             full = blocker < 0 and t == 1.0
-            for k in range(m):
-                w[support[k]] = w_trial[support[k]]
-            b_arr[0] += t * d[m]
-            for i in range(n):
-                r[i] = trial[i]
-                psi_r[i] = _psi(trial[i], delta)
+            _take_trial(w, w_trial, support, b_arr, t * d[m], r, psi_r, trial, delta)
             return 2 if full else 1
         t *= 0.5
         blocker = -1
