@@ -423,20 +423,26 @@ def findings_part(findings, dataset):
 def _scenario_block(ctx, dataset, until_picked=False):
     """The one block of a scenario: what it is, its medians, its figures, its findings
     (hidden until picked with ``until_picked``: :func:`normbench.report.html.html_details`)."""
-    words = ctx.labels.get(dataset, dataset)
-    if dataset not in ctx.datasets:
+    if dataset in ctx.datasets:
+        contents, body = _drawn_scenario(ctx, dataset)
+    else:
         # a large study draws a few datasets one by one (the sweeps show the rest)
+        contents = "findings"
         body = (
             '<p class="note">Not drawn one by one (see <a href="#sweeps">Sweeps</a>).</p>\n'
             + findings_part(ctx.findings, dataset)
         )
-        return html_details(
-            f"{dataset} ({words}): findings",
-            body,
-            id_=anchor("scenario", dataset),
-            scenario=dataset,
-            until_picked=until_picked,
-        )
+    return html_details(
+        f"{dataset} ({ctx.labels.get(dataset, dataset)}): {contents}",
+        body,
+        id_=anchor("scenario", dataset),
+        scenario=dataset,
+        until_picked=until_picked,
+    )
+
+
+def _drawn_scenario(ctx, dataset):
+    """A drawn scenario's block: what its summary line lists, and its body."""
     params = ctx.dataset_entry(dataset)
     n_not_ok = int((~is_ok(ctx.rows(dataset))).sum())
     status = (
@@ -459,13 +465,7 @@ def _scenario_block(ctx, dataset, until_picked=False):
         f'<h4>Figures</h4>\n<div class="figure-grid">\n{chr(10).join(figures)}\n</div>\n'
         f"{group_part}\n{skewed_part}{findings_part(ctx.findings, dataset)}"
     )
-    return html_details(
-        f"{dataset} ({words}): medians, {len(figures)} figures, findings",
-        body,
-        id_=anchor("scenario", dataset),
-        scenario=dataset,
-        until_picked=until_picked,
-    )
+    return f"medians, {len(figures)} figures, findings", body
 
 
 _MEASURES = """<p><b>Paired ratios.</b> All pairs are fitted to the same replicates, so each
