@@ -91,6 +91,19 @@ def _heaviest_first(table, folds):
     return sorted(folds, key=lambda k: -weight[k])
 
 
+def _every_row(n_rows):
+    """The ``next_rows(tables)`` of the full grid: every row in one stage, then none."""
+    handed_out = []
+
+    def next_rows(tables):
+        if handed_out:
+            return []
+        handed_out.extend(range(n_rows))
+        return list(handed_out)
+
+    return next_rows
+
+
 def _bracket_rows(start, n_deltas, n_ratios):
     """The ``next_rows(tables)`` of a bracket search over Huber's delta (:func:`next_bracket`).
 
@@ -578,10 +591,10 @@ class PenalizedRegressorCV(_LinearModel):
         back-transformed and multiplied out at the full grid's shape, and each fold's rows are
         standardised once for all the rows.
 
-        ``next_rows(tables)``, if given, hands out the rows in stages (a bracket search over
-        delta, :func:`_bracket_rows`): each stage is scored as above (first folds, then completed
-        best first) with the best mean and the fold order carried over, and the rows never handed
-        out stay NaN. Without it every row is one stage.
+        ``next_rows(tables)`` hands out the rows in stages (a bracket search over delta,
+        :func:`_bracket_rows`): each stage is scored as above (first folds, then completed best
+        first) with the best mean and the fold order carried over, and the rows never handed out
+        stay NaN. By default every row is one stage (:func:`_every_row`).
         """
         n_folds = len(folds)
         tables = [np.full((n_folds, len(lams)), np.nan) for lams in grids]
@@ -658,11 +671,10 @@ class PenalizedRegressorCV(_LinearModel):
         remaining = list(range(1, n_folds))  # the preferred row's fold order, once it is done
         fold_order_known = False
         scored = set()
+        if next_rows is None:
+            next_rows = _every_row(len(combinations))
         while True:
-            if next_rows is None:  # every row, in one stage
-                stage = [] if scored else list(range(len(combinations)))
-            else:
-                stage = [row for row in next_rows(tables) if row not in scored]
+            stage = [row for row in next_rows(tables) if row not in scored]
             if not stage:
                 break
             scored.update(stage)
@@ -751,9 +763,10 @@ class PenalizedRegressorCV(_LinearModel):
             self._grid(X, y, self.loss, self.penalty, r, d, standardized) for d, r in combinations
         ]
         scoring = {"loss": self.loss, "penalty": self.penalty, "score_delta": reference}
-        next_rows = None
         if self.loss == "huber" and self.delta_search == "bracket":
             next_rows = _bracket_rows(preferred // len(ratios), len(deltas), len(ratios))
+        else:
+            next_rows = _every_row(len(combinations))
         if self.loss == "huber" and not pointwise:
             table, _, not_converged = self._pruned_errors(
                 X_all, y_all, folds, combinations, grids, preferred, next_rows, **scoring
@@ -763,7 +776,7 @@ class PenalizedRegressorCV(_LinearModel):
             n_rows = len(folds[0][1]) if pointwise else len(folds)
             table = [np.full((n_rows, len(lams)), np.nan) for lams in grids]
             not_converged = 0
-            stage = list(range(len(combinations))) if next_rows is None else next_rows(table)
+            stage = next_rows(table)
             while stage:
                 for row in stage:
                     (delta, ratio), lams = combinations[row], grids[row]
@@ -778,7 +791,7 @@ class PenalizedRegressorCV(_LinearModel):
                         **scoring,
                     )
                     not_converged += failures
-                stage = [] if next_rows is None else next_rows(table)
+                stage = next_rows(table)
         means, ses = [], []
         for errors in table:
             means.append(errors.mean(axis=0))
