@@ -428,12 +428,6 @@ def _lad_ridge_kept_path(X, y, lams, options) -> PathResult:
             coef, intercept, alpha, more, gap = _ipm_elastic_point(
                 X, y, 0.0, lam, options.tol, None, residuals, start
             )
-            if gap > options.tol and start is not None:
-                # from the last point (fewer iterations), else from scratch
-                iterations += more
-                coef, intercept, alpha, more, gap = _ipm_elastic_point(
-                    X, y, 0.0, lam, options.tol, None, residuals
-                )
             iterations += more
         residuals = y - X @ coef - intercept
         failure = f"relative duality gap {gap:.3g}"
@@ -689,10 +683,7 @@ def _lasso_gap(X, y, coef, intercept, alpha, lam):
     """Relative duality gap of ``(coef, intercept)`` for the LAD lasso (``lam > 0``), with
     ``alpha`` made exactly dual feasible (clipped, projected onto ``sum = 0``, scaled into
     ``|X'alpha| <= lam``): an upper bound on the point's relative suboptimality."""
-    n = len(y)
-    alpha = np.clip(alpha, -1.0 / n, 1.0 / n)
-    if abs(alpha.sum()) > 1e-12 / n:
-        alpha = _project_dual(alpha, n)
+    alpha = _feasible_dual(alpha, len(y))
     largest = float(np.max(np.abs(X.T @ alpha), initial=0.0))
     if largest > lam:
         alpha = alpha * (lam / largest)
@@ -890,12 +881,24 @@ def _strong_set(X, alpha, lam, previous_lam, previous_coef):
 
 
 def _ipm_elastic_point(X, y, kappa, mu, tol, working, residuals, start=None):
-    """One point of the ridge (``kappa = 0``) or elastic net path by the interior point method.
+    """One point of the ridge (``kappa = 0``) or elastic net path by the interior point method,
+    from ``start`` (the last point: fewer iterations) where given, and from scratch should that
+    not certify (the iterations of both counted).
 
     Returns ``(coef, intercept, alpha, iterations, gap)``.  The primal point preferred is the one
     the dual determines, ``S_kappa(X'alpha) / mu`` with the median intercept (exact zeros where
     ``|x_j'alpha| <= kappa``); the interior point itself where that one's gap is the larger.
     """
+    solved = _ipm_elastic_solve(X, y, kappa, mu, tol, working, residuals, start)
+    if solved[-1] > tol and start is not None:
+        more = solved[3]
+        solved = _ipm_elastic_solve(X, y, kappa, mu, tol, working, residuals)
+        solved = (*solved[:3], solved[3] + more, solved[4])
+    return solved
+
+
+def _ipm_elastic_solve(X, y, kappa, mu, tol, working, residuals, start=None):
+    """One interior point solve of :func:`_ipm_elastic_point` from ``start`` (or from scratch)."""
     n = X.shape[0]
 
     def gap_of(b, w, alpha):
@@ -993,14 +996,10 @@ def _lad_elastic_ipm_path(X, y, lams, rho, options):
     for k, lam in enumerate(lams):
         kappa, mu = lam * rho, lam * (1.0 - rho)
         working = _strong_set(X, alpha, kappa, previous_lam * rho, previous_coef) if rho else None
-        # from the last point (fewer iterations), else from scratch should that not certify
         start = (previous_intercept, previous_coef, alpha) if k > 0 else None
-        solved = _ipm_elastic_point(X, y, kappa, mu, options.tol, working, residuals, start)
-        if solved[-1] > options.tol and start is not None:
-            more = solved[3]
-            solved = _ipm_elastic_point(X, y, kappa, mu, options.tol, working, residuals)
-            solved = (*solved[:3], solved[3] + more, solved[4])
-        coef, intercept, alpha, iterations, gap = solved
+        coef, intercept, alpha, iterations, gap = _ipm_elastic_point(
+            X, y, kappa, mu, options.tol, working, residuals, start
+        )
         residuals = y - X @ coef - intercept
         failure = f"interior point: relative duality gap {gap:.3g}"
         path.record(k, coef, intercept, gap <= options.tol, iterations, failure=failure)
