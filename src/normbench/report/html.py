@@ -30,6 +30,7 @@ __all__ = [
     "is_number",
     "scenario_select",
     "scenarios_picked",
+    "table_filter",
 ]
 
 #: Resolution of the embedded PNG figures.
@@ -109,6 +110,19 @@ def html_figure(figure, caption, alt):
     return (
         f'<figure><img src="data:image/png;base64,{encoded}" alt="{esc(alt)}">'
         f"<figcaption>{esc(caption)}</figcaption></figure>"
+    )
+
+
+def table_filter(table_id, count, shown, placeholder="text in a row", after=""):
+    """The filter box of table ``table_id`` (the page's script keeps the rows holding its text)
+    and its count: ``<count> of <count> <shown>``, the first number updated as the reader
+    types; ``after`` follows in the same line (e.g. a download link)."""
+    counter = f"{table_id.removesuffix('-table')}-shown"
+    return (
+        '<div class="table-tools"><label>Filter: <input type="search" class="table-filter" '
+        f'data-table="{esc(table_id)}" data-counter="{esc(counter)}" '
+        f'placeholder="{esc(placeholder)}"></label><span><span id="{esc(counter)}">{count}</span>'
+        f" of {count} {shown}</span>{after}</div>\n"
     )
 
 

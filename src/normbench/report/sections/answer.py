@@ -28,7 +28,14 @@ from normbench.analysis.answer import (
 from normbench.analysis.recommend import pooled_sentences
 from normbench.report.figures.common import format_value
 from normbench.report.figures.forest import forest_plot
-from normbench.report.html import esc, html_details, html_figure, html_table, scenarios_picked
+from normbench.report.html import (
+    esc,
+    html_details,
+    html_figure,
+    html_table,
+    scenarios_picked,
+    table_filter,
+)
 from normbench.vocab import LOSSES, pair_key
 
 __all__ = ["RECOMMENDATION_CONTRASTS", "answer_comparisons", "recommendation_rows", "render"]
@@ -154,12 +161,13 @@ def _recommendation(ctx):
         # hundreds of rows (the Hastie preset: 240, 12,429 px): a box of a few rows that
         # scrolls, its head kept in view, and a filter (the page's script) to find a scenario
         table = (
-            '<div class="table-tools"><label>Filter: <input type="search" class="table-filter" '
-            'data-table="recommendation-table" data-counter="recommendation-shown" '
-            'placeholder="text in a row, e.g. a scenario"></label><span><span '
-            f'id="recommendation-shown">{len(rows)}</span> of {len(rows)} scenarios shown; the '
-            "table scrolls</span></div>\n"
-            '<div class="table-scroll" tabindex="0" role="region" '
+            table_filter(
+                "recommendation-table",
+                len(rows),
+                "scenarios shown; the table scrolls",
+                "text in a row, e.g. a scenario",
+            )
+            + '<div class="table-scroll" tabindex="0" role="region" '
             'aria-label="recommendation table, scrolls">'
             + html_table(headers, rows, id_="recommendation-table")
             + "</div>"

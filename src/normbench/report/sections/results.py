@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from normbench.report.figures.common import format_value
-from normbench.report.html import esc, is_number
+from normbench.report.html import esc, is_number, table_filter
 
 __all__ = ["RESULT_COLUMNS", "cell_text", "pack", "render", "table_frame", "table_text"]
 
@@ -119,11 +119,8 @@ def render(ctx):
         "the rows containing the text (e.g. a dataset, <code>huber+l1</code>, or "
         "<code>failed</code>). Hyperparameters are the ones cross-validation chose; "
         "fit_seconds is wall-clock time and depends on the machine.</p>\n"
-        '<div class="table-tools"><label>Filter: <input type="search" class="table-filter" '
-        'data-table="results-table" data-counter="results-shown" placeholder="text in a row"'
-        f'></label><span><span id="results-shown">{len(frame)}</span> of {len(frame)} rows '
-        f"shown</span>{link}</div>\n"
-        '<p class="note" id="results-status">The table is unpacked by the page\'s script '
+        + table_filter("results-table", len(frame), "rows shown", after=link)
+        + '<p class="note" id="results-status">The table is unpacked by the page\'s script '
         "(a browser with JavaScript and <code>DecompressionStream</code>: Chrome 80, Firefox "
         "113, Safari 16.4 or later).</p>\n"
         f"{payloads}"
