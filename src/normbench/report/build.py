@@ -39,7 +39,7 @@ from normbench.study.layout import (
     BENCHMARKS_DIR,
     DATASETS_DIR,
     EXPLAIN_NPZ,
-    RESULTS_DIR,
+    FITS_NPZ,
     report_tables,
 )
 from normbench.study.store import write_atomically
@@ -327,7 +327,8 @@ def _study_files(study, config):
     datasets = list(config.get("datasets") or {})
     explained = detail_datasets(datasets, config)
     explain = [study / EXPLAIN_NPZ.format(dataset=name) for name in explained]
-    fits = [study / RESULTS_DIR / "fits" / name / "batch1.npz" for name in datasets]
+    # replicate 1 is in every dataset's first batch, as the workflow's report_fits_files says
+    fits = [study / FITS_NPZ.format(dataset=name, batch=1) for name in datasets]
     return {
         "tables": report_tables(study),
         "datasets_dir": study / DATASETS_DIR,
