@@ -67,6 +67,7 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "SUMMARY_METRICS",
     "bootstrap_medians",
+    "is_model_pair",
     "loss_margin",
     "margin_summary",
     "oracle_pair",
@@ -336,6 +337,15 @@ def penalty_margin(penalty):
 def oracle_pair(loss):
     """The summary's pseudo-pair of the oracle of ``loss``: ``oracle:l2``."""
     return f"{ORACLE_PREFIX}{loss}"
+
+
+def is_model_pair(pair: str) -> bool:
+    """Whether a ``pair`` of the summary is one model pair (``l2+l1``, or the interpolant
+    standing for the unpenalised pairs), not one of the pseudo-pairs beside them: a loss's or a
+    penalty's margin (:func:`loss_margin`, :func:`penalty_margin`), an oracle
+    (:func:`oracle_pair`) or the data's own numbers (:data:`DATA_PAIR`)."""
+    pseudo = (LOSS_MARGIN_PREFIX, PENALTY_MARGIN_PREFIX, ORACLE_PREFIX)
+    return not (pair == DATA_PAIR or pair.startswith(pseudo))
 
 
 def _summarise(table, order, metrics_names, edge_flags, *, level, n_boot, seed, shares=True):

@@ -14,8 +14,9 @@ through their checked readers; nothing is computed beyond choosing rows and form
 - ``best_sets.tex`` / ``.md``: per scenario, the pairs in the set of best pairs
   (``best_set.csv``) on the headline metric, with its confidence and n;
 - ``medians.tex`` / ``.md``: every median of a model pair in ``summary.csv`` as "m ± mcse" with
-  its n; with ``all_medians`` also the rows that are not one pair's (:func:`is_model_pair`):
-  the loss and penalty margins, the oracles and the data's own numbers;
+  its n; with ``all_medians`` also the rows that are not one pair's
+  (:func:`normbench.analysis.summary.is_model_pair`): the loss and penalty margins, the oracles
+  and the data's own numbers;
 - ``forest.{pdf,svg}``: the forest plot of the report's answer (study-wide headline metric);
   ``distribution_<scenario>.{pdf,svg}``: per scenario, the headline metric across replicates;
   each figure with ``<name>.caption.txt`` naming the scenario(s), metric, replicate count and the
@@ -47,12 +48,7 @@ import pandas as pd
 
 from normbench.analysis.answer import headline_metric
 from normbench.analysis.findings import interpolant_datasets
-from normbench.analysis.summary import (
-    DATA_PAIR,
-    LOSS_MARGIN_PREFIX,
-    ORACLE_PREFIX,
-    PENALTY_MARGIN_PREFIX,
-)
+from normbench.analysis.summary import is_model_pair
 from normbench.analysis.tables import read_analysis, read_method
 from normbench.report.compare import inside_results
 from normbench.report.context import collapse_interpolant
@@ -71,7 +67,6 @@ __all__ = [
     "check_export_folder",
     "export_files",
     "export_study",
-    "is_model_pair",
     "latex_escape",
     "latex_table",
     "load_study",
@@ -317,15 +312,6 @@ def _best_set_rows(study: Study):
     return ("scenario", "metric", "confidence", "n", "pairs in the set"), "lllrl", rows
 
 
-def is_model_pair(pair: str) -> bool:
-    """Whether a ``pair`` of ``summary.csv`` is one model pair (``l2+l1``, or the interpolant
-    standing for the unpenalised pairs), not one of the pseudo-pairs beside them: a loss's or a
-    penalty's margin (``loss:<loss>``, ``penalty:<penalty>``), an oracle (``oracle:<loss>``) or
-    the data's own numbers (``data``)."""
-    pseudo = (LOSS_MARGIN_PREFIX, PENALTY_MARGIN_PREFIX, ORACLE_PREFIX)
-    return not (pair == DATA_PAIR or pair.startswith(pseudo))
-
-
 def _median_rows(study: Study, all_medians: bool):
     medians = study.summary[study.summary["what"] == "median"]
     if not all_medians:
@@ -533,7 +519,7 @@ def export_study(folder, out_dir, *, all_medians: bool = False) -> list[Path]:
     """Export the study in ``folder`` to ``out_dir`` (module docstring); returns the files.
 
     ``all_medians`` adds to ``medians.tex`` / ``.md`` the medians of ``summary.csv`` that are
-    not one model pair's (:func:`is_model_pair`).
+    not one model pair's (:func:`normbench.analysis.summary.is_model_pair`).
 
     Raises
     ------
