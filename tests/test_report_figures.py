@@ -214,3 +214,37 @@ def test_the_box_naming_coincident_pairs_overlaps_no_legend(dense_at, sparse_at)
             )
         # and the whole list is on the figure, not cut at its edge
         assert figure_box.contains(drawn.x0, drawn.y0) and figure_box.contains(drawn.x1, drawn.y1)
+
+
+@pytest.mark.parametrize(
+    "groups",
+    [
+        ((0.03, 0.5), (0.05, 0.55)),  # two crowds side by side in the middle
+        ((0.5, 1.0), (1.0, 1.0), (1.0, 0.9)),  # three crowds near the top right corner
+        ((0.0, 0.0), (0.0, 0.05), (0.01, 0.1)),  # three near the origin, boxes going up
+    ],
+)
+def test_boxes_naming_coincident_pairs_do_not_cover_each_other(groups):
+    from matplotlib.text import Annotation
+
+    from normbench.report.figures import tpr_fpr_scatter
+    from normbench.vocab import LOSSES, PENALTIES
+
+    pairs = [(loss, penalty) for loss in LOSSES for penalty in PENALTIES]
+    rows = [
+        {"dataset": "d", "loss": loss, "penalty": penalty, "fpr": fpr, "tpr": tpr}
+        for k, (loss, penalty) in enumerate(pairs)
+        for fpr, tpr in [groups[k % len(groups)]]
+    ]
+    figure = tpr_fpr_scatter(pd.DataFrame(rows), "d")
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    (ax,) = figure.axes
+    boxes = [text for text in ax.texts if isinstance(text, Annotation)]
+    assert len(boxes) == len(groups)
+    drawn = [box.get_bbox_patch().get_window_extent(renderer) for box in boxes]
+    for first in range(len(drawn)):
+        for second in range(first + 1, len(drawn)):
+            assert not drawn[first].overlaps(drawn[second]), (first, second)
+        assert figure.bbox.contains(drawn[first].x0, drawn[first].y0)
+        assert figure.bbox.contains(drawn[first].x1, drawn[first].y1)

@@ -156,16 +156,19 @@ def _name_coincident(ax, points):
     The box goes from the point towards the middle of the axes (left of a point on the right
     half; below a point in the upper 30 %, above one in the lower 30 %, level with one in
     between), so that it stays inside the axes, where it cannot reach the legends on their
-    right, even when it lists all twelve pairs.
+    right, even when it lists all twelve pairs. A box that would cover one placed before it
+    slides on vertically, towards the middle, until it clears it.
     """
     to_axes = ax.transAxes.inverted()
+    renderer = ax.figure.canvas.get_renderer()
+    placed = []
     for (fpr, tpr), names in points.items():
         if len(names) < 2:
             continue
         x, y = to_axes.transform(ax.transData.transform((fpr, tpr)))
         right = x > 0.5
         rise, va = (-20, "top") if y > 0.7 else (20, "bottom") if y < 0.3 else (0, "center")
-        ax.annotate(
+        box = ax.annotate(
             f"{len(names)} pairs here:\n" + "\n".join(names),
             (fpr, tpr),
             xytext=(-40 if right else 40, rise),
@@ -177,6 +180,34 @@ def _name_coincident(ax, points):
             arrowprops={"arrowstyle": "-", "color": "0.5"},
             zorder=2,  # under the points: the box must not hide a pair drawn near it
         )
+        _slide_clear(box, placed, renderer, upwards=y < 0.3)
+        placed.append(box)
+
+
+def _drawn_box(annotation, renderer):
+    """The window extent of an annotation's box (its frame, not only its text)."""
+    annotation.update_positions(renderer)
+    annotation.update_bbox_position_size(renderer)
+    return annotation.get_bbox_patch().get_window_extent(renderer)
+
+
+def _slide_clear(box, placed, renderer, upwards):
+    """Move ``box`` up (or down) past each box in ``placed`` that it overlaps.
+
+    The box only ever moves one way, so it passes each placed box at most once."""
+    pixels_to_points = 72.0 / box.figure.dpi
+    margin = 4.0  # points between two boxes
+    for _ in range(len(placed) + 1):
+        extent = _drawn_box(box, renderer)
+        others = (_drawn_box(other, renderer) for other in placed)
+        hit = next((other for other in others if extent.overlaps(other)), None)
+        if hit is None:
+            return
+        dx, dy = box.xyann
+        if upwards:
+            box.xyann = (dx, dy + (hit.y1 - extent.y0) * pixels_to_points + margin)
+        else:
+            box.xyann = (dx, dy - (extent.y1 - hit.y0) * pixels_to_points - margin)
 
 
 def support_roc_curves(curves):
