@@ -302,7 +302,8 @@ def _scope_sentence(subject, matters, scenarios, metric_name, detail=""):
         )
     if len(matters) == len(scenarios):
         return (
-            f"With a sparse penalty, {subject} matters in every scenario ({_join(matters)})"
+            # all of them: naming each would only repeat the study's list of scenarios
+            f"With a sparse penalty, {subject} matters in every scenario (all {len(scenarios)})"
             f"{detail}."
         )
     others = [s for s in scenarios if s not in matters]
