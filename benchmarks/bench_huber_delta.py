@@ -15,12 +15,16 @@ drift in the machine's load hits every version alike. Printed: per dataset and v
 seconds and the huber / l2 ratios; then per version the median seconds per pair over the
 datasets, the median and worst ratio, and the total work per pair; and whether every version
 chose the same (lam, l1_ratio, delta) and ``best_score_`` on every dataset as the first version
-(the choice must not depend on the speed-up).
+(the choice must not depend on the speed-up). With ``--per-delta``, also per version and penalty
+the CPU time inside the path solves per lam point, the points and the iterations per point of
+each delta factor (the refit's path counted with its factor), beside the squared loss's: where
+Huber's excess per point lies.
 
     python benchmarks/bench_huber_delta.py                                  # this checkout
     python benchmarks/bench_huber_delta.py --version before=/tmp/main/src --version after=src
     python benchmarks/bench_huber_delta.py --datasets heavy_tails__snr_1p0 --repeat 3
     python benchmarks/bench_huber_delta.py --version a=src --version b=src@delta_search=bracket
+    python benchmarks/bench_huber_delta.py --per-delta
 """
 
 from __future__ import annotations
@@ -51,12 +55,23 @@ def _worker(config_path, replicate, repeat, overrides):
     from normbench.study.fit_job import cv_seed, make_cv_estimator
 
     work = [0, 0]  # lam points solved, solver iterations
+    # per delta factor ("l2": the squared loss): CPU seconds in the path solves, points, iterations
+    by_delta = {}
+    reference = [1.0]  # the reference delta of the dataset being timed (the warm-up fits: 1)
     solve_path = paths.solve_path
 
     def counted(*args, **kwargs):
+        start = time.process_time()
         result = solve_path(*args, **kwargs)
+        seconds = time.process_time() - start
         work[0] += len(result.intercepts)
         work[1] += int(np.sum(result.n_iter))
+        delta = kwargs.get("delta")
+        key = "l2" if delta is None else f"{delta / reference[0]:.6g}"
+        entry = by_delta.setdefault(key, [0.0, 0, 0])
+        entry[0] += seconds
+        entry[1] += len(result.intercepts)
+        entry[2] += int(np.sum(result.n_iter))
         return result
 
     paths.solve_path = counted  # every path of the library goes through this one entry
@@ -77,19 +92,24 @@ def _worker(config_path, replicate, repeat, overrides):
             start = time.process_time()
             delta = make_cv_estimator("huber", "l1", settings, seed).select_delta(X, y)
             answer = {"pilot": time.process_time() - start, "fits": {}}
+            reference[0] = delta
             for loss, penalty in PAIRS:
-                seconds = np.inf
+                seconds, kept = np.inf, {}
                 for _ in range(repeat):
                     est = make_cv_estimator(loss, penalty, settings, seed, delta)
                     work[:] = [0, 0]
+                    by_delta.clear()
                     start = time.process_time()
                     est.fit(X, y)
-                    seconds = min(seconds, time.process_time() - start)
+                    elapsed = time.process_time() - start
+                    if elapsed < seconds:  # the breakdown of the timing kept
+                        seconds, kept = elapsed, {key: list(v) for key, v in by_delta.items()}
                 answer["fits"][f"{loss}+{penalty}"] = {
                     "seconds": seconds,
                     "points": work[0],
                     "iterations": work[1],
                     "choice": [est.lam_, est.l1_ratio_, est.delta_, est.best_score_],
+                    "by_delta": kept,
                 }
             print(json.dumps(answer), flush=True)
 
@@ -123,6 +143,37 @@ def _ratios(fits):
     }
 
 
+def _print_per_delta(results):
+    """Per version and penalty, each delta factor's share of Huber's points, its CPU time per point
+    inside the path solves and iterations per point, and the squared loss's ("l2") beside them."""
+    print("\nper delta factor, summed over the datasets: points (share), ms per point in the path")
+    print("solves (x the squared loss's), iterations per point")
+    for name, by_dataset in results.items():
+        for penalty in ("l1", "elasticnet"):
+            totals = {}
+            for loss in ("l2", "huber"):
+                for answer in by_dataset.values():
+                    for key, (seconds, points, iterations) in answer["fits"][f"{loss}+{penalty}"][
+                        "by_delta"
+                    ].items():
+                        entry = totals.setdefault(key, [0.0, 0, 0])
+                        entry[0] += seconds
+                        entry[1] += points
+                        entry[2] += iterations
+            l2_seconds, l2_points, _ = totals.pop("l2", [np.nan, 1, 0])
+            l2_per_point = 1e3 * l2_seconds / max(l2_points, 1)
+            huber_points = sum(entry[1] for entry in totals.values())
+            cells = [f"l2 {l2_points} pts {l2_per_point:.3f} ms"]
+            for key in sorted(totals, key=float):
+                seconds, points, iterations = totals[key]
+                per_point = 1e3 * seconds / max(points, 1)
+                cells.append(
+                    f"{key}: {points} ({points / max(huber_points, 1):.0%}) {per_point:.3f} ms "
+                    f"(x{per_point / l2_per_point:.2f}) {iterations / max(points, 1):.1f} it"
+                )
+            print(f"{name:8s} {penalty:10s} " + "; ".join(cells))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=str(ROOT / "config" / "config.yaml"))
@@ -134,6 +185,11 @@ def main(argv=None):
         action="append",
         help="NAME=SRC_DIR[@KEY=VALUE,...] (default: this checkout's src); the KEY=VALUE pairs "
         "override the config's cv section in that version, e.g. @delta_search=bracket",
+    )
+    parser.add_argument(
+        "--per-delta",
+        action="store_true",
+        help="also print the time per lam point and iterations of each delta factor",
     )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--cv", default="{}", help=argparse.SUPPRESS)
@@ -197,6 +253,8 @@ def main(argv=None):
             for loss, penalty in PAIRS
         ]
         print(f"{name:8s} " + "; ".join(totals))
+    if args.per_delta:
+        _print_per_delta(results)
     if len(results) > 1:
         first, *others = results
         print(f"\nchoices against {first}'s: (lam, l1_ratio, delta) and best_score_")
