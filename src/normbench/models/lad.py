@@ -20,7 +20,9 @@ _ROWS, p<=n)  then finish on the exact vertex by the simplex kernel (its certifi
               path where no vertex certifies), l2 and elasticnet take the primal point their
               dual determines (duality gap).  l2 first runs its dual box QP on the points
               nearest the fit only (the others fixed at their bounds, checked), while that
-              is cheap (the first lams), then the interior point method (duality gap)
+              is cheap (the first lams), then a primal-dual active set method on the whole
+              dual (many bounds per step) until it stalls, then the interior point method
+              (duality gap)
 ============  ==============================================================================
 
 The methods above the last row do work that grows like n^2 to n^3 along a path (the simplex's
@@ -31,7 +33,10 @@ switch (:func:`uses_interior_point`) sits at the crossover measured in docs/scal
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 
 from normbench.models.kernels.box_qp import PROX_WEIGHT, box_qp
@@ -390,7 +395,8 @@ RIDGE_KEPT_MAX_ITERATIONS = 1000
 
 def _lad_ridge_kept_path(X, y, lams, options) -> PathResult:
     """The ridge path at large ``n``: the dual box QP of :func:`lad_ridge_path` on a working set
-    of points along the first lams, the interior point method along the rest.
+    of points along the first lams, the primal-dual active set method along the next, the
+    interior point method along the rest.
 
     At the optimum a point's dual lies strictly inside its box only where the point is fitted
     exactly, at most ``p + 1`` points; every other dual sits at the bound its residual's sign
@@ -402,7 +408,10 @@ def _lad_ridge_kept_path(X, y, lams, options) -> PathResult:
     exactly where the KKT conditions of the whole QP fail.  The active-set kernel changes one
     bound per iteration, so it is cheap while few points change side between lams (large lams)
     and dear after; once a point would take more than ``RIDGE_KEPT_MAX_ITERATIONS`` (or does not
-    certify) that point and the rest go to the interior point method (same certificate).
+    certify) that point and the next go to :func:`_ridge_active_set_point`, which changes many
+    bounds per step and is cheap while the points fitted exactly are well short of ``p + 1``;
+    once it stalls (by mid-path at n = 8000, p = 1000), that point and the rest go to the
+    interior point method.  The same certificate throughout.
     """
     n, p = X.shape
     alpha = _sign_vertex(y)
@@ -411,19 +420,30 @@ def _lad_ridge_kept_path(X, y, lams, options) -> PathResult:
     rows = X[kept]
     H = rows @ rows.T
     path = PathRecorder(len(lams), p)
-    previous, interior = None, False
+    previous, stage, gram = None, "kept", None
     for k, lam in enumerate(lams):
-        iterations, gap = 0, np.inf
-        if not interior:
+        iterations, solved = 0, None
+        if stage == "kept":
             alpha_kept, solved, kept, H, iterations = _ridge_kept_point(
                 X, y, lam, options.tol, alpha, residuals, kept, H
             )
             if solved is None:
-                interior = True  # from here on the kernel's changes would only multiply
+                stage = "active set"  # from here on the kernel's changes would only multiply
+                H, gram = None, _RowGram(X)  # the kept points' Hessian: its memory back
             else:
-                alpha, (coef, intercept, gap) = alpha_kept, solved
-        if interior:
-            H = None  # the kept points' Hessian is no longer needed: its memory back
+                alpha = alpha_kept
+        if stage == "active set":
+            alpha_active, solved, steps = _ridge_active_set_point(
+                X, y, lam, options.tol, alpha, residuals, gram
+            )
+            iterations += steps
+            if solved is None:
+                stage, gram = "interior", None  # it stalled here: it would from here on too
+            else:
+                alpha = alpha_active
+        if solved is not None:
+            coef, intercept, gap = solved
+        else:
             start = None if previous is None else (previous[1], previous[0], alpha)
             coef, intercept, alpha, more, gap = _ipm_elastic_point(
                 X, y, 0.0, lam, options.tol, None, residuals, start
@@ -483,6 +503,115 @@ def _ridge_kept_point(X, y, lam, tol, alpha, residuals, kept, H):
         else:
             restarts += 1  # the proximal pull (see lad_ridge_path): restart from the minimiser
     return alpha, None, kept, H, iterations
+
+
+#: the primal-dual active set method of the ridge path at large n: at most this many linear
+#: solves per lam, and it gives up once this many in a row have not lowered the duality gap
+RIDGE_ACTIVE_SET_MAX_STEPS = 30
+RIDGE_ACTIVE_SET_STALL = 3
+
+
+class _RowGram:
+    """Inner products ``x_i'x_j`` of a pool of rows of ``X``, grown on demand (the active set's
+    linear systems are on the points fitted exactly, which change little from step to step)."""
+
+    def __init__(self, X):
+        self.X = X
+        self.slot = np.full(X.shape[0], -1)
+        self.rows = np.empty(0, dtype=np.intp)
+        self.buffer = np.empty((0, 0))
+
+    def of(self, rows):
+        """The Gram matrix ``X[rows] X[rows]'``."""
+        new = rows[self.slot[rows] < 0]
+        if new.size:
+            if self.rows.size + new.size > 4 * (self.X.shape[1] + 1):
+                # the pool outgrew what one system can use: start again from these rows
+                self.slot[self.rows] = -1
+                self.rows, self.buffer = np.empty(0, dtype=np.intp), np.empty((0, 0))
+                new = rows
+            old = self.rows.size
+            size = old + new.size
+            if size > self.buffer.shape[0]:
+                bigger = np.empty((2 * size, 2 * size))
+                bigger[:old, :old] = self.buffer[:old, :old]
+                self.buffer = bigger
+            fresh = self.X[new]
+            self.buffer[old:size, :old] = fresh @ self.X[self.rows].T
+            self.buffer[:old, old:size] = self.buffer[old:size, :old].T
+            self.buffer[old:size, old:size] = fresh @ fresh.T
+            self.slot[new] = np.arange(old, size)
+            self.rows = np.concatenate([self.rows, new])
+        places = self.slot[rows]
+        return self.buffer[np.ix_(places, places)]
+
+
+def _ridge_active_set_point(X, y, lam, tol, alpha, residuals, gram):
+    """One ridge point by a primal-dual active set method on the whole dual QP, many bounds
+    changed per step (Hintermüller, Ito & Kunisch, 2002), from the last point's sets.
+
+    At the optimum every point has its dual at the bound its residual's sign gives, except
+    those fitted exactly (the set ``F``, at most ``p + 1`` points), whose duals solve the
+    equality-constrained QP with the others fixed: ``X_F X_F' a_F + lam b 1 = lam y_F - X_F
+    X_out' a_out`` and ``1'a_F = -1'a_out`` (the gradient's condition ``r_F = 0`` and the
+    balance of the duals).  Each step solves that system for the current sets, then every
+    dual of ``F`` beyond its bound goes to that bound and every fixed point whose residual has
+    the wrong sign joins ``F`` (those nearest the fit first, while ``F`` has room).  The
+    method may cycle (the Hessian is no M-matrix), so it stops after
+    ``RIDGE_ACTIVE_SET_MAX_STEPS`` solves or ``RIDGE_ACTIVE_SET_STALL`` without a lower gap.
+
+    Returns ``(alpha, solved, steps)``: ``solved`` is ``(coef, intercept, gap)`` certified by
+    :func:`_lad_ridge_certificate` (``gap <= tol``), or None.
+    """
+    n, p = X.shape
+    bound = 1.0 / n
+    sign = np.sign(alpha)
+    inside = np.flatnonzero(np.abs(alpha) < bound * (1.0 - 1e-6))
+    if inside.size > p + 1:  # a dual not at a vertex's bounds (the interior point's)
+        inside = inside[np.argsort(np.abs(residuals[inside]), kind="stable")[: p + 1]]
+    if inside.size == 0:
+        inside = np.argsort(np.abs(residuals), kind="stable")[:1]
+    sign[inside] = 0.0
+    best, stalled = np.inf, 0
+    for step in range(1, RIDGE_ACTIVE_SET_MAX_STEPS + 1):
+        free = np.flatnonzero(sign == 0.0)
+        fixed = sign * bound
+        shift = X.T @ fixed
+        m = free.size
+        system = np.zeros((m + 1, m + 1))
+        system[:m, :m] = gram.of(free)
+        system[:m, m] = system[m, :m] = 1.0
+        rhs = np.append(lam * y[free] - X[free] @ shift, -fixed.sum())
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
+                solution = scipy.linalg.solve(system, rhs, assume_a="sym", check_finite=False)
+        except (scipy.linalg.LinAlgError, ValueError):
+            break
+        if not np.all(np.isfinite(solution)):
+            break
+        candidate = fixed.copy()
+        candidate[free] = solution[:m]
+        feasible, coef, intercept, gap = _lad_ridge_certificate(X, y, candidate, lam)
+        if gap <= tol:
+            return feasible, (coef, intercept, gap), step
+        stalled = 0 if gap < best else stalled + 1
+        best = min(best, gap)
+        if stalled >= RIDGE_ACTIVE_SET_STALL:
+            break
+        # the residuals of the system's own solution (zero on F up to rounding)
+        fit = y - X @ ((X[free].T @ solution[:m] + shift) / lam) - solution[m] / lam
+        above, below = solution[:m] > bound, solution[:m] < -bound
+        wrong = np.flatnonzero(sign * fit < 0.0)
+        room = p + 1 - (m - above.sum() - below.sum())
+        if wrong.size > room:
+            # F cannot hold more than p + 1 points (its system would be singular)
+            wrong = wrong[np.argsort(np.abs(fit[wrong]), kind="stable")[: max(room, 0)]]
+        if not (above.any() or below.any() or wrong.size):
+            break  # the sets are consistent, yet the gap is open: rounding has the upper hand
+        sign[free[above]], sign[free[below]] = 1.0, -1.0
+        sign[wrong] = 0.0
+    return alpha, None, step
 
 
 def _lad_ridge_certificate(X, y, solution, lam):
