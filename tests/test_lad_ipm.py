@@ -219,3 +219,27 @@ def test_row_gram_is_the_rows_inner_products():
     for rows in ([5, 1, 9], [9, 2, 5, 7], list(range(20)), [30, 1], list(range(25, 40))):
         rows = np.array(rows)
         np.testing.assert_allclose(gram.of(rows), X[rows] @ X[rows].T, rtol=1e-13, atol=1e-13)
+
+
+def test_ridge_interior_point_on_fewer_points_reaches_the_cvxpy_optimum(
+    interior_point_everywhere, monkeypatch
+):
+    # the interior point method from the first lam, the points globbed from 50 on; once a lam
+    # changes no sign far from the fit, the next keeps 2 (p + 1) points instead of 3 (p + 1)
+    monkeypatch.setattr(lad, "GLOB_MIN_ROWS", 50)
+    monkeypatch.setattr(lad, "RIDGE_KEPT_MAX_ITERATIONS", 0)
+    monkeypatch.setattr(lad, "RIDGE_ACTIVE_SET_MAX_STEPS", 0)
+    X, y = _problem(n=400, p=20, seed=17)
+    lams = lam_grid(X, y, loss="l1", penalty="l2", n_lams=12, eps=1e-3)
+    kept = []
+    original = lad._ipm_elastic_point
+    monkeypatch.setattr(lad, "_ipm_elastic_point", lambda *a: kept.append(a[-1]) or original(*a))
+    path = solve_path(X, y, loss="l1", penalty="l2", lams=lams)
+    assert path.converged.all(), path.messages
+    for k, lam in enumerate(lams):
+        ours = objective_value(
+            X, y, path.coefs[k], path.intercepts[k], loss="l1", penalty="l2", lam=lam
+        )
+        reference = cvxpy_optimum(X, y, loss="l1", penalty="l2", lam=lam)
+        assert ours <= reference + 1e-6 * abs(reference), (lam, ours, reference)
+    assert kept[0] is None and lad.RIDGE_NARROW_KEEP_PER_FEATURE in kept

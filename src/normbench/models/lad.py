@@ -420,7 +420,7 @@ def _lad_ridge_kept_path(X, y, lams, options) -> PathResult:
     rows = X[kept]
     H = rows @ rows.T
     path = PathRecorder(len(lams), p)
-    previous, stage, gram = None, "kept", None
+    previous, stage, gram, narrow = None, "kept", None, False
     for k, lam in enumerate(lams):
         iterations, solved = 0, None
         if stage == "kept":
@@ -445,11 +445,18 @@ def _lad_ridge_kept_path(X, y, lams, options) -> PathResult:
             coef, intercept, gap = solved
         else:
             start = None if previous is None else (previous[1], previous[0], alpha)
+            per_feature = RIDGE_NARROW_KEEP_PER_FEATURE if narrow else None
             coef, intercept, alpha, more, gap = _ipm_elastic_point(
-                X, y, 0.0, lam, options.tol, None, residuals, start
+                X, y, 0.0, lam, options.tol, None, residuals, start, per_feature
             )
             iterations += more
-        residuals = y - X @ coef - intercept
+        fit = y - X @ coef - intercept
+        if stage == "interior":
+            # did every sign that changed on this step lie among the points nearest its start?
+            nearest = np.argsort(np.abs(residuals), kind="stable")
+            beyond = nearest[int(RIDGE_NARROW_CHECK_PER_FEATURE * (p + 1)) :]
+            narrow = not np.any(fit[beyond] * residuals[beyond] < 0.0)
+        residuals = fit
         failure = f"relative duality gap {gap:.3g}"
         path.record(k, coef, intercept, gap <= options.tol, max(iterations, 1), failure=failure)
         previous = (coef, intercept)
@@ -509,6 +516,13 @@ def _ridge_kept_point(X, y, lam, tol, alpha, residuals, kept, H):
 #: solves per lam, and it gives up once this many in a row have not lowered the duality gap
 RIDGE_ACTIVE_SET_MAX_STEPS = 30
 RIDGE_ACTIVE_SET_STALL = 3
+#: the interior point method of the ridge path keeps this many points per feature (plus one),
+#: fewer than GLOB_KEEP_PER_FEATURE, when the last lam changed no residual's sign beyond the
+#: RIDGE_NARROW_CHECK_PER_FEATURE (p + 1) points nearest its start: near the end of the path the
+#: fit moves little, and a normal matrix over 2 (p + 1) points costs 2/3 of one over 3 (p + 1)
+#: (a sign wrongly globbed costs a whole second solve, so the check keeps a margin)
+RIDGE_NARROW_KEEP_PER_FEATURE = 2
+RIDGE_NARROW_CHECK_PER_FEATURE = 1.5
 
 
 class _RowGram:
@@ -572,7 +586,7 @@ def _ridge_active_set_point(X, y, lam, tol, alpha, residuals, gram):
     if inside.size == 0:
         inside = np.argsort(np.abs(residuals), kind="stable")[:1]
     sign[inside] = 0.0
-    best, stalled = np.inf, 0
+    best, stalled, step = np.inf, 0, 0
     for step in range(1, RIDGE_ACTIVE_SET_MAX_STEPS + 1):
         free = np.flatnonzero(sign == 0.0)
         fixed = sign * bound
@@ -890,23 +904,26 @@ GLOB_KEEP_PER_FEATURE = 3
 GLOB_KEEP_FRACTION = 0.1
 
 
-def _ipm_reduced(X, y, l1, l2, gap_of, tol, working, residuals, start=None):
+def _ipm_reduced(X, y, l1, l2, gap_of, tol, working, residuals, start=None, keep_per_feature=None):
     """The interior point method on a working set of features and of points, both grown until
     the answer is the whole problem's; ``gap_of`` is then asked on all of ``X``.
 
     Features: those of ``working`` (all if None), grown by every feature whose dual score then
     exceeds ``l1``.  Points: all below :data:`GLOB_MIN_ROWS` or without ``residuals`` (the
-    last fit's); else those with the smallest ``|residuals|``, the others entering as the linear
-    term their signs give, and every globbed point whose sign turns out wrong joins the kept
-    ones.  At the end no globbed sign is wrong and no feature outside is violated, so the point
-    solves the whole problem (the globbed objective is below the true one everywhere and equal
-    to it there).  Returns ``(b, w, alpha, iterations, gap)`` on all features and points.
+    last fit's); else those with the smallest ``|residuals|`` (``keep_per_feature``, default
+    :data:`GLOB_KEEP_PER_FEATURE`, per working feature plus one, and at least
+    :data:`GLOB_KEEP_FRACTION` of them), the others entering as the linear term their signs
+    give, and every globbed point whose sign turns out wrong joins the kept ones.  At the end
+    no globbed sign is wrong and no feature outside is violated, so the point solves the whole
+    problem (the globbed objective is below the true one everywhere and equal to it there).
+    Returns ``(b, w, alpha, iterations, gap)`` on all features and points.
     """
     n, p = X.shape
     working = np.arange(p) if working is None else _whole_if_most(working, p)
     globbing = residuals is not None and n >= GLOB_MIN_ROWS
     if globbing:
-        keep = max(GLOB_KEEP_PER_FEATURE * (working.size + 1), int(GLOB_KEEP_FRACTION * n))
+        per_feature = GLOB_KEEP_PER_FEATURE if keep_per_feature is None else keep_per_feature
+        keep = max(int(per_feature * (working.size + 1)), int(GLOB_KEEP_FRACTION * n))
         kept = np.zeros(n, bool)
         kept[np.argsort(np.abs(residuals), kind="stable")[: min(n, keep)]] = True
     iterations = 0
@@ -1009,7 +1026,7 @@ def _strong_set(X, alpha, lam, previous_lam, previous_coef):
     return np.flatnonzero(guess)
 
 
-def _ipm_elastic_point(X, y, kappa, mu, tol, working, residuals, start=None):
+def _ipm_elastic_point(X, y, kappa, mu, tol, working, residuals, start=None, keep_per_feature=None):
     """One point of the ridge (``kappa = 0``) or elastic net path by the interior point method,
     from ``start`` (the last point: fewer iterations) where given, and from scratch should that
     not certify (the iterations of both counted).
@@ -1018,15 +1035,17 @@ def _ipm_elastic_point(X, y, kappa, mu, tol, working, residuals, start=None):
     the dual determines, ``S_kappa(X'alpha) / mu`` with the median intercept (exact zeros where
     ``|x_j'alpha| <= kappa``); the interior point itself where that one's gap is the larger.
     """
-    solved = _ipm_elastic_solve(X, y, kappa, mu, tol, working, residuals, start)
+    solved = _ipm_elastic_solve(X, y, kappa, mu, tol, working, residuals, start, keep_per_feature)
     if solved[-1] > tol and start is not None:
         more = solved[3]
-        solved = _ipm_elastic_solve(X, y, kappa, mu, tol, working, residuals)
+        solved = _ipm_elastic_solve(
+            X, y, kappa, mu, tol, working, residuals, None, keep_per_feature
+        )
         solved = (*solved[:3], solved[3] + more, solved[4])
     return solved
 
 
-def _ipm_elastic_solve(X, y, kappa, mu, tol, working, residuals, start=None):
+def _ipm_elastic_solve(X, y, kappa, mu, tol, working, residuals, start=None, keep_per_feature=None):
     """One interior point solve of :func:`_ipm_elastic_point` from ``start`` (or from scratch)."""
     n = X.shape[0]
 
@@ -1034,7 +1053,7 @@ def _ipm_elastic_solve(X, y, kappa, mu, tol, working, residuals, start=None):
         return _elastic_gap(X, y, w, b, alpha, kappa, mu)
 
     b, w, alpha, iterations, gap = _ipm_reduced(
-        X, y, kappa, mu, gap_of, tol, working, residuals, start
+        X, y, kappa, mu, gap_of, tol, working, residuals, start, keep_per_feature
     )
     dual = _feasible_dual(alpha, n)
     z = X.T @ dual
