@@ -430,11 +430,12 @@ def _lad_ridge_kept_path(X, y, lams, options) -> PathResult:
             if solved is None:
                 stage = "active set"  # from here on the kernel's changes would only multiply
                 H, gram = None, _RowGram(X)  # the kept points' Hessian: its memory back
+                sides = _dual_sides(alpha, residuals, p + 1)
             else:
                 alpha = alpha_kept
         if stage == "active set":
-            alpha_active, solved, steps = _ridge_active_set_point(
-                X, y, lam, options.tol, alpha, residuals, gram
+            alpha_active, solved, steps, sides = _ridge_active_set_point(
+                X, y, lam, options.tol, sides, gram
             )
             iterations += steps
             if solved is None:
@@ -513,7 +514,8 @@ def _ridge_kept_point(X, y, lam, tol, alpha, residuals, kept, H):
 
 
 #: the primal-dual active set method of the ridge path at large n: at most this many linear
-#: solves per lam, and it gives up once this many in a row have not lowered the duality gap
+#: solves per lam, and it gives up once the duality gap has grown this many steps in a row (it
+#: may grow for a step or two on the way, and does so steadily once the method cycles)
 RIDGE_ACTIVE_SET_MAX_STEPS = 30
 RIDGE_ACTIVE_SET_STALL = 3
 #: the interior point method of the ridge path keeps this many points per feature (plus one),
@@ -527,7 +529,8 @@ RIDGE_NARROW_CHECK_PER_FEATURE = 1.5
 
 class _RowGram:
     """Inner products ``x_i'x_j`` of a pool of rows of ``X``, grown on demand (the active set's
-    linear systems are on the points fitted exactly, which change little from step to step)."""
+    linear systems are on the points fitted exactly, which change little from step to step);
+    past ``4 (p + 1)`` rows (128 MB at p = 1000) the pool starts again from the rows asked."""
 
     def __init__(self, X):
         self.X = X
@@ -538,8 +541,9 @@ class _RowGram:
     def of(self, rows):
         """The Gram matrix ``X[rows] X[rows]'``."""
         new = rows[self.slot[rows] < 0]
+        limit = 4 * (self.X.shape[1] + 1)
         if new.size:
-            if self.rows.size + new.size > 4 * (self.X.shape[1] + 1):
+            if self.rows.size + new.size > limit:
                 # the pool outgrew what one system can use: start again from these rows
                 self.slot[self.rows] = -1
                 self.rows, self.buffer = np.empty(0, dtype=np.intp), np.empty((0, 0))
@@ -547,7 +551,8 @@ class _RowGram:
             old = self.rows.size
             size = old + new.size
             if size > self.buffer.shape[0]:
-                bigger = np.empty((2 * size, 2 * size))
+                capacity = max(size, min(2 * size, limit))
+                bigger = np.empty((capacity, capacity))
                 bigger[:old, :old] = self.buffer[:old, :old]
                 self.buffer = bigger
             fresh = self.X[new]
@@ -560,9 +565,10 @@ class _RowGram:
         return self.buffer[np.ix_(places, places)]
 
 
-def _ridge_active_set_point(X, y, lam, tol, alpha, residuals, gram):
+def _ridge_active_set_point(X, y, lam, tol, sides, gram):
     """One ridge point by a primal-dual active set method on the whole dual QP, many bounds
-    changed per step (Hintermüller, Ito & Kunisch, 2002), from the last point's sets.
+    changed per step (Hintermüller, Ito & Kunisch, 2002), from the last point's sets ``sides``
+    (``+1`` / ``-1`` a dual at its upper / lower bound, ``0`` a point fitted exactly).
 
     At the optimum every point has its dual at the bound its residual's sign gives, except
     those fitted exactly (the set ``F``, at most ``p + 1`` points), whose duals solve the
@@ -572,21 +578,18 @@ def _ridge_active_set_point(X, y, lam, tol, alpha, residuals, gram):
     dual of ``F`` beyond its bound goes to that bound and every fixed point whose residual has
     the wrong sign joins ``F`` (those nearest the fit first, while ``F`` has room).  The
     method may cycle (the Hessian is no M-matrix), so it stops after
-    ``RIDGE_ACTIVE_SET_MAX_STEPS`` solves or ``RIDGE_ACTIVE_SET_STALL`` without a lower gap.
+    ``RIDGE_ACTIVE_SET_MAX_STEPS`` solves or once the gap has grown ``RIDGE_ACTIVE_SET_STALL``
+    steps in a row.
 
-    Returns ``(alpha, solved, steps)``: ``solved`` is ``(coef, intercept, gap)`` certified by
-    :func:`_lad_ridge_certificate` (``gap <= tol``), or None.
+    Returns ``(alpha, solved, steps, sides)``: ``solved`` is ``(coef, intercept, gap)``
+    certified by :func:`_lad_ridge_certificate` (``gap <= tol``) and ``sides`` its sets (the
+    next point's start: the certificate's ``alpha``, projected, need not show them), or
+    ``solved`` is None.
     """
     n, p = X.shape
     bound = 1.0 / n
-    sign = np.sign(alpha)
-    inside = np.flatnonzero(np.abs(alpha) < bound * (1.0 - 1e-6))
-    if inside.size > p + 1:  # a dual not at a vertex's bounds (the interior point's)
-        inside = inside[np.argsort(np.abs(residuals[inside]), kind="stable")[: p + 1]]
-    if inside.size == 0:
-        inside = np.argsort(np.abs(residuals), kind="stable")[:1]
-    sign[inside] = 0.0
-    best, stalled, step = np.inf, 0, 0
+    sign = sides.copy()
+    last, stalled, step = np.inf, 0, 0
     for step in range(1, RIDGE_ACTIVE_SET_MAX_STEPS + 1):
         free = np.flatnonzero(sign == 0.0)
         fixed = sign * bound
@@ -608,9 +611,9 @@ def _ridge_active_set_point(X, y, lam, tol, alpha, residuals, gram):
         candidate[free] = solution[:m]
         feasible, coef, intercept, gap = _lad_ridge_certificate(X, y, candidate, lam)
         if gap <= tol:
-            return feasible, (coef, intercept, gap), step
-        stalled = 0 if gap < best else stalled + 1
-        best = min(best, gap)
+            return feasible, (coef, intercept, gap), step, sign
+        stalled = 0 if gap < last else stalled + 1
+        last = gap
         if stalled >= RIDGE_ACTIVE_SET_STALL:
             break
         # the residuals of the system's own solution (zero on F up to rounding)
@@ -625,7 +628,24 @@ def _ridge_active_set_point(X, y, lam, tol, alpha, residuals, gram):
             break  # the sets are consistent, yet the gap is open: rounding has the upper hand
         sign[free[above]], sign[free[below]] = 1.0, -1.0
         sign[wrong] = 0.0
-    return alpha, None, step
+        if not np.any(sign == 0.0):
+            sign[np.argmin(np.abs(fit))] = 0.0  # the duals' balance needs one point free
+    return None, None, step, sides
+
+
+def _dual_sides(alpha, residuals, limit):
+    """The sets of :func:`_ridge_active_set_point` that a dual solution shows: each dual at
+    a bound on that side, the points strictly inside fitted exactly (at most ``p + 1``, those
+    nearest the fit, should the dual be an interior point's; at least the one nearest); ``limit``
+    is ``p + 1``."""
+    sides = np.sign(alpha)
+    inside = np.flatnonzero(np.abs(alpha) < (1.0 - 1e-6) / len(alpha))
+    if inside.size > limit:
+        inside = inside[np.argsort(np.abs(residuals[inside]), kind="stable")[:limit]]
+    if inside.size == 0:
+        inside = np.argsort(np.abs(residuals), kind="stable")[:1]
+    sides[inside] = 0.0
+    return sides
 
 
 def _lad_ridge_certificate(X, y, solution, lam):
