@@ -420,7 +420,7 @@ def _lad_ridge_kept_path(X, y, lams, options) -> PathResult:
     rows = X[kept]
     H = rows @ rows.T
     path = PathRecorder(len(lams), p)
-    previous, stage, gram, narrow = None, "kept", None, False
+    previous, stage, gram, per_feature = None, "kept", None, None
     for k, lam in enumerate(lams):
         iterations, solved = 0, None
         if stage == "kept":
@@ -446,17 +446,19 @@ def _lad_ridge_kept_path(X, y, lams, options) -> PathResult:
             coef, intercept, gap = solved
         else:
             start = None if previous is None else (previous[1], previous[0], alpha)
-            per_feature = RIDGE_NARROW_KEEP_PER_FEATURE if narrow else None
             coef, intercept, alpha, more, gap = _ipm_elastic_point(
                 X, y, 0.0, lam, options.tol, None, residuals, start, per_feature
             )
             iterations += more
         fit = y - X @ coef - intercept
-        if stage == "interior":
-            # did every sign that changed on this step lie among the points nearest its start?
-            nearest = np.argsort(np.abs(residuals), kind="stable")
-            beyond = nearest[int(RIDGE_NARROW_CHECK_PER_FEATURE * (p + 1)) :]
-            narrow = not np.any(fit[beyond] * residuals[beyond] < 0.0)
+        # how far from the fit (in points per feature, nearest first) did a sign change on this
+        # step?  The next interior point solve keeps that many points, with half a feature's
+        # margin: a sign wrongly globbed costs it a whole second solve
+        changed = np.flatnonzero(fit * residuals < 0.0)
+        rank = np.empty(n, dtype=np.intp)
+        rank[np.argsort(np.abs(residuals), kind="stable")] = np.arange(n)
+        reach = (rank[changed].max(initial=0) + 1) / (p + 1)
+        per_feature = int(min(max(np.ceil(reach + 0.5), RIDGE_KEEP_MIN), RIDGE_KEEP_MAX))
         residuals = fit
         failure = f"relative duality gap {gap:.3g}"
         path.record(k, coef, intercept, gap <= options.tol, max(iterations, 1), failure=failure)
@@ -518,13 +520,12 @@ def _ridge_kept_point(X, y, lam, tol, alpha, residuals, kept, H):
 #: may grow for a step or two on the way, and does so steadily once the method cycles)
 RIDGE_ACTIVE_SET_MAX_STEPS = 30
 RIDGE_ACTIVE_SET_STALL = 3
-#: the interior point method of the ridge path keeps this many points per feature (plus one),
-#: fewer than GLOB_KEEP_PER_FEATURE, when the last lam changed no residual's sign beyond the
-#: RIDGE_NARROW_CHECK_PER_FEATURE (p + 1) points nearest its start: near the end of the path the
-#: fit moves little, and a normal matrix over 2 (p + 1) points costs 2/3 of one over 3 (p + 1)
-#: (a sign wrongly globbed costs a whole second solve, so the check keeps a margin)
-RIDGE_NARROW_KEEP_PER_FEATURE = 2
-RIDGE_NARROW_CHECK_PER_FEATURE = 1.5
+#: the interior point method of the ridge path keeps between these many points per feature
+#: (plus one), as far from the fit as the last lam changed signs (see _lad_ridge_kept_path):
+#: near the end of the path the fit moves little, and a normal matrix over 2 (p + 1) points
+#: costs 2/3 of one over 3 (p + 1); mid-path at large n signs change farther out
+RIDGE_KEEP_MIN = 2
+RIDGE_KEEP_MAX = 5
 
 
 class _RowGram:
