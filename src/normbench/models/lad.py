@@ -642,10 +642,9 @@ def _ridge_active_set_point(X, y, lam, tol, sides, gram):
 
 
 def _dual_sides(alpha, residuals, limit):
-    """The sets of :func:`_ridge_active_set_point` that a dual solution shows: each dual at
-    a bound on that side, the points strictly inside fitted exactly (at most ``p + 1``, those
-    nearest the fit, should the dual be an interior point's; at least the one nearest); ``limit``
-    is ``p + 1``."""
+    """The sets of :func:`_ridge_active_set_point` that a dual solution shows: each dual at a
+    bound on that side, the points strictly inside fitted exactly, at most ``limit`` (``p + 1``)
+    of them, those nearest the fit should the dual be an interior point's, and at least one."""
     sides = np.sign(alpha)
     inside = np.flatnonzero(np.abs(alpha) < (1.0 - 1e-6) / len(alpha))
     if inside.size > limit:
