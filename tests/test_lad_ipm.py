@@ -175,3 +175,73 @@ def test_ridge_at_large_n_reaches_the_cvxpy_optimum(budget, interior_point_every
         assert ours <= reference + 1e-6 * abs(reference), (lam, ours, reference)
     if budget == 10_000:
         assert len(grown) == len(lams) and grown[-1] > grown[0] == 7  # the kept set grew
+
+
+@pytest.mark.parametrize("max_steps", [1, 30])
+def test_ridge_active_set_reaches_the_cvxpy_optimum(
+    max_steps, interior_point_everywhere, monkeypatch
+):
+    # no kept points' QP at all: the primal-dual active set method from the first lam, until it
+    # stalls (30 steps: after some lams; 1 step: at once), then the interior point method; every
+    # lam must be the documented optimum either way
+    monkeypatch.setattr(lad, "RIDGE_KEPT_MAX_ITERATIONS", 0)
+    monkeypatch.setattr(lad, "RIDGE_ACTIVE_SET_MAX_STEPS", max_steps)
+    X, y = _problem(n=300, p=20, seed=13)
+    lams = lam_grid(X, y, loss="l1", penalty="l2", n_lams=20, eps=1e-3)
+    certified = []
+    original = lad._ridge_active_set_point
+
+    def recorded(*args):
+        answer = original(*args)
+        certified.append(answer[1] is not None)
+        return answer
+
+    monkeypatch.setattr(lad, "_ridge_active_set_point", recorded)
+    path = solve_path(X, y, loss="l1", penalty="l2", lams=lams)
+    assert path.converged.all(), path.messages
+    for k, lam in enumerate(lams):
+        ours = objective_value(
+            X, y, path.coefs[k], path.intercepts[k], loss="l1", penalty="l2", lam=lam
+        )
+        reference = cvxpy_optimum(X, y, loss="l1", penalty="l2", lam=lam)
+        assert ours <= reference + 1e-6 * abs(reference), (lam, ours, reference)
+    # it certifies lams until its first stall, and is not asked again after it
+    assert certified == [True] * (len(certified) - 1) + [False]
+    if max_steps == 30:
+        assert len(certified) > 3
+
+
+def test_row_gram_is_the_rows_inner_products():
+    # rows asked in overlapping sets, growing past the pool's limit of 4 (p + 1) rows
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((40, 3))
+    gram = lad._RowGram(X)
+    for rows in ([5, 1, 9], [9, 2, 5, 7], list(range(20)), [30, 1], list(range(25, 40))):
+        rows = np.array(rows)
+        np.testing.assert_allclose(gram.of(rows), X[rows] @ X[rows].T, rtol=1e-13, atol=1e-13)
+
+
+def test_ridge_interior_point_on_adapted_points_reaches_the_cvxpy_optimum(
+    interior_point_everywhere, monkeypatch
+):
+    # the interior point method from the first lam, the points globbed from 50 on; each solve
+    # keeps as many points as the last lam changed signs far from the fit (2 to 5 (p + 1))
+    monkeypatch.setattr(lad, "GLOB_MIN_ROWS", 50)
+    monkeypatch.setattr(lad, "RIDGE_KEPT_MAX_ITERATIONS", 0)
+    monkeypatch.setattr(lad, "RIDGE_ACTIVE_SET_MAX_STEPS", 0)
+    X, y = _problem(n=400, p=20, seed=17)
+    lams = lam_grid(X, y, loss="l1", penalty="l2", n_lams=12, eps=1e-3)
+    kept = []
+    original = lad._ipm_elastic_point
+    monkeypatch.setattr(lad, "_ipm_elastic_point", lambda *a: kept.append(a[-1]) or original(*a))
+    path = solve_path(X, y, loss="l1", penalty="l2", lams=lams)
+    assert path.converged.all(), path.messages
+    for k, lam in enumerate(lams):
+        ours = objective_value(
+            X, y, path.coefs[k], path.intercepts[k], loss="l1", penalty="l2", lam=lam
+        )
+        reference = cvxpy_optimum(X, y, loss="l1", penalty="l2", lam=lam)
+        assert ours <= reference + 1e-6 * abs(reference), (lam, ours, reference)
+    assert kept[0] is None  # the first solve: the default
+    assert all(lad.RIDGE_KEEP_MIN <= k <= lad.RIDGE_KEEP_MAX for k in kept[1:])
+    assert lad.RIDGE_KEEP_MIN in kept  # the fit moved little at the path's end

@@ -20,7 +20,9 @@ _ROWS, p<=n)  then finish on the exact vertex by the simplex kernel (its certifi
               path where no vertex certifies), l2 and elasticnet take the primal point their
               dual determines (duality gap).  l2 first runs its dual box QP on the points
               nearest the fit only (the others fixed at their bounds, checked), while that
-              is cheap (the first lams), then the interior point method (duality gap)
+              is cheap (the first lams), then a primal-dual active set method on the whole
+              dual (many bounds per step) until it stalls, then the interior point method
+              (duality gap)
 ============  ==============================================================================
 
 The methods above the last row do work that grows like n^2 to n^3 along a path (the simplex's
@@ -31,7 +33,10 @@ switch (:func:`uses_interior_point`) sits at the crossover measured in docs/scal
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 
 from normbench.models.kernels.box_qp import PROX_WEIGHT, box_qp
@@ -390,7 +395,8 @@ RIDGE_KEPT_MAX_ITERATIONS = 1000
 
 def _lad_ridge_kept_path(X, y, lams, options) -> PathResult:
     """The ridge path at large ``n``: the dual box QP of :func:`lad_ridge_path` on a working set
-    of points along the first lams, the interior point method along the rest.
+    of points along the first lams, the primal-dual active set method along the next, the
+    interior point method along the rest.
 
     At the optimum a point's dual lies strictly inside its box only where the point is fitted
     exactly, at most ``p + 1`` points; every other dual sits at the bound its residual's sign
@@ -402,7 +408,12 @@ def _lad_ridge_kept_path(X, y, lams, options) -> PathResult:
     exactly where the KKT conditions of the whole QP fail.  The active-set kernel changes one
     bound per iteration, so it is cheap while few points change side between lams (large lams)
     and dear after; once a point would take more than ``RIDGE_KEPT_MAX_ITERATIONS`` (or does not
-    certify) that point and the rest go to the interior point method (same certificate).
+    certify) that point and the next go to :func:`_ridge_active_set_point`, which changes many
+    bounds per step and is cheap while the points fitted exactly are well short of ``p + 1``;
+    once it stalls (by mid-path at n = 8000, p = 1000), that point and the rest go to the
+    interior point method, which keeps as many points near the fit as the last lam changed
+    signs out to (``RIDGE_KEEP_MIN`` to ``RIDGE_KEEP_MAX`` per feature).  The same certificate
+    throughout.
     """
     n, p = X.shape
     alpha = _sign_vertex(y)
@@ -411,25 +422,48 @@ def _lad_ridge_kept_path(X, y, lams, options) -> PathResult:
     rows = X[kept]
     H = rows @ rows.T
     path = PathRecorder(len(lams), p)
-    previous, interior = None, False
+    previous, stage, gram, per_feature = None, "kept", None, None
     for k, lam in enumerate(lams):
-        iterations, gap = 0, np.inf
-        if not interior:
+        iterations, solved = 0, None
+        if stage == "kept":
             alpha_kept, solved, kept, H, iterations = _ridge_kept_point(
                 X, y, lam, options.tol, alpha, residuals, kept, H
             )
             if solved is None:
-                interior = True  # from here on the kernel's changes would only multiply
+                stage = "active set"  # from here on the kernel's changes would only multiply
+                H, gram = None, _RowGram(X)  # the kept points' Hessian: its memory back
+                sides = _dual_sides(alpha, residuals, p + 1)
             else:
-                alpha, (coef, intercept, gap) = alpha_kept, solved
-        if interior:
-            H = None  # the kept points' Hessian is no longer needed: its memory back
+                alpha = alpha_kept
+        if stage == "active set":
+            alpha_active, solved, steps, sides = _ridge_active_set_point(
+                X, y, lam, options.tol, sides, gram
+            )
+            iterations += steps
+            if solved is None:
+                stage, gram = "interior", None  # it stalled here: it would from here on too
+            else:
+                alpha = alpha_active
+        if solved is not None:
+            coef, intercept, gap = solved
+        else:
             start = None if previous is None else (previous[1], previous[0], alpha)
             coef, intercept, alpha, more, gap = _ipm_elastic_point(
-                X, y, 0.0, lam, options.tol, None, residuals, start
+                X, y, 0.0, lam, options.tol, None, residuals, start, per_feature
             )
             iterations += more
-        residuals = y - X @ coef - intercept
+        fit = y - X @ coef - intercept
+        # how far from the fit (in points per feature, nearest first) did a sign change on this
+        # step?  The next interior point solve keeps that many points and a margin: a sign
+        # wrongly globbed costs it a whole second solve
+        changed = np.flatnonzero(fit * residuals < 0.0)
+        rank = np.empty(n, dtype=np.intp)
+        rank[np.argsort(np.abs(residuals), kind="stable")] = np.arange(n)
+        reach = (rank[changed].max(initial=0) + 1) / (p + 1)
+        per_feature = int(
+            min(max(np.ceil(reach + RIDGE_KEEP_MARGIN), RIDGE_KEEP_MIN), RIDGE_KEEP_MAX)
+        )
+        residuals = fit
         failure = f"relative duality gap {gap:.3g}"
         path.record(k, coef, intercept, gap <= options.tol, max(iterations, 1), failure=failure)
         previous = (coef, intercept)
@@ -483,6 +517,142 @@ def _ridge_kept_point(X, y, lam, tol, alpha, residuals, kept, H):
         else:
             restarts += 1  # the proximal pull (see lad_ridge_path): restart from the minimiser
     return alpha, None, kept, H, iterations
+
+
+#: the primal-dual active set method of the ridge path at large n: at most this many linear
+#: solves per lam, and it gives up once the duality gap has grown this many steps in a row (it
+#: may grow for a step or two on the way, and does so steadily once the method cycles)
+RIDGE_ACTIVE_SET_MAX_STEPS = 30
+RIDGE_ACTIVE_SET_STALL = 3
+#: the interior point method of the ridge path keeps between these many points per feature
+#: (plus one), as far from the fit as the last lam changed signs plus a margin (see
+#: _lad_ridge_kept_path): near the end of the path the fit moves little, and a normal matrix
+#: over 2 (p + 1) points costs 2/3 of one over 3 (p + 1); mid-path at large n signs change
+#: farther out.  At n = 8000, p = 1000 the interior point lams cost 10.3 s with a margin of
+#: 0.5, 10.8 s with 0.25 and 11.2 s with none (second solves), 12.7 s at 3 (p + 1) throughout
+RIDGE_KEEP_MIN = 2
+RIDGE_KEEP_MAX = 5
+RIDGE_KEEP_MARGIN = 0.5
+
+
+class _RowGram:
+    """Inner products ``x_i'x_j`` of a pool of rows of ``X``, grown on demand (the active set's
+    linear systems are on the points fitted exactly, which change little from step to step);
+    past ``4 (p + 1)`` rows (128 MB at p = 1000) the pool starts again from the rows asked."""
+
+    def __init__(self, X):
+        self.X = X
+        self.slot = np.full(X.shape[0], -1)
+        self.rows = np.empty(0, dtype=np.intp)
+        self.buffer = np.empty((0, 0))
+
+    def of(self, rows):
+        """The Gram matrix ``X[rows] X[rows]'``."""
+        new = rows[self.slot[rows] < 0]
+        limit = 4 * (self.X.shape[1] + 1)
+        if new.size:
+            if self.rows.size + new.size > limit:
+                # the pool outgrew what one system can use: start again from these rows
+                self.slot[self.rows] = -1
+                self.rows, self.buffer = np.empty(0, dtype=np.intp), np.empty((0, 0))
+                new = rows
+            old = self.rows.size
+            size = old + new.size
+            if size > self.buffer.shape[0]:
+                capacity = max(size, min(2 * size, limit))
+                bigger = np.empty((capacity, capacity))
+                bigger[:old, :old] = self.buffer[:old, :old]
+                self.buffer = bigger
+            fresh = self.X[new]
+            self.buffer[old:size, :old] = fresh @ self.X[self.rows].T
+            self.buffer[:old, old:size] = self.buffer[old:size, :old].T
+            self.buffer[old:size, old:size] = fresh @ fresh.T
+            self.slot[new] = np.arange(old, size)
+            self.rows = np.concatenate([self.rows, new])
+        places = self.slot[rows]
+        return self.buffer[np.ix_(places, places)]
+
+
+def _ridge_active_set_point(X, y, lam, tol, sides, gram):
+    """One ridge point by a primal-dual active set method on the whole dual QP, many bounds
+    changed per step (Hintermüller, Ito & Kunisch, 2002), from the last point's sets ``sides``
+    (``+1`` / ``-1`` a dual at its upper / lower bound, ``0`` a point fitted exactly).
+
+    At the optimum every point has its dual at the bound its residual's sign gives, except
+    those fitted exactly (the set ``F``, at most ``p + 1`` points), whose duals solve the
+    equality-constrained QP with the others fixed: ``X_F X_F' a_F + lam b 1 = lam y_F - X_F
+    X_out' a_out`` and ``1'a_F = -1'a_out`` (the gradient's condition ``r_F = 0`` and the
+    balance of the duals).  Each step solves that system for the current sets, then every
+    dual of ``F`` beyond its bound goes to that bound and every fixed point whose residual has
+    the wrong sign joins ``F`` (those nearest the fit first, while ``F`` has room).  The
+    method may cycle (the Hessian is no M-matrix), so it stops after
+    ``RIDGE_ACTIVE_SET_MAX_STEPS`` solves or once the gap has grown ``RIDGE_ACTIVE_SET_STALL``
+    steps in a row.
+
+    Returns ``(alpha, solved, steps, sides)``: ``solved`` is ``(coef, intercept, gap)``
+    certified by :func:`_lad_ridge_certificate` (``gap <= tol``) and ``sides`` its sets (the
+    next point's start: the certificate's ``alpha``, projected, need not show them), or
+    ``solved`` is None.
+    """
+    n, p = X.shape
+    bound = 1.0 / n
+    sign = sides.copy()
+    last, stalled, step = np.inf, 0, 0
+    for step in range(1, RIDGE_ACTIVE_SET_MAX_STEPS + 1):
+        free = np.flatnonzero(sign == 0.0)
+        fixed = sign * bound
+        shift = X.T @ fixed
+        m = free.size
+        system = np.zeros((m + 1, m + 1))
+        system[:m, :m] = gram.of(free)
+        system[:m, m] = system[m, :m] = 1.0
+        rhs = np.append(lam * y[free] - X[free] @ shift, -fixed.sum())
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
+                solution = scipy.linalg.solve(system, rhs, assume_a="sym", check_finite=False)
+        except (scipy.linalg.LinAlgError, ValueError):
+            break
+        if not np.all(np.isfinite(solution)):
+            break
+        candidate = fixed.copy()
+        candidate[free] = solution[:m]
+        feasible, coef, intercept, gap = _lad_ridge_certificate(X, y, candidate, lam)
+        if gap <= tol:
+            return feasible, (coef, intercept, gap), step, sign
+        stalled = 0 if gap < last else stalled + 1
+        last = gap
+        if stalled >= RIDGE_ACTIVE_SET_STALL:
+            break
+        # the residuals of the system's own solution (zero on F up to rounding)
+        fit = y - X @ ((X[free].T @ solution[:m] + shift) / lam) - solution[m] / lam
+        above, below = solution[:m] > bound, solution[:m] < -bound
+        wrong = np.flatnonzero(sign * fit < 0.0)
+        room = p + 1 - (m - above.sum() - below.sum())
+        if wrong.size > room:
+            # F cannot hold more than p + 1 points (its system would be singular)
+            wrong = wrong[np.argsort(np.abs(fit[wrong]), kind="stable")[: max(room, 0)]]
+        if not (above.any() or below.any() or wrong.size):
+            break  # the sets are consistent, yet the gap is open: rounding has the upper hand
+        sign[free[above]], sign[free[below]] = 1.0, -1.0
+        sign[wrong] = 0.0
+        if not np.any(sign == 0.0):
+            sign[np.argmin(np.abs(fit))] = 0.0  # the duals' balance needs one point free
+    return None, None, step, sides
+
+
+def _dual_sides(alpha, residuals, limit):
+    """The sets of :func:`_ridge_active_set_point` that a dual solution shows: each dual at a
+    bound on that side, the points strictly inside fitted exactly, at most ``limit`` (``p + 1``)
+    of them, those nearest the fit should the dual be an interior point's, and at least one."""
+    sides = np.sign(alpha)
+    inside = np.flatnonzero(np.abs(alpha) < (1.0 - 1e-6) / len(alpha))
+    if inside.size > limit:
+        inside = inside[np.argsort(np.abs(residuals[inside]), kind="stable")[:limit]]
+    if inside.size == 0:
+        inside = np.argsort(np.abs(residuals), kind="stable")[:1]
+    sides[inside] = 0.0
+    return sides
 
 
 def _lad_ridge_certificate(X, y, solution, lam):
@@ -761,23 +931,26 @@ GLOB_KEEP_PER_FEATURE = 3
 GLOB_KEEP_FRACTION = 0.1
 
 
-def _ipm_reduced(X, y, l1, l2, gap_of, tol, working, residuals, start=None):
+def _ipm_reduced(X, y, l1, l2, gap_of, tol, working, residuals, start=None, keep_per_feature=None):
     """The interior point method on a working set of features and of points, both grown until
     the answer is the whole problem's; ``gap_of`` is then asked on all of ``X``.
 
     Features: those of ``working`` (all if None), grown by every feature whose dual score then
     exceeds ``l1``.  Points: all below :data:`GLOB_MIN_ROWS` or without ``residuals`` (the
-    last fit's); else those with the smallest ``|residuals|``, the others entering as the linear
-    term their signs give, and every globbed point whose sign turns out wrong joins the kept
-    ones.  At the end no globbed sign is wrong and no feature outside is violated, so the point
-    solves the whole problem (the globbed objective is below the true one everywhere and equal
-    to it there).  Returns ``(b, w, alpha, iterations, gap)`` on all features and points.
+    last fit's); else those with the smallest ``|residuals|`` (``keep_per_feature``, default
+    :data:`GLOB_KEEP_PER_FEATURE`, per working feature plus one, and at least
+    :data:`GLOB_KEEP_FRACTION` of them), the others entering as the linear term their signs
+    give, and every globbed point whose sign turns out wrong joins the kept ones.  At the end
+    no globbed sign is wrong and no feature outside is violated, so the point solves the whole
+    problem (the globbed objective is below the true one everywhere and equal to it there).
+    Returns ``(b, w, alpha, iterations, gap)`` on all features and points.
     """
     n, p = X.shape
     working = np.arange(p) if working is None else _whole_if_most(working, p)
     globbing = residuals is not None and n >= GLOB_MIN_ROWS
     if globbing:
-        keep = max(GLOB_KEEP_PER_FEATURE * (working.size + 1), int(GLOB_KEEP_FRACTION * n))
+        per_feature = GLOB_KEEP_PER_FEATURE if keep_per_feature is None else keep_per_feature
+        keep = max(int(per_feature * (working.size + 1)), int(GLOB_KEEP_FRACTION * n))
         kept = np.zeros(n, bool)
         kept[np.argsort(np.abs(residuals), kind="stable")[: min(n, keep)]] = True
     iterations = 0
@@ -880,7 +1053,7 @@ def _strong_set(X, alpha, lam, previous_lam, previous_coef):
     return np.flatnonzero(guess)
 
 
-def _ipm_elastic_point(X, y, kappa, mu, tol, working, residuals, start=None):
+def _ipm_elastic_point(X, y, kappa, mu, tol, working, residuals, start=None, keep_per_feature=None):
     """One point of the ridge (``kappa = 0``) or elastic net path by the interior point method,
     from ``start`` (the last point: fewer iterations) where given, and from scratch should that
     not certify (the iterations of both counted).
@@ -889,15 +1062,17 @@ def _ipm_elastic_point(X, y, kappa, mu, tol, working, residuals, start=None):
     the dual determines, ``S_kappa(X'alpha) / mu`` with the median intercept (exact zeros where
     ``|x_j'alpha| <= kappa``); the interior point itself where that one's gap is the larger.
     """
-    solved = _ipm_elastic_solve(X, y, kappa, mu, tol, working, residuals, start)
+    solved = _ipm_elastic_solve(X, y, kappa, mu, tol, working, residuals, start, keep_per_feature)
     if solved[-1] > tol and start is not None:
         more = solved[3]
-        solved = _ipm_elastic_solve(X, y, kappa, mu, tol, working, residuals)
+        solved = _ipm_elastic_solve(
+            X, y, kappa, mu, tol, working, residuals, None, keep_per_feature
+        )
         solved = (*solved[:3], solved[3] + more, solved[4])
     return solved
 
 
-def _ipm_elastic_solve(X, y, kappa, mu, tol, working, residuals, start=None):
+def _ipm_elastic_solve(X, y, kappa, mu, tol, working, residuals, start=None, keep_per_feature=None):
     """One interior point solve of :func:`_ipm_elastic_point` from ``start`` (or from scratch)."""
     n = X.shape[0]
 
@@ -905,7 +1080,7 @@ def _ipm_elastic_solve(X, y, kappa, mu, tol, working, residuals, start=None):
         return _elastic_gap(X, y, w, b, alpha, kappa, mu)
 
     b, w, alpha, iterations, gap = _ipm_reduced(
-        X, y, kappa, mu, gap_of, tol, working, residuals, start
+        X, y, kappa, mu, gap_of, tol, working, residuals, start, keep_per_feature
     )
     dual = _feasible_dual(alpha, n)
     z = X.T @ dual
