@@ -931,7 +931,9 @@ GLOB_KEEP_PER_FEATURE = 3
 GLOB_KEEP_FRACTION = 0.1
 
 
-def _ipm_reduced(X, y, l1, l2, gap_of, tol, working, residuals, start=None, keep_per_feature=None):
+def _ipm_reduced(
+    X, y, l1, l2, gap_of, tol, working, residuals, start=None, keep_per_feature=None, min_shift=0.0
+):
     """The interior point method on a working set of features and of points, both grown until
     the answer is the whole problem's; ``gap_of`` is then asked on all of ``X``.
 
@@ -940,7 +942,8 @@ def _ipm_reduced(X, y, l1, l2, gap_of, tol, working, residuals, start=None, keep
     last fit's); else those with the smallest ``|residuals|`` (``keep_per_feature``, default
     :data:`GLOB_KEEP_PER_FEATURE`, per working feature plus one, and at least
     :data:`GLOB_KEEP_FRACTION` of them), the others entering as the linear term their signs
-    give, and every globbed point whose sign turns out wrong joins the kept ones.  At the end
+    give, and every globbed point whose sign turns out wrong joins the kept ones (``min_shift``
+    goes to :func:`.kernels.lad_ipm.lad_ipm`).  At the end
     no globbed sign is wrong and no feature outside is violated, so the point solves the whole
     problem (the globbed objective is below the true one everywhere and equal to it there).
     Returns ``(b, w, alpha, iterations, gap)`` on all features and points.
@@ -980,6 +983,7 @@ def _ipm_reduced(X, y, l1, l2, gap_of, tol, working, residuals, start=None, keep
             offset=offset,
             n_total=n,
             start=None if start is None else start_kept,
+            min_shift=min_shift,
         )
         iterations += its
         if not (np.isfinite(b) and np.all(np.isfinite(w_working))):
@@ -1055,8 +1059,8 @@ def _strong_set(X, alpha, lam, previous_lam, previous_coef):
 
 def _ipm_elastic_point(X, y, kappa, mu, tol, working, residuals, start=None, keep_per_feature=None):
     """One point of the ridge (``kappa = 0``) or elastic net path by the interior point method,
-    from ``start`` (the last point: fewer iterations) where given, and from scratch should that
-    not certify (the iterations of both counted).
+    from ``start`` (the last point: fewer iterations) where given, from scratch should that
+    not certify, and from scratch well inside should neither (the iterations of all counted).
 
     Returns ``(coef, intercept, alpha, iterations, gap)``.  The primal point preferred is the one
     the dual determines, ``S_kappa(X'alpha) / mu`` with the median intercept (exact zeros where
@@ -1069,18 +1073,32 @@ def _ipm_elastic_point(X, y, kappa, mu, tol, working, residuals, start=None, kee
             X, y, kappa, mu, tol, working, residuals, None, keep_per_feature
         )
         solved = (*solved[:3], solved[3] + more, solved[4])
+    if solved[-1] > tol:
+        # the points kept nearest the last fit may all be tied in y (counts: hundreds of points
+        # at the median), fitted exactly by the start, whose residual parts then sit at the
+        # rounding floor and the method crawls until it stalls: again from a start as far
+        # inside as the whole problem's residual scale (the null model's mean absolute residual)
+        more = solved[3]
+        spread = float(np.mean(np.abs(y - np.median(y))))
+        solved = _ipm_elastic_solve(
+            X, y, kappa, mu, tol, working, residuals, None, keep_per_feature, spread
+        )
+        solved = (*solved[:3], solved[3] + more, solved[4])
     return solved
 
 
-def _ipm_elastic_solve(X, y, kappa, mu, tol, working, residuals, start=None, keep_per_feature=None):
-    """One interior point solve of :func:`_ipm_elastic_point` from ``start`` (or from scratch)."""
+def _ipm_elastic_solve(
+    X, y, kappa, mu, tol, working, residuals, start=None, keep_per_feature=None, min_shift=0.0
+):
+    """One interior point solve of :func:`_ipm_elastic_point` from ``start`` (or from scratch,
+    its residual parts at least ``min_shift`` from zero)."""
     n = X.shape[0]
 
     def gap_of(b, w, alpha):
         return _elastic_gap(X, y, w, b, alpha, kappa, mu)
 
     b, w, alpha, iterations, gap = _ipm_reduced(
-        X, y, kappa, mu, gap_of, tol, working, residuals, start, keep_per_feature
+        X, y, kappa, mu, gap_of, tol, working, residuals, start, keep_per_feature, min_shift
     )
     dual = _feasible_dual(alpha, n)
     z = X.T @ dual
