@@ -907,6 +907,12 @@ def _ipm_lasso_point(X, y, lam, tol, simplex, working, residuals):
         return _lasso_gap(X, y, w, b, alpha, lam)
 
     b, w, alpha, iterations, gap = _ipm_reduced(X, y, lam, 0.0, gap_of, tol, working, residuals)
+    if gap > tol:
+        # the kept points all tied in y (see _ipm_elastic_point): again from a start well inside
+        b, w, alpha, more, gap = _ipm_reduced(
+            X, y, lam, 0.0, gap_of, tol, working, residuals, min_shift=_residual_scale(y)
+        )
+        iterations += more
     if _vertex_start(simplex, X, y, w, b):
         solved = simplex.solve(lam, tol, max_iter=10 * (simplex.k + 10))
         if solved is not None:
@@ -1077,14 +1083,18 @@ def _ipm_elastic_point(X, y, kappa, mu, tol, working, residuals, start=None, kee
         # the points kept nearest the last fit may all be tied in y (counts: hundreds of points
         # at the median), fitted exactly by the start, whose residual parts then sit at the
         # rounding floor and the method crawls until it stalls: again from a start as far
-        # inside as the whole problem's residual scale (the null model's mean absolute residual)
+        # inside as the whole problem's residual scale
         more = solved[3]
-        spread = float(np.mean(np.abs(y - np.median(y))))
         solved = _ipm_elastic_solve(
-            X, y, kappa, mu, tol, working, residuals, None, keep_per_feature, spread
+            X, y, kappa, mu, tol, working, residuals, None, keep_per_feature, _residual_scale(y)
         )
         solved = (*solved[:3], solved[3] + more, solved[4])
     return solved
+
+
+def _residual_scale(y):
+    """The null model's mean absolute residual: how far inside an interior point start sits."""
+    return float(np.mean(np.abs(y - np.median(y))))
 
 
 def _ipm_elastic_solve(
