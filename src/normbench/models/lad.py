@@ -861,17 +861,26 @@ def _lasso_gap(X, y, coef, intercept, alpha, lam):
     return (primal - alpha @ y) / max(primal, 1e-300)
 
 
-def _vertex_start(simplex, X, y, coef, intercept):
+def _vertex_start(simplex, X, y, coef, intercept, alpha=None, lam=0.0):
     """Set the simplex kernel's basis to the vertex nearest an interior point, or return False.
 
     The support is the point's clearly non-zero coefficients, the points fitted exactly the
     ``|support| + 1`` with the smallest residuals; the signs are those of the vertex itself, so
     the basis is primal feasible whatever the guess, and the kernel pivots from it to the optimum
-    (few pivots where the guess is right, which is the interior point's job).
+    (few pivots where the guess is right, which is the interior point's job).  With the point's
+    dual ``alpha`` (and ``lam > 0``), features whose dual score is clearly below ``lam`` stay out
+    of the support (with every coefficient tiny, as where the null model is optimal, the
+    relative threshold alone would take them all), and a point the vertex fits exactly without
+    being in its basis (tied in ``y`` with one that is) takes the side of its dual: either side
+    is feasible there, and the dual's makes the start's duals balance, where one side for all of
+    hundreds of tied points would cost a degenerate pivot each.
     """
     n, p = X.shape
     magnitude = np.abs(coef)
-    support = np.flatnonzero(magnitude > 1e-7 * max(float(magnitude.max(initial=0.0)), 1e-300))
+    clearly_nonzero = magnitude > 1e-7 * max(float(magnitude.max(initial=0.0)), 1e-300)
+    if alpha is not None and lam > 0.0:
+        clearly_nonzero &= np.abs(X.T @ _feasible_dual(alpha, n)) >= lam * (1.0 - 1e-6)
+    support = np.flatnonzero(clearly_nonzero)
     support = support[np.argsort(-magnitude[support], kind="stable")][: min(n - 1, p)]
     support = np.sort(support)
     k = support.size + 1
@@ -887,7 +896,8 @@ def _vertex_start(simplex, X, y, coef, intercept):
     simplex.zlist[:k] = fitted_exactly
     simplex.slist[: k - 1] = support
     simplex.sign_s[1:k] = np.where(theta[1:] >= 0.0, 1.0, -1.0)
-    simplex.sign_r[:] = np.where(residuals >= 0.0, 1.0, -1.0)
+    tie_side = np.ones(n) if alpha is None else np.where(alpha < 0.0, -1.0, 1.0)
+    simplex.sign_r[:] = np.where(residuals == 0.0, tie_side, np.where(residuals > 0.0, 1.0, -1.0))
     simplex.sign_r[fitted_exactly] = 0.0
     simplex.k = k
     return True
@@ -913,7 +923,7 @@ def _ipm_lasso_point(X, y, lam, tol, simplex, working, residuals):
             X, y, lam, 0.0, gap_of, tol, working, residuals, min_shift=_residual_scale(y)
         )
         iterations += more
-    if _vertex_start(simplex, X, y, w, b):
+    if _vertex_start(simplex, X, y, w, b, alpha, lam):
         solved = simplex.solve(lam, tol, max_iter=10 * (simplex.k + 10))
         if solved is not None:
             coef, intercept, pivots = solved
