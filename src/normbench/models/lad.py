@@ -919,10 +919,12 @@ def _ipm_lasso_point(X, y, lam, tol, simplex, working, residuals):
     b, w, alpha, iterations, gap = _ipm_reduced(X, y, lam, 0.0, gap_of, tol, working, residuals)
     if gap > tol:
         # the kept points all tied in y (see _ipm_elastic_point): again from a start well inside
-        b, w, alpha, more, gap = _ipm_reduced(
+        again = _ipm_reduced(
             X, y, lam, 0.0, gap_of, tol, working, residuals, min_shift=_residual_scale(y)
         )
-        iterations += more
+        iterations += again[3]
+        if again[4] < gap:
+            b, w, alpha, _, gap = again
     if _vertex_start(simplex, X, y, w, b, alpha, lam):
         solved = simplex.solve(lam, tol, max_iter=10 * (simplex.k + 10))
         if solved is not None:
@@ -1094,11 +1096,11 @@ def _ipm_elastic_point(X, y, kappa, mu, tol, working, residuals, start=None, kee
         # at the median), fitted exactly by the start, whose residual parts then sit at the
         # rounding floor and the method crawls until it stalls: again from a start as far
         # inside as the whole problem's residual scale
-        more = solved[3]
-        solved = _ipm_elastic_solve(
+        again = _ipm_elastic_solve(
             X, y, kappa, mu, tol, working, residuals, None, keep_per_feature, _residual_scale(y)
         )
-        solved = (*solved[:3], solved[3] + more, solved[4])
+        better = again if again[4] < solved[4] else solved
+        solved = (*better[:3], solved[3] + again[3], better[4])
     return solved
 
 

@@ -62,9 +62,8 @@ def lad_ipm(
     the points given may all be near zero (points tied in ``y``, kept nearest a fit that passes
     through them), and a start that close to the boundary moves by tiny steps while the duals
     must cross their whole range; the whole problem's residual scale as ``min_shift`` centres
-    it.  Returns ``(b, w, alpha,
-    iterations, gap)``, ``alpha`` the points' duals over ``n_total``, ``gap`` the last value of
-    ``gap_of`` (``nan`` without it).
+    it.  Returns ``(b, w, alpha, iterations, gap)``, ``alpha`` the points' duals over
+    ``n_total``, ``gap`` the last value of ``gap_of`` (``nan`` without it).
     """
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         # (a diverging iterate is reported as such: non-finite coefficients)
