@@ -245,3 +245,34 @@ def test_ridge_interior_point_on_adapted_points_reaches_the_cvxpy_optimum(
     assert kept[0] is None  # the first solve: the default
     assert all(lad.RIDGE_KEEP_MIN <= k <= lad.RIDGE_KEEP_MAX for k in kept[1:])
     assert lad.RIDGE_KEEP_MIN in kept  # the fit moved little at the path's end
+
+
+@pytest.mark.parametrize("penalty", ["l1", "l2", "elasticnet"])
+def test_interior_point_on_counts_tied_at_the_median(
+    penalty, interior_point_everywhere, monkeypatch
+):
+    # Poisson counts: a third of the points tied at the median, so the points kept nearest the
+    # fit are all tied and fitted exactly by the interior point method's start, whose residual
+    # parts then sit at the rounding floor; every lam must still be certified and optimal, by
+    # the interior point path itself (the lasso's would fall back to the simplex path)
+    monkeypatch.setattr(lad, "GLOB_MIN_ROWS", 50)
+    interior = []
+    original = lad._lad_lasso_ipm_path
+    monkeypatch.setattr(
+        lad, "_lad_lasso_ipm_path", lambda *a: interior.append(original(*a)) or interior[-1]
+    )
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((400, 10))
+    X -= X.mean(axis=0)
+    y = rng.poisson(np.exp(0.3 * X[:, 0])).astype(float)
+    assert np.sum(y == np.median(y)) > len(y) // 4
+    lams = lam_grid(X, y, loss="l1", penalty=penalty, l1_ratio=0.5, n_lams=30, eps=1e-3)
+    path = solve_path(X, y, loss="l1", penalty=penalty, lams=lams, l1_ratio=0.5)
+    assert path.converged.all(), path.messages
+    assert all(result.converged.all() for result in interior), interior[0].messages
+    assert len(interior) == (penalty == "l1")
+    for k in range(0, len(lams), 3):
+        kw = {"loss": "l1", "penalty": penalty, "lam": lams[k], "l1_ratio": 0.5}
+        ours = objective_value(X, y, path.coefs[k], path.intercepts[k], **kw)
+        reference = cvxpy_optimum(X, y, **kw)
+        assert ours <= reference + 1e-6 * abs(reference), (lams[k], ours, reference)

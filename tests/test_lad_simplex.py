@@ -91,3 +91,33 @@ def test_same_inputs_same_bytes():
     second = solve_path(X, y, loss="l1", penalty="l1", lams=lams)
     assert first.coefs.tobytes() == second.coefs.tobytes()
     assert first.intercepts.tobytes() == second.intercepts.tobytes()
+
+
+def test_kernel_gives_up_on_counts_tied_at_the_median(monkeypatch):
+    # Poisson counts: a third of the points tied at the median, fitted exactly by the null
+    # model's vertex, which stays optimal over many lams; the kernel crawls over that vertex by
+    # degenerate pivots, and must hand it to HiGHS after a run of n + p of them, not after its
+    # whole budget; every lam still at the optimum of the HiGHS path
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((800, 40))
+    X -= X.mean(axis=0)
+    y = rng.poisson(np.exp(0.3 * X[:, 0])).astype(float)
+    lams = lam_grid(X, y, loss="l1", penalty="l1", n_lams=30)
+    calls = []
+    kernel = lad.lad_lasso_simplex
+
+    def recorded(*args):
+        answer = kernel(*args)
+        calls.append((answer[0], answer[2], args[-1]))
+        return answer
+
+    monkeypatch.setattr(lad, "lad_lasso_simplex", recorded)
+    path = solve_path(X, y, loss="l1", penalty="l1", lams=lams)
+    assert path.converged.all(), path.messages
+    gave_up = [(iterations, budget) for status, iterations, budget in calls if status == 1]
+    assert gave_up and all(iterations < budget for iterations, budget in gave_up)
+    monkeypatch.setattr(lad, "SIMPLEX_MAX_FEATURES_PER_ROW", 0)  # the HiGHS path throughout
+    reference = solve_path(X, y, loss="l1", penalty="l1", lams=lams)
+    np.testing.assert_allclose(
+        _objectives(X, y, path, lams), _objectives(X, y, reference, lams), rtol=1e-9
+    )

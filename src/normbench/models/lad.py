@@ -861,17 +861,26 @@ def _lasso_gap(X, y, coef, intercept, alpha, lam):
     return (primal - alpha @ y) / max(primal, 1e-300)
 
 
-def _vertex_start(simplex, X, y, coef, intercept):
+def _vertex_start(simplex, X, y, coef, intercept, alpha=None, lam=0.0):
     """Set the simplex kernel's basis to the vertex nearest an interior point, or return False.
 
     The support is the point's clearly non-zero coefficients, the points fitted exactly the
     ``|support| + 1`` with the smallest residuals; the signs are those of the vertex itself, so
     the basis is primal feasible whatever the guess, and the kernel pivots from it to the optimum
-    (few pivots where the guess is right, which is the interior point's job).
+    (few pivots where the guess is right, which is the interior point's job).  With the point's
+    dual ``alpha`` (and ``lam > 0``), features whose dual score is clearly below ``lam`` stay out
+    of the support (with every coefficient tiny, as where the null model is optimal, the
+    relative threshold alone would take them all), and a point the vertex fits exactly without
+    being in its basis (tied in ``y`` with one that is) takes the side of its dual: either side
+    is feasible there, and the dual's makes the start's duals balance, where one side for all of
+    hundreds of tied points would cost a degenerate pivot each.
     """
     n, p = X.shape
     magnitude = np.abs(coef)
-    support = np.flatnonzero(magnitude > 1e-7 * max(float(magnitude.max(initial=0.0)), 1e-300))
+    clearly_nonzero = magnitude > 1e-7 * max(float(magnitude.max(initial=0.0)), 1e-300)
+    if alpha is not None and lam > 0.0:
+        clearly_nonzero &= np.abs(X.T @ _feasible_dual(alpha, n)) >= lam * (1.0 - 1e-6)
+    support = np.flatnonzero(clearly_nonzero)
     support = support[np.argsort(-magnitude[support], kind="stable")][: min(n - 1, p)]
     support = np.sort(support)
     k = support.size + 1
@@ -887,7 +896,8 @@ def _vertex_start(simplex, X, y, coef, intercept):
     simplex.zlist[:k] = fitted_exactly
     simplex.slist[: k - 1] = support
     simplex.sign_s[1:k] = np.where(theta[1:] >= 0.0, 1.0, -1.0)
-    simplex.sign_r[:] = np.where(residuals >= 0.0, 1.0, -1.0)
+    tie_side = np.ones(n) if alpha is None else np.where(alpha < 0.0, -1.0, 1.0)
+    simplex.sign_r[:] = np.where(residuals == 0.0, tie_side, np.where(residuals > 0.0, 1.0, -1.0))
     simplex.sign_r[fitted_exactly] = 0.0
     simplex.k = k
     return True
@@ -907,7 +917,15 @@ def _ipm_lasso_point(X, y, lam, tol, simplex, working, residuals):
         return _lasso_gap(X, y, w, b, alpha, lam)
 
     b, w, alpha, iterations, gap = _ipm_reduced(X, y, lam, 0.0, gap_of, tol, working, residuals)
-    if _vertex_start(simplex, X, y, w, b):
+    if gap > tol:
+        # the kept points all tied in y (see _ipm_elastic_point): again from a start well inside
+        again = _ipm_reduced(
+            X, y, lam, 0.0, gap_of, tol, working, residuals, min_shift=_residual_scale(y)
+        )
+        iterations += again[3]
+        if again[4] < gap:
+            b, w, alpha, _, gap = again
+    if _vertex_start(simplex, X, y, w, b, alpha, lam):
         solved = simplex.solve(lam, tol, max_iter=10 * (simplex.k + 10))
         if solved is not None:
             coef, intercept, pivots = solved
@@ -931,7 +949,9 @@ GLOB_KEEP_PER_FEATURE = 3
 GLOB_KEEP_FRACTION = 0.1
 
 
-def _ipm_reduced(X, y, l1, l2, gap_of, tol, working, residuals, start=None, keep_per_feature=None):
+def _ipm_reduced(
+    X, y, l1, l2, gap_of, tol, working, residuals, start=None, keep_per_feature=None, min_shift=0.0
+):
     """The interior point method on a working set of features and of points, both grown until
     the answer is the whole problem's; ``gap_of`` is then asked on all of ``X``.
 
@@ -940,7 +960,8 @@ def _ipm_reduced(X, y, l1, l2, gap_of, tol, working, residuals, start=None, keep
     last fit's); else those with the smallest ``|residuals|`` (``keep_per_feature``, default
     :data:`GLOB_KEEP_PER_FEATURE`, per working feature plus one, and at least
     :data:`GLOB_KEEP_FRACTION` of them), the others entering as the linear term their signs
-    give, and every globbed point whose sign turns out wrong joins the kept ones.  At the end
+    give, and every globbed point whose sign turns out wrong joins the kept ones (``min_shift``
+    goes to :func:`.kernels.lad_ipm.lad_ipm`).  At the end
     no globbed sign is wrong and no feature outside is violated, so the point solves the whole
     problem (the globbed objective is below the true one everywhere and equal to it there).
     Returns ``(b, w, alpha, iterations, gap)`` on all features and points.
@@ -980,6 +1001,7 @@ def _ipm_reduced(X, y, l1, l2, gap_of, tol, working, residuals, start=None, keep
             offset=offset,
             n_total=n,
             start=None if start is None else start_kept,
+            min_shift=min_shift,
         )
         iterations += its
         if not (np.isfinite(b) and np.all(np.isfinite(w_working))):
@@ -1055,8 +1077,8 @@ def _strong_set(X, alpha, lam, previous_lam, previous_coef):
 
 def _ipm_elastic_point(X, y, kappa, mu, tol, working, residuals, start=None, keep_per_feature=None):
     """One point of the ridge (``kappa = 0``) or elastic net path by the interior point method,
-    from ``start`` (the last point: fewer iterations) where given, and from scratch should that
-    not certify (the iterations of both counted).
+    from ``start`` (the last point: fewer iterations) where given, from scratch should that
+    not certify, and from scratch well inside should neither (the iterations of all counted).
 
     Returns ``(coef, intercept, alpha, iterations, gap)``.  The primal point preferred is the one
     the dual determines, ``S_kappa(X'alpha) / mu`` with the median intercept (exact zeros where
@@ -1069,18 +1091,36 @@ def _ipm_elastic_point(X, y, kappa, mu, tol, working, residuals, start=None, kee
             X, y, kappa, mu, tol, working, residuals, None, keep_per_feature
         )
         solved = (*solved[:3], solved[3] + more, solved[4])
+    if solved[-1] > tol:
+        # the points kept nearest the last fit may all be tied in y (counts: hundreds of points
+        # at the median), fitted exactly by the start, whose residual parts then sit at the
+        # rounding floor and the method crawls until it stalls: again from a start as far
+        # inside as the whole problem's residual scale
+        again = _ipm_elastic_solve(
+            X, y, kappa, mu, tol, working, residuals, None, keep_per_feature, _residual_scale(y)
+        )
+        better = again if again[4] < solved[4] else solved
+        solved = (*better[:3], solved[3] + again[3], better[4])
     return solved
 
 
-def _ipm_elastic_solve(X, y, kappa, mu, tol, working, residuals, start=None, keep_per_feature=None):
-    """One interior point solve of :func:`_ipm_elastic_point` from ``start`` (or from scratch)."""
+def _residual_scale(y):
+    """The null model's mean absolute residual: how far inside an interior point start sits."""
+    return float(np.mean(np.abs(y - np.median(y))))
+
+
+def _ipm_elastic_solve(
+    X, y, kappa, mu, tol, working, residuals, start=None, keep_per_feature=None, min_shift=0.0
+):
+    """One interior point solve of :func:`_ipm_elastic_point` from ``start`` (or from scratch,
+    its residual parts at least ``min_shift`` from zero)."""
     n = X.shape[0]
 
     def gap_of(b, w, alpha):
         return _elastic_gap(X, y, w, b, alpha, kappa, mu)
 
     b, w, alpha, iterations, gap = _ipm_reduced(
-        X, y, kappa, mu, gap_of, tol, working, residuals, start, keep_per_feature
+        X, y, kappa, mu, gap_of, tol, working, residuals, start, keep_per_feature, min_shift
     )
     dual = _feasible_dual(alpha, n)
     z = X.T @ dual

@@ -39,7 +39,17 @@ WARM_DUAL_PULL = 0.5
 
 
 def lad_ipm(
-    X, y, l1, l2, gap_of=None, target=1e-13, max_iter=100, offset=None, n_total=None, start=None
+    X,
+    y,
+    l1,
+    l2,
+    gap_of=None,
+    target=1e-13,
+    max_iter=100,
+    offset=None,
+    n_total=None,
+    start=None,
+    min_shift=0.0,
 ):
     """Interior point iterations until ``gap_of(b, w, alpha) <= target`` or, without ``gap_of``,
     until the complementarity falls below ``target`` times the objective.
@@ -47,16 +57,20 @@ def lad_ipm(
     ``offset`` (length ``p + 1``) adds ``offset' theta / n_total`` to the objective: the points
     left out of ``X`` whose residual signs are known contribute that linear term (their absolute
     values are linear in ``theta`` while the signs hold).  ``n_total`` (default ``n``) is then the
-    number of points of the whole problem, which scales the loss.  Returns ``(b, w, alpha,
-    iterations, gap)``, ``alpha`` the points' duals over ``n_total``, ``gap`` the last value of
-    ``gap_of`` (``nan`` without it).
+    number of points of the whole problem, which scales the loss.  ``min_shift`` is the least
+    distance of the start's residual parts from zero (see :data:`WARM_SHIFT`): the residuals of
+    the points given may all be near zero (points tied in ``y``, kept nearest a fit that passes
+    through them), and a start that close to the boundary moves by tiny steps while the duals
+    must cross their whole range; the whole problem's residual scale as ``min_shift`` centres
+    it.  Returns ``(b, w, alpha, iterations, gap)``, ``alpha`` the points' duals over
+    ``n_total``, ``gap`` the last value of ``gap_of`` (``nan`` without it).
     """
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         # (a diverging iterate is reported as such: non-finite coefficients)
-        return _lad_ipm(X, y, l1, l2, gap_of, target, max_iter, offset, n_total, start)
+        return _lad_ipm(X, y, l1, l2, gap_of, target, max_iter, offset, n_total, start, min_shift)
 
 
-def _lad_ipm(X, y, l1, l2, gap_of, target, max_iter, offset, n_total, start):
+def _lad_ipm(X, y, l1, l2, gap_of, target, max_iter, offset, n_total, start, min_shift):
     n, p = X.shape
     n_total = n if n_total is None else n_total
     offset = np.zeros(p + 1) if offset is None else np.asarray(offset, dtype=float)
@@ -113,7 +127,7 @@ def _lad_ipm(X, y, l1, l2, gap_of, target, max_iter, offset, n_total, start):
         spread = WARM_SHIFT
     residual = y_aug - times(theta)
     shift = spread * float(np.mean(np.abs(residual[:n]))) if n else 0.0
-    shift = max(shift, 1e-8 * max(1.0, float(np.abs(y).max(initial=0.0))))
+    shift = max(shift, 1e-8 * max(1.0, float(np.abs(y).max(initial=0.0))), min_shift)
     u = np.maximum(residual, 0.0) + shift
     v = np.maximum(-residual, 0.0) + shift
     zu, zv = cost - a, cost + a

@@ -20,8 +20,9 @@ go to the largest pivot; after a run of degenerate steps the entering variable i
 Bland's rule (lowest index), which cannot cycle.
 
 The kernel only proposes a solution: the caller certifies it by the duality gap with a feasible
-dual, and falls back to a general LP solver where it fails (status 1: iteration limit, 2: a pivot
-too small or an unbounded edge, both signs of numerical trouble).
+dual, and falls back to a general LP solver where it fails (status 1: iteration limit or a run of
+more than ``n + p`` degenerate steps, 2: a pivot too small or an unbounded edge, both signs of
+numerical trouble).
 """
 
 from __future__ import annotations
@@ -222,6 +223,10 @@ def lad_lasso_simplex(X, Xt, y, lam, zlist, slist, sign_s, k0, sign_r, B, theta,
         if not np.isfinite(t):
             return 2, k, it, a
         degenerate = degenerate + 1 if t == 0.0 else 0
+        if degenerate > n + p:
+            # stalling on a highly degenerate vertex (hundreds of points tied in y fitted
+            # exactly): Bland's rule ends the run, but after up to exponentially many steps
+            return 1, k, it, a
         # move
         for c in range(k):
             theta[c] += t * d[c]
