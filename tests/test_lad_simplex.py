@@ -1,5 +1,8 @@
 """The LAD-lasso simplex kernel against the HiGHS LP it replaced, on awkward data too."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -121,3 +124,21 @@ def test_kernel_gives_up_on_counts_tied_at_the_median(monkeypatch):
     np.testing.assert_allclose(
         _objectives(X, y, path, lams), _objectives(X, y, reference, lams), rtol=1e-9
     )
+
+
+@pytest.mark.parametrize("quiet", [True, False])
+def test_highs_prints_no_banner_on_standard_output(quiet):
+    # HiGHS prints its banner once per process, from C++: only a fresh process shows it
+    build = (
+        "from normbench.models.lad import _quiet_highs; _quiet_highs()"
+        if quiet
+        else "import highspy; highspy.Highs()"  # the control: the banner the test looks for
+    )
+    printed = subprocess.run(
+        [sys.executable, "-c", build + "; print('done')"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert printed.endswith("done\n")
+    assert ("HiGHS" in printed) is not quiet

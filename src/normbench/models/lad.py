@@ -33,6 +33,8 @@ switch (:func:`uses_interior_point`) sits at the crossover measured in docs/scal
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -69,8 +71,7 @@ class _LadDualProgram:
         self.n = n
         self.features = []
         self.lam = 0.0
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
+        self.highs = _quiet_highs()
         self.highs.setOptionValue("random_seed", 0)
         self.highs.setOptionValue("threads", 1)
         lp = highspy.HighsLp()
@@ -294,6 +295,28 @@ class _DenseLowerHessian:
         return self.model
 
 
+def _quiet_highs():
+    """A HiGHS instance that writes nothing.
+
+    HiGHS prints its banner from C++ while the instance is built, before ``output_flag`` can be
+    switched off, so the process's standard output (the file descriptor, which Python's
+    ``sys.stdout`` does not reach) points at the null device for that moment.
+    """
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            highs = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
 def _highs_box_qp(hessian_lower, n_box, bound):
     """HiGHS model ``min 1/2 a'Ha + c'a`` over ``|a_i| <= bound``, ``sum(a) = 0``.
 
@@ -301,8 +324,7 @@ def _highs_box_qp(hessian_lower, n_box, bound):
     """
     import highspy
 
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
+    highs = _quiet_highs()
     highs.setOptionValue("threads", 1)
     highs.setOptionValue("primal_feasibility_tolerance", 1e-10)
     highs.setOptionValue("dual_feasibility_tolerance", 1e-10)
