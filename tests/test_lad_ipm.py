@@ -29,6 +29,16 @@ def interior_point_everywhere(monkeypatch):
     monkeypatch.setattr(lad, "INTERIOR_POINT_MIN_ROWS", dict.fromkeys(PENALTIES, 1))
 
 
+def _assert_optimal(X, y, path, lams, penalty, points=None):
+    """Each point of ``path`` (all, or the indices ``points``) at most cvxpy's optimum of the
+    absolute loss with ``penalty`` at its lam (elastic net's l1_ratio 0.5), to 1e-6 relative."""
+    for k in range(len(lams)) if points is None else points:
+        kw = {"loss": "l1", "penalty": penalty, "lam": lams[k], "l1_ratio": 0.5}
+        ours = objective_value(X, y, path.coefs[k], path.intercepts[k], **kw)
+        reference = cvxpy_optimum(X, y, **kw)
+        assert ours <= reference + 1e-6 * abs(reference), (lams[k], ours, reference)
+
+
 @pytest.mark.parametrize("penalty", PENALTIES)
 def test_interior_point_path_reaches_the_cvxpy_optimum(penalty, interior_point_everywhere):
     X, y = _problem(seed=PENALTIES.index(penalty))
@@ -36,11 +46,7 @@ def test_interior_point_path_reaches_the_cvxpy_optimum(penalty, interior_point_e
     lams = lams[[0, 2, 5]] if penalty != "none" else lams
     path = solve_path(X, y, loss="l1", penalty=penalty, lams=lams, l1_ratio=0.5)
     assert path.converged.all(), path.messages
-    for k, lam in enumerate([0.0] if penalty == "none" else lams):
-        kw = {"loss": "l1", "penalty": penalty, "lam": lam, "l1_ratio": 0.5}
-        ours = objective_value(X, y, path.coefs[k], path.intercepts[k], **kw)
-        reference = cvxpy_optimum(X, y, **kw)
-        assert ours <= reference + 1e-6 * abs(reference), (lam, ours, reference)
+    _assert_optimal(X, y, path, [0.0] if penalty == "none" else lams, penalty)
 
 
 @pytest.mark.parametrize("penalty", ["none", "l1"])
@@ -167,12 +173,7 @@ def test_ridge_at_large_n_reaches_the_cvxpy_optimum(budget, interior_point_every
     )
     path = solve_path(X, y, loss="l1", penalty="l2", lams=lams)
     assert path.converged.all(), path.messages
-    for k, lam in enumerate(lams):
-        ours = objective_value(
-            X, y, path.coefs[k], path.intercepts[k], loss="l1", penalty="l2", lam=lam
-        )
-        reference = cvxpy_optimum(X, y, loss="l1", penalty="l2", lam=lam)
-        assert ours <= reference + 1e-6 * abs(reference), (lam, ours, reference)
+    _assert_optimal(X, y, path, lams, "l2")
     if budget == 10_000:
         assert len(grown) == len(lams) and grown[-1] > grown[0] == 7  # the kept set grew
 
@@ -199,12 +200,7 @@ def test_ridge_active_set_reaches_the_cvxpy_optimum(
     monkeypatch.setattr(lad, "_ridge_active_set_point", recorded)
     path = solve_path(X, y, loss="l1", penalty="l2", lams=lams)
     assert path.converged.all(), path.messages
-    for k, lam in enumerate(lams):
-        ours = objective_value(
-            X, y, path.coefs[k], path.intercepts[k], loss="l1", penalty="l2", lam=lam
-        )
-        reference = cvxpy_optimum(X, y, loss="l1", penalty="l2", lam=lam)
-        assert ours <= reference + 1e-6 * abs(reference), (lam, ours, reference)
+    _assert_optimal(X, y, path, lams, "l2")
     # it certifies lams until its first stall, and is not asked again after it
     assert certified == [True] * (len(certified) - 1) + [False]
     if max_steps == 30:
@@ -236,12 +232,7 @@ def test_ridge_interior_point_on_adapted_points_reaches_the_cvxpy_optimum(
     monkeypatch.setattr(lad, "_ipm_elastic_point", lambda *a: kept.append(a[-1]) or original(*a))
     path = solve_path(X, y, loss="l1", penalty="l2", lams=lams)
     assert path.converged.all(), path.messages
-    for k, lam in enumerate(lams):
-        ours = objective_value(
-            X, y, path.coefs[k], path.intercepts[k], loss="l1", penalty="l2", lam=lam
-        )
-        reference = cvxpy_optimum(X, y, loss="l1", penalty="l2", lam=lam)
-        assert ours <= reference + 1e-6 * abs(reference), (lam, ours, reference)
+    _assert_optimal(X, y, path, lams, "l2")
     assert kept[0] is None  # the first solve: the default
     assert all(lad.RIDGE_KEEP_MIN <= k <= lad.RIDGE_KEEP_MAX for k in kept[1:])
     assert lad.RIDGE_KEEP_MIN in kept  # the fit moved little at the path's end
@@ -271,8 +262,4 @@ def test_interior_point_on_counts_tied_at_the_median(
     assert path.converged.all(), path.messages
     assert all(result.converged.all() for result in interior), interior[0].messages
     assert len(interior) == (penalty == "l1")
-    for k in range(0, len(lams), 3):
-        kw = {"loss": "l1", "penalty": penalty, "lam": lams[k], "l1_ratio": 0.5}
-        ours = objective_value(X, y, path.coefs[k], path.intercepts[k], **kw)
-        reference = cvxpy_optimum(X, y, **kw)
-        assert ours <= reference + 1e-6 * abs(reference), (lams[k], ours, reference)
+    _assert_optimal(X, y, path, lams, penalty, points=range(0, len(lams), 3))
