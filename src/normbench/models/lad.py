@@ -194,7 +194,7 @@ def lad_lasso_path(X, y, lams, options) -> PathResult:
     n, p = X.shape
     # the problem is positively homogeneous in (y, coef, intercept) at fixed lam: solved for y on
     # the scale of its null loss, so that absolute tolerances mean the same at any scale
-    scale = float(np.mean(np.abs(y - np.median(y))))
+    scale = _residual_scale(y)
     scale = scale if scale > 0.0 else 1.0
     if uses_interior_point("l1" if np.all(np.asarray(lams) > 0) else "none", n, p):
         interior = _lad_lasso_ipm_path(X, y, lams, options, scale)
