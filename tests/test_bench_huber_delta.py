@@ -3,25 +3,21 @@ every lam point the CV fits solve, under the config's delta factors (one worker,
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
 import pytest
+from benchmark_scripts import load_benchmark
 
 from normbench.study.config import load_study_config
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "benchmarks" / "bench_huber_delta.py"
 CONFIG = ROOT / "config" / "test.yaml"
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_huber_delta", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("bench_huber_delta")
 
 
 def test_per_delta_breakdown_adds_up_to_the_fits_work(bench, capsys):

@@ -6,23 +6,17 @@ Each point runs in a worker process of its own (1 to 2 s to start), so these tes
 from __future__ import annotations
 
 import csv
-import importlib.util
 import math
-from pathlib import Path
 
 import pytest
+from benchmark_scripts import load_benchmark
 
 from normbench.vocab import pair_key
-
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_scaling.py"
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_scaling", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("bench_scaling")
 
 
 def _rows(records, loss, penalty):
