@@ -938,15 +938,14 @@ def _ipm_lasso_point(X, y, lam, tol, simplex, working, residuals):
     def gap_of(b, w, alpha):
         return _lasso_gap(X, y, w, b, alpha, lam)
 
-    b, w, alpha, iterations, gap = _ipm_reduced(X, y, lam, 0.0, gap_of, tol, working, residuals)
-    if gap > tol:
-        # the kept points all tied in y (see _ipm_elastic_point): again from a start well inside
-        again = _ipm_reduced(
-            X, y, lam, 0.0, gap_of, tol, working, residuals, min_shift=_residual_scale(y)
-        )
-        iterations += again[3]
-        if again[4] < gap:
-            b, w, alpha, _, gap = again
+    b, w, alpha, iterations, gap = _inside_if_open(
+        _ipm_reduced(X, y, lam, 0.0, gap_of, tol, working, residuals),
+        tol,
+        lambda shift: _ipm_reduced(
+            X, y, lam, 0.0, gap_of, tol, working, residuals, min_shift=shift
+        ),
+        y,
+    )
     if _vertex_start(simplex, X, y, w, b, alpha, lam):
         solved = simplex.solve(lam, tol, max_iter=10 * (simplex.k + 10))
         if solved is not None:
@@ -1113,17 +1112,31 @@ def _ipm_elastic_point(X, y, kappa, mu, tol, working, residuals, start=None, kee
             X, y, kappa, mu, tol, working, residuals, None, keep_per_feature
         )
         solved = (*solved[:3], solved[3] + more, solved[4])
-    if solved[-1] > tol:
-        # the points kept nearest the last fit may all be tied in y (counts: hundreds of points
-        # at the median), fitted exactly by the start, whose residual parts then sit at the
-        # rounding floor and the method crawls until it stalls: again from a start as far
-        # inside as the whole problem's residual scale
-        again = _ipm_elastic_solve(
-            X, y, kappa, mu, tol, working, residuals, None, keep_per_feature, _residual_scale(y)
-        )
-        better = again if again[4] < solved[4] else solved
-        solved = (*better[:3], solved[3] + again[3], better[4])
-    return solved
+    return _inside_if_open(
+        solved,
+        tol,
+        lambda shift: _ipm_elastic_solve(
+            X, y, kappa, mu, tol, working, residuals, None, keep_per_feature, shift
+        ),
+        y,
+    )
+
+
+def _inside_if_open(solved, tol, solve_from_inside, y):
+    """An interior point answer ``(., ., alpha, iterations, gap)`` whose gap is open solved again
+    from a start well inside, ``solve_from_inside(min_shift)``: the better of the two by their
+    gap, with the iterations of both.
+
+    The points kept nearest the last fit may all be tied in y (counts: hundreds of points at the
+    median), fitted exactly by the start, whose residual parts then sit at the rounding floor,
+    and the method crawls until it stalls; the second start sits as far inside as the whole
+    problem's residual scale.
+    """
+    if solved[4] <= tol:
+        return solved
+    again = solve_from_inside(_residual_scale(y))
+    better = again if again[4] < solved[4] else solved
+    return (*better[:3], solved[3] + again[3], better[4])
 
 
 def _residual_scale(y):
